@@ -1,0 +1,60 @@
+package model
+
+import "time"
+
+// TokenView is one token as of a snapshot. It is immutable once published:
+// the hub builds a new TokenView when anything about the token changes and
+// reuses the old pointer otherwise (structural sharing), so Version and the
+// pointer both tell a subscriber whether a row needs redrawing.
+type TokenView struct {
+	Symbol string
+	Name   string
+	Rank   int // by market cap, 1 = largest; 0 = unknown
+
+	Price float64
+	// Changes are fractions (0.0123 = +1.23%) of the price now against the
+	// close 1h/24h/7d before the token's last update. NaN when the history
+	// does not reach that far back.
+	Change1h, Change24h, Change7d float64
+	High24h, Low24h               float64 // NaN when unknown
+	Volume24h                     float64 // quote currency (USD), from 1m bars
+	MarketCap                     float64 // 0 = unknown
+	Supply                        float64 // 0 = unknown
+	Volatility                    float64 // annualised stdev of hourly log returns over 7d; NaN if unknown
+
+	// Spark is the last 24h of closes, oldest first, one point per
+	// SparkStep seconds. Shared and read-only.
+	Spark []float64
+	// Trades are the most recent trades, newest first. Shared, read-only.
+	Trades []Trade
+
+	LastUpdate time.Time // time of the last event applied (market clock)
+	Version    uint64    // increases whenever this view changes
+}
+
+// SparkStep is the spacing of TokenView.Spark points in seconds.
+const SparkStep = 30 * 60
+
+// Snapshot is the whole market at one instant. Immutable once published;
+// safe to read from any goroutine.
+type Snapshot struct {
+	Seq       uint64       // increases with every snapshot published
+	Time      time.Time    // market clock when built
+	Tokens    []*TokenView // in rank order (market cap, then symbol)
+	Feeds     []FeedStatus // one per feed, in registration order
+	MsgPerSec float64      // events applied per second, whole market
+	LastEvent time.Time    // market clock of the newest event applied
+}
+
+// Token finds a token by symbol (linear; tokens are few).
+func (s *Snapshot) Token(symbol string) *TokenView {
+	if s == nil {
+		return nil
+	}
+	for _, t := range s.Tokens {
+		if t.Symbol == symbol {
+			return t
+		}
+	}
+	return nil
+}
