@@ -44,6 +44,7 @@ type Snapshot struct {
 	Feeds     []FeedStatus // one per feed, in registration order
 	MsgPerSec float64      // events applied per second, whole market
 	LastEvent time.Time    // market clock of the newest event applied
+	BadEvents uint64       // events the market refused as malformed, since start
 }
 
 // Token finds a token by symbol (linear; tokens are few).

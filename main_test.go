@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokentop/tokentop/internal/termtest"
+)
+
+// binary is the tokentop binary built once for every test in this file.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tokentop-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "tokentop")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
+		panic("go build: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runBinary runs tokentop to completion with no terminal and returns its
+// stdout, stderr and exit code.
+func runBinary(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func TestBadInputExitsTwoWithOneLine(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badRange := write("range.toml", "theme = \"dark\"\n\n[ui]\nrefresh_hz = 0\n")
+	unknown := write("unknown.toml", "[ui]\nrefrsh_hz = 10\n")
+	syntax := write("syntax.toml", "[ui\nrefresh_hz = 10\n")
+	cases := []struct {
+		name string
+		args []string
+		want []string // substrings of the one line
+	}{
+		{"unknown flag", []string{"--bogus"}, []string{"bogus"}},
+		{"bad speed", []string{"--demo", "--demo-speed", "0"}, []string{"--demo-speed", "0.1"}},
+		{"stray argument", []string{"nonsense"}, []string{"nonsense"}},
+		{"range", []string{"--demo", "--config", badRange}, []string{badRange + ":4", "ui.refresh_hz"}},
+		{"unknown key", []string{"--demo", "--config", unknown}, []string{unknown, "refrsh_hz"}},
+		{"syntax", []string{"--demo", "--config", syntax}, []string{syntax, ":1"}},
+		{"missing explicit config", []string{"--demo", "--config", filepath.Join(dir, "nope.toml")}, []string{"nope.toml"}},
+		{"unknown theme", []string{"--demo", "--theme", "nosuch"}, []string{"nosuch"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			stdout, stderr, code := runBinary(t, []string{"XDG_CONFIG_HOME=" + dir}, c.args...)
+			if code != exitUsage {
+				t.Errorf("exit code %d, want %d; stderr %q", code, exitUsage, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout must stay empty (terminal untouched), got %q", stdout)
+			}
+			if strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
+				t.Errorf("want exactly one line on stderr, got %q", stderr)
+			}
+			if strings.ContainsRune(stderr, '\x1b') {
+				t.Errorf("escape sequence in error: %q", stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr %q does not mention %q", stderr, w)
+				}
+			}
+		})
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	out, _, code := runBinary(t, nil, "--version")
+	if code != 0 || !strings.HasPrefix(out, "tokentop ") {
+		t.Errorf("--version: code %d, out %q", code, out)
+	}
+	out, _, code = runBinary(t, nil, "--help")
+	if code != 0 || !strings.Contains(out, "--demo") || !strings.Contains(out, "--demo-speed") {
+		t.Errorf("--help: code %d, out %q", code, out)
+	}
+}
+
+// rowSymbol finds the symbol in the table row of the given rank: a line
+// whose first field is the rank.
+func rowSymbol(screen string, rank string) string {
+	re := regexp.MustCompile(`(?m)^\W*` + rank + `\s+([A-Z0-9]{2,10})\s`)
+	m := re.FindStringSubmatch(screen)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// TestEndToEnd runs the built binary in a pseudo-terminal (tmux) on the
+// demo market and drives it the way a user would.
+func TestEndToEnd(t *testing.T) {
+	env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "NO_COLOR="}
+	term := termtest.Start(t, 120, 40, env, binary, "--demo", "--seed", "7")
+	const wait = 10 * time.Second
+
+	// A full table from the first frame: the largest caps and the DEMO label.
+	screen := term.WaitFor("the table", wait, func(s string) bool {
+		return strings.Contains(s, "BTC") && strings.Contains(s, "ETH") && strings.Contains(s, "DEMO")
+	})
+	third := rowSymbol(screen, "3")
+	if third == "" {
+		t.Fatalf("no row ranked 3 on screen:\n%s", screen)
+	}
+
+	// Move down twice and open the detail pane of the third token.
+	term.Keys("j", "j", "Enter")
+	term.WaitFor("detail of "+third, wait, func(s string) bool {
+		return strings.Contains(s, "24h high") && strings.Contains(s, third)
+	})
+	term.Keys("Escape")
+	term.WaitFor("detail closed", wait, func(s string) bool { return !strings.Contains(s, "24h high") })
+
+	// Search narrows the table; esc clears.
+	term.Keys("/")
+	term.Type("sol")
+	term.WaitFor("filtered table", wait, func(s string) bool {
+		return strings.Contains(s, "SOL") && rowSymbol(s, "1") == ""
+	})
+	term.Keys("Escape")
+	term.WaitFor("filter cleared", wait, func(s string) bool { return rowSymbol(s, "1") == "BTC" })
+
+	// Full help, then close it.
+	term.Keys("?")
+	term.WaitText("quit", wait)
+	term.Keys("?")
+
+	// A resize re-renders to fit.
+	term.Resize(80, 24)
+	term.WaitFor("80x24 layout", wait, func(s string) bool {
+		lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+		return len(lines) <= 24 && strings.Contains(s, "BTC")
+	})
+
+	// q quits and restores the terminal: the shell's line is visible again.
+	term.Keys("q")
+	screen = term.WaitText("EXIT:", wait)
+	if !strings.Contains(screen, "EXIT:0") {
+		t.Fatalf("tokentop did not exit cleanly:\n%s", screen)
+	}
+	if strings.Contains(screen, "DEMO") {
+		t.Errorf("the dashboard is still on screen after quitting (alt screen not restored):\n%s", screen)
+	}
+}

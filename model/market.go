@@ -1,0 +1,715 @@
+package model
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MarketOptions tune a Market. Zero values take the defaults.
+type MarketOptions struct {
+	Clock         Clock         // default time.Now
+	PublishEvery  time.Duration // default 100ms; a snapshot is published only if something changed
+	QueueSize     int           // default 8192
+	MaxTrades     int           // recent trades kept per token, default 50
+	WhaleNotional float64       // trade notional >= this is a whale trade (Trade.Whale=true); default 100000
+	// MaxFutureSkew refuses events stamped further than this ahead of the
+	// market clock (a hostile or broken timestamp would otherwise push a
+	// token's history window into the future). Default 10m; negative turns
+	// the check off.
+	MaxFutureSkew time.Duration
+}
+
+// Defaults of MarketOptions.
+const (
+	DefaultPublishEvery  = 100 * time.Millisecond
+	DefaultQueueSize     = 8192
+	DefaultMaxTrades     = 50
+	DefaultWhaleNotional = 100_000
+	DefaultMaxFutureSkew = 10 * time.Minute
+)
+
+// Limits on what the hub accepts from feeds.
+const (
+	maxSymbolLen = 32
+	maxNameLen   = 64 // runes
+	batchMax     = 1024
+)
+
+// ErrMarketStopped is returned by requests made after Run has returned.
+var ErrMarketStopped = errors.New("market stopped")
+
+// Market is the hub: one goroutine (Run) owns every token's state, applies
+// the events feeds send, and publishes immutable Snapshots to subscribers.
+type Market struct {
+	opts MarketOptions
+
+	events   chan Event
+	requests chan candlesRequest
+	done     chan struct{}
+	running  atomic.Bool
+
+	statusMu      sync.Mutex
+	statusPending map[string]FeedStatus
+	statusWake    chan struct{}
+
+	subsMu sync.Mutex
+	subs   []*Mailbox[*Snapshot]
+	latest *Snapshot
+	closed bool
+
+	// Everything below is owned by the Run goroutine.
+	tokens     map[string]*token
+	list       []*token // in rank order after each publish
+	feeds      []FeedStatus
+	feedsDirty bool
+	dirty      bool
+	now        int64 // market clock (Unix ns) of the batch being applied
+	skew       int64
+	lastEvent  int64
+	applied    uint64
+	bad        uint64
+	seq        uint64
+	prev       *Snapshot
+
+	rateAt      int64 // market clock of the last rate sample
+	rateApplied uint64
+	rate        float64
+	ratePub     float64
+}
+
+// token is the hub's private state of one token.
+type token struct {
+	sym    string
+	name   string
+	cap    float64 // from metadata; 0 = unknown
+	supply float64 // 0 = unknown
+	price  float64
+	last   int64 // Unix ns of the last event applied
+	series *Series
+
+	trades    []Trade // ring of MaxTrades
+	tradeNext int
+	tradeN    int
+
+	changed bool
+	version uint64
+	view    *TokenView
+}
+
+type candlesRequest struct {
+	symbol  string
+	span    time.Duration
+	maxBars int
+	reply   chan candlesReply // buffered: the hub never waits on it
+}
+
+type candlesReply struct {
+	candles []Candle
+	err     error
+}
+
+// NewMarket returns a Market; start it with Run.
+func NewMarket(opts MarketOptions) *Market {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.PublishEvery <= 0 {
+		opts.PublishEvery = DefaultPublishEvery
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = DefaultQueueSize
+	}
+	if opts.MaxTrades <= 0 {
+		opts.MaxTrades = DefaultMaxTrades
+	}
+	if !(opts.WhaleNotional > 0) || math.IsInf(opts.WhaleNotional, 1) {
+		opts.WhaleNotional = DefaultWhaleNotional
+	}
+	if opts.MaxFutureSkew == 0 {
+		opts.MaxFutureSkew = DefaultMaxFutureSkew
+	}
+	return &Market{
+		opts:          opts,
+		events:        make(chan Event, opts.QueueSize),
+		requests:      make(chan candlesRequest),
+		done:          make(chan struct{}),
+		statusPending: make(map[string]FeedStatus),
+		statusWake:    make(chan struct{}, 1),
+		tokens:        make(map[string]*token),
+		skew:          int64(opts.MaxFutureSkew),
+	}
+}
+
+// Send enqueues ev for the hub, waiting while the queue is full. It returns
+// false once ctx ends or the market has stopped. (feeds.Sink)
+func (m *Market) Send(ctx context.Context, ev Event) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	select {
+	case m.events <- ev:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-m.done:
+		return false
+	}
+}
+
+// Status records a feed's state. It never blocks: reports from one feed
+// that the hub has not yet taken are coalesced, the latest wins. (feeds.Sink)
+func (m *Market) Status(st FeedStatus) {
+	st.Name = sanitizeText(st.Name, maxNameLen)
+	st.Reason = sanitizeText(st.Reason, 200)
+	m.statusMu.Lock()
+	m.statusPending[st.Name] = st
+	m.statusMu.Unlock()
+	select {
+	case m.statusWake <- struct{}{}:
+	default:
+	}
+}
+
+// Subscribe returns a mailbox that receives every snapshot published from
+// now on (coalesced: a slow reader sees only the newest). The latest
+// snapshot, if any, is put in at once.
+func (m *Market) Subscribe() *Mailbox[*Snapshot] {
+	mb := NewMailbox[*Snapshot]()
+	m.subsMu.Lock()
+	defer m.subsMu.Unlock()
+	if m.closed {
+		if m.latest != nil {
+			mb.Put(m.latest)
+		}
+		mb.Close()
+		return mb
+	}
+	m.subs = append(m.subs, mb)
+	if m.latest != nil {
+		mb.Put(m.latest)
+	}
+	return mb
+}
+
+// Unsubscribe stops deliveries to mb and closes it.
+func (m *Market) Unsubscribe(mb *Mailbox[*Snapshot]) {
+	m.subsMu.Lock()
+	m.subs = slices.DeleteFunc(m.subs, func(x *Mailbox[*Snapshot]) bool { return x == mb })
+	m.subsMu.Unlock()
+	mb.Close()
+}
+
+// Candles returns up to maxBars bars (oldest first) covering span back from
+// the token's last update, at the finest resolution whose window covers the
+// span, consecutive bars merged when there are more than maxBars. maxBars
+// <= 0 means no limit. The hub goroutine serves it.
+func (m *Market) Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) ([]Candle, error) {
+	if span <= 0 {
+		return nil, fmt.Errorf("candles %s: span %v is not positive", symbol, span)
+	}
+	req := candlesRequest{symbol: symbol, span: span, maxBars: maxBars, reply: make(chan candlesReply, 1)}
+	select {
+	case m.requests <- req:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("candles %s: %w", symbol, ctx.Err())
+	case <-m.done:
+		return nil, fmt.Errorf("candles %s: %w", symbol, ErrMarketStopped)
+	}
+	select {
+	case r := <-req.reply:
+		return r.candles, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("candles %s: %w", symbol, ctx.Err())
+	}
+}
+
+// Run is the hub: it applies events, serves requests and publishes
+// snapshots until ctx ends, then closes every subscriber's mailbox and
+// returns nil. It may run only once.
+func (m *Market) Run(ctx context.Context) error {
+	if !m.running.CompareAndSwap(false, true) {
+		return errors.New("market: Run called twice")
+	}
+	defer m.stop()
+	ticker := time.NewTicker(m.opts.PublishEvery)
+	defer ticker.Stop()
+	m.rateAt = m.opts.Clock().UnixNano()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-m.events:
+			m.now = m.opts.Clock().UnixNano()
+			m.apply(&ev)
+		drain:
+			for range batchMax - 1 {
+				select {
+				case ev = <-m.events:
+					m.apply(&ev)
+				default:
+					break drain
+				}
+			}
+		case <-m.statusWake:
+			m.takeStatuses()
+		case req := <-m.requests:
+			c, err := m.candles(req.symbol, req.span, req.maxBars)
+			req.reply <- candlesReply{candles: c, err: err}
+		case <-ticker.C:
+			m.publish()
+		}
+	}
+}
+
+func (m *Market) stop() {
+	close(m.done)
+	m.subsMu.Lock()
+	defer m.subsMu.Unlock()
+	m.closed = true
+	for _, mb := range m.subs {
+		mb.Close()
+	}
+	m.subs = nil
+}
+
+// validSymbol accepts 1..32 printable ASCII bytes, no spaces.
+func validSymbol(s string) bool {
+	if len(s) == 0 || len(s) > maxSymbolLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// apply applies one event; bad ones are counted and skipped. It allocates
+// only when a symbol is seen for the first time or on metadata events.
+func (m *Market) apply(ev *Event) {
+	if ev.Kind < EventQuote || ev.Kind > EventInfo || !validSymbol(ev.Symbol) {
+		m.bad++
+		m.dirty = true
+		return
+	}
+	t := ev.Time
+	switch {
+	case t <= 0:
+		t = m.now
+	case m.skew > 0 && t > m.now+m.skew:
+		m.bad++
+		m.dirty = true
+		return
+	}
+	switch ev.Kind {
+	case EventQuote, EventTrade:
+		if !finitePositive(ev.Price) || !(ev.Qty >= 0) || math.IsInf(ev.Qty, 1) {
+			break
+		}
+		qty := ev.Qty
+		if ev.Kind == EventQuote {
+			qty = 0 // a quote is a price, not volume
+		}
+		tk := m.token(ev.Symbol)
+		if !tk.series.Tick(t/1e9, ev.Price, qty) {
+			// Valid but older than the history window: nothing to show.
+			m.applied++
+			return
+		}
+		if ev.Kind == EventTrade {
+			tk.addTrade(Trade{Time: t, Price: ev.Price, Qty: ev.Qty, Side: ev.Side,
+				Whale: ev.Price*ev.Qty >= m.opts.WhaleNotional})
+		}
+		if t >= tk.last {
+			tk.price, tk.last = ev.Price, t
+		}
+		m.touch(tk, t)
+		return
+	case EventCandle:
+		c := ev.Candle
+		if ev.Res > Day || !ValidCandle(c) || c.T > (m.now+m.skew)/1e9 && m.skew > 0 {
+			break
+		}
+		tk := m.token(ev.Symbol)
+		if !tk.series.Add(ev.Res, c) {
+			// Valid but older than the window: nothing to show, not bad.
+			m.applied++
+			return
+		}
+		ct := ev.Time
+		if ct <= 0 {
+			ct = c.T * 1e9
+		}
+		if ct >= tk.last {
+			tk.price, tk.last = c.Close, ct
+		}
+		m.touch(tk, ct)
+		return
+	case EventInfo:
+		if ev.Info == nil {
+			break
+		}
+		tk := m.token(ev.Symbol)
+		if name := sanitizeText(ev.Info.Name, maxNameLen); name != "" {
+			tk.name = name
+		}
+		if v := ev.Info.MarketCap; finitePositive(v) {
+			tk.cap = v
+		}
+		if v := ev.Info.Supply; finitePositive(v) {
+			tk.supply = v
+		}
+		tk.changed, m.dirty = true, true
+		m.applied++
+		return
+	}
+	m.bad++
+	m.dirty = true
+}
+
+func (m *Market) touch(tk *token, t int64) {
+	tk.changed, m.dirty = true, true
+	m.applied++
+	if t > m.lastEvent {
+		m.lastEvent = t
+	}
+}
+
+// token finds or creates the state of symbol.
+func (m *Market) token(sym string) *token {
+	if tk, ok := m.tokens[sym]; ok {
+		return tk
+	}
+	sym = strings.Clone(sym) // do not pin a feed's read buffer
+	tk := &token{sym: sym, series: NewSeries(), trades: make([]Trade, m.opts.MaxTrades)}
+	m.tokens[sym] = tk
+	m.list = append(m.list, tk)
+	return tk
+}
+
+func (tk *token) addTrade(tr Trade) {
+	tk.trades[tk.tradeNext] = tr
+	tk.tradeNext = (tk.tradeNext + 1) % len(tk.trades)
+	if tk.tradeN < len(tk.trades) {
+		tk.tradeN++
+	}
+}
+
+// recentTrades copies the kept trades, newest first.
+func (tk *token) recentTrades() []Trade {
+	n := tk.tradeN
+	if n == 0 {
+		return nil
+	}
+	ring, out := tk.trades, make([]Trade, n)
+	j := tk.tradeNext
+	for i := range out {
+		if j--; j < 0 {
+			j = len(ring) - 1
+		}
+		out[i] = ring[j]
+	}
+	return out
+}
+
+func (m *Market) takeStatuses() {
+	m.statusMu.Lock()
+	pending := m.statusPending
+	if len(pending) == 0 {
+		m.statusMu.Unlock()
+		return
+	}
+	m.statusPending = make(map[string]FeedStatus, len(pending))
+	m.statusMu.Unlock()
+	feeds := slices.Clone(m.feeds) // the published slice is immutable
+	for i := range feeds {
+		if st, ok := pending[feeds[i].Name]; ok {
+			feeds[i] = st
+			delete(pending, feeds[i].Name)
+		}
+	}
+	// New feeds: registration order is the order the hub first heard of
+	// them; several in one batch go by name so the order is stable.
+	fresh := make([]FeedStatus, 0, len(pending))
+	for _, st := range pending {
+		fresh = append(fresh, st)
+	}
+	slices.SortFunc(fresh, func(a, b FeedStatus) int { return strings.Compare(a.Name, b.Name) })
+	m.feeds = append(feeds, fresh...)
+	m.feedsDirty, m.dirty = true, true
+}
+
+// rateTau is the time constant of the events-per-second average.
+const rateTau = float64(time.Second)
+
+// updateRate folds the events applied since the last sample into the
+// exponentially weighted events-per-second, on the market clock.
+func (m *Market) updateRate(now int64) {
+	dt := now - m.rateAt
+	if dt <= 0 {
+		return
+	}
+	inst := float64(m.applied-m.rateApplied) / (float64(dt) / 1e9)
+	alpha := 1 - math.Exp(-float64(dt)/rateTau)
+	m.rate += alpha * (inst - m.rate)
+	if m.rate < 0.05 {
+		m.rate = 0
+	}
+	m.rateAt, m.rateApplied = now, m.applied
+}
+
+// publish builds and delivers a snapshot if anything changed.
+func (m *Market) publish() {
+	now := m.opts.Clock()
+	m.updateRate(now.UnixNano())
+	rateMoved := math.Abs(m.rate-m.ratePub) > max(0.5, 0.05*m.ratePub) || (m.rate == 0) != (m.ratePub == 0)
+	if !m.dirty && !rateMoved {
+		return
+	}
+	snap := m.buildSnapshot(now)
+	m.deliver(snap)
+}
+
+// buildSnapshot makes the next snapshot, rebuilding only the views of
+// tokens that changed (or whose rank moved) and sharing the rest.
+func (m *Market) buildSnapshot(now time.Time) *Snapshot {
+	m.seq++
+	snap := &Snapshot{
+		Seq:       m.seq,
+		Time:      now,
+		MsgPerSec: m.rate,
+		BadEvents: m.bad,
+	}
+	if m.lastEvent > 0 {
+		snap.LastEvent = time.Unix(0, m.lastEvent)
+	}
+	m.ratePub = m.rate
+	tokensMoved := false
+	for _, tk := range m.list {
+		if tk.changed || tk.view == nil {
+			tk.view = m.buildView(tk)
+			tk.changed = false
+			tokensMoved = true
+		}
+	}
+	if tokensMoved || m.prev == nil {
+		slices.SortFunc(m.list, byRank)
+		tokens := make([]*TokenView, len(m.list))
+		for i, tk := range m.list {
+			rank := 0
+			if tk.view.MarketCap > 0 {
+				rank = i + 1
+			}
+			if tk.view.Rank != rank {
+				v := *tk.view
+				tk.version++
+				v.Rank, v.Version = rank, tk.version
+				tk.view = &v
+			}
+			tokens[i] = tk.view
+		}
+		snap.Tokens = tokens
+	} else {
+		snap.Tokens = m.prev.Tokens
+	}
+	snap.Feeds = m.feeds
+	m.dirty, m.feedsDirty = false, false
+	m.prev = snap
+	return snap
+}
+
+// byRank orders by market cap (largest first), unknown caps after by 24h
+// volume (largest first), then by symbol.
+func byRank(a, b *token) int {
+	va, vb := a.view, b.view
+	ka, kb := va.MarketCap > 0, vb.MarketCap > 0
+	switch {
+	case ka && !kb:
+		return -1
+	case kb && !ka:
+		return 1
+	case ka && va.MarketCap != vb.MarketCap:
+		return -cmp.Compare(va.MarketCap, vb.MarketCap)
+	case !ka && va.Volume24h != vb.Volume24h:
+		return -cmp.Compare(va.Volume24h, vb.Volume24h)
+	}
+	return strings.Compare(a.sym, b.sym)
+}
+
+// buildView computes a fresh view of tk (rank is settled after sorting).
+func (m *Market) buildView(tk *token) *TokenView {
+	tk.version++
+	s := tk.series
+	last := tk.last / 1e9
+	v := &TokenView{
+		Symbol:     tk.sym,
+		Name:       tk.name,
+		Price:      tk.price,
+		Change1h:   change(s, tk.price, last-3600),
+		Change24h:  change(s, tk.price, last-86400),
+		Change7d:   change(s, tk.price, last-7*86400),
+		Supply:     tk.supply,
+		Volatility: s.Volatility(last),
+		Trades:     tk.recentTrades(),
+		Version:    tk.version,
+	}
+	if tk.view != nil {
+		v.Rank = tk.view.Rank
+	}
+	if tk.last > 0 {
+		v.LastUpdate = time.Unix(0, tk.last)
+	}
+	v.High24h, v.Low24h, v.Volume24h, _ = s.Range24h(last)
+	switch {
+	case tk.supply > 0 && tk.price > 0:
+		v.MarketCap = tk.supply * tk.price
+	default:
+		v.MarketCap = tk.cap
+	}
+	v.Spark = s.Spark(last, make([]float64, 0, SparkPoints))
+	return v
+}
+
+// change is price against the close at t, as a fraction; NaN when the
+// history does not reach t or there is no price.
+func change(s *Series, price float64, t int64) float64 {
+	if !(price > 0) {
+		return math.NaN()
+	}
+	then, ok := s.CloseAt(t)
+	if !ok {
+		return math.NaN()
+	}
+	return price/then - 1
+}
+
+func (m *Market) deliver(snap *Snapshot) {
+	m.subsMu.Lock()
+	defer m.subsMu.Unlock()
+	m.latest = snap
+	for _, mb := range m.subs {
+		mb.Put(snap)
+	}
+}
+
+// candles serves a Candles request on the hub goroutine.
+func (m *Market) candles(symbol string, span time.Duration, maxBars int) ([]Candle, error) {
+	tk, ok := m.tokens[symbol]
+	if !ok {
+		return nil, fmt.Errorf("candles: unknown symbol %q", sanitizeText(symbol, maxSymbolLen))
+	}
+	res := Day
+	for _, r := range [...]Resolution{Minute, Hour} {
+		if int64(span/time.Second) <= int64(len(tk.series.rings[r].bars))*r.Seconds() {
+			res = r
+			break
+		}
+	}
+	w := res.Seconds()
+	end := tk.last / 1e9
+	if end <= 0 {
+		return nil, nil
+	}
+	to := end - end%w
+	n := max((int64(span/time.Second)+w-1)/w, 1)
+	from := to - (n-1)*w
+	bars := tk.series.Candles(res, from, to, nil)
+	if maxBars <= 0 || int64(maxBars) >= n || len(bars) == 0 {
+		return bars, nil
+	}
+	return mergeBars(bars, to, w, (n+int64(maxBars)-1)/int64(maxBars)), nil
+}
+
+// mergeBars merges bars (oldest first, width w) into buckets of g bars
+// counted back from the bar starting at to, in place.
+func mergeBars(bars []Candle, to, w, g int64) []Candle {
+	out := bars[:0]
+	bucketOf := func(t int64) int64 { return (to - t) / w / g }
+	for i := 0; i < len(bars); {
+		b := bars[i]
+		k := bucketOf(b.T)
+		merged := Candle{T: to - (k*g+g-1)*w, Open: b.Open, High: b.High, Low: b.Low, Close: b.Close, Volume: b.Volume}
+		j := i + 1
+		for ; j < len(bars) && bucketOf(bars[j].T) == k; j++ {
+			c := bars[j]
+			merged.High = math.Max(merged.High, c.High)
+			merged.Low = math.Min(merged.Low, c.Low)
+			merged.Close = c.Close
+			merged.Volume += c.Volume
+		}
+		out = append(out, merged)
+		i = j
+	}
+	return out
+}
+
+// sanitizeText strips control characters and terminal escape sequences,
+// drops invalid UTF-8, trims space and keeps at most maxRunes runes.
+func sanitizeText(s string, maxRunes int) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == 0x7f || c >= utf8.RuneSelf {
+			clean = false
+			break
+		}
+	}
+	if clean && len(s) <= maxRunes && strings.TrimSpace(s) == s {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(s) && n < maxRunes; {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == 0x1b: // ESC: skip a CSI/OSC sequence or the next byte
+			i += escapeLen(s[i:])
+			continue
+		case r == utf8.RuneError && size <= 1, unicode.IsControl(r),
+			r == 0x200b || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+		default:
+			b.WriteRune(r)
+			n++
+		}
+		i += size
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// escapeLen is the length of the escape sequence at the start of s (s[0]
+// is ESC): CSI up to its final byte, OSC up to BEL or ST, else 2 bytes.
+func escapeLen(s string) int {
+	if len(s) < 2 {
+		return len(s)
+	}
+	switch s[1] {
+	case '[':
+		for i := 2; i < len(s); i++ {
+			if s[i] >= 0x40 && s[i] <= 0x7e {
+				return i + 1
+			}
+		}
+		return len(s)
+	case ']', 'P', '_', '^':
+		for i := 2; i < len(s); i++ {
+			if s[i] == 0x07 {
+				return i + 1
+			}
+			if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '\\' {
+				return i + 2
+			}
+		}
+		return len(s)
+	}
+	return 2
+}

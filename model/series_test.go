@@ -1,0 +1,375 @@
+package model
+
+import (
+	"math"
+	"testing"
+	"unsafe"
+)
+
+// day0 is 2025-01-01 00:00 UTC, a day boundary.
+const day0 int64 = 1735689600
+
+func bar(t int64, o, h, l, c, v float64) Candle {
+	return Candle{T: t, Open: o, High: h, Low: l, Close: c, Volume: v}
+}
+
+func mustBar(t *testing.T, s *Series, res Resolution, at int64) Candle {
+	t.Helper()
+	got := s.Candles(res, at, at, nil)
+	if len(got) != 1 {
+		t.Fatalf("%v bar at %d: got %d bars, want 1", res, at, len(got))
+	}
+	return got[0]
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+func TestSeriesMemoryIsFixed(t *testing.T) {
+	const candle = 48
+	// Candles, a 4-byte note per hour and day bar, an 8-byte quote volume
+	// per hour bar.
+	want := uintptr((MinuteBars+HourBars+DayBars)*candle + (HourBars+DayBars)*4 + HourBars*8)
+	if got := unsafe.Sizeof(Candle{}); got != candle {
+		t.Fatalf("Candle is %d bytes, want %d", got, candle)
+	}
+	got := unsafe.Sizeof(Series{})
+	// The arrays dominate; the three ring headers and counters are the rest.
+	if got < want || got > want+512 {
+		t.Fatalf("Series is %d bytes, want %d + small header", got, want)
+	}
+	t.Logf("Series: %d bytes per token (%d B of arrays)", got, want)
+}
+
+func TestMinutesRollUpIntoHourAndDay(t *testing.T) {
+	s := NewSeries()
+	h := day0 + 5*3600
+	// Minutes 0, 1, 2 of hour 5 and minute 0 of hour 6, out of order.
+	ok := s.Add(Minute, bar(h+60, 101, 105, 100, 104, 2)) &&
+		s.Add(Minute, bar(h, 100, 102, 99, 101, 1)) &&
+		s.Add(Minute, bar(h+120, 104, 104, 90, 95, 3)) &&
+		s.Add(Minute, bar(h+3600, 95, 96, 94, 96, 4))
+	if !ok {
+		t.Fatal("valid minute bars refused")
+	}
+	if got, want := mustBar(t, s, Hour, h), bar(h, 100, 105, 90, 95, 6); got != want {
+		t.Errorf("hour 5 = %+v, want %+v", got, want)
+	}
+	if got, want := mustBar(t, s, Hour, h+3600), bar(h+3600, 95, 96, 94, 96, 4); got != want {
+		t.Errorf("hour 6 = %+v, want %+v", got, want)
+	}
+	if got, want := mustBar(t, s, Day, day0), bar(day0, 100, 105, 90, 96, 10); got != want {
+		t.Errorf("day = %+v, want %+v", got, want)
+	}
+	// Replacing a minute with a narrower range shrinks the hour and day.
+	s.Add(Minute, bar(h+120, 104, 104, 97, 98, 1))
+	if got, want := mustBar(t, s, Hour, h), bar(h, 100, 105, 97, 98, 4); got != want {
+		t.Errorf("hour 5 after replace = %+v, want %+v", got, want)
+	}
+	if got, want := mustBar(t, s, Day, day0), bar(day0, 100, 105, 94, 96, 8); got != want {
+		t.Errorf("day after replace = %+v, want %+v", got, want)
+	}
+}
+
+func TestGivenHoursAreKeptAndExtended(t *testing.T) {
+	s := NewSeries()
+	// Backfill: hours 0..2 as given; they roll up into the day.
+	for i := int64(0); i < 3; i++ {
+		p := 100 + float64(i)
+		if !s.Add(Hour, bar(day0+i*3600, p, p+2, p-2, p+1, 10)) {
+			t.Fatalf("hour %d refused", i)
+		}
+	}
+	if got, want := mustBar(t, s, Day, day0), bar(day0, 100, 104, 98, 103, 30); got != want {
+		t.Errorf("day from given hours = %+v, want %+v", got, want)
+	}
+	// A live minute inside given hour 2 extends high and close, keeps open
+	// and volume as given.
+	s.Add(Minute, bar(day0+2*3600+600, 103, 110, 103, 109, 5))
+	if got, want := mustBar(t, s, Hour, day0+2*3600), bar(day0+2*3600, 102, 110, 100, 109, 10); got != want {
+		t.Errorf("given hour after minute = %+v, want %+v", got, want)
+	}
+	if got, want := mustBar(t, s, Day, day0), bar(day0, 100, 110, 98, 109, 30); got != want {
+		t.Errorf("day after minute = %+v, want %+v", got, want)
+	}
+	// An explicit hour replacing a rolled-up one is stored as given.
+	s.Add(Minute, bar(day0+5*3600, 50, 51, 49, 50, 1))
+	s.Add(Hour, bar(day0+5*3600, 60, 61, 59, 60, 7))
+	if got, want := mustBar(t, s, Hour, day0+5*3600), bar(day0+5*3600, 60, 61, 59, 60, 7); got != want {
+		t.Errorf("re-given hour = %+v, want %+v", got, want)
+	}
+	// A given day is stored as given and only extended.
+	s.Add(Day, bar(day0-86400, 80, 90, 70, 85, 1000))
+	s.Add(Hour, bar(day0-3600, 85, 95, 84, 86, 40))
+	if got, want := mustBar(t, s, Day, day0-86400), bar(day0-86400, 80, 95, 70, 86, 1000); got != want {
+		t.Errorf("given day = %+v, want %+v", got, want)
+	}
+}
+
+func TestRingWrapsAndDropsTooOld(t *testing.T) {
+	s := NewSeries()
+	const n = MinuteBars + 100
+	for i := int64(0); i < n; i++ {
+		if !s.Add(Minute, bar(day0+i*60, 10, 11, 9, 10, 1)) {
+			t.Fatalf("minute %d refused", i)
+		}
+	}
+	got := s.Candles(Minute, 0, math.MaxInt64, nil)
+	if len(got) != MinuteBars {
+		t.Fatalf("kept %d minute bars, want %d", len(got), MinuteBars)
+	}
+	if first := day0 + 100*60; got[0].T != first || got[len(got)-1].T != day0+(n-1)*60 {
+		t.Errorf("window = [%d, %d], want [%d, %d]", got[0].T, got[len(got)-1].T, first, day0+(n-1)*60)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].T != got[i-1].T+60 {
+			t.Fatalf("bars out of order at %d", i)
+		}
+	}
+	// Inside the window: replaced in place. Older: dropped.
+	if !s.Add(Minute, bar(day0+100*60, 10, 20, 9, 15, 1)) {
+		t.Error("oldest bar in window refused")
+	}
+	if s.Add(Minute, bar(day0+99*60, 10, 11, 9, 10, 1)) {
+		t.Error("bar older than the window accepted")
+	}
+	if s.Tick(day0+99*60+5, 10, 1) {
+		t.Error("tick older than the window accepted")
+	}
+	if _, old := s.Dropped(); old != 2 {
+		t.Errorf("tooOld = %d, want 2", old)
+	}
+	// Hours rolled up from all minutes, including those that left the
+	// minute ring.
+	if got := mustBar(t, s, Hour, day0); got.Volume != 60 {
+		t.Errorf("hour 0 volume = %v, want 60", got.Volume)
+	}
+}
+
+func TestGapsAreMissingBars(t *testing.T) {
+	s := NewSeries()
+	s.Add(Minute, bar(day0, 10, 10, 10, 10, 1))
+	s.Add(Minute, bar(day0+600, 12, 12, 12, 12, 1))
+	got := s.Candles(Minute, day0, day0+600, nil)
+	if len(got) != 2 || got[0].T != day0 || got[1].T != day0+600 {
+		t.Fatalf("candles = %+v, want the two stored bars", got)
+	}
+	// CloseAt inside the gap gives the bar before it.
+	if c, ok := s.CloseAt(day0 + 300); !ok || c != 10 {
+		t.Errorf("CloseAt in gap = %v,%v, want 10,true", c, ok)
+	}
+}
+
+func TestBadCandlesRefused(t *testing.T) {
+	bad := []Candle{
+		bar(0, 1, 1, 1, 1, 1),
+		bar(day0, math.NaN(), 1, 1, 1, 1),
+		bar(day0, 1, math.Inf(1), 1, 1, 1),
+		bar(day0, 0, 1, 1, 1, 1),
+		bar(day0, -1, 1, -1, 1, 1),
+		bar(day0, 1, 1, 2, 1, 1),   // high < low
+		bar(day0, 3, 2, 1, 1, 1),   // open above high
+		bar(day0, 1, 2, 1, 0.5, 1), // close below low
+		bar(day0, 1, 1, 1, 1, -1),
+		bar(day0, 1, 1, 1, 1, math.NaN()),
+		bar(day0, 1, 1, 1, 1, math.Inf(1)),
+	}
+	s := NewSeries()
+	for i, c := range bad {
+		if s.Add(Minute, c) {
+			t.Errorf("bad candle %d accepted: %+v", i, c)
+		}
+	}
+	if s.Add(Resolution(7), bar(day0, 1, 1, 1, 1, 1)) {
+		t.Error("unknown resolution accepted")
+	}
+	for _, tk := range []struct{ p, q float64 }{{0, 1}, {-1, 1}, {math.NaN(), 1}, {math.Inf(1), 0}, {1, -1}, {1, math.NaN()}} {
+		if s.Tick(day0, tk.p, tk.q) {
+			t.Errorf("bad tick accepted: %+v", tk)
+		}
+	}
+	if rej, _ := s.Dropped(); rej != uint64(len(bad)+1+6) {
+		t.Errorf("rejected = %d, want %d", rej, len(bad)+7)
+	}
+	if _, ok := s.Last(); ok {
+		t.Error("bad input left a bar behind")
+	}
+}
+
+func TestTickBuildsMinuteBars(t *testing.T) {
+	s := NewSeries()
+	s.Tick(day0+5, 100, 1)
+	s.Tick(day0+10, 103, 2)
+	s.Tick(day0+20, 99, 0) // a quote: price, no volume
+	if got, want := mustBar(t, s, Minute, day0), bar(day0, 100, 103, 99, 99, 3); got != want {
+		t.Errorf("minute 0 = %+v, want %+v", got, want)
+	}
+	// The next minute opens at the previous close.
+	s.Tick(day0+65, 101, 1)
+	if got, want := mustBar(t, s, Minute, day0+60), bar(day0+60, 99, 101, 99, 101, 1); got != want {
+		t.Errorf("minute 1 = %+v, want %+v", got, want)
+	}
+	if got, want := mustBar(t, s, Hour, day0), bar(day0, 100, 103, 99, 101, 4); got != want {
+		t.Errorf("hour = %+v, want %+v", got, want)
+	}
+	if last, ok := s.Last(); !ok || last.T != day0+60 || last.Close != 101 {
+		t.Errorf("Last = %+v,%v", last, ok)
+	}
+}
+
+// hourlySeries stores given hourly bars whose close at hour i is close(i).
+func hourlySeries(hours int64, close func(i int64) float64) *Series {
+	s := NewSeries()
+	for i := int64(0); i < hours; i++ {
+		c := close(i)
+		s.Add(Hour, bar(day0+i*3600, c, c, c, c, 1))
+	}
+	return s
+}
+
+func TestCloseAtAndChanges(t *testing.T) {
+	// 8 days of hourly bars, close = 100 + hour index.
+	s := hourlySeries(8*24, func(i int64) float64 { return 100 + float64(i) })
+	last := day0 + (8*24-1)*3600
+	price := 100 + float64(8*24-1)
+	cases := []struct {
+		name string
+		back int64
+		want float64
+	}{
+		{"1h", 3600, price/(price-1) - 1},
+		{"24h", 86400, price/(price-24) - 1},
+		{"7d", 7 * 86400, price/(price-168) - 1},
+	}
+	for _, c := range cases {
+		if got := change(s, price, last-c.back); !near(got, c.want) {
+			t.Errorf("change %s = %v, want %v", c.name, got, c.want)
+		}
+	}
+	// A young token: 2 hours of minutes. 1h reachable, 24h and 7d not.
+	y := NewSeries()
+	start := day0 + 10*3600 + 1800
+	for i := int64(0); i < 120; i++ {
+		p := 50 + float64(i)
+		y.Add(Minute, bar(start+i*60, p, p, p, p, 1))
+	}
+	end := start + 119*60
+	if got, want := change(y, 169, end-3600), 169/(50.0+59)-1; !near(got, want) {
+		t.Errorf("young 1h = %v, want %v", got, want)
+	}
+	for _, back := range []int64{86400, 7 * 86400} {
+		if got := change(y, 169, end-back); !math.IsNaN(got) {
+			t.Errorf("young change %ds back = %v, want NaN", back, got)
+		}
+	}
+	// Before the first minute of a rolled-up hour is not reachable either.
+	if v, ok := y.CloseAt(start - 60); ok {
+		t.Errorf("CloseAt before history = %v, want none", v)
+	}
+	if got := change(NewSeries(), 1, day0); !math.IsNaN(got) {
+		t.Errorf("empty series change = %v, want NaN", got)
+	}
+}
+
+func TestRange24hSparkVolatility(t *testing.T) {
+	s := NewSeries()
+	// Hours 0..23 given as backfill (volume 10 at close 100), then 2 hours
+	// of minutes at hours 24 and 25 (volume 1 at close 200, high 210).
+	for i := int64(0); i < 24; i++ {
+		s.Add(Hour, bar(day0+i*3600, 100, 120, 90, 100, 10))
+	}
+	for i := int64(0); i < 120; i++ {
+		s.Add(Minute, bar(day0+24*3600+i*60, 200, 210, 195, 200, 1))
+	}
+	end := day0 + 24*3600 + 119*60
+	hi, lo, qv, ok := s.Range24h(end)
+	// Window: minutes (end-1439m, end]; hours 2..23 are whole, hour 1 is
+	// partly outside, hours 24-25 have minutes.
+	if !ok || hi != 210 || lo != 90 || !near(qv, 22*100*10+120*200) {
+		t.Errorf("Range24h = %v %v %v %v, want 210 90 %v", hi, lo, qv, ok, 22*100*10+120*200)
+	}
+	spark := s.Spark(end, nil)
+	if len(spark) != SparkPoints {
+		t.Fatalf("spark has %d points, want %d", len(spark), SparkPoints)
+	}
+	if spark[0] != 100 || spark[len(spark)-1] != 200 {
+		t.Errorf("spark ends = %v..%v, want 100..200", spark[0], spark[len(spark)-1])
+	}
+	// A young series has a shorter line.
+	y := NewSeries()
+	y.Tick(day0, 5, 1)
+	y.Tick(day0+3*3600, 6, 1)
+	if sp := y.Spark(day0+3*3600, nil); len(sp) != 7 || sp[0] != 5 || sp[6] != 6 {
+		t.Errorf("young spark = %v, want 7 points 5..6", sp)
+	}
+
+	// Volatility: alternating +r, -r hourly log returns.
+	r := 0.01
+	v := hourlySeries(8*24, func(i int64) float64 { return 100 * math.Exp(r*float64(i%2)) })
+	n := 168.0
+	// mean ~0, every |return| = r, sample stdev = r*sqrt(n/(n-1)).
+	want := r * math.Sqrt(n/(n-1)) * math.Sqrt(24*365)
+	if got := v.Volatility(day0 + (8*24-1)*3600); math.Abs(got-want) > 1e-9 {
+		t.Errorf("volatility = %v, want %v", got, want)
+	}
+	if got := hourlySeries(10, func(int64) float64 { return 1 }).Volatility(day0 + 9*3600); !math.IsNaN(got) {
+		t.Errorf("volatility from 10 hours = %v, want NaN", got)
+	}
+}
+
+func TestSeriesHotPathsDoNotAllocate(t *testing.T) {
+	s := NewSeries()
+	i := int64(0)
+	if n := testing.AllocsPerRun(1000, func() {
+		i++
+		s.Tick(day0+i*7, 100+float64(i%13), 0.5)
+	}); n != 0 {
+		t.Errorf("Tick allocates %v times", n)
+	}
+	if n := testing.AllocsPerRun(1000, func() {
+		i++
+		s.Add(Minute, bar(day0+i*60, 100, 101, 99, 100, 1))
+	}); n != 0 {
+		t.Errorf("Add allocates %v times", n)
+	}
+	dst := make([]Candle, 0, MinuteBars)
+	spark := make([]float64, 0, SparkPoints)
+	end := day0 + i*60
+	if n := testing.AllocsPerRun(100, func() {
+		dst = s.Candles(Minute, 0, end, dst[:0])
+		spark = s.Spark(end, spark[:0])
+		s.Range24h(end)
+		s.Volatility(end)
+	}); n != 0 {
+		t.Errorf("readers allocate %v times", n)
+	}
+}
+
+// Range24h reads rolled-up hours where it can; it must agree with a plain
+// scan of the minute bars.
+func TestRange24hMatchesMinuteScan(t *testing.T) {
+	s := NewSeries()
+	seed := uint64(7)
+	rnd := func() uint64 { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed }
+	at := day0
+	for range 20000 {
+		at += int64(rnd() % 20)
+		p := 50 + float64(rnd()%1000)/10
+		if rnd()%50 == 0 {
+			// A kline replacing a recent minute, sometimes narrower.
+			mt := align(Minute, at) - int64(rnd()%5)*60
+			s.Add(Minute, bar(mt, p, p+1, p-1, p, float64(rnd()%7)))
+			continue
+		}
+		s.Tick(at, p, float64(rnd()%5)/4)
+	}
+	end := at
+	hi, lo, qv, ok := s.Range24h(end)
+	wantHi, wantLo, wantQV := math.Inf(-1), math.Inf(1), 0.0
+	for _, b := range s.Candles(Minute, align(Minute, end)-(MinuteBars-1)*60, end, nil) {
+		wantHi, wantLo = math.Max(wantHi, b.High), math.Min(wantLo, b.Low)
+		wantQV += b.Close * b.Volume
+	}
+	if !ok || hi != wantHi || lo != wantLo || math.Abs(qv-wantQV) > 1e-6*wantQV {
+		t.Errorf("Range24h = %v %v %v %v, minute scan %v %v %v", hi, lo, qv, ok, wantHi, wantLo, wantQV)
+	}
+}

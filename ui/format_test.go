@@ -1,0 +1,203 @@
+package ui
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+func TestAppendPrice(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{67012.5, "67,012.50"}, {3456.78, "3,456.78"}, {1.2345, "1.2345"}, {145.23456, "145.2346"},
+		{0.012345, "0.012345"}, {0.000012345, "0.000012345"}, {0.52345, "0.52345"},
+		{1234567.891, "1,234,567.89"}, {2.5e7, "25.0M"}, {1.23e-12, "1.2300e-12"},
+		{0, "—"}, {-1, "—"}, {math.NaN(), "—"}, {math.Inf(1), "—"},
+	} {
+		if got := string(appendPrice(nil, c.v)); got != c.want {
+			t.Errorf("price %v = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
+
+func TestAppendCompact(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{1.23e12, "1.23T"}, {45.6e9, "45.6B"}, {789.0e6, "789.0M"}, {12.3e3, "12.3K"},
+		{999.96e6, "1.00B"}, {950, "950"}, {1.5, "1.50"}, {0, "0"}, {math.NaN(), "—"}, {-2.5e6, "-2.50M"},
+	} {
+		if got := string(appendCompact(nil, c.v)); got != c.want {
+			t.Errorf("compact %v = %q, want %q", c.v, got, c.want)
+		}
+	}
+	if got := string(appendCapOrUnknown(nil, 0)); got != "—" {
+		t.Errorf("unknown cap = %q", got)
+	}
+}
+
+func TestAppendChange(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+		dir  int
+	}{
+		{0.0123, "+1.23%", 1}, {-0.0045, "-0.45%", -1}, {0, "0.00%", 0}, {0.00001, "0.00%", 0},
+		{math.NaN(), "—", 0}, {1.234, "+123.4%", 1}, {25, "+2500%", 1}, {-5000, "-99999%", -1},
+	} {
+		if got := string(appendChange(nil, c.v)); got != c.want {
+			t.Errorf("change %v = %q, want %q", c.v, got, c.want)
+		}
+		if d := direction(c.v); d != c.dir {
+			t.Errorf("direction %v = %d, want %d", c.v, d, c.dir)
+		}
+		if n := cells(appendChange(nil, c.v)); n > 8 {
+			t.Errorf("change %v is %d cells, wider than its column", c.v, n)
+		}
+	}
+}
+
+func TestAppendAge(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{{400 * time.Millisecond, "0.4s"}, {12 * time.Second, "12s"}, {3 * time.Minute, "3m"}, {5 * time.Hour, "5h"}, {72 * time.Hour, "3d"}, {-time.Second, "0.0s"}} {
+		if got := string(appendAge(nil, c.d)); got != c.want {
+			t.Errorf("age %v = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
+
+func TestFormattersDoNotAllocate(t *testing.T) {
+	buf := make([]byte, 0, 64)
+	n := testing.AllocsPerRun(100, func() {
+		b := appendPrice(buf[:0], 67012.5)
+		b = appendPrice(b, 0.000012345)
+		b = appendCompact(b, 45.6e9)
+		b = appendChange(b, -0.0045)
+		_ = b
+	})
+	if n != 0 {
+		t.Fatalf("formatters allocate %v times", n)
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"clean", "Bitcoin", "Bitcoin"},
+		{"csi colour", "Evil\x1b[31mCoin\x1b[0m", "EvilCoin"},
+		{"csi clear screen", "a\x1b[2J\x1b[Hb", "ab"},
+		{"osc title bel", "x\x1b]0;pwned\x07y", "xy"},
+		{"osc clipboard st", "x\x1b]52;c;cGFzdGU=\x1b\\y", "xy"},
+		{"dcs", "x\x1bPq#0;2;0;0;0\x1b\\y", "xy"},
+		{"two-byte esc", "x\x1bcy\x1b(Bz", "xyz"},
+		{"c1 csi", "x\u009b31my", "xy"},
+		{"c1 osc", "x\u009d0;t\u009cy", "xy"},
+		{"c1 other", "x\u0085y", "xy"},
+		{"bidi override", "abc\u202edcba\u202c", "abcdcba"},
+		{"bidi isolates", "\u2066a\u2069\u200f", "a"},
+		{"zero width", "a\u200bb\ufeffc", "abc"},
+		{"controls", "a\x00b\x07c\x7fd", "abcd"},
+		{"tabs newlines", "a\tb\nc\rd", "a b c d"},
+		{"invalid utf8", "a\xff\xfeb", "ab"},
+		{"unterminated osc", "ok\x1b]0;never ends", "ok"},
+		{"unicode kept", "Ether€um 以太坊", "Ether€um 以太坊"},
+		{"dangling esc", "a\x1b", "a"},
+	} {
+		if got := Sanitize(c.in); got != c.want {
+			t.Errorf("%s: Sanitize(%q) = %q, want %q", c.name, c.in, got, c.want)
+		}
+	}
+	long := strings.Repeat("é", 1000)
+	if got := Sanitize(long); len(got) > maxDisplayBytes+4 {
+		t.Errorf("long string kept %d bytes", len(got))
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = Sanitize("Bitcoin") }); n != 0 {
+		t.Errorf("clean string allocates %v", n)
+	}
+}
+
+func FuzzSanitize(f *testing.F) {
+	for _, s := range []string{"a\x1b[31mb", "\u009b1;2m", "\x1b]0;x\x07", "\u202e", "ok"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Sanitize(s)
+		if strings.ContainsAny(out, "\x1b\x07\x00\u009b\u009d\u202e\u2066") {
+			t.Fatalf("Sanitize(%q) = %q keeps controls", s, out)
+		}
+		if ansi.StringWidth(out) != textWidth(out) {
+			t.Fatalf("width mismatch for %q", out)
+		}
+	})
+}
+
+func TestSpark(t *testing.T) {
+	pts := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+	if got := string(appendSpark(nil, pts, 8)); got != "▁▂▃▄▅▆▇█" {
+		t.Errorf("spark = %q", got)
+	}
+	if got := string(appendSpark(nil, pts, 4)); got != "▂▄▆█" { // last of each bucket
+		t.Errorf("thinned spark = %q", got)
+	}
+	if got := string(appendSpark(nil, []float64{1, 8}, 4)); got != "▁▁██" {
+		t.Errorf("stretched spark = %q", got)
+	}
+	if got := string(appendSpark(nil, []float64{5, 5, 5}, 3)); got != "▄▄▄" {
+		t.Errorf("flat spark = %q", got)
+	}
+	if got := string(appendSpark(nil, []float64{1, math.NaN(), 3}, 3)); got != "▁ █" {
+		t.Errorf("gap spark = %q", got)
+	}
+	if got := string(appendSpark(nil, nil, 3)); got != "   " {
+		t.Errorf("empty spark = %q", got)
+	}
+	if sparkDirection(pts) != 1 || sparkDirection([]float64{3, 1}) != -1 || sparkDirection(nil) != 0 {
+		t.Error("spark direction")
+	}
+	buf := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { _ = appendSpark(buf[:0], pts, 40) }); n != 0 {
+		t.Errorf("spark allocates %v", n)
+	}
+}
+
+func TestLayoutDropsColumnsInOrder(t *testing.T) {
+	all := computeLayout(200, 8)
+	if all.count() != int(numColumns) || all.used > 200 {
+		t.Fatalf("wide layout: %d columns, %d cells", all.count(), all.used)
+	}
+	prev := all.count()
+	for w := 199; w >= 30; w-- {
+		l := computeLayout(w, 8)
+		if l.used > w && w >= 40 {
+			t.Fatalf("width %d: layout uses %d", w, l.used)
+		}
+		if !l.show[colSymbol] || !l.show[colPrice] || !l.show[colChange24h] {
+			t.Fatalf("width %d dropped symbol, price or 24h", w)
+		}
+		if l.count() > prev {
+			t.Fatalf("width %d shows more columns (%d) than width %d (%d)", w, l.count(), w+1, prev)
+		}
+		prev = l.count()
+		// dropped columns are a prefix of dropOrder
+		order := dropOrder()
+		seenShown := false
+		for _, c := range order {
+			if l.show[c] {
+				seenShown = true
+			} else if seenShown {
+				t.Fatalf("width %d dropped %v before an earlier column", w, c)
+			}
+		}
+	}
+	l := computeLayout(80, 8)
+	if l.show[colName] || !l.show[colSpark] {
+		t.Fatalf("80 columns: name shown=%v spark shown=%v", l.show[colName], l.show[colSpark])
+	}
+}

@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/tokentop/tokentop/model"
+)
+
+// statusBar is the bottom line: DEMO label, each feed's state, message
+// rate, age of the last update, bad frames, the active filter and the
+// market clock. Rebuilt in Update at each tick.
+type statusBar struct {
+	ctx  *programContext
+	line string
+	buf  []byte
+}
+
+// statusInfo is what the bar shows besides the snapshot.
+type statusInfo struct {
+	filter        string
+	shown, total  int
+	sortBy        sortKey
+	desc          bool
+	detailLoading bool
+}
+
+func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
+	st := s.ctx.styles
+	w := s.ctx.width
+	sep := st.BarMuted.Render(" │ ")
+	var left strings.Builder
+	if s.ctx.opts.Demo {
+		left.WriteString(st.Demo.Render(" DEMO "))
+		left.WriteString(st.Bar.Render(" "))
+	} else {
+		left.WriteString(st.Bar.Render(" "))
+	}
+	if snap == nil {
+		left.WriteString(st.BarWarning.Render("● connecting…"))
+	} else {
+		bad := uint64(0)
+		for i, f := range snap.Feeds {
+			if i > 0 {
+				left.WriteString(st.Bar.Render("  "))
+			}
+			dot := st.BarWarning
+			switch f.State {
+			case model.FeedLive:
+				dot = st.BarGood
+			case model.FeedStopped:
+				dot = st.BarError
+			}
+			left.WriteString(dot.Render("●"))
+			left.WriteString(st.Bar.Render(" " + Sanitize(f.Name) + " " + f.State.String()))
+			if f.State != model.FeedLive && f.Reason != "" {
+				reason := Sanitize(f.Reason)
+				if textWidth(reason) > 40 {
+					reason = fitLine(reason, 39) + "…"
+				}
+				left.WriteString(st.BarMuted.Render(" (" + reason + ")"))
+			}
+			bad += f.Bad
+		}
+		if len(snap.Feeds) == 0 {
+			left.WriteString(st.BarMuted.Render("no feeds"))
+		}
+		b := s.buf[:0]
+		b = appendRate(b, snap.MsgPerSec)
+		b = append(b, " msg/s"...)
+		left.WriteString(sep + st.Bar.Render(string(b)))
+		b = b[:0]
+		if snap.LastEvent.IsZero() {
+			b = append(b, "no updates yet"...)
+		} else {
+			b = append(b, "updated "...)
+			b = appendAge(b, s.ctx.now.Sub(snap.LastEvent))
+			b = append(b, " ago"...)
+		}
+		left.WriteString(sep + st.Bar.Render(string(b)))
+		if bad > 0 {
+			b = appendInt(b[:0], int64(min(bad, 1<<52)))
+			b = append(b, " bad frames"...)
+			left.WriteString(sep + st.BarWarning.Render(string(b)))
+		}
+		s.buf = b
+	}
+	if info.filter != "" {
+		left.WriteString(sep + st.Bar.Render("filter \""+info.filter+"\" "+
+			strconv.Itoa(info.shown)+"/"+strconv.Itoa(info.total)))
+	}
+	var right string
+	if !s.ctx.now.IsZero() {
+		right = st.Bar.Render(s.ctx.now.Format("15:04:05") + " ")
+	}
+	s.line = barJoin(st.Bar, left.String(), right, w)
+}
+
+// appendRate writes a message rate: 12.3 below 100, whole numbers above.
+func appendRate(b []byte, r float64) []byte {
+	switch {
+	case bad(r) || r < 0:
+		return append(b, unknown...)
+	case r < 100:
+		return strconv.AppendFloat(b, r, 'f', 1, 64)
+	}
+	return appendFixed(b, r, 0)
+}
+
+// barJoin fills w cells with left, bar-coloured padding and right.
+func barJoin(bar lipgloss.Style, left, right string, w int) string {
+	lw, rw := lipgloss.Width(left), lipgloss.Width(right)
+	if lw+rw > w {
+		left = fitLine(left, max(w-rw, 0))
+		lw = lipgloss.Width(left)
+	}
+	if lw+rw > w {
+		return fitLine(left, w)
+	}
+	return left + bar.Render(strings.Repeat(" ", w-lw-rw)) + right
+}

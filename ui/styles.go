@@ -1,0 +1,199 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/tokentop/tokentop/themes"
+	"github.com/tokentop/tokentop/ui/chart"
+)
+
+// Styles is every style the UI draws with, built once per program (per SSH
+// session) from a theme and that session's renderer. Nothing in View builds
+// a style.
+type Styles struct {
+	Mono bool
+
+	Text, Muted, Accent, Border, BorderFocus lipgloss.Style
+	Header                                   lipgloss.Style
+	Up, Down, Flat                           lipgloss.Style
+	Whale, Stale                             lipgloss.Style
+
+	Title, TabActive, TabInactive, Label, Value, Section lipgloss.Style
+
+	Bar, BarGood, BarWarning, BarError, BarMuted, Demo lipgloss.Style
+	SearchPrompt, SearchText                           lipgloss.Style
+	Help                                               help.Styles
+	HelpTitle                                          lipgloss.Style
+	Chart                                              chart.Style
+
+	// rows holds the table's cell styles as raw escape prefixes/suffixes,
+	// indexed by rowNormal|rowSelected|rowStale bits, so a row renders into
+	// a byte buffer with no lipgloss calls.
+	rows [4]rowPalette
+}
+
+const (
+	rowSelected = 1 << iota
+	rowStale
+)
+
+// span is a style reduced to the escape sequences around its text.
+type span struct{ pre, post string }
+
+// spanOf extracts a style's opening and closing sequences. Styles given here
+// carry no padding, width or underline, so the sentinel renders in one piece.
+func spanOf(st lipgloss.Style) span {
+	out := st.Render("X")
+	i := strings.IndexByte(out, 'X')
+	if i < 0 {
+		return span{}
+	}
+	return span{pre: out[:i], post: out[i+1:]}
+}
+
+// rowPalette is one row state's cell styles.
+type rowPalette struct {
+	base, cursor, rank, symbol, name, price, num  span
+	up, down, flat, flashUp, flashDown, staleMark span
+}
+
+// NewStyles turns a palette into styles bound to r. A mono theme (or a
+// renderer without colour) still tells up from down, the cursor, flashes and
+// stale rows apart: by signs, markers, bold, faint and reverse video.
+func NewStyles(t themes.Theme, r *lipgloss.Renderer) Styles {
+	if r == nil {
+		r = lipgloss.DefaultRenderer()
+	}
+	mono := t.Mono
+	fg := func(c string) lipgloss.Style {
+		s := r.NewStyle()
+		if !mono && c != "" {
+			s = s.Foreground(lipgloss.Color(c))
+		}
+		return s
+	}
+	withBg := func(s lipgloss.Style, c string) lipgloss.Style {
+		if !mono && c != "" {
+			s = s.Background(lipgloss.Color(c))
+		}
+		return s
+	}
+	s := Styles{Mono: mono}
+	s.Text = fg(t.Text)
+	s.Muted = fg(t.Muted)
+	s.Accent = fg(t.Accent).Bold(true)
+	s.Border = fg(t.Border)
+	s.BorderFocus = fg(t.Accent)
+	s.Header = withBg(fg(t.HeaderText), t.HeaderBg).Bold(true)
+	s.Up = fg(t.Up)
+	s.Down = fg(t.Down)
+	s.Flat = fg(t.Flat)
+	s.Whale = fg(t.Whale).Bold(true)
+	s.Stale = fg(t.Stale)
+	if mono {
+		s.Up = s.Up.Bold(true)
+		s.Stale = s.Stale.Faint(true)
+	}
+	s.Title = fg(t.Accent).Bold(true)
+	s.TabActive = fg(t.Accent).Bold(true)
+	s.TabInactive = fg(t.Muted)
+	s.Label = fg(t.Muted)
+	s.Value = fg(t.Text)
+	s.Section = fg(t.Border)
+
+	bar := withBg(fg(t.BarFg), t.BarBg)
+	s.Bar = bar
+	s.BarGood = withBg(fg(t.Good), t.BarBg)
+	s.BarWarning = withBg(fg(t.Warning), t.BarBg)
+	s.BarError = withBg(fg(t.Error), t.BarBg).Bold(true)
+	s.BarMuted = withBg(fg(t.Muted), t.BarBg)
+	s.Demo = withBg(fg(t.DemoFg), t.DemoBg).Bold(true)
+	if mono || t.DemoBg == "" {
+		s.Demo = s.Demo.Reverse(true)
+	}
+	s.SearchPrompt = fg(t.Accent).Bold(true)
+	s.SearchText = fg(t.Text)
+
+	key := fg(t.Accent)
+	desc := fg(t.Muted)
+	sep := fg(t.Border)
+	s.Help = help.Styles{
+		Ellipsis: sep, ShortKey: key, ShortDesc: desc, ShortSeparator: sep,
+		FullKey: key, FullDesc: desc, FullSeparator: sep,
+	}
+	s.HelpTitle = fg(t.Accent).Bold(true)
+	s.Chart = chart.Style{
+		Line: fg(t.Chart), Up: fg(t.Up), Down: fg(t.Down),
+		Axis: fg(t.ChartAx), Label: fg(t.ChartAx),
+	}
+
+	for state := range s.rows {
+		s.rows[state] = newRowPalette(t, r, state)
+	}
+	return s
+}
+
+func newRowPalette(t themes.Theme, r *lipgloss.Renderer, state int) rowPalette {
+	mono := t.Mono
+	sel := state&rowSelected != 0
+	stale := state&rowStale != 0
+	mk := func(fgc string) lipgloss.Style {
+		st := r.NewStyle()
+		if mono {
+			if sel {
+				st = st.Reverse(true)
+			}
+			if stale {
+				st = st.Faint(true)
+			}
+			return st
+		}
+		switch {
+		case stale && t.Stale != "":
+			st = st.Foreground(lipgloss.Color(t.Stale))
+		case sel && (fgc == t.Text || fgc == t.Muted) && t.SelectedFg != "":
+			st = st.Foreground(lipgloss.Color(t.SelectedFg))
+		case fgc != "":
+			st = st.Foreground(lipgloss.Color(fgc))
+		}
+		if sel {
+			if t.SelectedBg != "" {
+				st = st.Background(lipgloss.Color(t.SelectedBg))
+			} else {
+				st = st.Reverse(true)
+			}
+		}
+		return st
+	}
+	flash := func(bgc string) lipgloss.Style {
+		st := mk(t.Text).Bold(true)
+		if mono {
+			return st
+		}
+		if bgc != "" {
+			st = st.Background(lipgloss.Color(bgc))
+		}
+		return st
+	}
+	p := rowPalette{
+		base:      spanOf(mk(t.Text)),
+		cursor:    spanOf(mk(t.Accent).Bold(true)),
+		rank:      spanOf(mk(t.Muted)),
+		symbol:    spanOf(mk(t.Text).Bold(true)),
+		name:      spanOf(mk(t.Muted)),
+		price:     spanOf(mk(t.Text)),
+		num:       spanOf(mk(t.Text)),
+		up:        spanOf(mk(t.Up)),
+		down:      spanOf(mk(t.Down)),
+		flat:      spanOf(mk(t.Flat)),
+		flashUp:   spanOf(flash(t.FlashUpBg)),
+		flashDown: spanOf(flash(t.FlashDnBg)),
+		staleMark: spanOf(mk(t.Warning)),
+	}
+	if mono {
+		p.up = spanOf(mk("").Bold(true))
+	}
+	return p
+}

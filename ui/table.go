@@ -1,0 +1,752 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/tokentop/tokentop/model"
+)
+
+// column is one column of the ratings table, in display order.
+type column uint8
+
+const (
+	colRank column = iota
+	colSymbol
+	colName
+	colPrice
+	colChange1h
+	colChange24h
+	colChange7d
+	colVolume
+	colCap
+	colSpark
+	numColumns
+)
+
+// dropOrder is the order columns are given up in when the table is narrow.
+// Symbol, price and 24h change are never dropped.
+func dropOrder() [7]column {
+	return [7]column{colName, colVolume, colChange7d, colSpark, colCap, colChange1h, colRank}
+}
+
+// columnSpec gives a column's title, width range and alignment.
+func columnSpec(c column) (title string, minW, maxW int, right bool) {
+	switch c {
+	case colRank:
+		return "#", 4, 4, true
+	case colSymbol:
+		return "Symbol", 8, 12, false
+	case colName:
+		return "Name", 10, 22, false
+	case colPrice:
+		return "Price", 14, 14, true // 13 digits and the tick marker
+	case colChange1h:
+		return "1h", 8, 8, true
+	case colChange24h:
+		return "24h", 8, 8, true
+	case colChange7d:
+		return "7d", 8, 8, true
+	case colVolume:
+		return "Vol 24h", 9, 9, true
+	case colCap:
+		return "Mkt Cap", 9, 9, true
+	default:
+		return "24h trend", 10, 48, false
+	}
+}
+
+const gutterWidth = 2 // cursor marker and stale marker
+
+// layout is the table's column widths for one window width, computed once
+// per resize (or when the longest symbol changes), never per row.
+type layout struct {
+	show  [numColumns]bool
+	width [numColumns]int
+	gap   int
+	used  int // cells used by gutter, columns and gaps
+}
+
+func (l *layout) sum() int {
+	n, total := 0, gutterWidth
+	for c := range numColumns {
+		if l.show[c] {
+			total += l.width[c]
+			n++
+		}
+	}
+	if n > 1 {
+		total += l.gap * (n - 1)
+	}
+	return total
+}
+
+func (l *layout) count() int {
+	n := 0
+	for _, s := range l.show {
+		if s {
+			n++
+		}
+	}
+	return n
+}
+
+// computeLayout fits the columns into total cells: it drops columns in
+// dropOrder until they fit (trying a two-cell gap first, then one cell if
+// that keeps more columns), then widens name and trend into what is left.
+func computeLayout(total, symW int) layout {
+	var best layout
+	for i, gap := range [2]int{2, 1} {
+		l := layout{gap: gap}
+		for c := range numColumns {
+			_, minW, _, _ := columnSpec(c)
+			l.show[c], l.width[c] = true, minW
+		}
+		l.width[colSymbol] = symW
+		for _, c := range dropOrder() {
+			if l.sum() <= total {
+				break
+			}
+			l.show[c] = false
+		}
+		if i == 0 || l.count() > best.count() {
+			best = l
+		}
+	}
+	extra := total - best.sum()
+	grow := func(c column, upTo int) {
+		if !best.show[c] || extra <= 0 {
+			return
+		}
+		g := min(extra, max(upTo-best.width[c], 0))
+		best.width[c] += g
+		extra -= g
+	}
+	_, _, nameMax, _ := columnSpec(colName)
+	_, _, sparkMax, _ := columnSpec(colSpark)
+	grow(colName, 16) // most names fit in 16; then the trend, then long names
+	grow(colSpark, sparkMax)
+	grow(colName, nameMax)
+	best.used = best.sum()
+	return best
+}
+
+// sortKey is what the table is sorted by; the names are Options.Sort's.
+type sortKey uint8
+
+const (
+	sortRank sortKey = iota
+	sortSymbol
+	sortName
+	sortPrice
+	sortChange1h
+	sortChange24h
+	sortChange7d
+	sortVolume
+	sortCap
+	numSortKeys
+)
+
+func (k sortKey) String() string {
+	return [...]string{"rank", "symbol", "name", "price", "change_1h", "change_24h",
+		"change_7d", "volume", "market_cap"}[k]
+}
+
+func (k sortKey) column() column {
+	return [...]column{colRank, colSymbol, colName, colPrice, colChange1h, colChange24h,
+		colChange7d, colVolume, colCap}[k]
+}
+
+// naturalDesc: numbers sort biggest first when chosen, names A to Z.
+func (k sortKey) naturalDesc() bool { return k >= sortPrice }
+
+func parseSortKey(s string) (sortKey, bool) {
+	for k := range numSortKeys {
+		if k.String() == s {
+			return k, true
+		}
+	}
+	return sortRank, false
+}
+
+// row is one token's line in the table and its render cache.
+type row struct {
+	tok                *model.TokenView
+	rawSymbol, rawName string
+	symbol, name       string // sanitised
+	lowSymbol, lowName string // for search
+
+	flash      int8 // +1 ticked up, -1 ticked down, 0 none
+	flashUntil time.Time
+	stale      bool
+	seen       uint64 // snapshot Seq that last listed this token
+
+	line string // rendered, exactly table-width cells
+	key  rowKey // what line was rendered from
+}
+
+type rowKey struct {
+	tok   *model.TokenView
+	ver   uint64
+	gen   uint64
+	sel   bool
+	flash int8
+	stale bool
+}
+
+func (r *row) setToken(tok *model.TokenView) {
+	r.tok = tok
+	if tok.Symbol != r.rawSymbol || r.symbol == "" {
+		r.rawSymbol = tok.Symbol
+		r.symbol = Sanitize(tok.Symbol)
+		r.lowSymbol = strings.ToLower(r.symbol)
+	}
+	if tok.Name != r.rawName {
+		r.rawName = tok.Name
+		r.name = Sanitize(tok.Name)
+		r.lowName = strings.ToLower(r.name)
+	}
+}
+
+// table is the ratings table: our own, over the visible rows only.
+type table struct {
+	ctx *programContext
+
+	rows map[string]*row // by symbol
+	all  []*row          // snapshot order
+	view []*row          // filtered and sorted: what the table shows
+
+	cursor, offset int
+	selected       string // symbol under the cursor, kept across re-sorts
+
+	width, height int // height includes the header line
+	lay           layout
+	gen           uint64 // layout generation, part of every row's cache key
+	symW          int
+
+	sortBy sortKey
+	desc   bool
+	filter string // lower case
+
+	header, blank string
+	empty         string // shown when no row matches
+	buf, num      []byte
+
+	renders int // rows rendered since start, for tests and benchmarks
+}
+
+func newTable(ctx *programContext) *table {
+	t := &table{ctx: ctx, rows: make(map[string]*row), symW: 8,
+		buf: make([]byte, 0, 1024), num: make([]byte, 0, 64)}
+	if k, ok := parseSortKey(ctx.opts.Sort); ok {
+		t.sortBy = k
+	}
+	t.desc = ctx.opts.SortDesc
+	return t
+}
+
+func (t *table) setSize(w, h int) {
+	if w == t.width && h == t.height {
+		return
+	}
+	t.width, t.height = w, h
+	t.relayout()
+	t.scroll()
+}
+
+func (t *table) relayout() {
+	t.lay = computeLayout(t.width, t.symW)
+	t.gen++
+	t.blank = strings.Repeat(" ", max(t.width, 0))
+	t.renderHeader()
+}
+
+// bodyRows is how many token rows fit under the header.
+func (t *table) bodyRows() int { return max(t.height-1, 0) }
+
+// apply takes a new snapshot: rows whose token changed take the new view,
+// price changes start a flash, staleness is re-judged against the
+// snapshot's time. Rows are re-rendered lazily, when visible.
+func (t *table) apply(s *model.Snapshot, now time.Time) {
+	opts := t.ctx.opts
+	created := false
+	t.all = t.all[:0]
+	for _, tok := range s.Tokens {
+		if tok == nil {
+			continue
+		}
+		r := t.rows[tok.Symbol]
+		if r == nil {
+			r = &row{}
+			t.rows[tok.Symbol] = r
+			created = true
+		}
+		if r.seen == s.Seq && r.tok != nil {
+			continue // a duplicate symbol: first one wins
+		}
+		if r.tok != tok {
+			if r.tok != nil && opts.Flash > 0 && tok.Price != r.tok.Price && !bad(tok.Price) && !bad(r.tok.Price) {
+				r.flash = 1
+				if tok.Price < r.tok.Price {
+					r.flash = -1
+				}
+				r.flashUntil = now.Add(opts.Flash)
+			}
+			r.setToken(tok)
+		}
+		r.stale = tok.LastUpdate.IsZero() || s.Time.Sub(tok.LastUpdate) > opts.StaleAfter
+		r.seen = s.Seq
+		t.all = append(t.all, r)
+	}
+	if created || len(t.rows) != len(t.all) {
+		symW := 8
+		for sym, r := range t.rows {
+			if r.seen != s.Seq {
+				delete(t.rows, sym)
+				continue
+			}
+			symW = max(symW, min(ansi.StringWidth(r.symbol), 12))
+		}
+		if symW != t.symW {
+			t.symW = symW
+			t.relayout()
+		}
+	}
+	t.rebuildView()
+}
+
+// expireFlashes ends flashes that are over.
+func (t *table) expireFlashes(now time.Time) {
+	for _, r := range t.all {
+		if r.flash != 0 && !now.Before(r.flashUntil) {
+			r.flash = 0
+		}
+	}
+}
+
+// rebuildView filters and sorts, keeping the cursor on the same token.
+func (t *table) rebuildView() {
+	t.view = t.view[:0]
+	for _, r := range t.all {
+		if t.filter == "" || strings.Contains(r.lowSymbol, t.filter) || strings.Contains(r.lowName, t.filter) {
+			t.view = append(t.view, r)
+		}
+	}
+	slices.SortStableFunc(t.view, t.compare)
+	if len(t.view) == 0 {
+		msg := "  no tokens yet"
+		if t.filter != "" {
+			msg = "  no token matches \"" + t.filter + "\""
+		}
+		t.empty = fitLine(t.ctx.styles.Muted.Render(msg), t.width)
+	}
+	found := false
+	if t.selected != "" {
+		for i, r := range t.view {
+			if r.tok.Symbol == t.selected {
+				t.cursor, found = i, true
+				break
+			}
+		}
+	}
+	if !found {
+		t.cursor = min(max(t.cursor, 0), max(len(t.view)-1, 0))
+		t.selected = ""
+		if len(t.view) > 0 {
+			t.selected = t.view[t.cursor].tok.Symbol
+		}
+	}
+	t.scroll()
+}
+
+func cmpNum(x, y float64, desc, zeroUnknown bool) int {
+	xb := bad(x) || zeroUnknown && x <= 0
+	yb := bad(y) || zeroUnknown && y <= 0
+	switch {
+	case xb && yb:
+		return 0
+	case xb:
+		return 1 // unknown last, whichever the direction
+	case yb:
+		return -1
+	}
+	if desc {
+		return cmp.Compare(y, x)
+	}
+	return cmp.Compare(x, y)
+}
+
+func cmpText(x, y string, desc bool) int {
+	switch {
+	case x == "" && y == "":
+		return 0
+	case x == "":
+		return 1
+	case y == "":
+		return -1
+	}
+	if desc {
+		return strings.Compare(y, x)
+	}
+	return strings.Compare(x, y)
+}
+
+func (t *table) compare(a, b *row) int {
+	x, y := a.tok, b.tok
+	var c int
+	switch t.sortBy {
+	case sortRank:
+		c = cmpNum(float64(x.Rank), float64(y.Rank), t.desc, true)
+	case sortSymbol:
+		c = cmpText(a.symbol, b.symbol, t.desc)
+	case sortName:
+		c = cmpText(a.lowName, b.lowName, t.desc)
+	case sortPrice:
+		c = cmpNum(x.Price, y.Price, t.desc, true)
+	case sortChange1h:
+		c = cmpNum(x.Change1h, y.Change1h, t.desc, false)
+	case sortChange24h:
+		c = cmpNum(x.Change24h, y.Change24h, t.desc, false)
+	case sortChange7d:
+		c = cmpNum(x.Change7d, y.Change7d, t.desc, false)
+	case sortVolume:
+		c = cmpNum(x.Volume24h, y.Volume24h, t.desc, false)
+	case sortCap:
+		c = cmpNum(x.MarketCap, y.MarketCap, t.desc, true)
+	}
+	if c != 0 {
+		return c
+	}
+	if c = cmpNum(float64(x.Rank), float64(y.Rank), false, true); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Symbol, y.Symbol)
+}
+
+func (t *table) setSort(k sortKey, desc bool) {
+	t.sortBy, t.desc = k, desc
+	t.renderHeader()
+	t.rebuildView()
+}
+
+// cycleSort moves to the next (step 1) or previous (-1) sort column, in its
+// natural direction.
+func (t *table) cycleSort(step int) {
+	k := sortKey((int(t.sortBy) + step + int(numSortKeys)) % int(numSortKeys))
+	t.setSort(k, k.naturalDesc())
+}
+
+func (t *table) reverse() { t.setSort(t.sortBy, !t.desc) }
+
+func (t *table) setFilter(f string) {
+	f = strings.ToLower(strings.TrimSpace(Sanitize(f)))
+	if f == t.filter {
+		return
+	}
+	t.filter = f
+	t.rebuildView()
+}
+
+// moveTo puts the cursor on view index i (clamped).
+func (t *table) moveTo(i int) {
+	if len(t.view) == 0 {
+		t.cursor, t.selected = 0, ""
+		return
+	}
+	t.cursor = min(max(i, 0), len(t.view)-1)
+	t.selected = t.view[t.cursor].tok.Symbol
+	t.scroll()
+}
+
+func (t *table) move(delta int) { t.moveTo(t.cursor + delta) }
+
+// scroll keeps the cursor inside the visible window.
+func (t *table) scroll() {
+	h := t.bodyRows()
+	if h <= 0 {
+		t.offset = 0
+		return
+	}
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if t.cursor >= t.offset+h {
+		t.offset = t.cursor - h + 1
+	}
+	t.offset = min(max(t.offset, 0), max(len(t.view)-h, 0))
+}
+
+// selectedRow is the row under the cursor, or nil.
+func (t *table) selectedRow() *row {
+	if t.cursor < 0 || t.cursor >= len(t.view) {
+		return nil
+	}
+	return t.view[t.cursor]
+}
+
+// rowAt maps a body line (0 = first row under the header) to a view index.
+func (t *table) rowAt(line int) (int, bool) {
+	if line < 0 || line >= t.bodyRows() {
+		return 0, false
+	}
+	i := t.offset + line
+	return i, i < len(t.view)
+}
+
+// refresh renders the visible rows whose cache key changed.
+func (t *table) refresh() {
+	end := min(t.offset+t.bodyRows(), len(t.view))
+	for i := t.offset; i < end; i++ {
+		r := t.view[i]
+		k := rowKey{tok: r.tok, ver: r.tok.Version, gen: t.gen, sel: i == t.cursor, flash: r.flash, stale: r.stale}
+		if k == r.key && r.line != "" {
+			continue
+		}
+		t.buf = t.renderRow(t.buf[:0], r, k.sel)
+		r.line = string(t.buf)
+		r.key = k
+		t.renders++
+	}
+}
+
+// line is body line i of the table (0 = header), exactly width cells.
+func (t *table) line(i int) string {
+	if i == 0 {
+		return t.header
+	}
+	if len(t.view) == 0 && i == 1 {
+		return t.empty
+	}
+	j := t.offset + i - 1
+	if j < len(t.view) && t.view[j].line != "" {
+		return t.view[j].line
+	}
+	return t.blank
+}
+
+func appendSpan(dst []byte, sp span, s string) []byte {
+	dst = append(dst, sp.pre...)
+	dst = append(dst, s...)
+	return append(dst, sp.post...)
+}
+
+func appendSpaces(dst []byte, n int) []byte {
+	for range n {
+		dst = append(dst, ' ')
+	}
+	return dst
+}
+
+// appendCellBytes writes formatter output b (one cell per rune) padded or
+// cut to w cells.
+func appendCellBytes(dst []byte, sp span, b []byte, w int, right bool) []byte {
+	if w <= 0 {
+		return dst
+	}
+	n := cells(b)
+	dst = append(dst, sp.pre...)
+	if n > w { // cannot happen with the layout's widths; keep the lead digits
+		k := 0
+		for i := 0; i < w-1; i++ {
+			_, sz := utf8.DecodeRune(b[k:])
+			k += sz
+		}
+		dst = append(dst, b[:k]...)
+		dst = append(dst, "…"...)
+		return append(dst, sp.post...)
+	}
+	if right {
+		dst = appendSpaces(dst, w-n)
+	}
+	dst = append(dst, b...)
+	if !right {
+		dst = appendSpaces(dst, w-n)
+	}
+	return append(dst, sp.post...)
+}
+
+// textWidth is the display width of a sanitised string.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
+// appendCellString writes a sanitised string padded or cut (with "…") to w
+// cells.
+func appendCellString(dst []byte, sp span, s string, w int, right bool) []byte {
+	if w <= 0 {
+		return dst
+	}
+	n := textWidth(s)
+	if n > w {
+		if n == len(s) { // ASCII
+			s = s[:w-1]
+		} else {
+			s = ansi.Truncate(s, w-1, "")
+		}
+		s2w := textWidth(s)
+		dst = append(dst, sp.pre...)
+		dst = append(dst, s...)
+		dst = append(dst, "…"...)
+		dst = appendSpaces(dst, w-1-s2w)
+		return append(dst, sp.post...)
+	}
+	dst = append(dst, sp.pre...)
+	if right {
+		dst = appendSpaces(dst, w-n)
+	}
+	dst = append(dst, s...)
+	if !right {
+		dst = appendSpaces(dst, w-n)
+	}
+	return append(dst, sp.post...)
+}
+
+func changeSpan(p *rowPalette, frac float64) span {
+	switch direction(frac) {
+	case 1:
+		return p.up
+	case -1:
+		return p.down
+	}
+	return p.flat
+}
+
+// renderRow draws one row into dst: exactly t.width cells. It allocates
+// nothing once dst and t.num have grown (non-ASCII names that need cutting
+// aside).
+func (t *table) renderRow(dst []byte, r *row, sel bool) []byte {
+	state := 0
+	if sel {
+		state |= rowSelected
+	}
+	if r.stale {
+		state |= rowStale
+	}
+	p := &t.ctx.styles.rows[state]
+	tok := r.tok
+	if sel {
+		dst = appendSpan(dst, p.cursor, "▸")
+	} else {
+		dst = appendSpan(dst, p.base, " ")
+	}
+	if r.stale {
+		dst = appendSpan(dst, p.staleMark, "◌")
+	} else {
+		dst = appendSpan(dst, p.base, " ")
+	}
+	first := true
+	for c := range numColumns {
+		if !t.lay.show[c] {
+			continue
+		}
+		if !first {
+			dst = append(dst, p.base.pre...)
+			dst = appendSpaces(dst, t.lay.gap)
+			dst = append(dst, p.base.post...)
+		}
+		first = false
+		w := t.lay.width[c]
+		num := t.num[:0]
+		switch c {
+		case colRank:
+			if tok.Rank > 0 {
+				num = strconv.AppendInt(num, int64(tok.Rank), 10)
+			} else {
+				num = append(num, unknown...)
+			}
+			dst = appendCellBytes(dst, p.rank, num, w, true)
+		case colSymbol:
+			dst = appendCellString(dst, p.symbol, r.symbol, w, false)
+		case colName:
+			dst = appendCellString(dst, p.name, r.name, w, false)
+		case colPrice:
+			sp, mark := p.price, " "
+			switch r.flash {
+			case 1:
+				sp, mark = p.flashUp, "▲"
+			case -1:
+				sp, mark = p.flashDown, "▼"
+			}
+			num = appendPrice(num, tok.Price)
+			num = append(num, ' ')
+			num = append(num, mark...)
+			dst = appendCellBytes(dst, sp, num, w, true)
+		case colChange1h:
+			dst = appendCellBytes(dst, changeSpan(p, tok.Change1h), appendChange(num, tok.Change1h), w, true)
+		case colChange24h:
+			dst = appendCellBytes(dst, changeSpan(p, tok.Change24h), appendChange(num, tok.Change24h), w, true)
+		case colChange7d:
+			dst = appendCellBytes(dst, changeSpan(p, tok.Change7d), appendChange(num, tok.Change7d), w, true)
+		case colVolume:
+			if bad(tok.Volume24h) || tok.Volume24h < 0 {
+				num = append(num, unknown...)
+			} else {
+				num = appendCompact(num, tok.Volume24h)
+			}
+			dst = appendCellBytes(dst, p.num, num, w, true)
+		case colCap:
+			dst = appendCellBytes(dst, p.num, appendCapOrUnknown(num, tok.MarketCap), w, true)
+		case colSpark:
+			sp := p.flat
+			switch sparkDirection(tok.Spark) {
+			case 1:
+				sp = p.up
+			case -1:
+				sp = p.down
+			}
+			dst = append(dst, sp.pre...)
+			dst = appendSpark(dst, tok.Spark, w)
+			dst = append(dst, sp.post...)
+		}
+		t.num = num[:0]
+	}
+	if pad := t.width - t.lay.used; pad > 0 {
+		dst = append(dst, p.base.pre...)
+		dst = appendSpaces(dst, pad)
+		dst = append(dst, p.base.post...)
+	}
+	return dst
+}
+
+// renderHeader draws the header line, marking the sort column ▲ or ▼.
+func (t *table) renderHeader() {
+	b := t.buf[:0]
+	b = appendSpaces(b, gutterWidth)
+	first := true
+	for c := range numColumns {
+		if !t.lay.show[c] {
+			continue
+		}
+		if !first {
+			b = appendSpaces(b, t.lay.gap)
+		}
+		first = false
+		title, _, _, right := columnSpec(c)
+		if c == colPrice {
+			title += "  " // line up with the digits, not the tick marker
+		}
+		if t.sortBy.column() == c {
+			if t.desc {
+				title += " ▼"
+			} else {
+				title += " ▲"
+			}
+		}
+		b = appendCellString(b, span{}, title, t.lay.width[c], right)
+	}
+	if pad := t.width - t.lay.used; pad > 0 {
+		b = appendSpaces(b, pad)
+	}
+	t.buf = b
+	t.header = fitLine(t.ctx.styles.Header.Render(string(b)), t.width)
+}
