@@ -77,12 +77,13 @@ type Market struct {
 	skew       int64
 	lastEvent  int64
 	applied    uint64
+	live       uint64 // applied events stamped within liveAge of the market clock
 	bad        uint64
 	seq        uint64
 	prev       *Snapshot
 
-	rateAt      int64 // market clock of the last rate sample
-	rateApplied uint64
+	rateAt      int64  // market clock of the last rate sample
+	rateApplied uint64 // m.live at the last rate sample
 	rate        float64
 	ratePub     float64
 }
@@ -381,6 +382,9 @@ func (m *Market) apply(ev *Event) {
 func (m *Market) touch(tk *token, t int64) {
 	tk.changed, m.dirty = true, true
 	m.applied++
+	if t >= m.now-liveAge {
+		m.live++
+	}
 	if t > m.lastEvent {
 		m.lastEvent = t
 	}
@@ -453,6 +457,11 @@ func (m *Market) takeStatuses() {
 // rateTau is the time constant of the events-per-second average.
 const rateTau = float64(time.Second)
 
+// liveAge is how old (on the market clock) an event may be and still count
+// as live traffic in MsgPerSec. Back history arrives in a burst of tens of
+// thousands of old bars; counting it would show a meaningless spike.
+const liveAge = int64(2 * time.Minute)
+
 // updateRate folds the events applied since the last sample into the
 // exponentially weighted events-per-second, on the market clock.
 func (m *Market) updateRate(now int64) {
@@ -460,13 +469,13 @@ func (m *Market) updateRate(now int64) {
 	if dt <= 0 {
 		return
 	}
-	inst := float64(m.applied-m.rateApplied) / (float64(dt) / 1e9)
+	inst := float64(m.live-m.rateApplied) / (float64(dt) / 1e9)
 	alpha := 1 - math.Exp(-float64(dt)/rateTau)
 	m.rate += alpha * (inst - m.rate)
 	if m.rate < 0.05 {
 		m.rate = 0
 	}
-	m.rateAt, m.rateApplied = now, m.applied
+	m.rateAt, m.rateApplied = now, m.live
 }
 
 // publish builds and delivers a snapshot if anything changed.

@@ -410,6 +410,31 @@ func TestMsgPerSecOnMarketClock(t *testing.T) {
 	}
 }
 
+func TestMsgPerSecIgnoresBackHistory(t *testing.T) {
+	clk := newFakeClock(day0)
+	m := hub(clk)
+	m.now = clk.Now().UnixNano()
+	m.rateAt = m.now
+	// A backfill burst: 700 hourly bars ending a day ago, all at once...
+	for i := range 700 {
+		start := day0 - 86400 - int64(700-i)*3600
+		ev := Event{Kind: EventCandle, Symbol: "BTC", Res: Hour,
+			Candle: Candle{T: start, Open: 100, High: 101, Low: 99, Close: 100, Volume: 1}}
+		m.apply(&ev)
+	}
+	// ...and 5 live trades.
+	for range 5 {
+		ev := trade("BTC", day0, 100, 1)
+		m.apply(&ev)
+	}
+	clk.Advance(time.Second)
+	m.publish()
+	want := 5 * (1 - math.Exp(-1)) // one second of the 1 s average
+	if got := m.latestRate(); math.Abs(got-want) > 1e-6 {
+		t.Errorf("MsgPerSec = %v, want %v (history must not count)", got, want)
+	}
+}
+
 // latestRate is MsgPerSec of the last snapshot published.
 func (m *Market) latestRate() float64 {
 	m.subsMu.Lock()

@@ -14,7 +14,8 @@ const unknown = "—"
 
 func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 
-// appendPrice writes a price with precision by magnitude: 67,012.50 /
+// appendPrice writes a price with precision by magnitude (2 decimals from
+// 100, 3 from 10, 4 from 1, then 5 significant digits): 67,012.50 /
 // 3,456.78 / 12.3456 / 0.012345 (five significant digits below 1).
 // Zero, negative and non-finite prices are unknown.
 func appendPrice(dst []byte, v float64) []byte {
@@ -23,16 +24,31 @@ func appendPrice(dst []byte, v float64) []byte {
 		return append(dst, unknown...)
 	case v >= 1e7: // 9,999,999.99 is the widest a price column holds
 		return appendCompact(dst, v)
-	case v >= 1000:
+	case v >= 100:
 		return appendFixed(dst, v, 2)
+	case v >= 10:
+		return appendFixed(dst, v, 3)
 	case v >= 1:
 		return appendFixed(dst, v, 4)
 	}
+	// Below 1: five significant digits.
 	dec := 4 - int(math.Floor(math.Log10(v)))
-	if dec > 10 {
-		return strconv.AppendFloat(dst, v, 'e', 4, 64)
+	digits := int64(math.Round(v * math.Pow10(dec)))
+	if digits >= 100000 { // rounding carried into one digit more
+		dec--
+		digits /= 10
 	}
-	return appendFixed(dst, v, dec)
+	if dec <= 11 { // 0.00000012345 is 13 cells, the widest plain form
+		return appendFixed(dst, v, dec)
+	}
+	// Tinier: the count of zeros after the point in subscript, as DEX
+	// screeners write it: 1.2345e-12 is 0.0₁₁12345.
+	dst = append(dst, "0.0"...)
+	var tmp [20]byte
+	for _, d := range strconv.AppendInt(tmp[:0], int64(dec-5), 10) {
+		dst = append(dst, "₀₁₂₃₄₅₆₇₈₉"[3*(d-'0'):3*(d-'0')+3]...)
+	}
+	return strconv.AppendInt(dst, digits, 10)
 }
 
 // appendQty writes a trade quantity: like a price, but zero is "0".

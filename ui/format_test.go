@@ -14,9 +14,9 @@ func TestAppendPrice(t *testing.T) {
 		v    float64
 		want string
 	}{
-		{67012.5, "67,012.50"}, {3456.78, "3,456.78"}, {1.2345, "1.2345"}, {145.23456, "145.2346"},
+		{67012.5, "67,012.50"}, {3456.78, "3,456.78"}, {1.2345, "1.2345"}, {145.23456, "145.23"}, {46.25912, "46.259"}, {3.0928e-07, "0.00000030928"}, {9.99999e-8, "0.00000010000"}, {9.99999e-13, "0.0₁₁10000"},
 		{0.012345, "0.012345"}, {0.000012345, "0.000012345"}, {0.52345, "0.52345"},
-		{1234567.891, "1,234,567.89"}, {2.5e7, "25.0M"}, {1.23e-12, "1.2300e-12"},
+		{1234567.891, "1,234,567.89"}, {2.5e7, "25.0M"}, {1.23e-12, "0.0₁₁12300"}, {1.2345e-9, "0.0₈12345"},
 		{0, "—"}, {-1, "—"}, {math.NaN(), "—"}, {math.Inf(1), "—"},
 	} {
 		if got := string(appendPrice(nil, c.v)); got != c.want {
@@ -199,5 +199,16 @@ func TestLayoutDropsColumnsInOrder(t *testing.T) {
 	l := computeLayout(80, 8)
 	if l.show[colName] || !l.show[colSpark] {
 		t.Fatalf("80 columns: name shown=%v spark shown=%v", l.show[colName], l.show[colSpark])
+	}
+}
+
+func TestFlowKeepsItemsWhole(t *testing.T) {
+	got := flow([]string{"aa", "bbb", "cc"}, " ", 6)
+	want := []string{"aa bbb", "cc"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("flow = %q, want %q", got, want)
+	}
+	if got := flow([]string{"toolongitem", "x"}, " ", 4); len(got) != 2 || got[0] != "toolongitem" {
+		t.Errorf("an item wider than the line goes on its own line: %q", got)
 	}
 }

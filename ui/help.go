@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/lipgloss"
 )
 
 // helpView holds the one-line help under the table and the full help page,
@@ -40,14 +41,34 @@ func (hv *helpView) render(w, h int) {
 		b.WriteString(" " + line + "\n")
 	}
 	b.WriteString("\n")
-	legend := []string{
-		"▸ cursor    ▲ ▼ price just ticked up / down    ◌ no update for a while    ◆ whale trade",
-		"changes are signed: +1.23% up, -0.45% down, — unknown",
-		"",
-		"? or esc closes this page",
-	}
+	legend := flow([]string{"▸ cursor", "▲ ▼ price just ticked up / down", "◌ no update for a while",
+		"◆ whale trade"}, "    ", w-2)
+	legend = append(legend, flow([]string{"changes are signed:", "+1.23% up,", "-0.45% down,", "— unknown"}, " ", w-2)...)
+	legend = append(legend, "", "? or esc closes this page")
 	for _, l := range legend {
 		b.WriteString(" " + st.Muted.Render(l) + "\n")
 	}
 	hv.page = fitLines(b.String(), w, h)
+}
+
+// flow joins items with sep into lines at most width cells wide, starting a
+// new line rather than cutting an item.
+func flow(items []string, sep string, width int) []string {
+	var lines []string
+	cur := ""
+	for _, it := range items {
+		switch {
+		case cur == "":
+			cur = it
+		case lipgloss.Width(cur+sep+it) <= width:
+			cur += sep + it
+		default:
+			lines = append(lines, cur)
+			cur = it
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	return lines
 }

@@ -45,7 +45,7 @@ func columnSpec(c column) (title string, minW, maxW int, right bool) {
 	case colName:
 		return "Name", 10, 22, false
 	case colPrice:
-		return "Price", 14, 14, true // 13 digits and the tick marker
+		return "Price", 15, 15, true // 13 digits, a space and the tick marker
 	case colChange1h:
 		return "1h", 8, 8, true
 	case colChange24h:
