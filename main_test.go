@@ -178,3 +178,49 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("the dashboard is still on screen after quitting (alt screen not restored):\n%s", screen)
 	}
 }
+
+func TestNoColorSelectsMonoUnlessAThemeIsGiven(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	env := func(noColor string) func(string) string {
+		return func(k string) string {
+			if k == "NO_COLOR" {
+				return noColor
+			}
+			return ""
+		}
+	}
+	cases := []struct {
+		args    []string
+		noColor string
+		want    string
+	}{
+		{[]string{"--demo"}, "", "dark"},
+		{[]string{"--demo"}, "1", "mono"},
+		{[]string{"--demo", "--theme", "light"}, "1", "light"},
+		{[]string{"--demo", "--theme", "high-contrast"}, "", "high-contrast"},
+	}
+	for _, c := range cases {
+		s, err := resolve(c.args, env(c.noColor))
+		if err != nil {
+			t.Fatalf("%v NO_COLOR=%q: %v", c.args, c.noColor, err)
+		}
+		if s.theme.Name != c.want {
+			t.Errorf("%v NO_COLOR=%q: theme %q, want %q", c.args, c.noColor, s.theme.Name, c.want)
+		}
+	}
+}
+
+func TestFlagsOverrideConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.toml")
+	if err := os.WriteFile(cfg, []byte("[demo]\nseed = 5\nspeed = 2.0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := resolve([]string{"--demo", "--config", cfg, "--seed", "9"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.cfg.Demo.Seed != 9 || s.cfg.Demo.Speed != 2 {
+		t.Errorf("seed %d speed %v, want 9 (flag) and 2 (config)", s.cfg.Demo.Seed, s.cfg.Demo.Speed)
+	}
+}

@@ -16,10 +16,11 @@ tmp=$(mktemp -d)
 trap 'tmux -L measure kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/tokentop" .
 rec="$tmp/typescript"
-XDG_CONFIG_HOME="$tmp" tmux -L measure -f /dev/null new-session -d -x "$w" -y "$h" \
-  "script -q -f -c '$tmp/tokentop --demo $*' $rec"
+mkdir -p "$tmp/config"
+XDG_CONFIG_HOME="$tmp/config" tmux -L measure -f /dev/null new-session -d -x "$w" -y "$h" \
+  "script -q -f -c '$tmp/tokentop --demo $*' $rec; echo EXIT \$?; sleep 600"
 for _ in $(seq 100); do pid=$(pgrep -f "^$tmp/tokentop" || true); [ -n "$pid" ] && break; sleep 0.1; done
-[ -n "$pid" ] || { echo "tokentop did not start"; exit 1; }
+[ -n "$pid" ] || { echo "tokentop did not start; the terminal shows:"; tmux -L measure capture-pane -p; exit 1; }
 sleep 3
 tick=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
