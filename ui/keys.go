@@ -17,8 +17,9 @@ type KeyMap struct {
 	ChartMode                    key.Binding
 	Help, Quit                   key.Binding
 
-	// Timeframes only labels 1-4 in the help; the four keys above match.
-	Timeframes key.Binding
+	// Timeframes and Sorting only label the one-line help ("1-4",
+	// "s/S"); the bindings above are what match.
+	Timeframes, Sorting key.Binding
 	// Search box keys.
 	SearchAccept, SearchClear key.Binding
 }
@@ -40,7 +41,7 @@ func NewKeyMap() KeyMap {
 		Close:         b(k("esc", "h"), h("esc/h", "close")),
 		Focus:         b(k("tab"), h("tab", "pane")),
 		Search:        b(k("/"), h("/", "search")),
-		Sort:          b(k("s"), h("s/S", "sort")),
+		Sort:          b(k("s"), h("s", "next sort column")),
 		SortBack:      b(k("S"), h("S", "previous sort column")),
 		Reverse:       b(k("r"), h("r", "reverse")),
 		Timeframe1h:   b(k("1"), h("1", "1h chart")),
@@ -53,6 +54,7 @@ func NewKeyMap() KeyMap {
 		Help:          b(k("?"), h("?", "help")),
 		Quit:          b(k("q", "ctrl+c"), h("q", "quit")),
 		Timeframes:    b(k("1", "2", "3", "4"), h("1-4", "timeframe")),
+		Sorting:       b(k("s", "S"), h("s/S", "sort")),
 		SearchAccept:  b(k("enter"), h("enter", "keep filter")),
 		SearchClear:   b(k("esc"), h("esc", "clear filter")),
 	}
@@ -73,7 +75,7 @@ func (k *KeyMap) setDetail(open bool) {
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
 		k.Open, k.Close, k.Focus, k.Timeframes, k.ChartMode,
-		k.Search, k.Sort, k.Reverse, k.Help, k.Quit, k.Up, k.Down,
+		k.Search, k.Sorting, k.Reverse, k.Help, k.Quit, k.Up, k.Down,
 	}
 }
 
