@@ -28,6 +28,17 @@ type TokenView struct {
 	// Trades are the most recent trades, newest first. Shared, read-only.
 	Trades []Trade
 
+	// Ratings (docs/RATINGS.md). Absent grades have NaN values and a reason.
+	TraderGrade   Grade
+	InvestorGrade Grade
+	Signal        Signal
+	// Signals are the signal's flips, newest first, with their outcomes.
+	// Shared, read-only.
+	Signals []SignalFlip
+	// Official is the outside provider's rating when one is configured and
+	// has served this token; nil otherwise.
+	Official *OfficialRating
+
 	LastUpdate time.Time // time of the last event applied (market clock)
 	Version    uint64    // increases whenever this view changes
 }
@@ -44,7 +55,13 @@ type Snapshot struct {
 	Feeds     []FeedStatus // one per feed, in registration order
 	MsgPerSec float64      // events applied per second, whole market
 	LastEvent time.Time    // market clock of the newest event applied
-	BadEvents uint64       // events the market refused as malformed, since start
+
+	// Moonshots are the open picks, newest first; PastMoonshots the closed
+	// ones, newest exit first. Track summarises the closed picks.
+	Moonshots     []Moonshot
+	PastMoonshots []Moonshot
+	Track         TrackRecord
+	BadEvents     uint64 // events the market refused as malformed, since start
 }
 
 // Token finds a token by symbol (linear; tokens are few).

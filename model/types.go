@@ -82,10 +82,11 @@ type TokenInfo struct {
 type EventKind uint8
 
 const (
-	EventQuote  EventKind = iota + 1 // Price at Time (a ticker)
-	EventTrade                       // Price, Qty, Side at Time
-	EventCandle                      // Candle at Res: inserts or replaces that bar
-	EventInfo                        // Info: metadata for Symbol
+	EventQuote    EventKind = iota + 1 // Price at Time (a ticker)
+	EventTrade                         // Price, Qty, Side at Time
+	EventCandle                        // Candle at Res: inserts or replaces that bar
+	EventInfo                          // Info: metadata for Symbol
+	EventOfficial                      // Official: an outside provider's rating for Symbol
 )
 
 // Event is what feeds deliver to the Market. One flat value type, so the
@@ -100,6 +101,8 @@ type Event struct {
 	Res    Resolution
 	Candle Candle
 	Info   *TokenInfo
+	// Official is set for EventOfficial.
+	Official *OfficialRating
 }
 
 // FeedState is what a feed is doing, in the words the status bar shows.
