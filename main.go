@@ -159,6 +159,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if len(args) > 0 && args[0] == "ratings" {
+		return runRatings(args[1:])
+	}
 	s, err := resolve(args, os.Getenv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tokentop: %v\n", err)
@@ -205,6 +208,7 @@ func dashboard(s settings) error {
 		Clock:         feed.Clock(),
 		WhaleNotional: s.cfg.Market.WhaleUSD,
 		MaxTrades:     s.cfg.Market.MaxTrades,
+		Ratings:       s.cfg.RatingsOptions(),
 	})
 	feedList := []feeds.Feed{feed}
 
@@ -236,6 +240,8 @@ func dashboard(s settings) error {
 		DetailSide: s.cfg.UI.DetailSide,
 		Demo:       true,
 		Version:    versionString(),
+
+		MoonshotMaxCap: s.cfg.RatingsOptions().MoonshotMaxCap,
 	})
 	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
 	if s.cfg.UI.Mouse {

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"slices"
+
 	"bytes"
+	"github.com/tokentop/tokentop/config"
+	"github.com/tokentop/tokentop/ui"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,5 +226,16 @@ func TestFlagsOverrideConfig(t *testing.T) {
 	}
 	if s.cfg.Demo.Seed != 9 || s.cfg.Demo.Speed != 2 {
 		t.Errorf("seed %d speed %v, want 9 (flag) and 2 (config)", s.cfg.Demo.Seed, s.cfg.Demo.Speed)
+	}
+}
+
+// The config's sort names and the table's sort keys must be the same set,
+// or a valid config could ask for a sort the table does not know.
+func TestConfigSortNamesMatchTheTable(t *testing.T) {
+	cfg, tbl := config.SortColumns(), ui.SortKeys()
+	slices.Sort(cfg)
+	slices.Sort(tbl)
+	if !slices.Equal(cfg, tbl) {
+		t.Errorf("config sort names %v, table sort keys %v", cfg, tbl)
 	}
 }

@@ -46,6 +46,9 @@ type Config struct {
 		WhaleUSD  float64 // a trade at least this large in USD is a whale; > 0; default 100000
 		MaxTrades int     // recent trades kept per token, 10..1000; default 50
 	}
+	// Ratings is the [ratings] table (ratings.go): which grades to show and
+	// the tuning of our own model.
+	Ratings Ratings
 }
 
 // Default returns the settings used when there is no config file.
@@ -64,12 +67,14 @@ func Default() Config {
 	c.Demo.Tokens = 0
 	c.Market.WhaleUSD = 100000
 	c.Market.MaxTrades = 50
+	c.Ratings = defaultRatings()
 	return c
 }
 
 // SortColumns lists the columns ui.sort may name, in table order.
 func SortColumns() []string {
-	return []string{"rank", "symbol", "name", "price", "change_1h", "change_24h", "change_7d", "volume", "market_cap"}
+	return []string{"rank", "symbol", "name", "price", "change_1h", "change_24h", "change_7d", "volume", "market_cap",
+		"trader_grade", "investor_grade", "signal"}
 }
 
 // Ranges of the settings.
@@ -189,19 +194,30 @@ func Parse(path string, data []byte) (Config, error) {
 			return Config{}, err
 		}
 	}
-	for _, k := range sortedKeys(raw) {
-		if err := p.visit(toml.Key{k}); err != nil {
-			return Config{}, err
+	if err := p.walk(nil, raw); err != nil {
+		return Config{}, err
+	}
+	if err := p.checkRatings(); err != nil {
+		return Config{}, err
+	}
+	return p.cfg, nil
+}
+
+// walk visits every key of table (at prefix) and of the tables in it, up to
+// three levels deep (deeper keys are reported by visit).
+func (p *parser) walk(prefix toml.Key, table map[string]any) error {
+	for _, k := range sortedKeys(table) {
+		key := append(prefix[:len(prefix):len(prefix)], k)
+		if err := p.visit(key); err != nil {
+			return err
 		}
-		if table, ok := raw[k].(map[string]any); ok {
-			for _, sub := range sortedKeys(table) {
-				if err := p.visit(toml.Key{k, sub}); err != nil {
-					return Config{}, err
-				}
+		if sub, ok := table[k].(map[string]any); ok && len(key) < 3 {
+			if err := p.walk(key, sub); err != nil {
+				return err
 			}
 		}
 	}
-	return p.cfg, nil
+	return nil
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -219,8 +235,20 @@ var (
 		"ui":     {"refresh_hz", "mouse", "stale_after", "flash", "sort", "sort_desc", "detail_side"},
 		"demo":   {"seed", "speed", "tokens"},
 		"market": {"whale_usd", "max_trades"},
+		"ratings": {"provider", "tokenmetrics_api_key", "tokenmetrics_url", "tokenmetrics_every",
+			"trader_every", "investor_every", "bullish_enter", "bullish_exit", "bearish_enter", "bearish_exit",
+			"moonshot_max_cap", "moonshot_min_grade", "moonshot_min_rise", "moonshot_min_surge",
+			"exit_grade", "stop_loss", "max_age", "cooldown", "max_past", "trader_weights", "investor_weights"},
+	}
+	// subTableKeys are the tables inside tables ("ratings.trader_weights")
+	// and their keys.
+	subTableKeys = map[string][]string{
+		"ratings.trader_weights":   {"momentum_1h", "momentum_4h", "momentum_24h", "trend", "rsi", "volume_surge", "risk_adjusted"},
+		"ratings.investor_weights": {"return_30d", "return_90d", "drawdown", "volatility", "liquidity", "size"},
 	}
 )
+
+const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"
 
 type parser struct {
 	path string
@@ -254,12 +282,12 @@ func (p *parser) visit(key toml.Key) error {
 			}
 			return nil
 		}
-		return p.fail(key, "unknown key (top-level keys: theme, [ui], [demo], [market])")
+		return p.fail(key, topLevelKeys)
 	case 2:
 		names, ok := tableKeys[key[0]]
 		if !ok {
 			// "foo.x = 1" or "[foo]" then "x = 1": foo is what is unknown.
-			err := p.fail(key[:1], "unknown key (top-level keys: theme, [ui], [demo], [market])")
+			err := p.fail(key[:1], topLevelKeys)
 			if err.Line == 0 {
 				err.Line = tomlfile.KeyLine(p.data, key)
 			}
@@ -273,17 +301,49 @@ func (p *parser) visit(key toml.Key) error {
 		if !ok {
 			return nil // defensive: the key list named a key the map lacks
 		}
+		name := key[0] + "." + key[1]
+		if _, ok := subTableKeys[name]; ok {
+			if _, ok := v.(map[string]any); !ok {
+				return p.fail(key, "must be a table ([%s]), got %s", name, tomlfile.Describe(v))
+			}
+			return nil
+		}
 		for _, n := range names {
 			if n == key[1] {
-				return p.set(key, key[0]+"."+key[1], v)
+				return p.set(key, name, v)
 			}
 		}
 		return p.fail(key, "unknown key ([%s] keys: %s)", key[0], strings.Join(names, ", "))
-	default:
-		// A key three deep: its first two parts are a table that is either
-		// unknown or a setting, which cannot be a table. Report that, at
-		// this key's line if the table was only implied by dots.
+	case 3:
 		if err := p.visit(key[:2]); err != nil {
+			var e *Error
+			if errors.As(err, &e) && e.Line == 0 {
+				e.Line = tomlfile.KeyLine(p.data, key)
+			}
+			return err
+		}
+		name := key[0] + "." + key[1]
+		names, ok := subTableKeys[name]
+		if !ok {
+			return p.fail(key, "unknown key")
+		}
+		table, _ := p.raw[key[0]].(map[string]any)
+		sub, _ := table[key[1]].(map[string]any)
+		v, ok := sub[key[2]]
+		if !ok {
+			return nil // defensive, as above
+		}
+		for _, n := range names {
+			if n == key[2] {
+				return p.set(key, name+"."+key[2], v)
+			}
+		}
+		return p.fail(key, "unknown key ([%s] keys: %s)", name, strings.Join(names, ", "))
+	default:
+		// A key four or more deep: its first three parts are a table that is
+		// either unknown or a setting, which cannot be a table. Report that,
+		// at this key's line if the table was only implied by dots.
+		if err := p.visit(key[:3]); err != nil {
 			var e *Error
 			if errors.As(err, &e) && e.Line == 0 {
 				e.Line = tomlfile.KeyLine(p.data, key)
@@ -351,6 +411,10 @@ func (p *parser) set(key toml.Key, name string, v any) error {
 	case "market.max_trades":
 		problem = setInt(v, minMaxTrades, maxMaxTrades, &c.Market.MaxTrades)
 	default:
+		if strings.HasPrefix(name, "ratings.") {
+			problem = setRating(&c.Ratings, strings.TrimPrefix(name, "ratings."), v)
+			break
+		}
 		problem = "unknown key"
 	}
 	if problem != "" {
@@ -489,6 +553,9 @@ func (c Config) Validate() error {
 		if ch.problem != "" {
 			return fmt.Errorf("%s: %s", ch.key, ch.problem)
 		}
+	}
+	if key, problem := c.Ratings.check(); problem != "" {
+		return fmt.Errorf("%s: %s", key, problem)
 	}
 	return nil
 }

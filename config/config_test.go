@@ -43,6 +43,19 @@ func TestExampleIsTheDefaults(t *testing.T) {
 			t.Errorf("example has no [%s] table", table)
 		}
 		for _, k := range keys {
+			if _, sub := subTableKeys[table+"."+k]; sub {
+				continue
+			}
+			if !strings.Contains(string(data), "\n"+k+" = ") {
+				t.Errorf("example does not set %s.%s", table, k)
+			}
+		}
+	}
+	for table, keys := range subTableKeys {
+		if !strings.Contains(string(data), "\n["+table+"]\n") {
+			t.Errorf("example has no [%s] table", table)
+		}
+		for _, k := range keys {
 			if !strings.Contains(string(data), "\n"+k+" = ") {
 				t.Errorf("example does not set %s.%s", table, k)
 			}
@@ -139,7 +152,7 @@ func TestValidationMessages(t *testing.T) {
 		{"[ui]\nstale_after = \"\"", `c.toml:2: ui.stale_after: must be a duration like "60s", "700ms" or "1m30s", got ""`},
 		{"[ui]\nflash = \"-1s\"", "c.toml:2: ui.flash: must be between 0s (off) and 10s, got -1s"},
 		{"[ui]\nflash = \"10.5s\"", "c.toml:2: ui.flash: must be between 0s (off) and 10s, got 10.5s"},
-		{"[ui]\nsort = \"Price\"", `c.toml:2: ui.sort: must be one of rank, symbol, name, price, change_1h, change_24h, change_7d, volume, market_cap, got "Price"`},
+		{"[ui]\nsort = \"Price\"", `c.toml:2: ui.sort: must be one of rank, symbol, name, price, change_1h, change_24h, change_7d, volume, market_cap, trader_grade, investor_grade, signal, got "Price"`},
 		{"[ui]\ndetail_side = 59", "c.toml:2: ui.detail_side: must be between 60 and 1000, got 59"},
 		{"[ui]\ndetail_side = 1001", "c.toml:2: ui.detail_side: must be between 60 and 1000, got 1001"},
 		{"[demo]\nspeed = 0.09", "c.toml:2: demo.speed: must be between 0.1 and 3600, got 0.09"},
@@ -183,20 +196,20 @@ func TestWrongTypes(t *testing.T) {
 
 func TestUnknownKeys(t *testing.T) {
 	cases := []struct{ body, want string }{
-		{"theme = \"dark\"\nthem = \"light\"", "c.toml:2: them: unknown key (top-level keys: theme, [ui], [demo], [market])"},
+		{"theme = \"dark\"\nthem = \"light\"", "c.toml:2: them: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"},
 		{"[ui]\nrefresh_hz = 10\nrefreshhz = 10", "c.toml:3: ui.refreshhz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
 		{"[ui]\nRefresh_Hz = 10", "c.toml:2: ui.Refresh_Hz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
-		{"[feeds]\nbinance = true", "c.toml:1: feeds: unknown key (top-level keys: theme, [ui], [demo], [market])"},
+		{"[feeds]\nbinance = true", "c.toml:1: feeds: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"},
 		{"[market]\nwhales = 1", "c.toml:2: market.whales: unknown key ([market] keys: whale_usd, max_trades)"},
 		{"[demo.extra]\nx = 1", "c.toml:1: demo.extra: unknown key ([demo] keys: seed, speed, tokens)"},
 		{"\nui.x.y = 1", "c.toml:2: ui.x: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
 		{"\nui.mouse.y = 1", "c.toml:2: ui.mouse: must be true or false, got a table"},
-		{"\nfoo.x = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market])"},
-		{"\nfoo.x.y = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market])"},
+		{"\nfoo.x = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"},
+		{"\nfoo.x.y = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"},
 		// The first problem in the file wins, whatever the map order.
 		{"[ui]\nzzz = 1\naaa = 2\nmmm = 3", "c.toml:2: ui.zzz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
 		// Hostile key names are escaped.
-		{"\"\\u001b[2J\" = 1", `c.toml:1: "\x1b[2J": unknown key (top-level keys: theme, [ui], [demo], [market])`},
+		{"\"\\u001b[2J\" = 1", `c.toml:1: "\x1b[2J": unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])`},
 	}
 	for _, c := range cases {
 		_, err := Parse("c.toml", []byte(c.body))

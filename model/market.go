@@ -27,6 +27,9 @@ type MarketOptions struct {
 	// token's history window into the future). Default 10m; negative turns
 	// the check off.
 	MaxFutureSkew time.Duration
+	// Ratings tune the ratings engine (docs/RATINGS.md); zero values take
+	// DefaultRatingsOptions.
+	Ratings RatingsOptions
 }
 
 // Defaults of MarketOptions.
@@ -86,6 +89,8 @@ type Market struct {
 	rateApplied uint64 // m.live at the last rate sample
 	rate        float64
 	ratePub     float64
+
+	rt ratingsEngine
 }
 
 // token is the hub's private state of one token.
@@ -101,6 +106,8 @@ type token struct {
 	trades    []Trade // ring of MaxTrades
 	tradeNext int
 	tradeN    int
+
+	r tokenRating // grades, signal, moonshot state
 
 	changed bool
 	version uint64
@@ -140,6 +147,7 @@ func NewMarket(opts MarketOptions) *Market {
 		opts.MaxFutureSkew = DefaultMaxFutureSkew
 	}
 	return &Market{
+		rt:            newRatingsEngine(opts.Ratings),
 		opts:          opts,
 		events:        make(chan Event, opts.QueueSize),
 		requests:      make(chan candlesRequest),
@@ -299,7 +307,7 @@ func validSymbol(s string) bool {
 // apply applies one event; bad ones are counted and skipped. It allocates
 // only when a symbol is seen for the first time or on metadata events.
 func (m *Market) apply(ev *Event) {
-	if ev.Kind < EventQuote || ev.Kind > EventInfo || !validSymbol(ev.Symbol) {
+	if ev.Kind < EventQuote || ev.Kind > EventOfficial || !validSymbol(ev.Symbol) {
 		m.bad++
 		m.dirty = true
 		return
@@ -374,6 +382,15 @@ func (m *Market) apply(ev *Event) {
 		tk.changed, m.dirty = true, true
 		m.applied++
 		return
+	case EventOfficial:
+		if ev.Official == nil {
+			break
+		}
+		tk := m.token(ev.Symbol)
+		tk.setOfficial(ev.Official, t)
+		tk.changed, m.dirty = true, true
+		m.applied++
+		return
 	}
 	m.bad++
 	m.dirty = true
@@ -397,6 +414,7 @@ func (m *Market) token(sym string) *token {
 	}
 	sym = strings.Clone(sym) // do not pin a feed's read buffer
 	tk := &token{sym: sym, series: NewSeries(), trades: make([]Trade, m.opts.MaxTrades)}
+	tk.r.init()
 	m.tokens[sym] = tk
 	m.list = append(m.list, tk)
 	return tk
@@ -478,10 +496,12 @@ func (m *Market) updateRate(now int64) {
 	m.rateAt, m.rateApplied = now, m.live
 }
 
-// publish builds and delivers a snapshot if anything changed.
+// publish recomputes the ratings that are due, then builds and delivers a
+// snapshot if anything changed.
 func (m *Market) publish() {
 	now := m.opts.Clock()
 	m.updateRate(now.UnixNano())
+	m.rateDue(now.UnixNano())
 	rateMoved := math.Abs(m.rate-m.ratePub) > max(0.5, 0.05*m.ratePub) || (m.rate == 0) != (m.ratePub == 0)
 	if !m.dirty && !rateMoved {
 		return
@@ -493,6 +513,7 @@ func (m *Market) publish() {
 // buildSnapshot makes the next snapshot, rebuilding only the views of
 // tokens that changed (or whose rank moved) and sharing the rest.
 func (m *Market) buildSnapshot(now time.Time) *Snapshot {
+	m.rateDue(now.UnixNano()) // a no-op unless ratings are due
 	m.seq++
 	snap := &Snapshot{
 		Seq:       m.seq,
@@ -533,6 +554,7 @@ func (m *Market) buildSnapshot(now time.Time) *Snapshot {
 		snap.Tokens = m.prev.Tokens
 	}
 	snap.Feeds = m.feeds
+	snap.Moonshots, snap.PastMoonshots, snap.Track = m.rt.openPub, m.rt.past, m.rt.track
 	m.dirty, m.feedsDirty = false, false
 	m.prev = snap
 	return snap
@@ -572,6 +594,12 @@ func (m *Market) buildView(tk *token) *TokenView {
 		Volatility: s.Volatility(last),
 		Trades:     tk.recentTrades(),
 		Version:    tk.version,
+
+		TraderGrade:   tk.r.trader.pub,
+		InvestorGrade: tk.r.investor.pub,
+		Signal:        tk.r.signal,
+		Signals:       tk.r.signalsPub,
+		Official:      tk.r.official,
 	}
 	if tk.view != nil {
 		v.Rank = tk.view.Rank
@@ -580,12 +608,7 @@ func (m *Market) buildView(tk *token) *TokenView {
 		v.LastUpdate = time.Unix(0, tk.last)
 	}
 	v.High24h, v.Low24h, v.Volume24h, _ = s.Range24h(last)
-	switch {
-	case tk.supply > 0 && tk.price > 0:
-		v.MarketCap = tk.supply * tk.price
-	default:
-		v.MarketCap = tk.cap
-	}
+	v.MarketCap = tk.marketCap()
 	v.Spark = s.Spark(last, make([]float64, 0, SparkPoints))
 	return v
 }
@@ -601,6 +624,36 @@ func change(s *Series, price float64, t int64) float64 {
 		return math.NaN()
 	}
 	return price/then - 1
+}
+
+// ApplyNow applies ev at once, from the caller's goroutine. Only for use
+// without Run (offline replays, tests); while Run is running it does
+// nothing.
+func (m *Market) ApplyNow(ev Event) {
+	if m.running.Load() {
+		return
+	}
+	m.now = m.opts.Clock().UnixNano()
+	m.apply(&ev)
+}
+
+// SnapshotNow recomputes whatever ratings are due at the market clock and
+// returns a fresh snapshot (also delivered to subscribers). Only without
+// Run; while Run is running it returns the latest published snapshot.
+func (m *Market) SnapshotNow() *Snapshot {
+	if m.running.Load() {
+		m.subsMu.Lock()
+		defer m.subsMu.Unlock()
+		return m.latest
+	}
+	now := m.opts.Clock()
+	if m.rateAt == 0 {
+		m.rateAt = now.UnixNano()
+	}
+	m.updateRate(now.UnixNano())
+	snap := m.buildSnapshot(now)
+	m.deliver(snap)
+	return snap
 }
 
 func (m *Market) deliver(snap *Snapshot) {

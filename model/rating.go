@@ -188,4 +188,5 @@ type RatingsOptions struct {
 	StopLoss         float64       // leave at this ROI; default -0.25
 	MaxAge           time.Duration // leave after this long; default 7 days
 	MaxPast          int           // past picks kept; default 200
+	Cooldown         time.Duration // a closed pick's token may be picked again after this; default 24h
 }

@@ -18,6 +18,23 @@ type programContext struct {
 
 	width, height int       // the whole window
 	now           time.Time // market clock at the last tick (read in Update only)
+	ticks         uint64    // render ticks since start: wall time for highlights
+}
+
+// highlightTicks is how many render ticks a row highlight (signal flip, new
+// moonshot) lasts; 0 when highlights are off.
+func (c *programContext) highlightTicks() uint64 {
+	h := c.opts.Highlight
+	if h <= 0 {
+		return 0
+	}
+	return uint64(max(int64(h)*int64(c.opts.RefreshHz)/int64(time.Second), 1))
+}
+
+// announceTicks is how many render ticks an announcement stays in the
+// status line.
+func (c *programContext) announceTicks() uint64 {
+	return uint64(max(int64(c.opts.Announce)*int64(c.opts.RefreshHz)/int64(time.Second), 1))
 }
 
 // fitLine pads or cuts s (which may hold escape sequences) to exactly w

@@ -46,8 +46,10 @@ const (
 	statGap        = 2
 )
 
-// detail is the pane for one token: title, chart with timeframe tabs,
-// stats and recent trades.
+// detail is the pane for one token. Two sub-views, toggled by f: the chart
+// (title, chart with timeframe tabs, stats, a ratings summary, recent
+// trades) and the ratings (each grade broken into its factors, official
+// grades, the signal history), which scrolls when taller than the pane.
 type detail struct {
 	ctx *programContext
 
@@ -64,6 +66,11 @@ type detail struct {
 	statsCols     int
 	tradeRows     int
 	tradesOffset  int
+	summaryLines  int // ratings summary lines under the stats (0..2)
+
+	ratings       bool     // the ratings sub-view is shown
+	ratingsOffset int      // first page line shown
+	page          []string // the ratings page, each line width cells
 
 	seq        uint64 // of the latest request
 	fetchedVer uint64 // token version when it was sent
@@ -113,7 +120,7 @@ func (d *detail) setToken(tok *model.TokenView) {
 	if tok.Symbol != d.symbol {
 		d.symbol = tok.Symbol
 		d.loaded, d.candles, d.candlesErr = false, nil, nil
-		d.tradesOffset = 0
+		d.tradesOffset, d.ratingsOffset = 0, 0
 		d.pending = true
 		d.seq++
 		d.tok = tok
@@ -235,6 +242,27 @@ func (d *detail) onCandles(m candlesMsg) bool {
 	return true
 }
 
+// toggleRatings switches between the chart and the ratings sub-views.
+func (d *detail) toggleRatings() {
+	d.ratings = !d.ratings
+	d.render()
+}
+
+// scroll moves the focused pane's list: the ratings page, or the trades.
+func (d *detail) scroll(delta int) {
+	if !d.ratings {
+		d.scrollTrades(delta)
+		return
+	}
+	off := min(max(d.ratingsOffset+delta, 0), d.maxRatingsOffset())
+	if off != d.ratingsOffset {
+		d.ratingsOffset = off
+		d.render()
+	}
+}
+
+func (d *detail) maxRatingsOffset() int { return max(len(d.page)-(d.height-2), 0) }
+
 func (d *detail) scrollTrades(delta int) {
 	if d.tok == nil {
 		return
@@ -247,27 +275,39 @@ func (d *detail) scrollTrades(delta int) {
 	}
 }
 
-// layout shares the height between chart, stats and trades: the chart
-// keeps at least six lines; trades go first, then stats, when short.
+// layout shares the height between chart, stats, ratings summary and
+// trades: the chart keeps at least six lines; when short, trades go first,
+// then the summary's second line, the summary, then stats.
 func (d *detail) layout() {
 	d.statsCols = min(max((d.width+statGap)/(statCellW+statGap), 1), 5)
 	d.statsLines = (numStats + d.statsCols - 1) / d.statsCols
 	rest := d.height - 2 // title and tabs
 	d.tradeRows = min(max(rest/5, 2), 15)
+	d.summaryLines = 2
 	const chartMin = 6
 	statsH := 1 + d.statsLines
 	tradesH := 2 + d.tradeRows
-	if rest-statsH-tradesH < chartMin {
-		d.tradeRows = max(rest-statsH-chartMin-2, 0)
+	summaryH := func() int {
+		if d.summaryLines == 0 {
+			return 0
+		}
+		return 1 + d.summaryLines
+	}
+	left := func() int { return rest - statsH - summaryH() - tradesH }
+	if left() < chartMin {
+		d.tradeRows = max(rest-statsH-summaryH()-chartMin-2, 0)
 		tradesH = 2 + d.tradeRows
 		if d.tradeRows == 0 {
 			tradesH = 0
 		}
 	}
-	if rest-statsH-tradesH < chartMin {
+	for d.summaryLines > 0 && left() < chartMin {
+		d.summaryLines--
+	}
+	if left() < chartMin {
 		d.statsLines, statsH = 0, 0
 	}
-	d.chartH = max(rest-statsH-tradesH, 0)
+	d.chartH = max(left(), 0)
 }
 
 // drawChart redraws the chart into its cached lines (Update only).
@@ -310,6 +350,20 @@ func (d *detail) render() {
 		return
 	}
 	lines := make([]string, 0, h)
+	if d.ratings {
+		d.page = d.ratingsPage()
+		d.ratingsOffset = min(d.ratingsOffset, d.maxRatingsOffset())
+		lines = append(lines, d.titleLine(), d.ratingsTabsLine())
+		lines = append(lines, d.page[d.ratingsOffset:]...)
+		for i := range lines {
+			lines[i] = fitLine(lines[i], w)
+		}
+		for len(lines) < h {
+			lines = append(lines, strings.Repeat(" ", w))
+		}
+		d.lines = lines[:h]
+		return
+	}
 	lines = append(lines, d.titleLine(), d.tabsLine())
 	lines = append(lines, d.chartLines...)
 	for len(lines) < 2+d.chartH {
@@ -318,6 +372,10 @@ func (d *detail) render() {
 	if d.statsLines > 0 {
 		lines = append(lines, d.section("Stats"))
 		lines = append(lines, d.statsBlock()...)
+	}
+	if d.summaryLines > 0 {
+		lines = append(lines, d.section("Ratings"))
+		lines = append(lines, d.ratingsSummary()[:d.summaryLines]...)
 	}
 	if d.tradeRows > 0 {
 		lines = append(lines, d.section("Recent trades"))

@@ -197,8 +197,12 @@ func TestLayoutDropsColumnsInOrder(t *testing.T) {
 		}
 	}
 	l := computeLayout(80, 8)
-	if l.show[colName] || !l.show[colSpark] {
-		t.Fatalf("80 columns: name shown=%v spark shown=%v", l.show[colName], l.show[colSpark])
+	if l.show[colName] || l.show[colSpark] || !l.show[colTrader] || !l.show[colInvestor] || !l.show[colSignal] || !l.show[colChange7d] {
+		t.Fatalf("80 columns: name %v spark %v trader %v investor %v signal %v 7d %v", l.show[colName], l.show[colSpark],
+			l.show[colTrader], l.show[colInvestor], l.show[colSignal], l.show[colChange7d])
+	}
+	if l = computeLayout(200, 8); l.count() != int(numColumns) {
+		t.Fatalf("200 columns show %d of %d columns", l.count(), numColumns)
 	}
 }
 

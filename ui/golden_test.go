@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
+	"github.com/tokentop/tokentop/model"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -23,14 +24,14 @@ func profileFor(theme string) termenv.Profile {
 }
 
 // goldenScreen builds a fixed market (60 tokens, two just ticked, a sort
-// and a cursor move) and returns the screen.
-func goldenScreen(t *testing.T, theme string, w, h int, openDetail bool) string {
+// and a cursor move), types keys and returns the screen.
+func goldenScreen(t *testing.T, theme string, w, h int, keys ...string) string {
 	hs := newHarness(t, theme, profileFor(theme), w, h)
 	hs.put(makeSnapshot(60, 1))
 	hs.put(nextSnapshot(hs.snap, 1, 4))
 	hs.key("j")
-	if openDetail {
-		hs.runCmd(hs.key("enter"))
+	for _, k := range keys {
+		hs.runCmd(hs.key(k))
 	}
 	v := hs.m.View()
 	checkSize(t, v, w, h)
@@ -75,7 +76,7 @@ func TestGoldenTable(t *testing.T) {
 		for _, sz := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
 			name := fmt.Sprintf("table_%s_%dx%d", theme, sz[0], sz[1])
 			t.Run(name, func(t *testing.T) {
-				checkGolden(t, name, goldenScreen(t, theme, sz[0], sz[1], false))
+				checkGolden(t, name, goldenScreen(t, theme, sz[0], sz[1]))
 			})
 		}
 	}
@@ -86,8 +87,32 @@ func TestGoldenDetail(t *testing.T) {
 		for _, sz := range [][2]int{{80, 24}, {200, 60}} {
 			name := fmt.Sprintf("detail_%s_%dx%d", theme, sz[0], sz[1])
 			t.Run(name, func(t *testing.T) {
-				checkGolden(t, name, goldenScreen(t, theme, sz[0], sz[1], true))
+				checkGolden(t, name, goldenScreen(t, theme, sz[0], sz[1], "enter"))
 			})
+		}
+	}
+}
+
+// TestGoldenRatings: the detail's ratings page (f), the Moonshots view and
+// the Past Moonshots view with the track record.
+func TestGoldenRatings(t *testing.T) {
+	cases := []struct {
+		name string
+		keys []string
+		size [][2]int
+	}{
+		{"factors", []string{"enter", "f"}, [][2]int{{120, 40}, {200, 60}}},
+		{"moonshots", []string{"tab"}, [][2]int{{120, 40}}},
+		{"past", []string{"tab", "tab"}, [][2]int{{120, 40}}},
+	}
+	for _, c := range cases {
+		for _, theme := range []string{"dark", "mono"} {
+			for _, sz := range c.size {
+				name := fmt.Sprintf("%s_%s_%dx%d", c.name, theme, sz[0], sz[1])
+				t.Run(name, func(t *testing.T) {
+					checkGolden(t, name, goldenScreen(t, theme, sz[0], sz[1], c.keys...))
+				})
+			}
 		}
 	}
 }
@@ -110,20 +135,33 @@ func TestViewAlwaysFitsWindow(t *testing.T) {
 	screens := []func(){
 		func() {},
 		func() { hs.runCmd(hs.key("enter")) },
-		func() { hs.key("tab") },
+		func() { hs.key("w") },
+		func() { hs.key("f") },                             // ratings page
+		func() { hs.key("w"); hs.key("G") },                // scrolled to its end
+		func() { hs.key("f"); hs.key("w"); hs.key("tab") }, // moonshots with the detail
+		func() { hs.key("esc"); hs.key("tab") },            // past moonshots
+		func() { hs.runCmd(hs.key("enter")); hs.key("f") },
+		func() { hs.key("esc"); hs.key("shift+tab"); hs.key("shift+tab") },
 		func() { hs.key("esc"); hs.key("?") },
 		func() { hs.key("?"); hs.key("/"); hs.typeText("tk0") },
 		func() { hs.key("esc") },
+		func() { hs.put(&model.Snapshot{Seq: 99, Time: t0}); hs.key("m") }, // empty market, no picks
+		func() { hs.key("tab") },
 	}
 	sizes := 0
-	for _, screen := range screens {
+	for w := 1; w <= 300; w += 13 {
+		for h := 1; h <= 100; h += 7 {
+			loading.send(tea.WindowSizeMsg{Width: w, Height: h})
+			checkSize(t, loading.m.View(), w, h)
+		}
+	}
+	for n, screen := range screens {
 		screen()
-		for w := 1; w <= 300; w += 13 {
-			for h := 1; h <= 100; h += 7 {
-				for _, m := range []*harness{hs, loading} {
-					m.send(tea.WindowSizeMsg{Width: w, Height: h})
-					checkSize(t, m.m.View(), w, h)
-				}
+		// every screen at a spread of sizes; the offset varies the sample
+		for w := 1 + n%5; w <= 300; w += 23 {
+			for h := 1 + n%3; h <= 100; h += 11 {
+				hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+				checkSize(t, hs.m.View(), w, h)
 				sizes++
 			}
 		}

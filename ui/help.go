@@ -42,7 +42,9 @@ func (hv *helpView) render(w, h int) {
 	}
 	b.WriteString("\n")
 	legend := flow([]string{"▸ cursor", "▲ ▼ price just ticked up / down", "◌ no update for a while",
-		"◆ whale trade"}, "    ", w-2)
+		"◆ whale trade", "✦ signal flip or new moonshot"}, "    ", w-2)
+	legend = append(legend, flow([]string{"signal:", "▲ bull,", "■ neut(ral),", "▼ bear;", "grades 0-100,",
+		"— not enough history yet"}, " ", w-2)...)
 	legend = append(legend, flow([]string{"changes are signed:", "+1.23% up,", "-0.45% down,", "— unknown"}, " ", w-2)...)
 	legend = append(legend, "", "? or esc closes this page")
 	for _, l := range legend {

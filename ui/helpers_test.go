@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -99,7 +100,137 @@ func makeToken(i int, version uint64) *model.TokenView {
 		}
 	}
 	tok.Trades = trades
+	addRatings(tok, i)
 	return tok
+}
+
+// bandOf is the engine's default banding, for hand-built grades.
+func bandOf(v float64) model.Band {
+	switch {
+	case v >= 80:
+		return model.StrongBullish
+	case v >= 60:
+		return model.Bullish
+	case v > 40:
+		return model.Neutral
+	case v > 20:
+		return model.Bearish
+	}
+	return model.StrongBearish
+}
+
+// makeGrade builds a present grade from factor scores and weights.
+func makeGrade(names, units []string, raws, scores, weights []float64) model.Grade {
+	g := model.Grade{}
+	for k := range names {
+		f := model.Factor{Name: names[k], Unit: units[k], Raw: raws[k], Score: scores[k], Weight: weights[k]}
+		f.Contribution = f.Weight * f.Score
+		g.Value += f.Contribution
+		g.Factors = append(g.Factors, f)
+	}
+	g.Band = bandOf(g.Value)
+	return g
+}
+
+// addRatings gives token i deterministic grades, a signal, flips and (for
+// BTC and ETH) an official rating. Some tokens have no grade.
+func addRatings(tok *model.TokenView, i int) {
+	f := float64(i)
+	s := func(k float64) float64 { return 50 + 48*math.Sin(f*k+0.4) }
+	tn := []string{"momentum 1h", "momentum 4h", "momentum 24h", "trend", "RSI(14)", "volume surge", "risk-adjusted"}
+	tu := []string{"%", "%", "%", "%", "", "x", ""}
+	tw := []float64{0.15, 0.15, 0.2, 0.15, 0.1, 0.15, 0.1}
+	ts := make([]float64, 7)
+	for k := range ts { // mostly one phase, so grades spread over every band
+		ts[k] = min(max(s(0.7)+12*math.Sin(f*float64(k+1)), 0), 100)
+	}
+	tr := []float64{tok.Change1h, tok.Change1h * 2, tok.Change24h, (ts[3] - 50) / 1000, 30 + ts[4]*0.4, 0.5 + ts[5]/25, (ts[6] - 50) / 20}
+	if i%9 == 4 {
+		tok.TraderGrade = model.NoGrade("needs 24h of history, has 3h")
+	} else {
+		tok.TraderGrade = makeGrade(tn, tu, tr, ts, tw)
+		tok.TraderGrade.Change24h = 20 * math.Sin(f*2.1)
+		tok.TraderGrade.Change7d = 30 * math.Cos(f*1.3)
+		if i%5 == 2 {
+			tok.TraderGrade.Change7d = math.NaN()
+		}
+	}
+	in := []string{"return 30d", "return 90d", "max drawdown", "volatility", "liquidity", "size"}
+	iu := []string{"%", "%", "%", "%", "", ""}
+	iw := []float64{0.2, 0.2, 0.15, 0.15, 0.15, 0.15}
+	is := []float64{s(0.2), s(0.15), s(0.35), s(0.45), 100 - f, 100 - f}
+	ir := []float64{tok.Change7d * 3, math.NaN(), -0.1 - f/200, tok.Volatility, tok.Volume24h, tok.MarketCap}
+	if i%7 == 3 {
+		tok.InvestorGrade = model.NoGrade("needs 30 days of history, has 12 days")
+	} else {
+		tok.InvestorGrade = makeGrade(in, iu, ir, is, iw)
+		tok.InvestorGrade.Change24h = 3 * math.Sin(f)
+		tok.InvestorGrade.Change7d = 8 * math.Cos(f)
+	}
+	tok.Signal = model.SignalNeutral
+	if g := tok.TraderGrade; g.Present() {
+		switch {
+		case g.Value >= 65:
+			tok.Signal = model.SignalBullish
+		case g.Value <= 35:
+			tok.Signal = model.SignalBearish
+		}
+		if tok.Signal != model.SignalNeutral {
+			tok.Signals = []model.SignalFlip{
+				{Time: t0.Add(-3 * time.Hour), From: model.SignalNeutral, To: tok.Signal, Price: tok.Price * 0.98,
+					Grade: g.Value - 2, Return: 0.0204 * float64(tok.Signal)},
+				{Time: t0.Add(-27 * time.Hour), From: -tok.Signal, To: model.SignalNeutral, Price: tok.Price * 0.9,
+					Grade: 50, Return: math.NaN()},
+				{Time: t0.Add(-50 * time.Hour), From: model.SignalNeutral, To: -tok.Signal, Price: tok.Price * 0.95,
+					Grade: 50 - 20*float64(tok.Signal), Return: -0.0526},
+			}
+		}
+	}
+	if i < 2 {
+		tok.Official = &model.OfficialRating{Provider: "Token Metrics", TMGrade: 72 - f*10, TraderGrade: 64,
+			InvestorGrade: math.NaN(), Signal: model.SignalBullish, HasSignal: true, Updated: t0.Add(-2 * time.Hour)}
+	}
+}
+
+// makePick builds moonshot pick k on token i (open unless exit is set).
+func makePick(tok *model.TokenView, k int, exit bool) model.Moonshot {
+	entry := t0.Add(-time.Duration(5+k*7) * time.Hour)
+	roi := 0.6*math.Sin(float64(k)*1.9+0.5) + 0.05
+	m := model.Moonshot{Symbol: tok.Symbol, Name: tok.Name, Entry: entry, EntryPrice: tok.Price / (1 + roi),
+		EntryGrade: 78, Price: tok.Price, ROI: roi, PeakROI: max(roi, 0) + 0.1*float64(k%3+1),
+		Grade: tok.TraderGrade.Value, Volume24h: tok.Volume24h, MarketCap: 12e6 + float64(k)*3e6}
+	if exit {
+		m.Exit = entry.Add(time.Duration(20+k*3) * time.Hour)
+		m.ExitReason = [...]string{"grade fell below 45", "stop loss -25%", "max age 7d"}[k%3]
+	}
+	return m
+}
+
+// addMoonshots gives s three open picks and twelve past ones with their
+// track record (the tokens must exist: at least 60).
+func addMoonshots(s *model.Snapshot) {
+	for k, i := range []int{41, 47, 55} {
+		s.Moonshots = append(s.Moonshots, makePick(s.Tokens[i], k, false))
+	}
+	var rois []float64
+	for k := range 12 {
+		m := makePick(s.Tokens[20+k*3], k+3, true)
+		s.PastMoonshots = append(s.PastMoonshots, m)
+		rois = append(rois, m.ROI)
+	}
+	tr := model.TrackRecord{Picks: len(rois)}
+	sum := 0.0
+	for _, r := range rois {
+		sum += r
+		if r > 0 {
+			tr.Hits++
+		}
+	}
+	slices.Sort(rois)
+	tr.HitRate = float64(tr.Hits) / float64(tr.Picks)
+	tr.MeanROI = sum / float64(len(rois))
+	tr.MedianROI = (rois[5] + rois[6]) / 2
+	s.Track = tr
 }
 
 func makeSnapshot(n int, seq uint64) *model.Snapshot {
@@ -107,6 +238,9 @@ func makeSnapshot(n int, seq uint64) *model.Snapshot {
 		Feeds: []model.FeedStatus{{Name: "demo", State: model.FeedLive, Demo: true, Since: t0.Add(-time.Hour)}}}
 	for i := range n {
 		s.Tokens = append(s.Tokens, makeToken(i, 1))
+	}
+	if n >= 60 { // enough small tokens for the moonshot views
+		addMoonshots(s)
 	}
 	return s
 }
@@ -204,6 +338,8 @@ func (hs *harness) key(k string) tea.Cmd {
 		msg = tea.KeyMsg{Type: tea.KeyEsc}
 	case "tab":
 		msg = tea.KeyMsg{Type: tea.KeyTab}
+	case "shift+tab":
+		msg = tea.KeyMsg{Type: tea.KeyShiftTab}
 	case "up":
 		msg = tea.KeyMsg{Type: tea.KeyUp}
 	case "down":

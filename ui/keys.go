@@ -14,7 +14,9 @@ type KeyMap struct {
 	Timeframe1h, Timeframe24h    key.Binding
 	Timeframe7d, Timeframe30d    key.Binding
 	TimeframePrev, TimeframeNext key.Binding
-	ChartMode                    key.Binding
+	ChartMode, Factors           key.Binding
+	NextView, PrevView           key.Binding
+	Moonshots                    key.Binding
 	Help, Quit                   key.Binding
 
 	// Timeframes and Sorting only label the one-line help ("1-4",
@@ -39,7 +41,11 @@ func NewKeyMap() KeyMap {
 		PageUp:        b(k("pgup"), h("pgup", "page up")),
 		Open:          b(k("enter", "l"), h("enter/l", "detail")),
 		Close:         b(k("esc", "h"), h("esc/h", "close")),
-		Focus:         b(k("tab"), h("tab", "pane")),
+		Focus:         b(k("w"), h("w", "switch pane")),
+		Factors:       b(k("f"), h("f", "chart/ratings")),
+		NextView:      b(k("tab"), h("tab", "next view")),
+		PrevView:      b(k("shift+tab"), h("shift+tab", "previous view")),
+		Moonshots:     b(k("m"), h("m", "moonshots")),
 		Search:        b(k("/"), h("/", "search")),
 		Sort:          b(k("s"), h("s", "next sort column")),
 		SortBack:      b(k("S"), h("S", "previous sort column")),
@@ -66,16 +72,28 @@ func (k *KeyMap) setDetail(open bool) {
 	for _, b := range []*key.Binding{
 		&k.Close, &k.Focus, &k.Timeframe1h, &k.Timeframe24h, &k.Timeframe7d,
 		&k.Timeframe30d, &k.TimeframePrev, &k.TimeframeNext, &k.ChartMode, &k.Timeframes,
+		&k.Factors,
 	} {
 		b.SetEnabled(open)
+	}
+}
+
+// setView labels the sort keys for the active view: the moonshot views sort
+// their own columns.
+func (k *KeyMap) setView(v view) {
+	switch v {
+	case viewMoonshots, viewPast:
+		k.Sorting.SetHelp("s/S", "sort picks")
+	default:
+		k.Sorting.SetHelp("s/S", "sort")
 	}
 }
 
 // ShortHelp is the one-line help under the table.
 func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{
-		k.Open, k.Close, k.Focus, k.Timeframes, k.ChartMode,
-		k.Search, k.Sorting, k.Reverse, k.Help, k.Quit, k.Up, k.Down,
+		k.Open, k.Close, k.Factors, k.Focus, k.Timeframes, k.ChartMode, k.NextView,
+		k.Search, k.Sorting, k.Reverse, k.Help, k.Quit, k.Moonshots, k.Up, k.Down,
 	}
 }
 
@@ -83,7 +101,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
-		{k.Open, k.Close, k.Focus, k.Timeframes, k.TimeframePrev, k.TimeframeNext, k.ChartMode},
-		{k.Search, k.Sort, k.SortBack, k.Reverse, k.Help, k.Quit},
+		{k.Open, k.Close, k.Focus, k.Factors, k.Timeframes, k.TimeframePrev, k.TimeframeNext, k.ChartMode},
+		{k.NextView, k.PrevView, k.Moonshots, k.Search, k.Sort, k.SortBack, k.Reverse, k.Help, k.Quit},
 	}
 }

@@ -7,6 +7,7 @@ package ui
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,11 +35,19 @@ type Options struct {
 	Mouse      bool          // main enables tea.WithMouseCellMotion when true; ui handles tea.MouseMsg
 	StaleAfter time.Duration // default 60s
 	Flash      time.Duration // default 700ms; 0 = off
-	Sort       string        // rank|symbol|name|price|change_1h|change_24h|change_7d|volume|market_cap
-	SortDesc   bool
-	DetailSide int  // min width for detail beside the table (default 140); narrower => full screen detail
-	Demo       bool // show a clear DEMO label
-	Version    string
+	// Highlight is how long a signal flip or a new moonshot highlights its
+	// row, in wall time (render ticks); default 3s, negative = off.
+	Highlight time.Duration
+	// Announce is how long such news stays in the status line; default 5s.
+	Announce time.Duration
+	// MoonshotMaxCap is the moonshot rule's market-cap limit (USD), quoted
+	// by the empty Moonshots view; default 50e6.
+	MoonshotMaxCap float64
+	Sort           string // one of SortKeys(): rank|symbol|…|trader_grade|investor_grade|signal
+	SortDesc       bool
+	DetailSide     int  // min width for detail beside the table (default 140); narrower => full screen detail
+	Demo           bool // show a clear DEMO label
+	Version        string
 }
 
 // Smallest usable window; below it the screen says so.
@@ -57,6 +66,22 @@ var _ tea.Model = Model{}
 
 type tickMsg struct{}
 
+// view is a top-level screen, cycled by tab.
+type view uint8
+
+const (
+	viewMarkets view = iota
+	viewMoonshots
+	viewPast
+	numViews
+)
+
+// pickID tells one moonshot pick from another (a token can be picked again).
+type pickID struct {
+	symbol string
+	entry  int64
+}
+
 // app is the root: it routes keys to the focused child first (the search
 // box), then handles global keys, and composes the children's cached lines.
 type app struct {
@@ -67,6 +92,13 @@ type app struct {
 	status *statusBar
 	help   *helpView
 
+	moon *pickTable // open moonshots
+	past *pickTable // past moonshots and the track record
+
+	view        view
+	tabBar      string
+	tabEnds     [numViews]int // column after each tab's label, for clicks
+	tabKey      tabKey
 	snap        *model.Snapshot
 	sized       bool
 	tooSmall    bool
@@ -83,6 +115,24 @@ type app struct {
 	out      []byte
 
 	tickCmd func() tea.Cmd // the next render tick; tests make it instant
+
+	// news: announcements in the status line and the picks already seen.
+	announce      string
+	announceDir   int
+	announceUntil uint64
+	picksSeen     map[pickID]uint64 // open pick -> Seq that last listed it
+	picksInit     bool
+	newPicks      []model.Moonshot
+}
+
+// tabKey is what the tab bar was rendered from.
+type tabKey struct {
+	view             view
+	open, past       int
+	shown, total     int
+	width            int
+	filter           string
+	hasSnap, focused bool
 }
 
 // New builds the dashboard. Zero options get their documented defaults.
@@ -95,6 +145,15 @@ func New(opts Options) Model {
 	}
 	if opts.Flash < 0 {
 		opts.Flash = 0
+	}
+	if opts.Highlight == 0 {
+		opts.Highlight = 3 * time.Second
+	}
+	if opts.Announce <= 0 {
+		opts.Announce = 5 * time.Second
+	}
+	if opts.MoonshotMaxCap <= 0 || bad(opts.MoonshotMaxCap) {
+		opts.MoonshotMaxCap = 50e6
 	}
 	if opts.DetailSide <= 0 {
 		opts.DetailSide = 140
@@ -113,6 +172,9 @@ func New(opts Options) Model {
 	a.search = newSearch(ctx)
 	a.status = &statusBar{ctx: ctx}
 	a.help = newHelpView(ctx)
+	a.moon = newPickTable(ctx, false)
+	a.past = newPickTable(ctx, true)
+	a.picksSeen = make(map[pickID]uint64)
 	every := time.Second / time.Duration(opts.RefreshHz)
 	a.tickCmd = func() tea.Cmd {
 		return tea.Tick(every, func(time.Time) tea.Msg { return tickMsg{} })
@@ -170,16 +232,23 @@ func (m Model) View() string {
 	return string(out)
 }
 
+// appendBodyLine writes body line i: the tab bar on line 0, then the
+// active view (and the detail pane beside it or instead of it).
 func (a *app) appendBodyLine(out []byte, i int) []byte {
 	switch {
 	case a.showHelp:
 		return append(out, a.help.page[i]...)
 	case a.snap == nil:
 		return append(out, a.loading[i]...)
+	case i == 0:
+		return append(out, a.tabBar...)
+	}
+	i--
+	switch {
 	case a.detail.open && !a.beside && a.focusDetail:
 		return append(out, a.detail.lines[i]...)
 	case a.detail.open && a.beside:
-		out = append(out, a.table.line(i)...)
+		out = append(out, a.viewLine(i)...)
 		if a.focusDetail {
 			out = append(out, a.sepFocus...)
 		} else {
@@ -187,8 +256,22 @@ func (a *app) appendBodyLine(out []byte, i int) []byte {
 		}
 		return append(out, a.detail.lines[i]...)
 	}
-	return append(out, a.table.line(i)...)
+	return append(out, a.viewLine(i)...)
 }
+
+// viewLine is line i under the tab bar of the active view.
+func (a *app) viewLine(i int) string {
+	switch a.view {
+	case viewMoonshots:
+		return a.moon.line(i)
+	case viewPast:
+		return a.past.line(i)
+	}
+	return a.table.line(i)
+}
+
+// contentH is the height under the tab bar.
+func (a *app) contentH() int { return max(a.bodyH-1, 0) }
 
 // resize lays the screen out for a new window size.
 func (a *app) resize(w, h int) {
@@ -219,26 +302,38 @@ func (a *app) layout() {
 	st := a.ctx.styles
 	a.sep = st.Border.Render("│")
 	a.sepFocus = st.BorderFocus.Render("┃")
+	h := a.contentH()
 	if a.detail.open && a.beside {
 		a.tableW = w - detailW - 1
-		a.detail.setSize(detailW, a.bodyH)
+		a.detail.setSize(detailW, h)
 	} else {
 		a.tableW = w
-		a.detail.setSize(w, a.bodyH)
+		a.detail.setSize(w, h)
 	}
-	a.table.setSize(a.tableW, a.bodyH)
+	a.table.setSize(a.tableW, h)
+	a.moon.setSize(a.tableW, h)
+	a.past.setSize(a.tableW, h)
 }
 
 func (a *app) onTick() tea.Cmd {
 	ctx := a.ctx
 	ctx.now = ctx.opts.Clock()
+	ctx.ticks++
 	if box := ctx.opts.Snapshots; box != nil {
 		if s, ok := box.TryTake(); ok && s != nil && (a.snap == nil || s.Seq != a.snap.Seq || s != a.snap) {
 			a.snap = s
 			a.table.apply(s, ctx.now)
+			a.moon.apply(s.Moonshots, s.Track)
+			a.past.apply(s.PastMoonshots, s.Track)
+			a.findNewPicks(s)
+			a.announceNews()
 		}
 	}
 	a.table.expireFlashes(ctx.now)
+	a.moon.expire()
+	if a.announce != "" && ctx.ticks >= a.announceUntil {
+		a.announce = ""
+	}
 	a.sync()
 	cmd := a.detail.tick(ctx.opts.History)
 	a.updateStatus()
@@ -248,7 +343,68 @@ func (a *app) onTick() tea.Cmd {
 func (a *app) updateStatus() {
 	t := a.table
 	a.status.update(a.snap, statusInfo{filter: t.filter, shown: len(t.view), total: len(t.all),
-		sortBy: t.sortBy, desc: t.desc})
+		sortBy: t.sortBy, desc: t.desc, announce: a.announce, announceDir: a.announceDir})
+}
+
+// findNewPicks lists the open picks not in the previous snapshot. The first
+// snapshot announces nothing: its picks are not news to this session.
+func (a *app) findNewPicks(s *model.Snapshot) {
+	a.newPicks = a.newPicks[:0]
+	for _, m := range s.Moonshots {
+		id := pickID{m.Symbol, m.Entry.UnixNano()}
+		if _, ok := a.picksSeen[id]; !ok && a.picksInit {
+			a.newPicks = append(a.newPicks, m)
+		}
+		a.picksSeen[id] = s.Seq
+	}
+	for id, seq := range a.picksSeen {
+		if seq != s.Seq {
+			delete(a.picksSeen, id)
+		}
+	}
+	a.picksInit = true
+}
+
+// announceNews highlights the rows of new picks and signal flips and puts
+// the first piece of news in the status line (new moonshots first), with a
+// count of the rest.
+func (a *app) announceNews() {
+	flips := a.table.flips
+	n := len(a.newPicks) + len(flips)
+	if n == 0 {
+		return
+	}
+	for _, m := range a.newPicks {
+		a.table.highlightSymbol(m.Symbol, hlUp)
+		a.moon.highlight(pickID{m.Symbol, m.Entry.UnixNano()})
+	}
+	var b []byte
+	dir := 1
+	if len(a.newPicks) > 0 {
+		m := a.newPicks[0]
+		b = append(b, "New moonshot: "...)
+		b = append(b, Sanitize(m.Symbol)...)
+		b = append(b, " at "...)
+		b = appendPrice(b, m.EntryPrice)
+	} else {
+		f := flips[0]
+		b = append(b, f.symbol...)
+		b = append(b, " turned "...)
+		b = append(b, f.to.String()...)
+		b = append(b, " at "...)
+		b = appendPrice(b, f.price)
+		b = append(b, " (grade "...)
+		b = appendGrade(b, f.grade)
+		b = append(b, ')')
+		dir = int(f.to) - int(f.from)
+	}
+	if n > 1 {
+		b = append(b, " (+"...)
+		b = strconv.AppendInt(b, int64(n-1), 10)
+		b = append(b, " more)"...)
+	}
+	a.announce, a.announceDir = string(b), dir
+	a.announceUntil = a.ctx.ticks + a.ctx.announceTicks()
 }
 
 // sync brings the cached lines up to date after any change: visible rows,
@@ -258,13 +414,90 @@ func (a *app) sync() {
 		return
 	}
 	a.table.refresh()
-	if a.detail.open {
-		var tok *model.TokenView
-		if r := a.table.selectedRow(); r != nil {
-			tok = r.tok
-		}
-		a.detail.setToken(tok)
+	switch a.view {
+	case viewMoonshots:
+		a.moon.refresh()
+	case viewPast:
+		a.past.refresh()
 	}
+	if a.detail.open {
+		a.detail.setToken(a.selectedToken())
+	}
+	a.renderTabs()
+}
+
+// selectedToken is the token under the active view's cursor, or nil (a past
+// pick whose token the market no longer lists).
+func (a *app) selectedToken() *model.TokenView {
+	switch a.view {
+	case viewMoonshots:
+		return a.snap.Token(a.moon.selectedSymbol())
+	case viewPast:
+		return a.snap.Token(a.past.selectedSymbol())
+	}
+	if r := a.table.selectedRow(); r != nil {
+		return r.tok
+	}
+	return nil
+}
+
+// renderTabs redraws the tab bar when what it shows changed:
+// "[Markets] · Moonshots (3) · Past (12)", the active view bracketed and
+// bold, and the token count on the right.
+func (a *app) renderTabs() {
+	k := tabKey{view: a.view, width: a.ctx.width, filter: a.table.filter, hasSnap: a.snap != nil,
+		shown: len(a.table.view), total: len(a.table.all), focused: a.focusDetail}
+	if a.snap != nil {
+		k.open, k.past = len(a.snap.Moonshots), len(a.snap.PastMoonshots)
+	}
+	if k == a.tabKey && a.tabBar != "" {
+		return
+	}
+	a.tabKey = k
+	st := a.ctx.styles
+	var b strings.Builder
+	b.WriteByte(' ')
+	x := 1
+	for v := range numViews {
+		if v > 0 {
+			b.WriteString(st.Muted.Render(" · "))
+			x += 3
+		}
+		label := [...]string{"Markets", "Moonshots", "Past"}[v]
+		switch v {
+		case viewMoonshots:
+			label += " (" + strconv.Itoa(k.open) + ")"
+		case viewPast:
+			label += " (" + strconv.Itoa(k.past) + ")"
+		}
+		if v == a.view {
+			label = "[" + label + "]"
+			b.WriteString(st.TabActive.Render(label))
+		} else {
+			b.WriteString(st.TabInactive.Render(label))
+		}
+		a.tabEnds[v] = x + len(label)
+		x += len(label)
+	}
+	right := strconv.Itoa(k.total) + " tokens "
+	if k.filter != "" {
+		right = strconv.Itoa(k.shown) + "/" + right
+	}
+	a.tabBar = joinSides(b.String(), st.Muted.Render(right), a.ctx.width)
+}
+
+// setView switches the top-level view; the detail pane, if open, follows
+// the new view's cursor.
+func (a *app) setView(v view) {
+	if v >= numViews || v == a.view {
+		return
+	}
+	a.view = v
+	if a.detail.open && !a.beside {
+		a.focusDetail, a.detail.focused = false, false
+	}
+	a.ctx.keys.setView(v)
+	a.refreshChrome()
 }
 
 func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
@@ -297,14 +530,27 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		a.showHelp = true
 	case key.Matches(msg, k.Search):
+		a.setView(viewMarkets) // the filter is the markets table's
 		a.search.open()
 		a.updateStatus()
+	case key.Matches(msg, k.NextView):
+		a.setView((a.view + 1) % numViews)
+	case key.Matches(msg, k.PrevView):
+		a.setView((a.view + numViews - 1) % numViews)
+	case key.Matches(msg, k.Moonshots):
+		if a.view == viewMoonshots {
+			a.setView(viewMarkets)
+		} else {
+			a.setView(viewMoonshots)
+		}
 	case key.Matches(msg, k.Sort):
-		a.table.cycleSort(1)
+		a.cycleSort(1)
 	case key.Matches(msg, k.SortBack):
-		a.table.cycleSort(-1)
+		a.cycleSort(-1)
 	case key.Matches(msg, k.Reverse):
-		a.table.reverse()
+		a.reverseSort()
+	case key.Matches(msg, k.Factors):
+		a.detail.toggleRatings()
 	case key.Matches(msg, k.Open):
 		return a.openDetail()
 	case key.Matches(msg, k.Close):
@@ -312,6 +558,7 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Focus):
 		a.focusDetail = !a.focusDetail
 		a.detail.focused = a.focusDetail
+		a.detail.render()
 	case key.Matches(msg, k.Timeframe1h):
 		return a.detail.setTimeframe(tf1h, h)
 	case key.Matches(msg, k.Timeframe24h):
@@ -338,8 +585,42 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// navigate moves the cursor of the focused pane: the table, or the detail
-// pane's trade list.
+func (a *app) cycleSort(step int) {
+	switch a.view {
+	case viewMoonshots:
+		a.moon.cycleSort(step)
+	case viewPast:
+		a.past.cycleSort(step)
+	default:
+		a.table.cycleSort(step)
+	}
+}
+
+func (a *app) reverseSort() {
+	switch a.view {
+	case viewMoonshots:
+		a.moon.reverse()
+	case viewPast:
+		a.past.reverse()
+	default:
+		a.table.reverse()
+	}
+}
+
+// moveCursor moves the active view's cursor.
+func (a *app) moveCursor(delta int) {
+	switch a.view {
+	case viewMoonshots:
+		a.moon.move(delta)
+	case viewPast:
+		a.past.move(delta)
+	default:
+		a.table.move(delta)
+	}
+}
+
+// navigate moves the cursor of the focused pane: the active view, or the
+// detail pane (its trade list, or its ratings page).
 func (a *app) navigate(msg tea.KeyMsg) {
 	k := &a.ctx.keys
 	page := max(a.table.bodyRows(), 1)
@@ -365,15 +646,15 @@ func (a *app) navigate(msg tea.KeyMsg) {
 		return
 	}
 	if a.detail.open && a.focusDetail {
-		a.detail.scrollTrades(delta)
+		a.detail.scroll(delta)
 		return
 	}
-	a.table.move(delta)
+	a.moveCursor(delta)
 }
 
 func (a *app) openDetail() tea.Cmd {
-	r := a.table.selectedRow()
-	if r == nil {
+	tok := a.selectedToken()
+	if tok == nil {
 		return nil
 	}
 	if a.detail.open {
@@ -386,7 +667,7 @@ func (a *app) openDetail() tea.Cmd {
 	a.detail.focused = a.focusDetail
 	a.layout()
 	a.refreshChrome()
-	return a.detail.show(r.tok, a.ctx.opts.History)
+	return a.detail.show(tok, a.ctx.opts.History)
 }
 
 func (a *app) closeDetail() {
@@ -402,6 +683,7 @@ func (a *app) closeDetail() {
 // refreshChrome re-renders the help line after the set of live keys changed.
 func (a *app) refreshChrome() {
 	a.ctx.keys.setDetail(a.detail.open)
+	a.ctx.keys.setView(a.view)
 	if a.sized && !a.tooSmall {
 		a.help.render(a.ctx.width, a.bodyH)
 	}
@@ -421,26 +703,53 @@ func (a *app) onMouse(msg tea.MouseMsg) tea.Cmd {
 			step = -step
 		}
 		if overDetail {
-			a.detail.scrollTrades(step)
+			a.detail.scroll(step)
 		} else {
-			a.table.move(step)
+			a.moveCursor(step)
 		}
 	case msg.Button == tea.MouseButtonLeft && msg.Action == tea.MouseActionPress:
+		if msg.Y == 0 { // the tab bar
+			a.clickTab(msg.X)
+			return nil
+		}
 		if overDetail {
 			if a.beside {
 				a.focusDetail, a.detail.focused = true, true
 			}
 			return nil
 		}
-		i, ok := a.table.rowAt(msg.Y - 1) // line 0 is the header
+		line := msg.Y - 1 // under the tab bar
+		var i, cursor int
+		var ok bool
+		switch a.view {
+		case viewMoonshots:
+			i, ok = a.moon.rowAt(line)
+			cursor = a.moon.cursor
+		case viewPast:
+			i, ok = a.past.rowAt(line)
+			cursor = a.past.cursor
+		default:
+			i, ok = a.table.rowAt(line - 1) // under the header
+			cursor = a.table.cursor
+		}
 		if !ok {
 			return nil
 		}
 		a.focusDetail, a.detail.focused = false, false
-		if i == a.table.cursor {
+		if i == cursor {
 			return a.openDetail()
 		}
-		a.table.moveTo(i)
+		a.moveCursor(i - cursor)
 	}
 	return nil
+}
+
+// clickTab switches to the view whose tab label is under column x.
+func (a *app) clickTab(x int) {
+	for v := range numViews {
+		if x < a.tabEnds[v]+1 { // a click on the separator counts for the tab before it
+			a.setView(v)
+			return
+		}
+	}
 }

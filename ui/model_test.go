@@ -68,7 +68,7 @@ func TestInitStartsTick(t *testing.T) {
 }
 
 func TestNavigation(t *testing.T) {
-	hs := newHarness(t, "mono", termenv.Ascii, 120, 24) // 21 rows visible
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 24) // 20 rows visible under the tab bar and header
 	hs.put(makeSnapshot(100, 1))
 	tb := hs.m.a.table
 	steps := []struct {
@@ -77,7 +77,7 @@ func TestNavigation(t *testing.T) {
 	}{
 		{"j", 1}, {"down", 2}, {"k", 1}, {"up", 0}, {"up", 0},
 		{"G", 99}, {"g", 0}, {"ctrl+d", 10}, {"ctrl+u", 0},
-		{"pgdown", 21}, {"pgup", 0}, {"end", 99}, {"home", 0},
+		{"pgdown", 20}, {"pgup", 0}, {"end", 99}, {"home", 0},
 	}
 	for _, s := range steps {
 		hs.key(s.key)
@@ -294,10 +294,10 @@ func TestDetailOpenFetchCloseAndFocus(t *testing.T) {
 	if len(fetched) != 1 || fetched[0] != "SOL" {
 		t.Fatalf("tick after a cursor move should fetch SOL, fetched %v", fetched)
 	}
-	// tab focuses the detail: up/down scroll trades, not the table
-	hs.key("tab")
+	// w focuses the detail: up/down scroll trades, not the table
+	hs.key("w")
 	if !hs.m.a.focusDetail {
-		t.Fatal("tab did not focus the detail")
+		t.Fatal("w did not focus the detail")
 	}
 	hs.key("j")
 	if hs.selected() != "SOL" || d.tradesOffset != 1 {
@@ -306,9 +306,9 @@ func TestDetailOpenFetchCloseAndFocus(t *testing.T) {
 	if !strings.Contains(hs.m.View(), "┃") {
 		t.Fatal("focused detail not marked")
 	}
-	hs.key("tab")
+	hs.key("w")
 	if hs.m.a.focusDetail {
-		t.Fatal("tab did not return focus to the table")
+		t.Fatal("w did not return focus to the table")
 	}
 	hs.key("esc")
 	if d.open || strings.Contains(plain(hs), "Recent trades") {
@@ -338,12 +338,12 @@ func TestDetailFullScreenWhenNarrow(t *testing.T) {
 	if !strings.Contains(v, "BTC  Bitcoin  #1") || strings.Contains(v, "Mkt Cap") {
 		t.Fatalf("full-screen detail not shown:\n%s", v)
 	}
-	hs.key("tab")
+	hs.key("w")
 	if v := plain(hs); !strings.Contains(v, "Mkt Cap") {
-		t.Fatal("tab did not show the table")
+		t.Fatal("w did not show the table")
 	}
 	hs.key("j")
-	hs.key("tab")
+	hs.key("w")
 	if v := plain(hs); !strings.Contains(v, "ETH  Ethereum  #2") {
 		t.Fatalf("detail did not follow the cursor:\n%s", v)
 	}
@@ -432,11 +432,11 @@ func TestDetailRefetchAtMostTwiceASecond(t *testing.T) {
 }
 
 func TestOnlyChangedRowsRebuilt(t *testing.T) {
-	hs := newHarness(t, "mono", termenv.Ascii, 120, 30) // 27 visible rows
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 30) // 26 visible rows
 	hs.put(makeSnapshot(100, 1))
 	tb := hs.m.a.table
-	if tb.renders != 27 {
-		t.Fatalf("first snapshot rendered %d rows, want the 27 visible", tb.renders)
+	if tb.renders != 26 {
+		t.Fatalf("first snapshot rendered %d rows, want the 26 visible", tb.renders)
 	}
 	before := tb.renders
 	hs.put(nextSnapshot(hs.snap, 3, 7, 20, 80)) // 80 is not visible
@@ -454,8 +454,8 @@ func TestOnlyChangedRowsRebuilt(t *testing.T) {
 	}
 	before = tb.renders
 	hs.send(tea.WindowSizeMsg{Width: 130, Height: 30})
-	if got := tb.renders - before; got != 27 {
-		t.Fatalf("resize rebuilt %d rows, want all 27 visible", got)
+	if got := tb.renders - before; got != 26 {
+		t.Fatalf("resize rebuilt %d rows, want all 26 visible", got)
 	}
 }
 
@@ -533,15 +533,15 @@ func TestMouse(t *testing.T) {
 	if tb.cursor != 0 {
 		t.Fatalf("wheel up: cursor %d", tb.cursor)
 	}
-	hs.send(tea.MouseMsg{X: 10, Y: 6, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
+	hs.send(tea.MouseMsg{X: 10, Y: 7, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress}) // tab bar, header, rows
 	if tb.cursor != 5 || hs.selected() != "DOGE" {
 		t.Fatalf("click: cursor %d %s", tb.cursor, hs.selected())
 	}
-	hs.send(tea.MouseMsg{X: 10, Y: 0, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress}) // header
+	hs.send(tea.MouseMsg{X: 10, Y: 1, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress}) // header
 	if tb.cursor != 5 || hs.m.a.detail.open {
 		t.Fatal("click on the header changed the selection")
 	}
-	cmd := hs.send(tea.MouseMsg{X: 10, Y: 6, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
+	cmd := hs.send(tea.MouseMsg{X: 10, Y: 7, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
 	if !hs.m.a.detail.open || cmd == nil {
 		t.Fatal("click on the selected row did not open its detail")
 	}
@@ -569,7 +569,7 @@ func TestHostileNamesSanitised(t *testing.T) {
 		Reason: "dial: \x1b]52;c;cGFzdGU=\x07refused", Bad: 3})
 	hs.put(s)
 	hs.key("G")
-	for range 4 {
+	for range 3 {
 		hs.key("k")
 	}
 	hs.runCmd(hs.key("enter")) // EVIL

@@ -24,6 +24,8 @@ type statusInfo struct {
 	sortBy        sortKey
 	desc          bool
 	detailLoading bool
+	announce      string // news for the status line ("SOL turned bullish at …"), sanitised
+	announceDir   int    // > 0 good news, < 0 bad, 0 neither
 }
 
 func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
@@ -36,6 +38,17 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 		left.WriteString(st.Bar.Render(" "))
 	} else {
 		left.WriteString(st.Bar.Render(" "))
+	}
+	if info.announce != "" {
+		style := st.BarAccent
+		switch {
+		case info.announceDir > 0:
+			style = st.BarGood
+		case info.announceDir < 0:
+			style = st.BarError
+		}
+		left.WriteString(style.Render("✦ " + info.announce))
+		left.WriteString(sep)
 	}
 	if snap == nil {
 		left.WriteString(st.BarWarning.Render("● connecting…"))

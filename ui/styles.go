@@ -23,15 +23,22 @@ type Styles struct {
 	Title, TabActive, TabInactive, Label, Value, Section lipgloss.Style
 
 	Bar, BarGood, BarWarning, BarError, BarMuted, Demo lipgloss.Style
+	BarAccent                                          lipgloss.Style
 	SearchPrompt, SearchText                           lipgloss.Style
 	Help                                               help.Styles
 	HelpTitle                                          lipgloss.Style
 	Chart                                              chart.Style
 
+	// Highlight, HighlightUp and HighlightDown mark a row that just had news
+	// (a signal flip, a new moonshot) in the moonshot views; Selected is
+	// their cursor row.
+	HighlightUp, HighlightDown, Selected lipgloss.Style
+
 	// rows holds the table's cell styles as raw escape prefixes/suffixes,
-	// indexed by rowNormal|rowSelected|rowStale bits, so a row renders into
-	// a byte buffer with no lipgloss calls.
-	rows [4]rowPalette
+	// indexed by highlight kind (hlNone, hlUp, hlDown) and then by
+	// rowSelected|rowStale bits, so a row renders into a byte buffer with no
+	// lipgloss calls.
+	rows [numHighlights][4]rowPalette
 }
 
 const (
@@ -57,6 +64,7 @@ func spanOf(st lipgloss.Style) span {
 type rowPalette struct {
 	base, cursor, rank, symbol, name, price, num  span
 	up, down, flat, flashUp, flashDown, staleMark span
+	strongUp, strongDown, hlMark                  span
 }
 
 // NewStyles turns a palette into styles bound to r. A mono theme (or a
@@ -109,6 +117,7 @@ func NewStyles(t themes.Theme, r *lipgloss.Renderer) Styles {
 	s.BarWarning = withBg(fg(t.Warning), t.BarBg)
 	s.BarError = withBg(fg(t.Error), t.BarBg).Bold(true)
 	s.BarMuted = withBg(fg(t.Muted), t.BarBg)
+	s.BarAccent = withBg(fg(t.Accent), t.BarBg).Bold(true)
 	s.Demo = withBg(fg(t.DemoFg), t.DemoBg).Bold(true)
 	if mono || t.DemoBg == "" {
 		s.Demo = s.Demo.Reverse(true)
@@ -129,24 +138,50 @@ func NewStyles(t themes.Theme, r *lipgloss.Renderer) Styles {
 		Axis: fg(t.ChartAx), Label: fg(t.ChartAx),
 	}
 
-	for state := range s.rows {
-		s.rows[state] = newRowPalette(t, r, state)
+	s.HighlightUp = withBg(r.NewStyle(), t.FlashUpBg)
+	s.HighlightDown = withBg(r.NewStyle(), t.FlashDnBg)
+	s.Selected = withBg(fg(t.SelectedFg), t.SelectedBg)
+	if mono || t.SelectedBg == "" {
+		s.Selected = s.Selected.Reverse(true)
+	}
+	if mono {
+		s.HighlightUp = s.HighlightUp.Bold(true)
+		s.HighlightDown = s.HighlightDown.Bold(true)
+	}
+
+	for hl := range s.rows {
+		for state := range s.rows[hl] {
+			s.rows[hl][state] = newRowPalette(t, r, state, hl)
+		}
 	}
 	return s
 }
 
-func newRowPalette(t themes.Theme, r *lipgloss.Renderer, state int) rowPalette {
+// newRowPalette builds one row state's cell styles. A highlighted row (hl
+// hlUp or hlDown) takes the flash background, or bold in mono; the cursor
+// row keeps its own background so the cursor stays visible.
+func newRowPalette(t themes.Theme, r *lipgloss.Renderer, state, hl int) rowPalette {
 	mono := t.Mono
 	sel := state&rowSelected != 0
 	stale := state&rowStale != 0
+	hlBg := ""
+	switch hl {
+	case hlUp:
+		hlBg = t.FlashUpBg
+	case hlDown:
+		hlBg = t.FlashDnBg
+	}
 	mk := func(fgc string) lipgloss.Style {
 		st := r.NewStyle()
 		if mono {
 			if sel {
 				st = st.Reverse(true)
 			}
-			if stale {
+			if stale && hl == hlNone {
 				st = st.Faint(true)
+			}
+			if hl != hlNone {
+				st = st.Bold(true)
 			}
 			return st
 		}
@@ -164,6 +199,8 @@ func newRowPalette(t themes.Theme, r *lipgloss.Renderer, state int) rowPalette {
 			} else {
 				st = st.Reverse(true)
 			}
+		} else if hlBg != "" {
+			st = st.Background(lipgloss.Color(hlBg))
 		}
 		return st
 	}
@@ -178,22 +215,26 @@ func newRowPalette(t themes.Theme, r *lipgloss.Renderer, state int) rowPalette {
 		return st
 	}
 	p := rowPalette{
-		base:      spanOf(mk(t.Text)),
-		cursor:    spanOf(mk(t.Accent).Bold(true)),
-		rank:      spanOf(mk(t.Muted)),
-		symbol:    spanOf(mk(t.Text).Bold(true)),
-		name:      spanOf(mk(t.Muted)),
-		price:     spanOf(mk(t.Text)),
-		num:       spanOf(mk(t.Text)),
-		up:        spanOf(mk(t.Up)),
-		down:      spanOf(mk(t.Down)),
-		flat:      spanOf(mk(t.Flat)),
-		flashUp:   spanOf(flash(t.FlashUpBg)),
-		flashDown: spanOf(flash(t.FlashDnBg)),
-		staleMark: spanOf(mk(t.Warning)),
+		base:       spanOf(mk(t.Text)),
+		cursor:     spanOf(mk(t.Accent).Bold(true)),
+		rank:       spanOf(mk(t.Muted)),
+		symbol:     spanOf(mk(t.Text).Bold(true)),
+		name:       spanOf(mk(t.Muted)),
+		price:      spanOf(mk(t.Text)),
+		num:        spanOf(mk(t.Text)),
+		up:         spanOf(mk(t.Up)),
+		down:       spanOf(mk(t.Down)),
+		flat:       spanOf(mk(t.Flat)),
+		flashUp:    spanOf(flash(t.FlashUpBg)),
+		flashDown:  spanOf(flash(t.FlashDnBg)),
+		staleMark:  spanOf(mk(t.Warning)),
+		strongUp:   spanOf(mk(t.Up).Bold(true)),
+		strongDown: spanOf(mk(t.Down).Bold(true)),
+		hlMark:     spanOf(mk(t.Accent).Bold(true)),
 	}
 	if mono {
 		p.up = spanOf(mk("").Bold(true))
+		p.strongUp = p.up
 	}
 	return p
 }

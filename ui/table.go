@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +24,9 @@ const (
 	colChange1h
 	colChange24h
 	colChange7d
+	colTrader
+	colInvestor
+	colSignal
 	colVolume
 	colCap
 	colSpark
@@ -30,9 +34,14 @@ const (
 )
 
 // dropOrder is the order columns are given up in when the table is narrow.
-// Symbol, price and 24h change are never dropped.
-func dropOrder() [7]column {
-	return [7]column{colName, colVolume, colChange7d, colSpark, colCap, colChange1h, colRank}
+// Symbol, price and 24h change are never dropped. The ratings outrank the
+// name, volume, market cap and trend: they are what the table is for, and
+// at 80 columns a trader sees rank, symbol, price, 1h/24h/7d and both grades
+// with the signal; the Investor Grade (a slow number) goes before the
+// Trader Grade and the signal, which are what move.
+func dropOrder() [10]column {
+	return [10]column{colName, colVolume, colCap, colSpark, colChange7d, colChange1h, colRank,
+		colInvestor, colSignal, colTrader}
 }
 
 // columnSpec gives a column's title, width range and alignment.
@@ -56,12 +65,32 @@ func columnSpec(c column) (title string, minW, maxW int, right bool) {
 		return "Vol 24h", 9, 9, true
 	case colCap:
 		return "Mkt Cap", 9, 9, true
+	case colTrader:
+		return "Trader", 6, 6, true
+	case colInvestor:
+		return "Invest", 6, 6, true
+	case colSignal:
+		return "Signal", 6, 6, false
 	default:
 		return "24h trend", 10, 48, false
 	}
 }
 
-const gutterWidth = 2 // cursor marker and stale marker
+// shortTitle is a column's title when the sort marker would not fit.
+func shortTitle(c column) string {
+	switch c {
+	case colTrader:
+		return "Trd"
+	case colInvestor:
+		return "Inv"
+	case colSignal:
+		return "Sig"
+	}
+	title, _, _, _ := columnSpec(c)
+	return title
+}
+
+const gutterWidth = 2 // cursor marker and stale or highlight marker
 
 // layout is the table's column widths for one window width, computed once
 // per resize (or when the longest symbol changes), never per row.
@@ -149,17 +178,29 @@ const (
 	sortChange7d
 	sortVolume
 	sortCap
+	sortTrader
+	sortInvestor
+	sortSignal
 	numSortKeys
 )
 
 func (k sortKey) String() string {
 	return [...]string{"rank", "symbol", "name", "price", "change_1h", "change_24h",
-		"change_7d", "volume", "market_cap"}[k]
+		"change_7d", "volume", "market_cap", "trader_grade", "investor_grade", "signal"}[k]
+}
+
+// SortKeys lists the names Options.Sort accepts, in the order s cycles.
+func SortKeys() []string {
+	out := make([]string, numSortKeys)
+	for k := range numSortKeys {
+		out[k] = k.String()
+	}
+	return out
 }
 
 func (k sortKey) column() column {
 	return [...]column{colRank, colSymbol, colName, colPrice, colChange1h, colChange24h,
-		colChange7d, colVolume, colCap}[k]
+		colChange7d, colVolume, colCap, colTrader, colInvestor, colSignal}[k]
 }
 
 // naturalDesc: numbers sort biggest first when chosen, names A to Z.
@@ -183,6 +224,8 @@ type row struct {
 
 	flash      int8 // +1 ticked up, -1 ticked down, 0 none
 	flashUntil time.Time
+	hl         int8   // highlight: hlUp (turned up, new moonshot), hlDown, 0 none
+	hlUntil    uint64 // render tick at which the highlight ends
 	stale      bool
 	seen       uint64 // snapshot Seq that last listed this token
 
@@ -196,6 +239,7 @@ type rowKey struct {
 	gen   uint64
 	sel   bool
 	flash int8
+	hl    int8
 	stale bool
 }
 
@@ -238,7 +282,27 @@ type table struct {
 	buf, num      []byte
 
 	renders int // rows rendered since start, for tests and benchmarks
+
+	// flips are the signal changes found by the last apply, in snapshot
+	// (rank) order; the root announces them.
+	flips []signalFlip
 }
+
+// signalFlip is a signal change seen between two snapshots.
+type signalFlip struct {
+	symbol   string // sanitised
+	from, to model.Signal
+	price    float64
+	grade    float64
+}
+
+// Row highlight kinds (index into Styles.rows).
+const (
+	hlNone = iota
+	hlUp
+	hlDown
+	numHighlights
+)
 
 func newTable(ctx *programContext) *table {
 	t := &table{ctx: ctx, rows: make(map[string]*row), symW: 8,
@@ -276,6 +340,7 @@ func (t *table) apply(s *model.Snapshot, now time.Time) {
 	opts := t.ctx.opts
 	created := false
 	t.all = t.all[:0]
+	t.flips = t.flips[:0]
 	for _, tok := range s.Tokens {
 		if tok == nil {
 			continue
@@ -296,6 +361,20 @@ func (t *table) apply(s *model.Snapshot, now time.Time) {
 					r.flash = -1
 				}
 				r.flashUntil = now.Add(opts.Flash)
+			}
+			if old := r.tok; old != nil && old.Signal != tok.Signal && old.TraderGrade.Present() {
+				f := signalFlip{from: old.Signal, to: tok.Signal, price: tok.Price, grade: tok.TraderGrade.Value}
+				if len(tok.Signals) > 0 && tok.Signals[0].To == tok.Signal {
+					f.price, f.grade = tok.Signals[0].Price, tok.Signals[0].Grade
+				}
+				r.setToken(tok)
+				f.symbol = r.symbol
+				t.flips = append(t.flips, f)
+				kind := int8(hlUp)
+				if tok.Signal < old.Signal {
+					kind = hlDown
+				}
+				t.highlight(r, kind)
 			}
 			r.setToken(tok)
 		}
@@ -320,12 +399,30 @@ func (t *table) apply(s *model.Snapshot, now time.Time) {
 	t.rebuildView()
 }
 
-// expireFlashes ends flashes that are over.
+// expireFlashes ends flashes and highlights that are over.
 func (t *table) expireFlashes(now time.Time) {
 	for _, r := range t.all {
 		if r.flash != 0 && !now.Before(r.flashUntil) {
 			r.flash = 0
 		}
+		if r.hl != hlNone && t.ctx.ticks >= r.hlUntil {
+			r.hl = hlNone
+		}
+	}
+}
+
+// highlight marks r for the highlight duration (counted in render ticks, so
+// it lasts the same on a fast demo clock).
+func (t *table) highlight(r *row, kind int8) {
+	if n := t.ctx.highlightTicks(); n > 0 {
+		r.hl, r.hlUntil = kind, t.ctx.ticks+n
+	}
+}
+
+// highlightSymbol highlights the row of a raw symbol, if it is listed.
+func (t *table) highlightSymbol(sym string, kind int8) {
+	if r := t.rows[sym]; r != nil {
+		t.highlight(r, kind)
 	}
 }
 
@@ -418,6 +515,12 @@ func (t *table) compare(a, b *row) int {
 		c = cmpNum(x.Volume24h, y.Volume24h, t.desc, false)
 	case sortCap:
 		c = cmpNum(x.MarketCap, y.MarketCap, t.desc, true)
+	case sortTrader:
+		c = cmpNum(x.TraderGrade.Value, y.TraderGrade.Value, t.desc, false)
+	case sortInvestor:
+		c = cmpNum(x.InvestorGrade.Value, y.InvestorGrade.Value, t.desc, false)
+	case sortSignal: // bullish first (desc), then the stronger grade; no grade last
+		c = cmpNum(signalKey(x), signalKey(y), t.desc, false)
 	}
 	if c != 0 {
 		return c
@@ -426,6 +529,14 @@ func (t *table) compare(a, b *row) int {
 		return c
 	}
 	return strings.Compare(x.Symbol, y.Symbol)
+}
+
+// signalKey orders by signal, then Trader Grade; NaN without a grade.
+func signalKey(tok *model.TokenView) float64 {
+	if !tok.TraderGrade.Present() {
+		return math.NaN()
+	}
+	return float64(tok.Signal)*1000 + min(max(tok.TraderGrade.Value, 0), 100)
 }
 
 func (t *table) setSort(k sortKey, desc bool) {
@@ -503,7 +614,7 @@ func (t *table) refresh() {
 	end := min(t.offset+t.bodyRows(), len(t.view))
 	for i := t.offset; i < end; i++ {
 		r := t.view[i]
-		k := rowKey{tok: r.tok, ver: r.tok.Version, gen: t.gen, sel: i == t.cursor, flash: r.flash, stale: r.stale}
+		k := rowKey{tok: r.tok, ver: r.tok.Version, gen: t.gen, sel: i == t.cursor, flash: r.flash, hl: r.hl, stale: r.stale}
 		if k == r.key && r.line != "" {
 			continue
 		}
@@ -632,16 +743,19 @@ func (t *table) renderRow(dst []byte, r *row, sel bool) []byte {
 	if r.stale {
 		state |= rowStale
 	}
-	p := &t.ctx.styles.rows[state]
+	p := &t.ctx.styles.rows[min(max(int(r.hl), 0), numHighlights-1)][state]
 	tok := r.tok
 	if sel {
 		dst = appendSpan(dst, p.cursor, "▸")
 	} else {
 		dst = appendSpan(dst, p.base, " ")
 	}
-	if r.stale {
+	switch {
+	case r.hl != hlNone:
+		dst = appendSpan(dst, p.hlMark, "✦")
+	case r.stale:
 		dst = appendSpan(dst, p.staleMark, "◌")
-	} else {
+	default:
 		dst = appendSpan(dst, p.base, " ")
 	}
 	first := true
@@ -696,6 +810,23 @@ func (t *table) renderRow(dst []byte, r *row, sel bool) []byte {
 			dst = appendCellBytes(dst, p.num, num, w, true)
 		case colCap:
 			dst = appendCellBytes(dst, p.num, appendCapOrUnknown(num, tok.MarketCap), w, true)
+		case colTrader:
+			dst = appendCellBytes(dst, gradeSpan(p, tok.TraderGrade), appendGrade(num, tok.TraderGrade.Value), w, true)
+		case colInvestor:
+			dst = appendCellBytes(dst, gradeSpan(p, tok.InvestorGrade), appendGrade(num, tok.InvestorGrade.Value), w, true)
+		case colSignal:
+			if !tok.TraderGrade.Present() {
+				dst = appendCellString(dst, p.flat, unknown, w, false)
+				break
+			}
+			sp := p.flat
+			switch tok.Signal {
+			case model.SignalBullish:
+				sp = p.up
+			case model.SignalBearish:
+				sp = p.down
+			}
+			dst = appendCellString(dst, sp, signalCell(tok.Signal), w, false)
 		case colSpark:
 			sp := p.flat
 			switch sparkDirection(tok.Spark) {
@@ -736,6 +867,9 @@ func (t *table) renderHeader() {
 			title += "  " // line up with the digits, not the tick marker
 		}
 		if t.sortBy.column() == c {
+			if textWidth(title)+2 > t.lay.width[c] {
+				title = shortTitle(c)
+			}
 			if t.desc {
 				title += " ▼"
 			} else {

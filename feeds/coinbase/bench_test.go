@@ -1,0 +1,126 @@
+package coinbase
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/feedtest"
+	"github.com/tokentop/tokentop/model"
+)
+
+// discard is a Sink that drops everything.
+type discard struct{}
+
+func (discard) Send(context.Context, model.Event) bool { return true }
+func (discard) Status(model.FeedStatus)                {}
+
+func benchFrame(b *testing.B, name string, run func([]byte)) {
+	frame := feedtest.Compact(feedtest.Fixture(b, name))
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		run(frame)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}
+
+func newBenchSession() *sessionState {
+	e := New(Options{Symbols: []string{"BTC", "ETH"}})
+	return &sessionState{e: e, sink: discard{}, hooks: fillHooks(feeds.SessionHooks{}), p: newParser(e.index),
+		products: make([]productState, 2), live: true, ackTimer: time.NewTimer(time.Hour)}
+}
+
+// Parse and apply (sequence checks, event to the sink): the hot path.
+func BenchmarkTicker(b *testing.B) {
+	st := newBenchSession()
+	ctx := context.Background()
+	benchFrame(b, "coinbase/ticker.json", func(f []byte) {
+		st.products[0] = productState{} // the same frame again is not "out of order"
+		if st.handle(ctx, f) != nil {
+			b.Fatal("error")
+		}
+	})
+}
+
+func BenchmarkMatch(b *testing.B) {
+	st := newBenchSession()
+	ctx := context.Background()
+	benchFrame(b, "coinbase/match.json", func(f []byte) {
+		st.products[0] = productState{}
+		if st.handle(ctx, f) != nil {
+			b.Fatal("error")
+		}
+	})
+}
+
+// The same frames decoded with encoding/json into plain structs.
+type jsonTicker struct {
+	Type      string    `json:"type"`
+	Sequence  uint64    `json:"sequence"`
+	ProductID string    `json:"product_id"`
+	Price     string    `json:"price"`
+	Open24h   string    `json:"open_24h"`
+	Volume24h string    `json:"volume_24h"`
+	Low24h    string    `json:"low_24h"`
+	High24h   string    `json:"high_24h"`
+	Volume30d string    `json:"volume_30d"`
+	BestBid   string    `json:"best_bid"`
+	BestBidSz string    `json:"best_bid_size"`
+	BestAsk   string    `json:"best_ask"`
+	BestAskSz string    `json:"best_ask_size"`
+	Side      string    `json:"side"`
+	Time      time.Time `json:"time"`
+	TradeID   uint64    `json:"trade_id"`
+	LastSize  string    `json:"last_size"`
+}
+
+type jsonMatch struct {
+	Type         string    `json:"type"`
+	TradeID      uint64    `json:"trade_id"`
+	Sequence     uint64    `json:"sequence"`
+	MakerOrderID string    `json:"maker_order_id"`
+	TakerOrderID string    `json:"taker_order_id"`
+	Time         time.Time `json:"time"`
+	ProductID    string    `json:"product_id"`
+	Size         string    `json:"size"`
+	Price        string    `json:"price"`
+	Side         string    `json:"side"`
+}
+
+func BenchmarkTickerEncodingJSON(b *testing.B) {
+	benchFrame(b, "coinbase/ticker.json", func(f []byte) {
+		var v jsonTicker
+		if json.Unmarshal(f, &v) != nil {
+			b.Fatal("decode")
+		}
+	})
+}
+
+func BenchmarkMatchEncodingJSON(b *testing.B) {
+	benchFrame(b, "coinbase/match.json", func(f []byte) {
+		var v jsonMatch
+		if json.Unmarshal(f, &v) != nil {
+			b.Fatal("decode")
+		}
+	})
+}
+
+func TestHandleAllocatesNothing(t *testing.T) {
+	st := newBenchSession()
+	ctx := context.Background()
+	for _, name := range []string{"coinbase/ticker.json", "coinbase/match.json", "coinbase/heartbeat.json"} {
+		f := feedtest.Compact(feedtest.Fixture(t, name))
+		if n := testing.AllocsPerRun(200, func() {
+			st.products[0] = productState{}
+			if st.handle(ctx, f) != nil {
+				t.Fatal("error")
+			}
+		}); n != 0 {
+			t.Errorf("%s: %.1f allocations per frame, want 0", name, n)
+		}
+	}
+}

@@ -1,0 +1,463 @@
+package coinbase
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/model"
+)
+
+// maxCandles is the most candles Coinbase returns for one request.
+const maxCandles = 300
+
+// maxBody caps a REST answer (300 rows are about 25 KB).
+const maxBody = 4 << 20
+
+// page is one candles request: bars of gran seconds starting in
+// [start, end] (both bucket starts, Unix seconds).
+type page struct {
+	product    int
+	gran       int64
+	start, end int64
+}
+
+// planPages splits from..to into requests of at most maxCandles bars:
+// 1-minute bars for the last 24 hours, hourly bars for the 30 days before,
+// daily bars before that (the market keeps no finer history that old).
+func planPages(product int, from, to time.Time) []page {
+	f, t := from.Unix(), to.Unix()
+	if t <= f {
+		return nil
+	}
+	if f < t-366*86400 {
+		f = t - 366*86400
+	}
+	minuteFrom := max(f, t-86400)
+	hourFrom := max(f, t-30*86400)
+	var out []page
+	add := func(gran, a, b int64) { // bars starting in [a, b)
+		if b <= a {
+			return
+		}
+		first := a - a%gran
+		last := (b - 1) - (b-1)%gran
+		for s := first; s <= last; s += maxCandles * gran {
+			out = append(out, page{product, gran, s, min(s+(maxCandles-1)*gran, last)})
+		}
+	}
+	add(86400, f, hourFrom)
+	add(3600, hourFrom, minuteFrom)
+	add(60, minuteFrom, t+1)
+	return out
+}
+
+func resolution(gran int64) model.Resolution {
+	switch gran {
+	case 60:
+		return model.Minute
+	case 3600:
+		return model.Hour
+	}
+	return model.Day
+}
+
+// Backfill fetches the candles covering from..to for every product (see
+// planPages) and sends them to sink, oldest first per request. It keeps
+// under Coinbase's public limit (10 requests/s): at most restConcurrency
+// requests in flight, started at least restInterval apart, and on HTTP 429
+// every worker waits (Retry-After when given, else exponential backoff with
+// jitter). A bar that has not closed yet (the current minute) is not sent:
+// the live feed builds it. Failing products do not stop the others; the
+// error names how many failed and the first reason.
+func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.Time) error {
+	if err := e.checkSymbols(); err != nil {
+		return err
+	}
+	var pages []page
+	for i := range e.products {
+		pages = append(pages, planPages(i, from, to)...)
+	}
+	if len(pages) == 0 {
+		return nil
+	}
+	jobs := make(chan page)
+	pace := &pacer{every: e.restInterval}
+	var (
+		mu       sync.Mutex
+		failed   = make(map[int]bool)
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for w := 0; w < max(1, e.restConcurrency); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var rows []model.Candle
+			for pg := range jobs {
+				var err error
+				rows, err = e.fetchPage(ctx, pace, pg, rows[:0])
+				if err == nil {
+					err = e.sendPage(ctx, sink, pg, rows)
+				}
+				if err != nil && ctx.Err() == nil {
+					e.log.Warn("coinbase: history request failed", "product", e.products[pg.product], "err", err)
+					mu.Lock()
+					if !failed[pg.product] {
+						failed[pg.product] = true
+						if firstErr == nil {
+							firstErr = err
+						}
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+feed:
+	for _, pg := range pages {
+		mu.Lock()
+		skip := failed[pg.product]
+		mu.Unlock()
+		if skip {
+			continue
+		}
+		select {
+		case jobs <- pg:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if firstErr != nil {
+		return fmt.Errorf("coinbase: history for %d of %d symbols failed: %w", len(failed), len(e.products), firstErr)
+	}
+	return nil
+}
+
+// sendPage sends the closed bars of one page.
+func (e *Exchange) sendPage(ctx context.Context, sink feeds.Sink, pg page, rows []model.Candle) error {
+	now := e.now().Unix()
+	res := resolution(pg.gran)
+	sym := e.symbols[pg.product]
+	for _, c := range rows {
+		if c.T < pg.start || c.T > pg.end || c.T+pg.gran > now {
+			continue // outside what was asked, or not closed yet
+		}
+		if !sink.Send(ctx, model.Event{Kind: model.EventCandle, Symbol: sym, Res: res, Candle: c}) {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// fetchPage requests one page, retrying on 429 and server errors.
+func (e *Exchange) fetchPage(ctx context.Context, pace *pacer, pg page, dst []model.Candle) ([]model.Candle, error) {
+	product := e.products[pg.product]
+	u := fmt.Sprintf("%s/products/%s/candles?granularity=%d&start=%s&end=%s", e.restURL, url.PathEscape(product), pg.gran,
+		url.QueryEscape(time.Unix(pg.start, 0).UTC().Format(time.RFC3339)),
+		url.QueryEscape(time.Unix(pg.end, 0).UTC().Format(time.RFC3339)))
+	var lastErr error
+	for try := 0; try < max(1, e.retries); try++ {
+		if err := pace.wait(ctx); err != nil {
+			return dst, err
+		}
+		status, body, retryAfter, err := e.get(ctx, u)
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return dst, ctx.Err()
+			}
+			lastErr = fmt.Errorf("candles for %s: %w", product, err)
+		case status == http.StatusOK:
+			rows, bad, reason, err := parseCandles(body, dst)
+			if err != nil {
+				return rows, fmt.Errorf("candles for %s: %w", product, err)
+			}
+			if bad > 0 {
+				e.log.Warn("coinbase: bad candle rows skipped", "product", product, "count", bad, "reason", reason)
+			}
+			return rows, nil
+		case status == http.StatusTooManyRequests || status >= 500:
+			lastErr = fmt.Errorf("candles for %s: %s", product, restErrorWords(status, body))
+		default:
+			return dst, fmt.Errorf("candles for %s: %s", product, restErrorWords(status, body))
+		}
+		wait := retryAfter
+		if wait <= 0 {
+			wait = backoff(e.retryBase, e.retryMax, try)
+		}
+		if status == http.StatusTooManyRequests {
+			pace.delay(wait) // every worker slows down, not just this one
+			e.log.Warn("coinbase: rate limited, waiting", "wait", wait.String())
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return dst, err
+		}
+	}
+	return dst, fmt.Errorf("%w (gave up after %d tries)", lastErr, max(1, e.retries))
+}
+
+// get performs one GET and returns the status, the body (capped) and the
+// server's Retry-After, if any.
+func (e *Exchange) get(ctx context.Context, u string) (int, []byte, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	req.Header.Set("User-Agent", "tokentop")
+	req.Header.Set("Accept", "application/json")
+	resp, err := e.http.Do(req)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("reading the answer: %w", err)
+	}
+	if len(body) > maxBody {
+		return 0, nil, 0, errors.New("answer too large")
+	}
+	return resp.StatusCode, body, retryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date. Zero
+// when absent or unreadable; capped at 10 minutes.
+func retryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.Atoi(h); err == nil {
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(h); err == nil {
+		d = t.Sub(now)
+	}
+	if d < 0 {
+		return 0
+	}
+	return min(d, 10*time.Minute)
+}
+
+// backoff is base*2^try with ±20% jitter, capped at most.
+func backoff(base, most time.Duration, try int) time.Duration {
+	d := base << min(try, 20)
+	if d > most || d <= 0 {
+		d = most
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pacer spaces request starts at least every apart, shared by all workers.
+type pacer struct {
+	mu    sync.Mutex
+	next  time.Time
+	every time.Duration
+}
+
+func (p *pacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	now := time.Now()
+	t := p.next
+	if t.Before(now) {
+		t = now
+	}
+	p.next = t.Add(p.every)
+	p.mu.Unlock()
+	if d := time.Until(t); d > 0 {
+		return sleep(ctx, d)
+	}
+	return ctx.Err()
+}
+
+// delay holds every request back for at least d from now.
+func (p *pacer) delay(d time.Duration) {
+	p.mu.Lock()
+	if t := time.Now().Add(d); t.After(p.next) {
+		p.next = t
+	}
+	p.mu.Unlock()
+}
+
+// restErrorWords describes a failed REST answer: Coinbase's
+// {"message":"..."} when there is one, else the HTTP status.
+func restErrorWords(status int, body []byte) string {
+	var s scanner
+	s.reset(body)
+	msg := ""
+	if s.peek() == '{' && s.beginObject() {
+		for first := true; ; first = false {
+			k, ok := s.key(first)
+			if !ok {
+				break
+			}
+			if string(k) == "message" && s.peek() == '"' {
+				v, ok := s.str()
+				if !ok {
+					break
+				}
+				msg = sanitize(string(v))
+				continue
+			}
+			if !s.skip() {
+				break
+			}
+		}
+	}
+	if !s.end() {
+		msg = ""
+	}
+	switch {
+	case status == http.StatusTooManyRequests:
+		return "rate limited by Coinbase (HTTP 429)"
+	case msg != "":
+		return fmt.Sprintf("%s (HTTP %d)", msg, status)
+	}
+	return fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
+}
+
+// parseCandles reads a candles answer: an array of rows
+// [time, low, high, open, close, volume], newest first. It returns the
+// valid rows oldest first (appended to dst), how many rows were bad and the
+// first bad row's reason. err is set when the body is not a candles array
+// at all.
+func parseCandles(body []byte, dst []model.Candle) (rows []model.Candle, bad int, reason string, err error) {
+	var s scanner
+	s.reset(body)
+	rows = dst
+	if c := s.peek(); c != '[' {
+		if c == '{' {
+			return rows, 0, "", fmt.Errorf("unexpected answer: %s", restErrorWords(http.StatusOK, body))
+		}
+		if c == 0 {
+			return rows, 0, "", errors.New("empty answer")
+		}
+		return rows, 0, "", errors.New("the answer is not a list of candles")
+	}
+	s.beginArray()
+	for first := true; s.elem(first); first = false {
+		c, why, ok := candleRow(&s)
+		if !s.ok() {
+			break
+		}
+		if !ok {
+			if bad == 0 {
+				reason = why
+			}
+			bad++
+			continue
+		}
+		rows = append(rows, c)
+	}
+	if !s.end() {
+		return dst, 0, "", fmt.Errorf("malformed answer: %s", s.err)
+	}
+	added := rows[len(dst):]
+	slices.Reverse(added) // newest first -> oldest first
+	if !slices.IsSortedFunc(added, func(a, b model.Candle) int { return cmpInt(a.T, b.T) }) {
+		slices.SortStableFunc(added, func(a, b model.Candle) int { return cmpInt(a.T, b.T) })
+	}
+	return rows, bad, reason, nil
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// candleRow reads one row. ok=false with a reason when the row is well
+// formed JSON but not a usable candle; a JSON error is left in s.err.
+func candleRow(s *scanner) (c model.Candle, why string, ok bool) {
+	if s.peek() != '[' {
+		if !s.skip() {
+			return c, "", false
+		}
+		return c, "a row that is not a list", false
+	}
+	s.beginArray()
+	var v [6]float64
+	n := 0
+	valid := true
+	for first := true; s.elem(first); first = false {
+		if n >= len(v) {
+			n++
+			if !s.skip() {
+				return c, "", false
+			}
+			continue
+		}
+		if ch := s.peek(); ch == '-' || ch >= '0' && ch <= '9' {
+			if n == 0 {
+				b, ok := s.num()
+				if !ok {
+					return c, "", false
+				}
+				t, ok := parseUint(b)
+				if !ok || t == 0 || t > 1<<40 {
+					valid = false
+				}
+				v[0] = float64(t)
+			} else {
+				b, ok := s.num()
+				if !ok {
+					return c, "", false
+				}
+				f, ok := parseFloat(b)
+				if !ok {
+					valid = false
+				}
+				v[n] = f
+			}
+		} else {
+			valid = false
+			if !s.skip() {
+				return c, "", false
+			}
+		}
+		n++
+	}
+	if !s.ok() {
+		return c, "", false
+	}
+	if n != 6 {
+		return c, fmt.Sprintf("a row of %d values (want 6)", n), false
+	}
+	if !valid {
+		return c, "a row with a value that is not a number in range", false
+	}
+	c = model.Candle{T: int64(v[0]), Low: v[1], High: v[2], Open: v[3], Close: v[4], Volume: v[5]}
+	if !model.ValidCandle(c) {
+		return c, "a candle with impossible prices", false
+	}
+	return c, "", true
+}

@@ -1,0 +1,149 @@
+package feedtest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Response is one canned HTTP answer.
+type Response struct {
+	Status int               // default 200
+	Body   []byte            //
+	Header map[string]string // e.g. {"Retry-After": "30"}
+	Delay  time.Duration     // wait this long (or until the client leaves) before answering
+}
+
+// RetryAfter is a 429 (or code) response with a Retry-After header.
+func RetryAfter(code int, seconds int, body []byte) Response {
+	return Response{Status: code, Body: body, Header: map[string]string{"Retry-After": strconv.Itoa(seconds)}}
+}
+
+// RESTServer is a local HTTP server (127.0.0.1) serving canned responses
+// per path, recording every request.
+type RESTServer struct {
+	URL string // "http://127.0.0.1:port"
+
+	srv    *httptest.Server
+	mu     sync.Mutex
+	routes map[string]*route
+	reqs   []*url.URL
+	done   chan struct{}
+	once   sync.Once
+}
+
+type route struct {
+	seq  []Response // served in order; the last repeats
+	n    int
+	fn   http.HandlerFunc
+	hits int
+}
+
+// NewRESTServer starts an empty server; add routes with Route or Handle.
+// An unknown path gets 404. It closes at the end of the test.
+func NewRESTServer(t testing.TB) *RESTServer {
+	t.Helper()
+	s := &RESTServer{routes: map[string]*route{}, done: make(chan struct{})}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.srv.URL
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server.
+func (s *RESTServer) Close() {
+	s.once.Do(func() {
+		close(s.done)
+		s.srv.CloseClientConnections()
+		s.srv.Close()
+	})
+}
+
+// Client is an HTTP client for this server (its idle connections are
+// closed with the server).
+func (s *RESTServer) Client() *http.Client { return s.srv.Client() }
+
+// Route serves the responses in order at path; the last one repeats.
+func (s *RESTServer) Route(path string, seq ...Response) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.routes[path] = &route{seq: seq}
+}
+
+// Handle serves path with fn.
+func (s *RESTServer) Handle(path string, fn http.HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.routes[path] = &route{fn: fn}
+}
+
+// Requests is every request URL so far (path and query), in order.
+func (s *RESTServer) Requests() []*url.URL {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*url.URL(nil), s.reqs...)
+}
+
+// Hits is how many requests path has had.
+func (s *RESTServer) Hits(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.routes[path]; r != nil {
+		return r.hits
+	}
+	return 0
+}
+
+func (s *RESTServer) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	u := *r.URL
+	s.reqs = append(s.reqs, &u)
+	rt := s.routes[r.URL.Path]
+	var resp Response
+	var fn http.HandlerFunc
+	if rt != nil {
+		rt.hits++
+		fn = rt.fn
+		if fn == nil && len(rt.seq) > 0 {
+			resp = rt.seq[min(rt.n, len(rt.seq)-1)]
+			rt.n++
+		}
+	}
+	s.mu.Unlock()
+	switch {
+	case rt == nil:
+		http.NotFound(w, r)
+		return
+	case fn != nil:
+		fn(w, r)
+		return
+	}
+	if resp.Delay > 0 {
+		t := time.NewTimer(resp.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-s.done:
+			t.Stop()
+			return
+		}
+	}
+	for k, v := range resp.Header {
+		w.Header().Set(k, v)
+	}
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	status := resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	w.Write(resp.Body)
+}

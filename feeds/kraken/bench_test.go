@@ -1,0 +1,118 @@
+package kraken
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/feedtest"
+	"github.com/tokentop/tokentop/model"
+)
+
+// discard is a Sink that drops everything.
+type discard struct{}
+
+func (discard) Send(context.Context, model.Event) bool { return true }
+func (discard) Status(model.FeedStatus)                {}
+
+func benchFrame(b *testing.B, name string, run func([]byte)) {
+	frame := feedtest.Compact(feedtest.Fixture(b, name))
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		run(frame)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+}
+
+func newBenchSession() *sessionState {
+	e := New(Options{Symbols: []string{"BTC", "ETH"}})
+	return &sessionState{e: e, sink: discard{}, hooks: fillHooks(feeds.SessionHooks{}), p: newParser(e.index, e.symbols),
+		expected: 6, live: true, ackTimer: time.NewTimer(time.Hour)}
+}
+
+func benchHandle(b *testing.B, name string) {
+	st := newBenchSession()
+	ctx := context.Background()
+	benchFrame(b, name, func(f []byte) {
+		if st.handle(ctx, f) != nil {
+			b.Fatal("error")
+		}
+	})
+}
+
+// Parse and apply (events to the sink): the hot path.
+func BenchmarkTicker(b *testing.B) { benchHandle(b, "kraken/ticker_update.json") }
+func BenchmarkTrade(b *testing.B)  { benchHandle(b, "kraken/trade.json") }
+func BenchmarkOHLC(b *testing.B)   { benchHandle(b, "kraken/ohlc_update.json") }
+
+// The same frames decoded with encoding/json into plain structs.
+type jsonTicker struct {
+	Channel string `json:"channel"`
+	Type    string `json:"type"`
+	Data    []struct {
+		Symbol    string    `json:"symbol"`
+		Bid       float64   `json:"bid"`
+		BidQty    float64   `json:"bid_qty"`
+		Ask       float64   `json:"ask"`
+		AskQty    float64   `json:"ask_qty"`
+		Last      float64   `json:"last"`
+		Volume    float64   `json:"volume"`
+		VWAP      float64   `json:"vwap"`
+		Low       float64   `json:"low"`
+		High      float64   `json:"high"`
+		Change    float64   `json:"change"`
+		ChangePct float64   `json:"change_pct"`
+		Timestamp time.Time `json:"timestamp"`
+	} `json:"data"`
+}
+
+type jsonTrade struct {
+	Channel string `json:"channel"`
+	Type    string `json:"type"`
+	Data    []struct {
+		Symbol    string    `json:"symbol"`
+		Side      string    `json:"side"`
+		Price     float64   `json:"price"`
+		Qty       float64   `json:"qty"`
+		OrdType   string    `json:"ord_type"`
+		TradeID   uint64    `json:"trade_id"`
+		Timestamp time.Time `json:"timestamp"`
+	} `json:"data"`
+}
+
+func BenchmarkTickerEncodingJSON(b *testing.B) {
+	benchFrame(b, "kraken/ticker_update.json", func(f []byte) {
+		var v jsonTicker
+		if json.Unmarshal(f, &v) != nil {
+			b.Fatal("decode")
+		}
+	})
+}
+
+func BenchmarkTradeEncodingJSON(b *testing.B) {
+	benchFrame(b, "kraken/trade.json", func(f []byte) {
+		var v jsonTrade
+		if json.Unmarshal(f, &v) != nil {
+			b.Fatal("decode")
+		}
+	})
+}
+
+func TestHandleAllocatesNothing(t *testing.T) {
+	st := newBenchSession()
+	ctx := context.Background()
+	for _, name := range []string{"kraken/ticker_update.json", "kraken/trade_snapshot.json", "kraken/ohlc.json", "kraken/heartbeat.json"} {
+		f := feedtest.Compact(feedtest.Fixture(t, name))
+		if n := testing.AllocsPerRun(200, func() {
+			if st.handle(ctx, f) != nil {
+				t.Fatal("error")
+			}
+		}); n != 0 {
+			t.Errorf("%s: %.1f allocations per frame, want 0", name, n)
+		}
+	}
+}

@@ -1,0 +1,562 @@
+package kraken
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/model"
+)
+
+// maxBody caps a REST answer (720 rows are about 60 KB).
+const maxBody = 4 << 20
+
+// request is one OHLC request: bars of interval minutes starting in
+// [start, end) (Unix seconds).
+type request struct {
+	symbol     int
+	interval   int64 // minutes: 1, 60 or 1440
+	start, end int64
+}
+
+// planRequests covers from..to: 1-minute bars for the last 12 hours (Kraken
+// serves only the latest 720 rows of any interval), hourly bars for the 30
+// days before, daily bars before that.
+func planRequests(symbol int, from, to time.Time) []request {
+	f, t := from.Unix(), to.Unix()
+	if t <= f {
+		return nil
+	}
+	if f < t-366*86400 {
+		f = t - 366*86400
+	}
+	minuteFrom := max(f, t-12*3600)
+	hourFrom := max(f, t-30*86400)
+	var out []request
+	if f < hourFrom {
+		out = append(out, request{symbol, 1440, f, hourFrom})
+	}
+	if hourFrom < minuteFrom {
+		out = append(out, request{symbol, 60, hourFrom, minuteFrom})
+	}
+	return append(out, request{symbol, 1, minuteFrom, t + 1})
+}
+
+func resolution(interval int64) model.Resolution {
+	switch interval {
+	case 1:
+		return model.Minute
+	case 60:
+		return model.Hour
+	}
+	return model.Day
+}
+
+// Backfill fetches OHLC covering from..to for every symbol (see
+// planRequests) and sends the committed bars to sink, oldest first. Each
+// answer's last row is the unfinished current bar and is dropped. Requests
+// are paced restInterval apart (Kraken's guidance is about one per second)
+// with at most restConcurrency in flight; "Too many requests" and "Rate
+// limit exceeded" errors (which Kraken sends with HTTP 200), HTTP 429 and
+// 5xx are retried with backoff. A failing symbol does not stop the others.
+func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.Time) error {
+	if err := e.checkSymbols(); err != nil {
+		return err
+	}
+	var reqs []request
+	for i := range e.symbols {
+		reqs = append(reqs, planRequests(i, from, to)...)
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	jobs := make(chan request)
+	pace := &pacer{every: e.restInterval}
+	var (
+		mu       sync.Mutex
+		failed   = make(map[int]bool)
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for w := 0; w < max(1, e.restConcurrency); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var rows []model.Candle
+			for rq := range jobs {
+				var err error
+				rows, err = e.fetch(ctx, pace, rq, rows[:0])
+				if err == nil {
+					err = e.send(ctx, sink, rq, rows)
+				}
+				if err != nil && ctx.Err() == nil {
+					e.log.Warn("kraken: history request failed", "pair", e.pairs[rq.symbol], "err", err)
+					mu.Lock()
+					if !failed[rq.symbol] {
+						failed[rq.symbol] = true
+						if firstErr == nil {
+							firstErr = err
+						}
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+feed:
+	for _, rq := range reqs {
+		mu.Lock()
+		skip := failed[rq.symbol]
+		mu.Unlock()
+		if skip {
+			continue
+		}
+		select {
+		case jobs <- rq:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if firstErr != nil {
+		return fmt.Errorf("kraken: history for %d of %d symbols failed: %w", len(failed), len(e.symbols), firstErr)
+	}
+	return nil
+}
+
+func (e *Exchange) send(ctx context.Context, sink feeds.Sink, rq request, rows []model.Candle) error {
+	res := resolution(rq.interval)
+	sym := e.symbols[rq.symbol]
+	for _, c := range rows {
+		if c.T < rq.start || c.T >= rq.end {
+			continue
+		}
+		if !sink.Send(ctx, model.Event{Kind: model.EventCandle, Symbol: sym, Res: res, Candle: c}) {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// errRateLimited marks Kraken's throttling errors.
+var errRateLimited = errors.New("rate limited by Kraken")
+
+func (e *Exchange) fetch(ctx context.Context, pace *pacer, rq request, dst []model.Candle) ([]model.Candle, error) {
+	pair := e.pairs[rq.symbol]
+	since := rq.start - rq.interval*60 // Kraken returns bars after since
+	u := fmt.Sprintf("%s/0/public/OHLC?pair=%s&interval=%d&since=%d", e.restURL, url.QueryEscape(pair), rq.interval, since)
+	what := fmt.Sprintf("history for %s (%s)", e.symbols[rq.symbol], pair)
+	var lastErr error
+	tries := max(1, e.retries)
+	for try := 0; try < tries; try++ {
+		if err := pace.wait(ctx); err != nil {
+			return dst, err
+		}
+		status, body, ra, err := e.get(ctx, u)
+		retry := false
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return dst, ctx.Err()
+			}
+			lastErr, retry = fmt.Errorf("%s: %w", what, err), true
+		case status == http.StatusTooManyRequests:
+			lastErr, retry = fmt.Errorf("%s: %w (HTTP 429)", what, errRateLimited), true
+		case status >= 500:
+			lastErr, retry = fmt.Errorf("%s: HTTP %d %s", what, status, http.StatusText(status)), true
+		case status != http.StatusOK:
+			var ae *apiError
+			if _, perr := parseOHLC(body, nil); errors.As(perr, &ae) {
+				return dst, fmt.Errorf("%s: %s (HTTP %d)", what, ae.words, status)
+			}
+			return dst, fmt.Errorf("%s: HTTP %d %s", what, status, http.StatusText(status))
+		default:
+			ans, err := parseOHLC(body, dst)
+			if err != nil {
+				if errors.Is(err, errRateLimited) {
+					lastErr, retry = fmt.Errorf("%s: %w", what, err), true
+					break
+				}
+				return dst, fmt.Errorf("%s: %w", what, err)
+			}
+			if ans.bad > 0 {
+				e.log.Warn("kraken: bad OHLC rows skipped", "pair", pair, "count", ans.bad, "reason", ans.reason)
+			}
+			return ans.rows, nil
+		}
+		if !retry {
+			break
+		}
+		wait := ra
+		if wait <= 0 {
+			wait = backoff(e.retryBase, e.retryMax, try)
+		}
+		if errors.Is(lastErr, errRateLimited) {
+			pace.delay(wait)
+			e.log.Warn("kraken: rate limited, waiting", "wait", wait.String())
+		}
+		if try+1 < tries {
+			if err := sleep(ctx, wait); err != nil {
+				return dst, err
+			}
+		}
+	}
+	return dst, fmt.Errorf("%w (gave up after %d tries)", lastErr, tries)
+}
+
+func (e *Exchange) get(ctx context.Context, u string) (int, []byte, time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	req.Header.Set("User-Agent", "tokentop") // Kraken requires one
+	req.Header.Set("Accept", "application/json")
+	resp, err := e.http.Do(req)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return 0, nil, 0, fmt.Errorf("reading the answer: %w", err)
+	}
+	if len(body) > maxBody {
+		return 0, nil, 0, errors.New("answer too large")
+	}
+	return resp.StatusCode, body, retryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
+}
+
+// ohlcAnswer is a parsed OHLC answer.
+type ohlcAnswer struct {
+	rows       []model.Candle // committed bars, oldest first
+	unfinished model.Candle   // the last row: the current bar, not final
+	hasCurrent bool
+	last       int64 // Kraken's "last" (the since for the next poll)
+	bad        int   // rows refused
+	reason     string
+}
+
+// parseOHLC reads {"error":[...],"result":{"<PAIR>":[[time, open, high,
+// low, close, vwap, volume, count], ...],"last":N}}. A non-empty error array
+// is an error (errRateLimited for throttling) even with HTTP 200. The last
+// row is kept apart as unfinished.
+func parseOHLC(body []byte, dst []model.Candle) (ans ohlcAnswer, err error) {
+	var s scanner
+	s.reset(body)
+	ans.rows = dst
+	if c := s.peek(); c != '{' {
+		if c == 0 {
+			return ans, errors.New("empty answer")
+		}
+		return ans, errors.New("the answer is not a Kraken reply")
+	}
+	s.beginObject()
+	var msgs []string
+	hasResult, hasPair := false, false
+	lastRaw := -1 // index in rows of the last raw row, if it was valid
+	for first := true; ; first = false {
+		k, ok := s.key(first)
+		if !ok {
+			break
+		}
+		switch string(k) {
+		case "error":
+			if msgs, ok = errorArray(&s); !ok {
+				return ans, fmt.Errorf("malformed answer: %s", s.err)
+			}
+		case "result":
+			hasResult = true
+			if s.peek() != '{' {
+				if !s.skip() {
+					return ans, fmt.Errorf("malformed answer: %s", s.err)
+				}
+				return ans, errors.New("unexpected answer: result is not an object")
+			}
+			s.beginObject()
+			for first := true; ; first = false {
+				k, ok := s.key(first)
+				if !ok {
+					break
+				}
+				switch {
+				case string(k) == "last":
+					v, ok := s.num()
+					if !ok {
+						return ans, fmt.Errorf("malformed answer: %s", s.err)
+					}
+					if n, ok := parseUint(v); ok && n < 1<<40 {
+						ans.last = int64(n)
+					}
+				case !hasPair && s.peek() == '[':
+					hasPair = true
+					s.beginArray()
+					for first := true; s.elem(first); first = false {
+						c, why, ok := ohlcRow(&s)
+						if !s.ok() {
+							break
+						}
+						if !ok {
+							if ans.bad == 0 {
+								ans.reason = why
+							}
+							ans.bad++
+							lastRaw = -1
+							continue
+						}
+						ans.rows = append(ans.rows, c)
+						lastRaw = len(ans.rows) - 1
+					}
+					if !s.ok() {
+						return ans, fmt.Errorf("malformed answer: %s", s.err)
+					}
+				default:
+					if !s.skip() {
+						return ans, fmt.Errorf("malformed answer: %s", s.err)
+					}
+				}
+			}
+		default:
+			if !s.skip() {
+				return ans, fmt.Errorf("malformed answer: %s", s.err)
+			}
+		}
+	}
+	if !s.end() {
+		ans.rows = dst
+		return ans, fmt.Errorf("malformed answer: %s", s.err)
+	}
+	if len(msgs) > 0 {
+		ans.rows = dst
+		ae := &apiError{words: errorWords(msgs)}
+		for _, m := range msgs {
+			if strings.Contains(m, "Too many requests") || strings.Contains(m, "Rate limit") {
+				ae.rateLimited = true
+			}
+		}
+		return ans, ae
+	}
+	if !hasResult || !hasPair {
+		ans.rows = dst
+		return ans, errors.New("unexpected answer: no OHLC rows for the pair")
+	}
+	added := ans.rows[len(dst):]
+	for i := 1; i < len(added); i++ {
+		if added[i].T <= added[i-1].T {
+			ans.rows = dst
+			return ans, errors.New("unexpected answer: rows out of time order")
+		}
+	}
+	if lastRaw >= 0 && lastRaw == len(ans.rows)-1 && len(added) > 0 {
+		ans.unfinished, ans.hasCurrent = ans.rows[lastRaw], true
+		ans.rows = ans.rows[:lastRaw]
+	}
+	return ans, nil
+}
+
+// errorArray reads Kraken's "error" array of strings.
+func errorArray(s *scanner) ([]string, bool) {
+	if s.peek() != '[' {
+		return nil, s.fail("error is not a list")
+	}
+	s.beginArray()
+	var out []string
+	for first := true; s.elem(first); first = false {
+		if s.peek() != '"' {
+			return nil, s.fail("error list holds a non-string")
+		}
+		v, ok := s.str()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, sanitize(string(v)))
+	}
+	return out, s.ok()
+}
+
+// apiError is Kraken's non-empty "error" array, in words.
+type apiError struct {
+	words       string
+	rateLimited bool
+}
+
+func (e *apiError) Error() string { return e.words }
+
+func (e *apiError) Unwrap() error {
+	if e.rateLimited {
+		return errRateLimited
+	}
+	return nil
+}
+
+// errorWords turns Kraken's codes into words a trader reads.
+func errorWords(msgs []string) string {
+	out := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		switch m {
+		case "EQuery:Unknown asset pair":
+			m = "unknown pair on Kraken (EQuery:Unknown asset pair)"
+		case "EGeneral:Invalid arguments":
+			m = "Kraken refused the request (EGeneral:Invalid arguments)"
+		case "EGeneral:Too many requests", "EAPI:Rate limit exceeded":
+			m = "too many requests to Kraken (" + m + ")"
+		}
+		out = append(out, m)
+	}
+	return strings.Join(out, "; ")
+}
+
+// ohlcRow reads [time, "open", "high", "low", "close", "vwap", "volume",
+// count]. ok=false with a reason for a well-formed row that is not a usable
+// candle; a JSON error is left in s.err.
+func ohlcRow(s *scanner) (c model.Candle, why string, ok bool) {
+	if s.peek() != '[' {
+		if !s.skip() {
+			return c, "", false
+		}
+		return c, "a row that is not a list", false
+	}
+	s.beginArray()
+	var v [7]float64
+	var t int64
+	n, valid := 0, true
+	for first := true; s.elem(first); first = false {
+		switch ch := s.peek(); {
+		case n == 0 || n == 7: // time and count: whole numbers
+			if ch != '-' && (ch < '0' || ch > '9') {
+				valid = false
+				if !s.skip() {
+					return c, "", false
+				}
+				break
+			}
+			b, ok := s.num()
+			if !ok {
+				return c, "", false
+			}
+			u, ok := parseUint(b)
+			if !ok || u > 1<<40 || n == 0 && u == 0 {
+				valid = false
+			}
+			if n == 0 {
+				t = int64(u)
+			}
+		case n < 7: // decimals in strings
+			if ch != '"' {
+				valid = false
+				if !s.skip() {
+					return c, "", false
+				}
+				break
+			}
+			b, ok := s.str()
+			if !ok {
+				return c, "", false
+			}
+			f, ok := parseFloat(b)
+			if len(b) == 0 || numberLen(b) != len(b) || !ok {
+				valid = false
+			}
+			v[n] = f
+		default:
+			if !s.skip() {
+				return c, "", false
+			}
+		}
+		n++
+	}
+	if !s.ok() {
+		return c, "", false
+	}
+	if n != 8 {
+		return c, fmt.Sprintf("a row of %d values (want 8)", n), false
+	}
+	if !valid {
+		return c, "a row with a value of the wrong type or out of range", false
+	}
+	c = model.Candle{T: t, Open: v[1], High: v[2], Low: v[3], Close: v[4], Volume: v[6]}
+	if !model.ValidCandle(c) {
+		return c, "a candle with impossible prices", false
+	}
+	return c, "", true
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date; capped.
+func retryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.Atoi(h); err == nil {
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(h); err == nil {
+		d = t.Sub(now)
+	}
+	if d < 0 {
+		return 0
+	}
+	return min(d, 10*time.Minute)
+}
+
+// backoff is base*2^try with ±20% jitter, capped at most.
+func backoff(base, most time.Duration, try int) time.Duration {
+	d := base << min(try, 20)
+	if d > most || d <= 0 {
+		d = most
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pacer spaces request starts at least every apart, shared by all workers.
+type pacer struct {
+	mu    sync.Mutex
+	next  time.Time
+	every time.Duration
+}
+
+func (p *pacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	now := time.Now()
+	t := p.next
+	if t.Before(now) {
+		t = now
+	}
+	p.next = t.Add(p.every)
+	p.mu.Unlock()
+	if d := time.Until(t); d > 0 {
+		return sleep(ctx, d)
+	}
+	return ctx.Err()
+}
+
+// delay holds every request back for at least d from now.
+func (p *pacer) delay(d time.Duration) {
+	p.mu.Lock()
+	if t := time.Now().Add(d); t.After(p.next) {
+		p.next = t
+	}
+	p.mu.Unlock()
+}

@@ -1,0 +1,366 @@
+package kraken
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/feedtest"
+	"github.com/tokentop/tokentop/model"
+)
+
+const wait = 5 * time.Second
+
+type hookLog struct {
+	live, beat atomic.Int64
+	mu         sync.Mutex
+	bad        []string
+}
+
+func (h *hookLog) hooks() feeds.SessionHooks {
+	return feeds.SessionHooks{
+		Live: func() { h.live.Add(1) },
+		Beat: func() { h.beat.Add(1) },
+		Bad: func(r string) {
+			h.mu.Lock()
+			h.bad = append(h.bad, r)
+			h.mu.Unlock()
+		},
+	}
+}
+
+func (h *hookLog) bads() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.bad...)
+}
+
+// waitBeats waits (polling, with a deadline) until at least n beats came.
+func (h *hookLog) waitBeats(n int64) bool {
+	deadline := time.Now().Add(wait)
+	for h.beat.Load() < n {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
+type session struct {
+	cancel   context.CancelFunc
+	finished chan struct{}
+	err      error
+}
+
+func (s *session) done(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-s.finished:
+		return s.err
+	case <-time.After(wait):
+		t.Fatal("session did not end")
+		return nil
+	}
+}
+
+func (s *session) running() bool {
+	select {
+	case <-s.finished:
+		return false
+	default:
+		return true
+	}
+}
+
+func (s *session) stop(t *testing.T) error {
+	t.Helper()
+	s.cancel()
+	select {
+	case <-s.finished:
+		return s.err
+	case <-time.After(wait):
+		t.Fatal("session did not end after its context was cancelled")
+		return nil
+	}
+}
+
+func run(t *testing.T, e *Exchange, rec *feedtest.Recorder, h *hookLog) *session {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &session{cancel: cancel, finished: make(chan struct{})}
+	go func() {
+		s.err = e.Session(ctx, rec, h.hooks())
+		close(s.finished)
+	}()
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// receiveSubscribes reads the three subscribe requests.
+func receiveSubscribes(ctx context.Context, c *feedtest.WSConn) ([][]byte, bool) {
+	var out [][]byte
+	for range 3 {
+		b, err := c.Receive(ctx)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, b)
+	}
+	return out, true
+}
+
+func TestSessionReplaysFixture(t *testing.T) {
+	feedtest.NoLeaks(t)
+	lines := feedtest.Lines(t, "kraken/session.jsonl")
+	extra := [][]byte{
+		feedtest.Compact(feedtest.Fixture(t, "kraken/subscribe_ack_ohlc.json")),
+		feedtest.Compact(feedtest.Fixture(t, "kraken/ohlc.json")),
+		feedtest.Compact(feedtest.Fixture(t, "kraken/trade_snapshot.json")),
+		feedtest.Compact(feedtest.Fixture(t, "kraken/trade.json")),
+		feedtest.Compact(feedtest.Fixture(t, "kraken/ohlc_update.json")),
+	}
+	subs := make(chan [][]byte, 1)
+	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		c.Send(ctx, lines[0]) // status, unprompted
+		got, ok := receiveSubscribes(ctx, c)
+		if !ok {
+			return
+		}
+		subs <- got
+		c.SendAll(ctx, lines[1:])
+		c.SendAll(ctx, extra)
+		c.Stall(ctx)
+	})
+	e := New(Options{Symbols: []string{"xbt", "ETH"}, WSURL: srv.URL})
+	rec, h := feedtest.NewRecorder(), &hookLog{}
+	ss := run(t, e, rec, h)
+
+	var got [][]byte
+	select {
+	case got = <-subs:
+	case <-time.After(wait):
+		t.Fatal("no subscribe received")
+	}
+	type req struct {
+		Method string `json:"method"`
+		Params struct {
+			Channel  string   `json:"channel"`
+			Symbol   []string `json:"symbol"`
+			Interval int      `json:"interval"`
+			Snapshot bool     `json:"snapshot"`
+		} `json:"params"`
+		ReqID int `json:"req_id"`
+	}
+	channels := map[string]req{}
+	for _, b := range got {
+		var r req
+		if err := json.Unmarshal(b, &r); err != nil || r.Method != "subscribe" || r.ReqID == 0 {
+			t.Fatalf("subscribe %s: %v", b, err)
+		}
+		if strings.Join(r.Params.Symbol, ",") != "BTC/USD,ETH/USD" || !r.Params.Snapshot {
+			t.Fatalf("subscribe %s", b)
+		}
+		channels[r.Params.Channel] = r
+	}
+	if len(channels) != 3 || channels["ohlc"].Params.Interval != 1 || channels["ticker"].ReqID == 0 || channels["trade"].ReqID == 0 {
+		t.Fatalf("subscribes: %+v", channels)
+	}
+
+	var want []model.Event
+	for _, l := range append(lines[1:], extra...) {
+		evs, ok := oracleEvents(t, l)
+		if !ok {
+			t.Fatalf("oracle refused %s", l)
+		}
+		want = append(want, evs...)
+	}
+	if len(want) != 3+2+2+1+1 {
+		t.Fatalf("fixture changed: %d events", len(want))
+	}
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(evs) >= len(want) }) {
+		t.Fatalf("events: %+v", rec.Events())
+	}
+	evs := rec.Events()
+	if len(evs) != len(want) {
+		t.Fatalf("%d events, want %d", len(evs), len(want))
+	}
+	for i := range want {
+		if evs[i] != want[i] {
+			t.Errorf("event %d = %+v, want %+v", i, evs[i], want[i])
+		}
+	}
+	if !h.waitBeats(int64(len(lines) + len(extra))) {
+		t.Fatalf("beats %d", h.beat.Load())
+	}
+	if h.live.Load() != 1 || len(h.bads()) != 0 {
+		t.Fatalf("live %d, bad %v", h.live.Load(), h.bads())
+	}
+	if err := ss.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSessionRefusedSymbolKeepsTheRest(t *testing.T) {
+	feedtest.NoLeaks(t)
+	refused := feedtest.Compact(feedtest.Fixture(t, "kraken/subscribe_error.json"))
+	ack := feedtest.Compact(feedtest.Fixture(t, "kraken/subscribe_ack.json"))
+	tick := feedtest.Compact(feedtest.Fixture(t, "kraken/ticker_update.json"))
+	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		receiveSubscribes(ctx, c)
+		c.SendAll(ctx, [][]byte{refused, ack, tick})
+		c.Stall(ctx)
+	})
+	rec, h := feedtest.NewRecorder(), &hookLog{}
+	ss := run(t, New(Options{Symbols: []string{"BTC", "USDX"}, WSURL: srv.URL}), rec, h)
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(evs) == 1 }) {
+		t.Fatal("no ticker")
+	}
+	b := h.bads()
+	if len(b) != 1 || !strings.Contains(b[0], "cannot subscribe to XBT/USDX: Currency pair not supported") {
+		t.Fatalf("bad %v", b)
+	}
+	if h.live.Load() != 1 || !ss.running() {
+		t.Fatalf("live %d running %v", h.live.Load(), ss.running())
+	}
+}
+
+func TestSessionAllRefusedEnds(t *testing.T) {
+	feedtest.NoLeaks(t)
+	refused := feedtest.Compact(feedtest.Fixture(t, "kraken/subscribe_error.json"))
+	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		receiveSubscribes(ctx, c)
+		c.SendAll(ctx, [][]byte{refused, refused, refused})
+		c.Stall(ctx)
+	})
+	err := run(t, New(Options{Symbols: []string{"USDX"}, WSURL: srv.URL}), feedtest.NewRecorder(), &hookLog{}).done(t)
+	if err == nil || !strings.Contains(err.Error(), "every subscription was refused") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSessionCountsBadFramesAndKeepsRunning(t *testing.T) {
+	feedtest.NoLeaks(t)
+	ack := feedtest.Compact(feedtest.Fixture(t, "kraken/subscribe_ack.json"))
+	tick := feedtest.Compact(feedtest.Fixture(t, "kraken/ticker_snapshot_eth.json"))
+	bad := feedtest.BadFrames(t)
+	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		receiveSubscribes(ctx, c)
+		c.Send(ctx, ack)
+		c.SendBad(ctx, bad)
+		c.Write(ctx, websocket.MessageBinary, []byte{0xff})
+		c.Send(ctx, tick)
+		c.Stall(ctx)
+	})
+	rec, h := feedtest.NewRecorder(), &hookLog{}
+	ss := run(t, New(Options{Symbols: []string{"BTC", "ETH"}, WSURL: srv.URL}), rec, h)
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool {
+		return len(evs) > 0 && evs[len(evs)-1].Symbol == "ETH"
+	}) {
+		t.Fatalf("ticker after the bad frames never came; bad %v", h.bads())
+	}
+	// Every bad frame but the valid uint64 status is counted (the refused
+	// subscription in error_kraken_ws.json included), plus the binary one.
+	got := h.bads()
+	if want := len(bad) - 1 + 1; len(got) != want {
+		t.Fatalf("%d bad reports, want %d:\n%s", len(got), want, strings.Join(got, "\n"))
+	}
+	for _, r := range got {
+		if !strings.HasPrefix(r, "kraken: ") {
+			t.Errorf("reason %q", r)
+		}
+	}
+	if n := len(rec.Events()); n != 1 {
+		t.Fatalf("%d events from bad frames + 1 ticker: %+v", n, rec.Events())
+	}
+	if !ss.running() {
+		t.Fatalf("session ended: %v", ss.err)
+	}
+}
+
+func TestSessionPingsAndEnds(t *testing.T) {
+	feedtest.NoLeaks(t)
+	pinged := make(chan []byte, 1)
+	pong := feedtest.Compact(feedtest.Fixture(t, "kraken/pong.json"))
+	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		receiveSubscribes(ctx, c)
+		c.Send(ctx, feedtest.Compact(feedtest.Fixture(t, "kraken/subscribe_ack.json")))
+		b, err := c.Receive(ctx)
+		if err != nil {
+			return
+		}
+		pinged <- b
+		c.Send(ctx, pong)
+		c.Stall(ctx)
+	})
+	e := New(Options{Symbols: []string{"BTC"}, WSURL: srv.URL})
+	e.pingEvery = 20 * time.Millisecond
+	h := &hookLog{}
+	ss := run(t, e, feedtest.NewRecorder(), h)
+	select {
+	case b := <-pinged:
+		var m struct {
+			Method string `json:"method"`
+			ReqID  int    `json:"req_id"`
+		}
+		if json.Unmarshal(b, &m) != nil || m.Method != "ping" || m.ReqID == 0 {
+			t.Fatalf("ping %s", b)
+		}
+	case <-time.After(wait):
+		t.Fatal("no ping")
+	}
+	if !h.waitBeats(2) || len(h.bads()) != 0 {
+		t.Fatalf("beats %d bad %v", h.beat.Load(), h.bads())
+	}
+	if err := ss.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSessionEnds(t *testing.T) {
+	feedtest.NoLeaks(t)
+	// No ack.
+	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) { c.Stall(ctx) })
+	e := New(Options{Symbols: []string{"BTC"}, WSURL: srv.URL})
+	e.ackWithin = 100 * time.Millisecond
+	if err := run(t, e, feedtest.NewRecorder(), &hookLog{}).done(t); err == nil || !strings.Contains(err.Error(), "no answer") {
+		t.Fatalf("err = %v", err)
+	}
+	// Maintenance.
+	srv2 := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		c.Send(ctx, []byte(`{"channel":"status","type":"update","data":[{"system":"maintenance"}]}`))
+		c.Stall(ctx)
+	})
+	if err := run(t, New(Options{Symbols: []string{"BTC"}, WSURL: srv2.URL}), feedtest.NewRecorder(), &hookLog{}).done(t); err == nil ||
+		!strings.Contains(err.Error(), "maintenance") {
+		t.Fatalf("err = %v", err)
+	}
+	// Server closes, with escape sequences in the reason.
+	srv3 := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		c.CloseWith(websocket.StatusTryAgainLater, "later\x1b[2J")
+	})
+	if err := run(t, New(Options{Symbols: []string{"BTC"}, WSURL: srv3.URL}), feedtest.NewRecorder(), &hookLog{}).done(t); err == nil ||
+		!strings.Contains(err.Error(), "closed the connection") || strings.Contains(err.Error(), "\x1b") {
+		t.Fatalf("err = %q", err)
+	}
+}
+
+func TestSymbolNaming(t *testing.T) {
+	e := New(Options{Symbols: []string{"xbt", "BTC", "doge", "eth", "no/pe"}})
+	if got := strings.Join(e.Pairs(), ","); got != "BTC/USD,DOGE/USD,ETH/USD" {
+		t.Fatalf("ws names %s", got)
+	}
+	if got := strings.Join(e.pairs, ","); got != "XBTUSD,XDGUSD,ETHUSD" {
+		t.Fatalf("rest pairs %s", got)
+	}
+	if e.index["XBT/USD"] != 0 || e.index["XDG/USD"] != 1 || e.symbols[0] != "BTC" || e.Name() != "kraken" {
+		t.Fatalf("index %v symbols %v", e.index, e.symbols)
+	}
+}

@@ -1,0 +1,367 @@
+package feeds_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/feedtest"
+	"github.com/tokentop/tokentop/model"
+)
+
+const wait = 5 * time.Second
+
+var t0 = time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
+
+type span struct{ from, to time.Time }
+
+// fakeExchange runs scripted sessions: session n (from 1) calls script(n).
+type fakeExchange struct {
+	script   func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error
+	backfill func(n int, ctx context.Context, sink feeds.Sink, from, to time.Time) error
+
+	mu        sync.Mutex
+	sessions  int
+	backfills []span
+	changed   chan struct{}
+}
+
+func newFake() *fakeExchange { return &fakeExchange{changed: make(chan struct{})} }
+
+func (f *fakeExchange) Name() string { return "fakex" }
+
+func (f *fakeExchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+	f.mu.Lock()
+	f.sessions++
+	n := f.sessions
+	f.signal()
+	f.mu.Unlock()
+	return f.script(n, ctx, sink, hooks)
+}
+
+func (f *fakeExchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.Time) error {
+	f.mu.Lock()
+	f.backfills = append(f.backfills, span{from, to})
+	n := len(f.backfills)
+	f.signal()
+	f.mu.Unlock()
+	if f.backfill != nil {
+		return f.backfill(n, ctx, sink, from, to)
+	}
+	return nil
+}
+
+func (f *fakeExchange) signal() {
+	close(f.changed)
+	f.changed = make(chan struct{})
+}
+
+func (f *fakeExchange) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		f.mu.Lock()
+		ok, ch := cond(), f.changed
+		f.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// start runs the supervised feed; stop cancels it and checks Run returned.
+func start(t *testing.T, ex feeds.Exchange, opts feeds.SuperviseOptions) (*feedtest.Recorder, func()) {
+	t.Helper()
+	rec := feedtest.NewRecorder()
+	f := feeds.Supervise(ex, opts)
+	if f.Name() != ex.Name() {
+		t.Fatalf("Name() = %q, want %q", f.Name(), ex.Name())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx, rec) }()
+	stop := func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v, want nil", err)
+			}
+		case <-time.After(wait):
+			t.Fatal("Run did not return after cancel")
+		}
+		if last := rec.Last(); last.State != model.FeedStopped {
+			t.Errorf("last status %v, want stopped", last.State)
+		}
+	}
+	t.Cleanup(cancel)
+	return rec, stop
+}
+
+func mustStatus(t *testing.T, rec *feedtest.Recorder, state model.FeedState, substr string) model.FeedStatus {
+	t.Helper()
+	st, ok := rec.WaitStatus(wait, state, substr)
+	if !ok {
+		t.Fatalf("no status %v %q; got %s", state, substr, dump(rec.Statuses()))
+	}
+	return st
+}
+
+func dump(sts []model.FeedStatus) string {
+	var b strings.Builder
+	for _, s := range sts {
+		fmt.Fprintf(&b, "\n  %v %q bad=%d", s.State, s.Reason, s.Bad)
+	}
+	return b.String()
+}
+
+func blockUntilDone(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+}
+
+func TestSuperviseReconnectsAndBackfillsTheGap(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := newFake()
+	lastTrade := t0.Add(90 * time.Second)
+	drop := make(chan struct{})
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		if n == 1 {
+			hooks.Live()
+			hooks.Beat()
+			sink.Send(ctx, model.Event{Kind: model.EventTrade, Symbol: "BTC", Time: lastTrade.UnixNano(), Price: 1, Qty: 1})
+			<-drop
+			return errors.New("connection reset by peer")
+		}
+		hooks.Live()
+		return blockUntilDone(ctx)
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, Rand: func() float64 { return 0.5 }, StaleAfter: time.Hour})
+
+	mustStatus(t, rec, model.FeedConnecting, "")
+	mustStatus(t, rec, model.FeedLive, "")
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(evs) == 1 }) {
+		t.Fatal("the trade did not arrive")
+	}
+	clock.Advance(3 * time.Minute)
+	close(drop)
+	st := mustStatus(t, rec, model.FeedReconnecting, "reconnecting in 0.5s (attempt 1): connection reset by peer")
+	if now := t0.Add(3 * time.Minute); !st.Since.Equal(now) {
+		t.Errorf("Since = %v, want the fake clock's %v", st.Since, now)
+	}
+	// The first history request is the last 24h, made at once.
+	ex.waitFor(t, "the first backfill", func() bool { return len(ex.backfills) >= 1 })
+	if b := ex.backfills[0]; !b.from.Equal(t0.Add(-24*time.Hour)) || !b.to.Equal(t0) {
+		t.Errorf("first backfill %v..%v, want %v..%v", b.from, b.to, t0.Add(-24*time.Hour), t0)
+	}
+	clock.Advance(500 * time.Millisecond)
+	ex.waitFor(t, "the second session", func() bool { return ex.sessions >= 2 })
+	ex.waitFor(t, "the gap backfill", func() bool { return len(ex.backfills) >= 2 })
+	gap := ex.backfills[1]
+	end := t0.Add(3*time.Minute + 500*time.Millisecond)
+	if want := lastTrade.Truncate(time.Minute); !gap.from.Equal(want) || !gap.to.Equal(end) {
+		t.Errorf("gap backfill %v..%v, want %v..%v", gap.from, gap.to, want, end)
+	}
+	if evs := rec.Events(); len(evs) != 1 || evs[0].Kind != model.EventTrade {
+		t.Errorf("events %+v, want the one trade", evs)
+	}
+	stop()
+}
+
+func TestSuperviseStaleConnectionIsReplaced(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := newFake()
+	beat := make(chan func(), 1)
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		hooks.Live()
+		if n == 1 {
+			beat <- hooks.Beat
+		}
+		<-ctx.Done()
+		return fmt.Errorf("read: %w", ctx.Err())
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, Rand: func() float64 { return 0.5 }})
+	mustStatus(t, rec, model.FeedLive, "")
+	b := <-beat
+	clock.Advance(20 * time.Second)
+	b() // a beat at +20s: the connection is not stale at +30s
+	clock.Advance(10 * time.Second)
+	if !clock.WaitTimers(1, wait) { // the watchdog re-armed for the remaining 20s
+		t.Fatal("watchdog not re-armed")
+	}
+	for _, st := range rec.Statuses() {
+		if st.State == model.FeedStale {
+			t.Fatalf("stale 10s after a beat: %s", dump(rec.Statuses()))
+		}
+	}
+	clock.Advance(20 * time.Second)
+	mustStatus(t, rec, model.FeedStale, "no data for 30s")
+	mustStatus(t, rec, model.FeedReconnecting, "reconnecting in 0.5s (attempt 1): no data for 30s")
+	clock.Advance(time.Second)
+	ex.waitFor(t, "a new session", func() bool { return ex.sessions >= 2 })
+	stop()
+}
+
+func TestSuperviseBackoffGrowsCapsAndResets(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := newFake()
+	healthy := make(chan struct{})
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		switch {
+		case n == 9:
+			hooks.Live()
+			select { // live until the test has moved the clock past HealthyAfter
+			case <-healthy:
+			case <-ctx.Done():
+			}
+			return errors.New("closed by the exchange")
+		case n >= 10:
+			hooks.Live()
+			return blockUntilDone(ctx)
+		}
+		return errors.New("dial: connection refused")
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, Rand: func() float64 { return 0.999 },
+		StaleAfter: time.Hour})
+	// Bounds 1,2,4,8,16,32,60,60 s (times 0.999, shown rounded up).
+	want := []string{"1s", "2s", "4s", "8s", "16s", "32s", "60s", "60s"}
+	for i, w := range want {
+		reason := fmt.Sprintf("reconnecting in %s (attempt %d): dial: connection refused", w, i+1)
+		mustStatus(t, rec, model.FeedReconnecting, reason)
+		clock.Advance(time.Minute)
+	}
+	ex.waitFor(t, "session 9", func() bool { return ex.sessions >= 9 })
+	mustStatus(t, rec, model.FeedLive, "")
+	clock.Advance(61 * time.Second)
+	close(healthy)
+	mustStatus(t, rec, model.FeedReconnecting, "reconnecting in 1s (attempt 1): closed by the exchange")
+	clock.Advance(time.Second)
+	ex.waitFor(t, "session 10", func() bool { return ex.sessions >= 10 })
+	stop()
+}
+
+func TestSuperviseReconnectNowSkipsBackoff(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := newFake()
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		hooks.Live()
+		if n == 1 {
+			return fmt.Errorf("fakex: server is restarting: %w", feeds.ErrReconnectNow)
+		}
+		return blockUntilDone(ctx)
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock})
+	mustStatus(t, rec, model.FeedReconnecting, "reconnecting now: fakex: server is restarting")
+	ex.waitFor(t, "the second session without the clock moving", func() bool { return ex.sessions >= 2 })
+	stop()
+}
+
+func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := newFake()
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		hooks.Live()
+		hooks.Bad("truncated frame")
+		hooks.Bad("unknown event fooEvent")
+		hooks.Bad("price is not a number")
+		return blockUntilDone(ctx)
+	}
+	ex.backfill = func(n int, ctx context.Context, sink feeds.Sink, from, to time.Time) error {
+		if n == 1 {
+			sink.Status(model.FeedStatus{Reason: "rate limited by fakex, retrying in 30s"})
+			return errors.New("fakex: klines: HTTP 500")
+		}
+		sink.Status(model.FeedStatus{})
+		return nil
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, StaleAfter: time.Hour})
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		return len(sts) > 0 && sts[len(sts)-1].Bad == 3 && sts[len(sts)-1].State == model.FeedLive
+	}) {
+		t.Fatalf("want a live status with Bad = 3: %s", dump(rec.Statuses()))
+	}
+	// The notes show whatever the state is at the time.
+	for _, note := range []string{"rate limited by fakex, retrying in 30s", "history incomplete: fakex: klines: HTTP 500"} {
+		if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+			for _, st := range sts {
+				if st.Reason == note && st.Name == "fakex" {
+					return true
+				}
+			}
+			return false
+		}) {
+			t.Fatalf("no note %q: %s", note, dump(rec.Statuses()))
+		}
+	}
+	if !clock.WaitTimers(2, wait) { // the watchdog and the backfill retry
+		t.Fatal("no backfill retry timer")
+	}
+	clock.Advance(time.Minute)
+	ex.waitFor(t, "the backfill retry", func() bool { return len(ex.backfills) >= 2 })
+	if b := ex.backfills[1]; !b.from.Equal(t0.Add(-24*time.Hour)) || !b.to.Equal(t0) {
+		t.Errorf("retry fetched %v..%v, want the same range", b.from, b.to)
+	}
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		return len(sts) > 0 && sts[len(sts)-1].Reason == "" && sts[len(sts)-1].State == model.FeedLive
+	}) {
+		t.Errorf("the note was not cleared: %s", dump(rec.Statuses()))
+	}
+	stop()
+}
+
+func TestSuperviseBackfillNeverBlocksLiveData(t *testing.T) {
+	feedtest.NoLeaks(t)
+	ex := newFake()
+	release := make(chan struct{})
+	ex.backfill = func(n int, ctx context.Context, sink feeds.Sink, from, to time.Time) error {
+		select { // history is slow
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		hooks.Live()
+		sink.Send(ctx, model.Event{Kind: model.EventQuote, Symbol: "BTC", Price: 1})
+		return blockUntilDone(ctx)
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{})
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(evs) == 1 }) {
+		t.Fatal("live data waited for history")
+	}
+	close(release)
+	stop()
+}
+
+func TestSuperviseRunsOnce(t *testing.T) {
+	ex := newFake()
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		return blockUntilDone(ctx)
+	}
+	f := feeds.Supervise(ex, feeds.SuperviseOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := f.Run(ctx, feedtest.NewRecorder()); err != nil {
+		t.Fatalf("first Run: %v", err)
+	}
+	if err := f.Run(ctx, feedtest.NewRecorder()); err == nil {
+		t.Fatal("second Run returned nil, want an error")
+	}
+}

@@ -1,0 +1,572 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/tokentop/tokentop/model"
+)
+
+// pickTable is the Moonshots view (open picks) or the Past Moonshots view
+// (closed picks under the track record). Picks are few (the engine keeps at
+// most a few hundred), so the visible lines are rendered in Update whenever
+// the picks, the cursor, the sort or the size change, and View only joins
+// them.
+type pickTable struct {
+	ctx  *programContext
+	past bool
+
+	picks []model.Moonshot // from the snapshot: shared, read-only
+	track model.TrackRecord
+	order []int // picks indices, sorted
+
+	cursor, offset int
+	selected       pickID // kept across re-sorts
+
+	sortBy pickSort
+	desc   bool
+
+	width, height int
+	cols          []pickCol // visible columns and widths
+	gap           int
+
+	hl map[pickID]uint64 // highlighted pick -> render tick it ends
+
+	dirty  bool
+	top    []string // lines above the header: the track record (past view)
+	header string
+	lines  []string // exactly height lines of width cells
+	buf    []byte
+}
+
+// pickSort is what a pick table is sorted by.
+type pickSort uint8
+
+const (
+	pickByEntry pickSort = iota
+	pickByExit           // past view only
+	pickByROI
+	pickByPeak
+	pickByGrade // open view only
+	pickBySymbol
+	numPickSorts
+)
+
+func (k pickSort) String() string {
+	return [...]string{"entry", "exit", "roi", "peak_roi", "grade", "symbol"}[k]
+}
+
+// pickColumn is one column of a pick table.
+type pickColumn uint8
+
+const (
+	pcSymbol pickColumn = iota
+	pcName
+	pcEntry
+	pcEntryPrice
+	pcExit
+	pcExitPrice
+	pcPrice
+	pcROI
+	pcPeak
+	pcGrade
+	pcVolume
+	pcCap
+	pcReason
+)
+
+type pickCol struct {
+	col   pickColumn
+	width int
+}
+
+// pickColumnSpec: title, minimum and maximum width, right alignment, and
+// the sort key it shows (numPickSorts for none).
+func pickColumnSpec(c pickColumn) (title string, minW, maxW int, right bool, sort pickSort) {
+	switch c {
+	case pcSymbol:
+		return "Symbol", 8, 12, false, pickBySymbol
+	case pcName:
+		return "Name", 10, 20, false, numPickSorts
+	case pcEntry:
+		return "Entry", 12, 12, false, pickByEntry
+	case pcEntryPrice:
+		return "Entry price", 13, 13, true, numPickSorts
+	case pcExit:
+		return "Exit", 12, 12, false, pickByExit
+	case pcExitPrice:
+		return "Exit price", 13, 13, true, numPickSorts
+	case pcPrice:
+		return "Price now", 13, 13, true, numPickSorts
+	case pcROI:
+		return "ROI", 9, 9, true, pickByROI
+	case pcPeak:
+		return "Peak ROI", 10, 10, true, pickByPeak
+	case pcGrade:
+		return "Grade", 7, 7, true, pickByGrade
+	case pcVolume:
+		return "Vol 24h", 9, 9, true, numPickSorts
+	case pcCap:
+		return "Mkt Cap", 9, 9, true, numPickSorts
+	}
+	return "Exit reason", 12, 40, false, numPickSorts
+}
+
+// pickColumns lists a view's columns in display order, and the order they
+// are given up in when narrow (symbol, price now / exit and ROI stay).
+func pickColumns(past bool) (cols, drop []pickColumn) {
+	if past {
+		return []pickColumn{pcSymbol, pcEntry, pcEntryPrice, pcExit, pcExitPrice, pcROI, pcPeak, pcReason},
+			[]pickColumn{pcEntryPrice, pcPeak, pcEntry, pcReason, pcExitPrice}
+	}
+	return []pickColumn{pcSymbol, pcName, pcEntry, pcEntryPrice, pcPrice, pcROI, pcPeak, pcGrade, pcVolume, pcCap},
+		[]pickColumn{pcName, pcCap, pcVolume, pcPeak, pcEntryPrice, pcGrade, pcEntry}
+}
+
+func (t *pickTable) sortKeys() []pickSort {
+	if t.past {
+		return []pickSort{pickByExit, pickByEntry, pickByROI, pickByPeak, pickBySymbol}
+	}
+	return []pickSort{pickByEntry, pickByROI, pickByPeak, pickByGrade, pickBySymbol}
+}
+
+func newPickTable(ctx *programContext, past bool) *pickTable {
+	t := &pickTable{ctx: ctx, past: past, desc: true, hl: make(map[pickID]uint64), dirty: true}
+	t.sortBy = t.sortKeys()[0] // newest first
+	return t
+}
+
+func idOf(m *model.Moonshot) pickID { return pickID{m.Symbol, m.Entry.UnixNano()} }
+
+// apply takes the picks of a new snapshot.
+func (t *pickTable) apply(picks []model.Moonshot, track model.TrackRecord) {
+	t.picks, t.track = picks, track
+	t.rebuild()
+}
+
+// highlight marks a pick for the highlight duration.
+func (t *pickTable) highlight(id pickID) {
+	if n := t.ctx.highlightTicks(); n > 0 {
+		t.hl[id] = t.ctx.ticks + n
+		t.dirty = true
+	}
+}
+
+// expire ends highlights that are over.
+func (t *pickTable) expire() {
+	for id, until := range t.hl {
+		if t.ctx.ticks >= until {
+			delete(t.hl, id)
+			t.dirty = true
+		}
+	}
+}
+
+func (t *pickTable) setSize(w, h int) {
+	if w == t.width && h == t.height {
+		return
+	}
+	t.width, t.height = w, h
+	t.relayout()
+	t.dirty = true
+	t.scroll()
+}
+
+// relayout fits the columns into the width, as the markets table does:
+// drop columns until they fit with a two-cell gap, or with one cell if that
+// keeps more, then widen the name or the exit reason.
+func (t *pickTable) relayout() {
+	cols, drop := pickColumns(t.past)
+	fit := func(gap int) []pickCol {
+		show := make(map[pickColumn]bool, len(cols))
+		for _, c := range cols {
+			show[c] = true
+		}
+		sum := func() int {
+			n, total := 0, gutterWidth
+			for _, c := range cols {
+				if show[c] {
+					_, minW, _, _, _ := pickColumnSpec(c)
+					total += minW
+					n++
+				}
+			}
+			return total + gap*max(n-1, 0)
+		}
+		for _, c := range drop {
+			if sum() <= t.width {
+				break
+			}
+			show[c] = false
+		}
+		var out []pickCol
+		for _, c := range cols {
+			if show[c] {
+				_, minW, _, _, _ := pickColumnSpec(c)
+				out = append(out, pickCol{c, minW})
+			}
+		}
+		return out
+	}
+	t.gap, t.cols = 2, fit(2)
+	if one := fit(1); len(one) > len(t.cols) {
+		t.gap, t.cols = 1, one
+	}
+	used := gutterWidth + t.gap*max(len(t.cols)-1, 0)
+	for _, c := range t.cols {
+		used += c.width
+	}
+	extra := t.width - used
+	for i := range t.cols {
+		c := &t.cols[i]
+		if c.col == pcName || c.col == pcReason {
+			_, _, maxW, _, _ := pickColumnSpec(c.col)
+			g := min(max(extra, 0), maxW-c.width)
+			c.width += g
+			extra -= g
+		}
+	}
+	t.renderHeader()
+}
+
+// rebuild sorts the picks, keeping the cursor on the same pick.
+func (t *pickTable) rebuild() {
+	t.order = t.order[:0]
+	for i := range t.picks {
+		t.order = append(t.order, i)
+	}
+	slices.SortStableFunc(t.order, func(i, j int) int { return t.compare(&t.picks[i], &t.picks[j]) })
+	found := false
+	for i, k := range t.order {
+		if idOf(&t.picks[k]) == t.selected {
+			t.cursor, found = i, true
+			break
+		}
+	}
+	if !found {
+		t.cursor = min(max(t.cursor, 0), max(len(t.order)-1, 0))
+		t.selected = pickID{}
+		if len(t.order) > 0 {
+			t.selected = idOf(&t.picks[t.order[t.cursor]])
+		}
+	}
+	t.scroll()
+	t.dirty = true
+}
+
+func (t *pickTable) compare(x, y *model.Moonshot) int {
+	var c int
+	switch t.sortBy {
+	case pickByEntry:
+		c = cmp.Compare(x.Entry.UnixNano(), y.Entry.UnixNano())
+		if t.desc {
+			c = -c
+		}
+	case pickByExit:
+		c = cmp.Compare(x.Exit.UnixNano(), y.Exit.UnixNano())
+		if t.desc {
+			c = -c
+		}
+	case pickByROI:
+		c = cmpNum(x.ROI, y.ROI, t.desc, false)
+	case pickByPeak:
+		c = cmpNum(x.PeakROI, y.PeakROI, t.desc, false)
+	case pickByGrade:
+		c = cmpNum(x.Grade, y.Grade, t.desc, false)
+	case pickBySymbol:
+		c = cmpText(x.Symbol, y.Symbol, t.desc)
+	}
+	if c != 0 {
+		return c
+	}
+	if c = cmp.Compare(y.Entry.UnixNano(), x.Entry.UnixNano()); c != 0 {
+		return c
+	}
+	return strings.Compare(x.Symbol, y.Symbol)
+}
+
+// cycleSort moves to the next (1) or previous (-1) sort key: dates and
+// returns biggest (newest) first, symbols A to Z.
+func (t *pickTable) cycleSort(step int) {
+	keys := t.sortKeys()
+	i := slices.Index(keys, t.sortBy)
+	i = (i + step + len(keys)) % len(keys)
+	t.sortBy, t.desc = keys[i], keys[i] != pickBySymbol
+	t.renderHeader()
+	t.rebuild()
+}
+
+func (t *pickTable) reverse() {
+	t.desc = !t.desc
+	t.renderHeader()
+	t.rebuild()
+}
+
+// topLines is how many lines the view keeps above its header.
+func (t *pickTable) topLines() int { return len(t.top) }
+
+// bodyRows is how many picks fit under the header.
+func (t *pickTable) bodyRows() int { return max(t.height-t.topLines()-1, 0) }
+
+func (t *pickTable) scroll() {
+	h := t.bodyRows()
+	if h <= 0 {
+		t.offset = 0
+		return
+	}
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if t.cursor >= t.offset+h {
+		t.offset = t.cursor - h + 1
+	}
+	t.offset = min(max(t.offset, 0), max(len(t.order)-h, 0))
+}
+
+func (t *pickTable) move(delta int) {
+	if len(t.order) == 0 {
+		return
+	}
+	t.cursor = min(max(t.cursor+delta, 0), len(t.order)-1)
+	t.selected = idOf(&t.picks[t.order[t.cursor]])
+	t.scroll()
+	t.dirty = true
+}
+
+// rowAt maps a line of the view to a pick index in sort order.
+func (t *pickTable) rowAt(line int) (int, bool) {
+	i := line - t.topLines() - 1
+	if i < 0 || i >= t.bodyRows() {
+		return 0, false
+	}
+	i += t.offset
+	return i, i < len(t.order)
+}
+
+// selectedSymbol is the raw symbol of the pick under the cursor.
+func (t *pickTable) selectedSymbol() string {
+	if t.cursor < 0 || t.cursor >= len(t.order) {
+		return ""
+	}
+	return t.picks[t.order[t.cursor]].Symbol
+}
+
+func (t *pickTable) line(i int) string {
+	if i >= 0 && i < len(t.lines) {
+		return t.lines[i]
+	}
+	return ""
+}
+
+// renderHeader draws the column titles, marking the sort column.
+func (t *pickTable) renderHeader() {
+	b := appendSpaces(t.buf[:0], gutterWidth)
+	for i, c := range t.cols {
+		if i > 0 {
+			b = appendSpaces(b, t.gap)
+		}
+		title, _, _, right, sort := pickColumnSpec(c.col)
+		if sort == t.sortBy {
+			if t.desc {
+				title += " ▼"
+			} else {
+				title += " ▲"
+			}
+		}
+		b = appendCellString(b, span{}, title, c.width, right)
+	}
+	t.buf = b
+	t.header = fitLine(t.ctx.styles.Header.Render(string(b)), t.width)
+}
+
+// refresh re-renders the view's lines if anything changed.
+func (t *pickTable) refresh() {
+	if !t.dirty && len(t.lines) == t.height {
+		return
+	}
+	t.dirty = false
+	t.renderTop()
+	t.scroll()
+	st := &t.ctx.styles
+	w := t.width
+	lines := t.lines[:0]
+	for _, l := range t.top {
+		lines = append(lines, fitLine(l, w))
+	}
+	lines = append(lines, t.header)
+	if len(t.order) == 0 {
+		for _, l := range t.emptyText() {
+			lines = append(lines, fitLine(st.Muted.Render(l), w))
+		}
+	}
+	for i := t.offset; i < len(t.order) && len(lines) < t.height; i++ {
+		lines = append(lines, t.renderRow(&t.picks[t.order[i]], i == t.cursor))
+	}
+	blank := strings.Repeat(" ", max(w, 0))
+	for len(lines) < t.height {
+		lines = append(lines, blank)
+	}
+	t.lines = lines[:max(t.height, 0)]
+}
+
+// renderTop draws the track record above the past picks.
+func (t *pickTable) renderTop() {
+	t.top = t.top[:0]
+	if !t.past || t.height < 4 {
+		return
+	}
+	st := &t.ctx.styles
+	tr := t.track
+	if tr.Picks <= 0 {
+		t.top = append(t.top, st.Title.Render(" Track record")+st.Muted.Render("  no closed picks yet"), "")
+		return
+	}
+	var b []byte
+	items := []string{st.Title.Render("Track record")}
+	b = strconv.AppendInt(b[:0], int64(tr.Picks), 10)
+	items = append(items, st.Text.Render(string(b))+st.Muted.Render(" picks"))
+	b = appendPercent(b[:0], tr.HitRate)
+	hits := string(b) + " (" + strconv.Itoa(tr.Hits) + "/" + strconv.Itoa(tr.Picks) + ")"
+	items = append(items, st.Muted.Render("hit rate ")+st.Text.Render(hits))
+	b = appendROI(b[:0], tr.MedianROI)
+	items = append(items, st.Muted.Render("median ROI ")+changeStyle(st, tr.MedianROI).Render(string(b)))
+	b = appendROI(b[:0], tr.MeanROI)
+	items = append(items, st.Muted.Render("mean ROI ")+changeStyle(st, tr.MeanROI).Render(string(b)))
+	for _, l := range flow(items, st.Muted.Render(" · "), max(t.width-2, 1)) {
+		t.top = append(t.top, " "+l)
+	}
+	t.top = append(t.top, "")
+	if len(t.top) > t.height/2 { // never crowd out the picks
+		t.top = t.top[:max(t.height/2, 0)]
+	}
+}
+
+// emptyText explains an empty view in words, wrapped to the width.
+func (t *pickTable) emptyText() []string {
+	var msg string
+	if t.past {
+		msg = "No past moonshots yet. A pick leaves when its Trader Grade falls, it hits its stop loss " +
+			"or it grows too old; it then lands here with its final ROI."
+	} else {
+		msg = "No open moonshots. The model flags small caps (< $" + capLimit(t.ctx.opts.MoonshotMaxCap) +
+			") whose Trader Grade rises fast on a volume surge."
+	}
+	lines := []string{""}
+	for _, l := range flow(strings.Fields(msg), " ", max(t.width-4, 10)) {
+		lines = append(lines, "  "+l)
+	}
+	return lines
+}
+
+// capLimit writes a round market-cap limit the way a trader says it: 50M,
+// 1.5B.
+func capLimit(v float64) string {
+	b := appendCompact(nil, v)
+	if n := len(b); n > 3 && string(b[n-3:n-1]) == ".0" {
+		b = append(b[:n-3], b[n-1])
+	} else if n > 4 && string(b[n-4:n-1]) == ".00" {
+		b = append(b[:n-4], b[n-1])
+	}
+	return string(b)
+}
+
+// changeStyle colours a signed fraction.
+func changeStyle(st *Styles, frac float64) lipgloss.Style {
+	switch direction(frac) {
+	case 1:
+		return st.Up
+	case -1:
+		return st.Down
+	}
+	return st.Flat
+}
+
+// renderRow draws one pick: exactly width cells. The cursor row is drawn
+// in the selection style, a highlighted row (a new pick) in the highlight
+// style with a ✦ marker; other rows colour their returns.
+func (t *pickTable) renderRow(m *model.Moonshot, sel bool) string {
+	st := &t.ctx.styles
+	_, hl := t.hl[idOf(m)]
+	loc := t.ctx.now.Location()
+	var sb strings.Builder
+	mark := " "
+	if sel {
+		mark = "▸"
+	}
+	if hl {
+		mark += "✦"
+	} else {
+		mark += " "
+	}
+	plainRow := sel || hl
+	sb.WriteString(mark)
+	var num []byte
+	for i, c := range t.cols {
+		if i > 0 {
+			sb.WriteString(strings.Repeat(" ", t.gap))
+		}
+		_, _, _, right, _ := pickColumnSpec(c.col)
+		style := st.Text
+		num = num[:0]
+		switch c.col {
+		case pcSymbol:
+			num = append(num, Sanitize(m.Symbol)...)
+			style = st.Text.Bold(true)
+		case pcName:
+			num = append(num, Sanitize(m.Name)...)
+			style = st.Muted
+		case pcEntry:
+			num = appendWhen(num, m.Entry, loc)
+			style = st.Muted
+		case pcExit:
+			num = appendWhen(num, m.Exit, loc)
+			style = st.Muted
+		case pcEntryPrice:
+			num = appendPrice(num, m.EntryPrice)
+		case pcExitPrice, pcPrice:
+			num = appendPrice(num, m.Price)
+		case pcROI:
+			num = appendROI(num, m.ROI)
+			style = changeStyle(st, m.ROI)
+		case pcPeak:
+			num = appendROI(num, m.PeakROI)
+			style = changeStyle(st, m.PeakROI)
+		case pcGrade:
+			num = appendGrade(num, m.Grade)
+			style = gradeValueStyle(st, m.Grade)
+		case pcVolume:
+			num = appendCompact(num, m.Volume24h)
+		case pcCap:
+			num = appendCapOrUnknown(num, m.MarketCap)
+		case pcReason:
+			num = append(num, Sanitize(m.ExitReason)...)
+			style = st.Muted
+		}
+		cell := string(appendCellString(nil, span{}, string(num), c.width, right))
+		if plainRow {
+			sb.WriteString(cell)
+		} else {
+			sb.WriteString(style.Render(cell))
+		}
+	}
+	line := sb.String()
+	switch {
+	case sel:
+		line = st.Selected.Render(line)
+	case hl:
+		line = st.HighlightUp.Render(line)
+	}
+	return fitLine(line, t.width)
+}
+
+// appendWhen writes a market time as "Mar 14 15:09"; "—" when zero.
+func appendWhen(dst []byte, tm time.Time, loc *time.Location) []byte {
+	if tm.IsZero() {
+		return append(dst, unknown...)
+	}
+	return tm.In(loc).AppendFormat(dst, "Jan 02 15:04")
+}
