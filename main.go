@@ -11,10 +11,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -22,7 +24,12 @@ import (
 
 	"github.com/tokentop/tokentop/config"
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/binance"
+	"github.com/tokentop/tokentop/feeds/coinbase"
+	"github.com/tokentop/tokentop/feeds/coingecko"
 	"github.com/tokentop/tokentop/feeds/demo"
+	"github.com/tokentop/tokentop/feeds/kraken"
+	"github.com/tokentop/tokentop/feeds/tokenmetrics"
 	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/themes"
 	"github.com/tokentop/tokentop/ui"
@@ -38,7 +45,8 @@ const exitUsage = 2
 const usage = `tokentop - a live terminal dashboard for crypto markets
 
 Usage:
-  tokentop [flags]
+  tokentop [flags]            the dashboard: live exchange data ([feed] in the config), or --demo
+  tokentop ratings [flags]    print the ratings table once (see tokentop ratings --help)
 
 Flags:
   --demo            run on the built-in simulated market (no network)
@@ -46,6 +54,7 @@ Flags:
   --demo-speed X    demo: time multiplier, e.g. 60 = one simulated minute per second (0.1..3600)
   --config PATH     config file (default %s)
   --theme NAME      colour theme: %s, or a user theme in <config dir>/themes/NAME.toml
+  --log FILE        write a debug log (connections, reconnects, errors, bad frames) to FILE
   --version         print the version and exit
   --help            show this help
 
@@ -63,6 +72,7 @@ type options struct {
 	configSet  bool
 	theme      string
 	themeSet   bool
+	logPath    string
 	version    bool
 	help       bool
 }
@@ -76,6 +86,7 @@ func parseFlags(args []string) (options, error) {
 	fs.Float64Var(&o.speed, "demo-speed", 1, "")
 	fs.StringVar(&o.configPath, "config", config.DefaultPath(), "")
 	fs.StringVar(&o.theme, "theme", "", "")
+	fs.StringVar(&o.logPath, "log", "", "")
 	fs.BoolVar(&o.version, "version", false, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
@@ -175,10 +186,6 @@ func run(args []string) int {
 		fmt.Println("tokentop", versionString())
 		return 0
 	}
-	if !s.opts.demo {
-		fmt.Fprintln(os.Stderr, "tokentop: live exchange feeds are not available in this build yet; run `tokentop --demo` for the simulated market")
-		return 1
-	}
 	if err := dashboard(s); err != nil {
 		fmt.Fprintf(os.Stderr, "tokentop: %v\n", err)
 		return 1
@@ -197,27 +204,146 @@ func joinNames(names []string) string {
 	return out
 }
 
-// dashboard wires the demo feed to the market hub and the hub to the UI,
-// and runs until the user quits or a signal arrives.
+// sources are the feeds of one run, the clock they keep, and whether the
+// market is simulated.
+type sources struct {
+	feeds []feeds.Feed
+	clock model.Clock
+	demo  bool
+}
+
+// liveSources builds the exchange feeds the config asks for (each token
+// from its preferred source), CoinGecko metadata, and the Token Metrics
+// provider when configured.
+func liveSources(cfg config.Config, logger *slog.Logger, getenv func(string) string) (sources, error) {
+	var out sources
+	out.clock = time.Now
+	sup := feeds.SuperviseOptions{History: cfg.Feed.History, StaleAfter: cfg.Feed.StaleAfter, Logger: logger}
+	assigned := cfg.Feed.Assignment()
+	var all []string
+	for _, src := range cfg.Feed.Sources {
+		syms := assigned[src]
+		if len(syms) == 0 {
+			continue
+		}
+		all = append(all, syms...)
+		ex := cfg.Feed.Exchanges[src]
+		var adapter feeds.Exchange
+		switch src {
+		case "binance":
+			b, err := binance.New(binance.Options{Symbols: syms, Quote: ex.Quote, WSURL: ex.WSURL, RESTURL: ex.RESTURL, Logger: logger})
+			if err != nil {
+				return out, fmt.Errorf("binance: %w", err)
+			}
+			adapter = b
+		case "coinbase":
+			adapter = coinbase.New(coinbase.Options{Symbols: syms, Quote: ex.Quote, WSURL: ex.WSURL, RESTURL: ex.RESTURL, Logger: logger})
+		case "kraken":
+			adapter = kraken.New(kraken.Options{Symbols: syms, Quote: ex.Quote, WSURL: ex.WSURL, RESTURL: ex.RESTURL, Logger: logger})
+		default:
+			return out, fmt.Errorf("feed.sources: unknown source %q", src)
+		}
+		out.feeds = append(out.feeds, feeds.Supervise(adapter, sup))
+	}
+	if cfg.Feed.Metadata {
+		out.feeds = append(out.feeds, coingecko.New(coingecko.Options{
+			URL: cfg.Feed.CoinGecko.URL, APIKey: firstNonEmpty(getenv("COINGECKO_API_KEY"), cfg.Feed.CoinGecko.APIKey),
+			Symbols: all, Logger: logger,
+		}))
+	}
+	if tm := tokenMetrics(cfg, all, getenv); tm != nil {
+		out.feeds = append(out.feeds, tm)
+	}
+	return out, nil
+}
+
+// tokenMetrics is the official-ratings feed when [ratings] provider says
+// so; nil otherwise.
+func tokenMetrics(cfg config.Config, symbols []string, getenv func(string) string) feeds.Feed {
+	if cfg.Ratings.Provider != config.ProviderTokenMetrics {
+		return nil
+	}
+	return tokenmetrics.New(tokenmetrics.Options{
+		APIKey:  cfg.TokenMetricsAPIKey(getenv),
+		URL:     cfg.Ratings.TokenMetrics.URL,
+		Every:   cfg.Ratings.TokenMetrics.Every,
+		Symbols: symbols,
+	})
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// demoSources is the simulated market (and Token Metrics, if configured,
+// for the demo's symbols).
+func demoSources(cfg config.Config, getenv func(string) string) sources {
+	feed := demo.New(demo.Options{Seed: cfg.Demo.Seed, Speed: cfg.Demo.Speed, Tokens: cfg.Demo.Tokens})
+	out := sources{feeds: []feeds.Feed{feed}, clock: feed.Clock(), demo: true}
+	var syms []string
+	for _, t := range feed.Universe() {
+		syms = append(syms, t.Symbol)
+	}
+	if tm := tokenMetrics(cfg, syms, getenv); tm != nil {
+		out.feeds = append(out.feeds, tm)
+	}
+	return out
+}
+
+// openLog opens the --log file (appending, mode 0600); with no path the
+// log is discarded. Nothing is ever logged to the terminal.
+func openLog(path string) (*slog.Logger, io.Closer, error) {
+	if path == "" {
+		return slog.New(slog.DiscardHandler), io.NopCloser(nil), nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--log: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), f, nil
+}
+
+// dashboard wires the feeds to the market hub and the hub to the UI, and
+// runs until the user quits or a signal arrives.
 func dashboard(s settings) error {
+	logger, logFile, err := openLog(s.opts.logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+
+	var src sources
+	if s.opts.demo {
+		src = demoSources(s.cfg, os.Getenv)
+	} else if src, err = liveSources(s.cfg, logger, os.Getenv); err != nil {
+		return err
+	}
+	logger.Info("tokentop starting", "version", versionString(), "demo", src.demo, "feeds", len(src.feeds))
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	feed := demo.New(demo.Options{Seed: s.cfg.Demo.Seed, Speed: s.cfg.Demo.Speed, Tokens: s.cfg.Demo.Tokens})
 	market := model.NewMarket(model.MarketOptions{
-		Clock:         feed.Clock(),
+		Clock:         src.clock,
 		WhaleNotional: s.cfg.Market.WhaleUSD,
 		MaxTrades:     s.cfg.Market.MaxTrades,
 		Ratings:       s.cfg.RatingsOptions(),
 	})
-	feedList := []feeds.Feed{feed}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan struct{}, 1+len(feedList))
+	done := make(chan struct{}, 1+len(src.feeds))
 	go func() { _ = market.Run(ctx); done <- struct{}{} }()
-	for _, f := range feedList {
-		go func() { _ = f.Run(ctx, market); done <- struct{}{} }()
+	for _, f := range src.feeds {
+		go func() {
+			if err := f.Run(ctx, market); err != nil && ctx.Err() == nil {
+				logger.Error("feed stopped", "feed", f.Name(), "err", err)
+				market.Status(model.FeedStatus{Name: f.Name(), State: model.FeedStopped, Reason: err.Error(), Since: src.clock()})
+			}
+			done <- struct{}{}
+		}()
 	}
 
 	renderer := lipgloss.NewRenderer(os.Stdout)
@@ -230,7 +356,7 @@ func dashboard(s settings) error {
 		History:    market,
 		Theme:      s.theme,
 		Renderer:   renderer,
-		Clock:      feed.Clock(),
+		Clock:      src.clock,
 		RefreshHz:  s.cfg.UI.RefreshHz,
 		Mouse:      s.cfg.UI.Mouse,
 		StaleAfter: s.cfg.UI.StaleAfter,
@@ -238,7 +364,7 @@ func dashboard(s settings) error {
 		Sort:       s.cfg.UI.Sort,
 		SortDesc:   s.cfg.UI.SortDesc,
 		DetailSide: s.cfg.UI.DetailSide,
-		Demo:       true,
+		Demo:       src.demo,
 		Version:    versionString(),
 
 		MoonshotMaxCap: s.cfg.RatingsOptions().MoonshotMaxCap,
@@ -247,12 +373,13 @@ func dashboard(s settings) error {
 	if s.cfg.UI.Mouse {
 		progOpts = append(progOpts, tea.WithMouseCellMotion())
 	}
-	_, err := tea.NewProgram(app, progOpts...).Run()
+	_, err = tea.NewProgram(app, progOpts...).Run()
 	cancel()
 	market.Unsubscribe(snaps)
-	for range 1 + len(feedList) {
+	for range 1 + len(src.feeds) {
 		<-done
 	}
+	logger.Info("tokentop stopped")
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil // a signal ended us; the terminal is restored
 	}

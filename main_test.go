@@ -1,6 +1,11 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/tokentop/tokentop/feeds/feedtest"
 	"slices"
 
 	"bytes"
@@ -237,5 +242,81 @@ func TestConfigSortNamesMatchTheTable(t *testing.T) {
 	slices.Sort(tbl)
 	if !slices.Equal(cfg, tbl) {
 		t.Errorf("config sort names %v, table sort keys %v", cfg, tbl)
+	}
+}
+
+// TestEndToEndLiveFeed runs the built binary against a local fake Binance
+// (a websocket server replaying the fixture session and a REST server
+// answering klines) and reads the prices it sent off the screen.
+func TestEndToEndLiveFeed(t *testing.T) {
+	termtest.Require(t)
+	lines := feedtest.Lines(t, "binance/session_combined.jsonl")
+	ws := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		if c.SendAll(ctx, lines) == nil {
+			c.Stall(ctx)
+		}
+	})
+	rest := feedtest.NewRESTServer(t)
+	rest.Route("/api/v3/klines", feedtest.Response{Body: feedtest.Fixture(t, "binance/klines_rest.json")})
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "live.toml")
+	body := fmt.Sprintf(`[feed]
+sources = ["binance"]
+symbols = ["BTC", "ETH", "SOL"]
+metadata = false
+[feed.binance]
+ws_url = %q
+rest_url = %q
+`, ws.URL, rest.URL)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logPath := filepath.Join(dir, "debug.log")
+	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir}, binary, "--config", cfg, "--log", logPath)
+	// The session's last BTC price (a kline close) and the feed's state.
+	screen := term.WaitFor("the fake exchange's prices", 15*time.Second, func(s string) bool {
+		return strings.Contains(s, "105,240.12") && strings.Contains(s, "binance live") && strings.Contains(s, "SOL")
+	})
+	if strings.Contains(screen, "DEMO") {
+		t.Errorf("a live feed is labelled DEMO:\n%s", screen)
+	}
+	if rest.Hits("/api/v3/klines") == 0 {
+		t.Error("no history was fetched over REST")
+	}
+	term.Keys("q")
+	if s := term.WaitText("EXIT:", 10*time.Second); !strings.Contains(s, "EXIT:0") {
+		t.Fatalf("did not exit cleanly:\n%s", s)
+	}
+	log, err := os.ReadFile(logPath)
+	if err != nil || !strings.Contains(string(log), "tokentop starting") {
+		t.Errorf("debug log missing or empty (%v): %q", err, log)
+	}
+}
+
+// TestUnreachableExchangeSaysSo: with no exchange to reach, the screen
+// says so in words and suggests --demo, rather than staying empty.
+func TestUnreachableExchangeSaysSo(t *testing.T) {
+	termtest.Require(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "down.toml")
+	// A port nothing listens on: take one, then close it.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	body := fmt.Sprintf("[feed]\nmetadata = false\n[feed.binance]\nws_url = \"ws://%s\"\nrest_url = \"http://%s\"\n", addr, addr)
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir}, binary, "--config", cfg)
+	term.WaitFor("an explanation", 15*time.Second, func(s string) bool {
+		return strings.Contains(s, "Cannot get market data from binance") && strings.Contains(s, "tokentop --demo")
+	})
+	term.Keys("q")
+	if s := term.WaitText("EXIT:", 10*time.Second); !strings.Contains(s, "EXIT:0") {
+		t.Fatalf("did not exit cleanly:\n%s", s)
 	}
 }

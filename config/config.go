@@ -49,6 +49,7 @@ type Config struct {
 	// Ratings is the [ratings] table (ratings.go): which grades to show and
 	// the tuning of our own model.
 	Ratings Ratings
+	Feed    Feed
 }
 
 // Default returns the settings used when there is no config file.
@@ -68,6 +69,7 @@ func Default() Config {
 	c.Market.WhaleUSD = 100000
 	c.Market.MaxTrades = 50
 	c.Ratings = defaultRatings()
+	c.Feed = defaultFeed()
 	return c
 }
 
@@ -239,16 +241,21 @@ var (
 			"trader_every", "investor_every", "bullish_enter", "bullish_exit", "bearish_enter", "bearish_exit",
 			"moonshot_max_cap", "moonshot_min_grade", "moonshot_min_rise", "moonshot_min_surge",
 			"exit_grade", "stop_loss", "max_age", "cooldown", "max_past", "trader_weights", "investor_weights"},
+		"feed": feedKeys,
 	}
 	// subTableKeys are the tables inside tables ("ratings.trader_weights")
 	// and their keys.
 	subTableKeys = map[string][]string{
 		"ratings.trader_weights":   {"momentum_1h", "momentum_4h", "momentum_24h", "trend", "rsi", "volume_surge", "risk_adjusted"},
 		"ratings.investor_weights": {"return_30d", "return_90d", "drawdown", "volatility", "liquidity", "size"},
+		"feed.binance":             exchangeKeys,
+		"feed.coinbase":            exchangeKeys,
+		"feed.kraken":              exchangeKeys,
+		"feed.coingecko":           geckoKeys,
 	}
 )
 
-const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"
+const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed])"
 
 type parser struct {
 	path string
@@ -413,6 +420,10 @@ func (p *parser) set(key toml.Key, name string, v any) error {
 	default:
 		if strings.HasPrefix(name, "ratings.") {
 			problem = setRating(&c.Ratings, strings.TrimPrefix(name, "ratings."), v)
+			break
+		}
+		if strings.HasPrefix(name, "feed.") {
+			problem = setFeed(&c.Feed, strings.TrimPrefix(name, "feed."), v)
 			break
 		}
 		problem = "unknown key"

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func TestExampleIsTheDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c != Default() {
+	if !reflect.DeepEqual(c, Default()) {
 		t.Fatalf("example parses to\n%+v\nwant the defaults\n%+v", c, Default())
 	}
 	// Every key is in the example, so a changed default cannot hide: each
@@ -105,7 +106,7 @@ max_trades = 1000
 	want.Demo.Tokens = 500
 	want.Market.WhaleUSD = 2.5e6
 	want.Market.MaxTrades = 1000
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %+v\nwant %+v", c, want)
 	}
 	// Partial files keep the other defaults; dotted and inline forms work.
@@ -113,12 +114,12 @@ max_trades = 1000
 		c, err := Parse("c.toml", []byte(body))
 		want := Default()
 		want.UI.RefreshHz = 5
-		if err != nil || c != want {
+		if err != nil || !reflect.DeepEqual(c, want) {
 			t.Errorf("%q: %+v, %v", body, c, err)
 		}
 	}
 	c, err = Parse("empty.toml", nil)
-	if err != nil || c != Default() {
+	if err != nil || !reflect.DeepEqual(c, Default()) {
 		t.Fatalf("empty file: %+v, %v", c, err)
 	}
 }
@@ -196,20 +197,20 @@ func TestWrongTypes(t *testing.T) {
 
 func TestUnknownKeys(t *testing.T) {
 	cases := []struct{ body, want string }{
-		{"theme = \"dark\"\nthem = \"light\"", "c.toml:2: them: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"},
+		{"theme = \"dark\"\nthem = \"light\"", "c.toml:2: them: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed])"},
 		{"[ui]\nrefresh_hz = 10\nrefreshhz = 10", "c.toml:3: ui.refreshhz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
 		{"[ui]\nRefresh_Hz = 10", "c.toml:2: ui.Refresh_Hz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
-		{"[feeds]\nbinance = true", "c.toml:1: feeds: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"},
+		{"[feeds]\nbinance = true", "c.toml:1: feeds: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed])"},
 		{"[market]\nwhales = 1", "c.toml:2: market.whales: unknown key ([market] keys: whale_usd, max_trades)"},
 		{"[demo.extra]\nx = 1", "c.toml:1: demo.extra: unknown key ([demo] keys: seed, speed, tokens)"},
 		{"\nui.x.y = 1", "c.toml:2: ui.x: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
 		{"\nui.mouse.y = 1", "c.toml:2: ui.mouse: must be true or false, got a table"},
-		{"\nfoo.x = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"},
-		{"\nfoo.x.y = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])"},
+		{"\nfoo.x = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed])"},
+		{"\nfoo.x.y = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed])"},
 		// The first problem in the file wins, whatever the map order.
 		{"[ui]\nzzz = 1\naaa = 2\nmmm = 3", "c.toml:2: ui.zzz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
 		// Hostile key names are escaped.
-		{"\"\\u001b[2J\" = 1", `c.toml:1: "\x1b[2J": unknown key (top-level keys: theme, [ui], [demo], [market], [ratings])`},
+		{"\"\\u001b[2J\" = 1", `c.toml:1: "\x1b[2J": unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed])`},
 	}
 	for _, c := range cases {
 		_, err := Parse("c.toml", []byte(c.body))
@@ -248,7 +249,7 @@ func TestLoad(t *testing.T) {
 	missing := filepath.Join(dir, "nope.toml")
 
 	c, err := Load(missing, false)
-	if err != nil || c != Default() {
+	if err != nil || !reflect.DeepEqual(c, Default()) {
 		t.Fatalf("missing, optional: %+v, %v", c, err)
 	}
 	_, err = Load(missing, true)
@@ -256,7 +257,7 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("missing, required: %v", err)
 	}
 	c, err = Load("", false)
-	if err != nil || c != Default() {
+	if err != nil || !reflect.DeepEqual(c, Default()) {
 		t.Fatalf("no path: %+v, %v", c, err)
 	}
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ drawdown = 3
 	r.Trader.RSI = 2.5
 	r.Investor.Size = 0
 	r.Investor.Drawdown = 3
-	if c != want {
+	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %+v\nwant %+v", c.Ratings, want.Ratings)
 	}
 	if err := c.Validate(); err != nil {

@@ -238,7 +238,7 @@ func (a *app) appendBodyLine(out []byte, i int) []byte {
 	switch {
 	case a.showHelp:
 		return append(out, a.help.page[i]...)
-	case a.snap == nil:
+	case a.snap == nil || len(a.snap.Tokens) == 0:
 		return append(out, a.loading[i]...)
 	case i == 0:
 		return append(out, a.tabBar...)
@@ -288,7 +288,7 @@ func (a *app) resize(w, h int) {
 	}
 	a.bodyH = h - 2
 	a.layout()
-	a.loading = fitLines("\n"+ctx.styles.Muted.Render("  connecting… loading market"), w, a.bodyH)
+	a.renderWaiting()
 	a.help.render(w, a.bodyH)
 	a.search.render()
 	a.updateStatus()
@@ -327,6 +327,9 @@ func (a *app) onTick() tea.Cmd {
 			a.past.apply(s.PastMoonshots, s.Track)
 			a.findNewPicks(s)
 			a.announceNews()
+			if len(s.Tokens) == 0 {
+				a.renderWaiting()
+			}
 		}
 	}
 	a.table.expireFlashes(ctx.now)
@@ -752,4 +755,48 @@ func (a *app) clickTab(x int) {
 			return
 		}
 	}
+}
+
+// renderWaiting draws the body shown while the market has no tokens yet:
+// what each feed is doing, in words, and what to try when none can connect.
+func (a *app) renderWaiting() {
+	ctx := a.ctx
+	st := ctx.styles
+	if a.bodyH <= 0 {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("\n")
+	if a.snap == nil || len(a.snap.Feeds) == 0 {
+		b.WriteString(st.Muted.Render("  connecting… loading market"))
+		a.loading = fitLines(b.String(), ctx.width, a.bodyH)
+		return
+	}
+	b.WriteString(st.Muted.Render("  waiting for market data") + "\n\n")
+	failing := ""
+	for _, f := range a.snap.Feeds {
+		line := "  " + Sanitize(f.Name) + ": " + f.State.String()
+		if f.Reason != "" {
+			line += " — " + Sanitize(f.Reason)
+		}
+		style := st.Muted
+		switch f.State {
+		case model.FeedReconnecting, model.FeedStale:
+			style = st.Warning
+			if failing == "" {
+				failing = Sanitize(f.Name)
+			}
+		case model.FeedStopped:
+			style = st.Error
+			if failing == "" {
+				failing = Sanitize(f.Name)
+			}
+		}
+		b.WriteString(style.Render(line) + "\n")
+	}
+	if failing != "" {
+		b.WriteString("\n" + st.Text.Render("  Cannot get market data from "+failing+". Check the network and the [feed] settings,") + "\n")
+		b.WriteString(st.Text.Render("  or run `tokentop --demo` for the built-in simulated market.") + "\n")
+	}
+	a.loading = fitLines(b.String(), ctx.width, a.bodyH)
 }

@@ -583,3 +583,29 @@ func TestHostileNamesSanitised(t *testing.T) {
 		}
 	}
 }
+
+// With no tokens yet, the body says what each feed is doing and, when one
+// cannot connect, what to try; never an empty screen with no explanation.
+func TestWaitingScreenExplainsFeeds(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 100, 20)
+	hs.put(&model.Snapshot{Seq: 1, Feeds: []model.FeedStatus{
+		{Name: "binance", State: model.FeedReconnecting, Reason: "reconnecting in 4s (attempt 3): dial tcp: connection refused\x1b[2J"},
+		{Name: "coingecko", State: model.FeedLive},
+	}})
+	v := hs.m.View()
+	for _, want := range []string{"waiting for market data", "binance: reconnecting", "connection refused",
+		"Cannot get market data from binance", "tokentop --demo", "coingecko: live"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("screen lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "\x1b[2J") {
+		t.Error("an escape sequence from a feed reason reached the screen")
+	}
+	checkSize(t, v, 100, 20)
+	// Once tokens arrive, the table replaces it.
+	hs.put(makeSnapshot(5, 2))
+	if v := hs.m.View(); strings.Contains(v, "waiting for market data") {
+		t.Errorf("still waiting after tokens arrived:\n%s", v)
+	}
+}

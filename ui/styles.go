@@ -18,7 +18,7 @@ type Styles struct {
 	Text, Muted, Accent, Border, BorderFocus lipgloss.Style
 	Header                                   lipgloss.Style
 	Up, Down, Flat                           lipgloss.Style
-	Whale, Stale                             lipgloss.Style
+	Whale, Stale, Warning, Error             lipgloss.Style
 
 	Title, TabActive, TabInactive, Label, Value, Section lipgloss.Style
 
@@ -100,6 +100,8 @@ func NewStyles(t themes.Theme, r *lipgloss.Renderer) Styles {
 	s.Flat = fg(t.Flat)
 	s.Whale = fg(t.Whale).Bold(true)
 	s.Stale = fg(t.Stale)
+	s.Warning = fg(t.Warning)
+	s.Error = fg(t.Error).Bold(true)
 	if mono {
 		s.Up = s.Up.Bold(true)
 		s.Stale = s.Stale.Faint(true)

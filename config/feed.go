@@ -1,0 +1,264 @@
+package config
+
+import (
+	"fmt"
+	"github.com/tokentop/tokentop/internal/tomlfile"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Sources are the exchanges tokentop can stream from.
+var Sources = []string{"binance", "coinbase", "kraken"}
+
+// DefaultSymbols is the watchlist used when the config names none: large,
+// liquid tokens listed on all three exchanges.
+var DefaultSymbols = []string{"BTC", "ETH", "SOL", "XRP", "DOGE", "ADA", "AVAX", "LINK", "DOT", "LTC",
+	"BCH", "XLM", "UNI", "AAVE", "ATOM", "NEAR", "FIL", "ALGO", "ARB", "OP"}
+
+// Exchange is one source's settings. The defaults are the exchanges' public
+// endpoints and usual quotes (USDT on Binance, USD on Coinbase and Kraken).
+type Exchange struct {
+	Quote   string
+	WSURL   string
+	RESTURL string
+	Symbols []string // this source's own list; empty = the [feed] symbols
+}
+
+// Feed is the [feed] table: where live market data comes from.
+type Feed struct {
+	Sources    []string      // in order of preference
+	Symbols    []string      // base assets, upper case
+	StaleAfter time.Duration // no data or heartbeat for this long: reconnect
+	History    time.Duration // backfill at start
+	Metadata   bool          // CoinGecko names, caps, supply
+	Exchanges  map[string]*Exchange
+	CoinGecko  struct {
+		URL    string
+		APIKey string
+	}
+}
+
+// Limits of [feed].
+const (
+	maxSymbols = 500
+	maxSymLen  = 16
+)
+
+func defaultFeed() Feed {
+	f := Feed{
+		Sources:    []string{"binance"},
+		Symbols:    append([]string(nil), DefaultSymbols...),
+		StaleAfter: 30 * time.Second,
+		History:    24 * time.Hour,
+		Metadata:   true,
+		Exchanges:  map[string]*Exchange{},
+	}
+	f.Exchanges["binance"] = &Exchange{Quote: "USDT", WSURL: "wss://stream.binance.com:9443", RESTURL: "https://api.binance.com"}
+	f.Exchanges["coinbase"] = &Exchange{Quote: "USD", WSURL: "wss://ws-feed.exchange.coinbase.com", RESTURL: "https://api.exchange.coinbase.com"}
+	f.Exchanges["kraken"] = &Exchange{Quote: "USD", WSURL: "wss://ws.kraken.com/v2", RESTURL: "https://api.kraken.com"}
+	f.CoinGecko.URL = "https://api.coingecko.com/api/v3"
+	return f
+}
+
+// Assignment says which source streams which token: each token goes to
+// the first source in Sources that lists it (its own symbols, or the
+// [feed] symbols), so every token has one preferred source.
+func (f Feed) Assignment() map[string][]string {
+	taken := map[string]bool{}
+	out := map[string][]string{}
+	for _, src := range f.Sources {
+		list := f.Symbols
+		if ex := f.Exchanges[src]; ex != nil && len(ex.Symbols) > 0 {
+			list = ex.Symbols
+		}
+		for _, sym := range list {
+			if !taken[sym] {
+				taken[sym] = true
+				out[src] = append(out[src], sym)
+			}
+		}
+	}
+	return out
+}
+
+var (
+	feedKeys     = []string{"sources", "symbols", "stale_after", "history", "metadata", "binance", "coinbase", "kraken", "coingecko"}
+	exchangeKeys = []string{"quote", "ws_url", "rest_url", "symbols"}
+	geckoKeys    = []string{"url", "api_key"}
+)
+
+// setFeed type-checks, range-checks and stores one [feed] setting; name is
+// the key below "feed." ("sources", "binance.ws_url").
+func setFeed(f *Feed, name string, v any) string {
+	switch name {
+	case "sources":
+		list, problem := asStrings(v, checkSource)
+		if problem == "" && len(list) == 0 {
+			problem = "must name at least one source (" + strings.Join(Sources, ", ") + ")"
+		}
+		if problem == "" {
+			f.Sources = list
+		}
+		return problem
+	case "symbols":
+		list, problem := asSymbols(v)
+		if problem == "" && len(list) == 0 {
+			problem = "must name at least one token, e.g. [\"BTC\", \"ETH\"]"
+		}
+		if problem == "" {
+			f.Symbols = list
+		}
+		return problem
+	case "stale_after":
+		return setDuration(v, func(d time.Duration) string {
+			if d < 5*time.Second || d > 10*time.Minute {
+				return fmt.Sprintf("must be between 5s and 10m, got %s", fmtDuration(d))
+			}
+			return ""
+		}, &f.StaleAfter)
+	case "history":
+		return setDuration(v, func(d time.Duration) string {
+			if d < time.Minute || d > 365*24*time.Hour {
+				return fmt.Sprintf("must be between 1m and 8760h (a year), got %s", fmtDuration(d))
+			}
+			return ""
+		}, &f.History)
+	case "metadata":
+		return setBool(v, &f.Metadata)
+	case "coingecko.url":
+		s, problem := asString(v)
+		if problem == "" {
+			if problem = checkURL(s, "https", "http"); problem == "" {
+				f.CoinGecko.URL = s
+			}
+		}
+		return problem
+	case "coingecko.api_key":
+		s, ok := v.(string)
+		if !ok {
+			return "must be a string" // never echo what might be a key
+		}
+		f.CoinGecko.APIKey = s
+		return ""
+	}
+	src, key, ok := strings.Cut(name, ".")
+	ex := f.Exchanges[src]
+	if !ok || ex == nil {
+		return "unknown key"
+	}
+	switch key {
+	case "quote":
+		s, problem := asString(v)
+		if problem == "" {
+			if problem = checkSymbol(s); problem == "" {
+				ex.Quote = strings.ToUpper(s)
+			}
+		}
+		return problem
+	case "ws_url":
+		s, problem := asString(v)
+		if problem == "" {
+			if problem = checkURL(s, "wss", "ws"); problem == "" {
+				ex.WSURL = s
+			}
+		}
+		return problem
+	case "rest_url":
+		s, problem := asString(v)
+		if problem == "" {
+			if problem = checkURL(s, "https", "http"); problem == "" {
+				ex.RESTURL = s
+			}
+		}
+		return problem
+	case "symbols":
+		list, problem := asSymbols(v)
+		if problem == "" && len(list) > 0 {
+			ex.Symbols = list
+		}
+		return problem
+	}
+	return "unknown key"
+}
+
+func asStrings(v any, check func(string) string) ([]string, string) {
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, "must be a list of strings, got " + tomlfile.Describe(v)
+	}
+	out := make([]string, 0, len(arr))
+	seen := map[string]bool{}
+	for i, e := range arr {
+		s, ok := e.(string)
+		if !ok {
+			return nil, fmt.Sprintf("item %d must be a string, got %s", i+1, tomlfile.Describe(e))
+		}
+		if p := check(s); p != "" {
+			return nil, fmt.Sprintf("item %d: %s", i+1, p)
+		}
+		if seen[s] {
+			return nil, fmt.Sprintf("item %d: %s is listed twice", i+1, s)
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	return out, ""
+}
+
+func asSymbols(v any) ([]string, string) {
+	list, problem := asStrings(v, checkSymbol)
+	if problem != "" {
+		return nil, problem
+	}
+	if len(list) > maxSymbols {
+		return nil, fmt.Sprintf("at most %d tokens, got %d", maxSymbols, len(list))
+	}
+	for i := range list {
+		list[i] = strings.ToUpper(list[i])
+	}
+	return list, ""
+}
+
+func checkSource(s string) string {
+	for _, src := range Sources {
+		if s == src {
+			return ""
+		}
+	}
+	return fmt.Sprintf("must be one of %s, got %s", strings.Join(Sources, ", "), tomlfile.QuoteValue(s))
+}
+
+// checkSymbol accepts a base asset or quote: 1..16 ASCII letters and digits.
+func checkSymbol(s string) string {
+	if s == "" || len(s) > maxSymLen {
+		return fmt.Sprintf("must be 1 to %d letters and digits, got %s", maxSymLen, tomlfile.QuoteValue(s))
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return fmt.Sprintf("must be letters and digits only, got %s", tomlfile.QuoteValue(s))
+		}
+	}
+	return ""
+}
+
+// checkURL accepts an absolute URL with one of the schemes (the first is
+// the secure one; the second is allowed only for localhost, for tests and
+// local proxies), with a host and no user info.
+func checkURL(s, secure, plain string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return fmt.Sprintf("must be a %s:// URL with a host, got %s", secure, tomlfile.QuoteValue(s))
+	}
+	switch u.Scheme {
+	case secure:
+		return ""
+	case plain:
+		if h := u.Hostname(); h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1" {
+			return ""
+		}
+		return fmt.Sprintf("must use %s:// (plain %s:// only to localhost), got %s", secure, plain, tomlfile.QuoteValue(s))
+	}
+	return fmt.Sprintf("must be a %s:// URL, got %s", secure, tomlfile.QuoteValue(s))
+}

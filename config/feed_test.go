@@ -1,0 +1,70 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestFeedSettings(t *testing.T) {
+	c, err := Parse("c.toml", []byte(`[feed]
+sources = ["kraken", "binance"]
+symbols = ["btc", "ETH", "sol"]
+stale_after = "45s"
+metadata = false
+[feed.binance]
+quote = "fdusd"
+ws_url = "ws://127.0.0.1:9000"
+symbols = ["SOL", "PEPE"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := c.Feed
+	if !reflect.DeepEqual(f.Sources, []string{"kraken", "binance"}) || f.Metadata || f.StaleAfter.String() != "45s" {
+		t.Errorf("feed = %+v", f)
+	}
+	if b := f.Exchanges["binance"]; b.Quote != "FDUSD" || b.WSURL != "ws://127.0.0.1:9000" || b.RESTURL != "https://api.binance.com" {
+		t.Errorf("binance = %+v", b)
+	}
+	// Kraken is preferred and takes the [feed] symbols; Binance keeps only
+	// what Kraken does not stream.
+	want := map[string][]string{"kraken": {"BTC", "ETH", "SOL"}, "binance": {"PEPE"}}
+	if got := f.Assignment(); !reflect.DeepEqual(got, want) {
+		t.Errorf("assignment = %v, want %v", got, want)
+	}
+}
+
+func TestDefaultFeedAssignment(t *testing.T) {
+	got := Default().Feed.Assignment()
+	if len(got) != 1 || len(got["binance"]) != len(DefaultSymbols) {
+		t.Errorf("default assignment = %v", got)
+	}
+}
+
+func TestFeedValidation(t *testing.T) {
+	cases := []struct{ body, want string }{
+		{"[feed]\nsources = [\"ftx\"]\n", "c.toml:2: feed.sources: item 1: must be one of binance, coinbase, kraken, got \"ftx\""},
+		{"[feed]\nsources = []\n", "c.toml:2: feed.sources: must name at least one source"},
+		{"[feed]\nsources = [\"binance\", \"binance\"]\n", "item 2: binance is listed twice"},
+		{"[feed]\nsymbols = [\"BTC\", \"E TH\"]\n", "c.toml:2: feed.symbols: item 2: must be letters and digits only"},
+		{"[feed]\nsymbols = [\"\\u001b[31m\"]\n", `feed.symbols: item 1: must be letters and digits only, got "\x1b[31m"`},
+		{"[feed]\nsymbols = \"BTC\"\n", "feed.symbols: must be a list of strings"},
+		{"[feed]\nstale_after = \"1s\"\n", "feed.stale_after: must be between 5s and 10m, got 1s"},
+		{"[feed.binance]\nws_url = \"http://example.com\"\n", "feed.binance.ws_url: must be a wss:// URL"},
+		{"[feed.binance]\nws_url = \"ws://example.com\"\n", "plain ws:// only to localhost"},
+		{"[feed.coinbase]\nrest_url = \"https://user:pw@x.com\"\n", "feed.coinbase.rest_url: must be a https:// URL with a host"},
+		{"[feed.kraken]\nfoo = 1\n", "c.toml:2: feed.kraken.foo: unknown key ([feed.kraken] keys: quote, ws_url, rest_url, symbols)"},
+		{"[feed.coingecko]\napi_key = 12345\n", "feed.coingecko.api_key: must be a string"},
+		{"[feed]\nbogus = 1\n", "feed.bogus: unknown key"},
+	}
+	for _, c := range cases {
+		_, err := Parse("c.toml", []byte(c.body))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.body, err, c.want)
+		}
+		if err != nil && strings.ContainsAny(err.Error(), "\n\x1b") {
+			t.Errorf("%q: error is not one safe line: %q", c.body, err)
+		}
+	}
+}
