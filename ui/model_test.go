@@ -609,3 +609,14 @@ func TestWaitingScreenExplainsFeeds(t *testing.T) {
 		t.Errorf("still waiting after tokens arrived:\n%s", v)
 	}
 }
+
+func TestStatusBarCutKeepsTheClockApart(t *testing.T) {
+	bar := lipgloss.NewStyle()
+	got := barJoin(bar, "updated 68s ago and more text", "15:16:08 ", 30)
+	if lipgloss.Width(got) != 30 {
+		t.Fatalf("width %d, want 30: %q", lipgloss.Width(got), got)
+	}
+	if !strings.HasSuffix(got, "… 15:16:08 ") {
+		t.Errorf("cut status bar = %q, want an ellipsis and a space before the clock", got)
+	}
+}

@@ -124,8 +124,10 @@ func appendRate(b []byte, r float64) []byte {
 // barJoin fills w cells with left, bar-coloured padding and right.
 func barJoin(bar lipgloss.Style, left, right string, w int) string {
 	lw, rw := lipgloss.Width(left), lipgloss.Width(right)
-	if lw+rw > w {
-		left = fitLine(left, max(w-rw, 0))
+	if lw+rw > w && w-rw >= 2 {
+		// Cut the left part with an ellipsis and keep a space before the
+		// right part, so the two never run together.
+		left = fitLine(left, w-rw-2) + bar.Render("… ")
 		lw = lipgloss.Width(left)
 	}
 	if lw+rw > w {
