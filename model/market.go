@@ -84,6 +84,7 @@ type Market struct {
 	bad        uint64
 	seq        uint64
 	prev       *Snapshot
+	official   *OfficialMoonshots // the provider's latest moonshots, as published
 
 	rateAt      int64  // market clock of the last rate sample
 	rateApplied uint64 // m.live at the last rate sample
@@ -307,6 +308,10 @@ func validSymbol(s string) bool {
 // apply applies one event; bad ones are counted and skipped. It allocates
 // only when a symbol is seen for the first time or on metadata events.
 func (m *Market) apply(ev *Event) {
+	if ev.Kind == EventOfficialMoonshots { // not about one token: no symbol
+		m.applyOfficialMoonshots(ev)
+		return
+	}
 	if ev.Kind < EventQuote || ev.Kind > EventOfficial || !validSymbol(ev.Symbol) {
 		m.bad++
 		m.dirty = true
@@ -394,6 +399,60 @@ func (m *Market) apply(ev *Event) {
 	}
 	m.bad++
 	m.dirty = true
+}
+
+// applyOfficialMoonshots replaces the provider's moonshot lists with a
+// cleaned copy of ev's: texts sanitised like names, non-finite numbers made
+// NaN, picks without a symbol dropped (and counted bad), at most
+// MaxOfficialMoonshots kept of each list.
+func (m *Market) applyOfficialMoonshots(ev *Event) {
+	o := ev.OfficialMoonshots
+	t := ev.Time
+	switch {
+	case t <= 0:
+		t = m.now
+	case m.skew > 0 && t > m.now+m.skew:
+		o = nil
+	}
+	m.dirty = true
+	if o == nil {
+		m.bad++
+		return
+	}
+	out := &OfficialMoonshots{Provider: sanitizeText(o.Provider, maxNameLen), Updated: o.Updated}
+	if out.Updated.IsZero() || m.skew > 0 && out.Updated.UnixNano() > m.now+m.skew {
+		out.Updated = time.Unix(0, t)
+	}
+	clean := func(in []Moonshot) []Moonshot {
+		res := make([]Moonshot, 0, min(len(in), MaxOfficialMoonshots))
+		for i := range in {
+			if len(res) == MaxOfficialMoonshots {
+				break
+			}
+			p := in[i]
+			p.Symbol = sanitizeText(p.Symbol, maxSymbolLen)
+			if p.Symbol == "" {
+				m.bad++
+				continue
+			}
+			p.Name = sanitizeText(p.Name, maxNameLen)
+			p.ExitReason = sanitizeText(p.ExitReason, maxNameLen)
+			for _, x := range []*float64{&p.EntryPrice, &p.EntryGrade, &p.Price, &p.ROI, &p.PeakROI,
+				&p.Grade, &p.Volume24h, &p.MarketCap} {
+				if math.IsInf(*x, 0) {
+					*x = math.NaN()
+				}
+			}
+			res = append(res, p)
+		}
+		if len(res) == 0 {
+			return nil
+		}
+		return res
+	}
+	out.Active, out.Past = clean(o.Active), clean(o.Past)
+	m.official = out
+	m.applied++
 }
 
 func (m *Market) touch(tk *token, t int64) {
@@ -555,6 +614,7 @@ func (m *Market) buildSnapshot(now time.Time) *Snapshot {
 	}
 	snap.Feeds = m.feeds
 	snap.Moonshots, snap.PastMoonshots, snap.Track = m.rt.openPub, m.rt.past, m.rt.track
+	snap.Official = m.official
 	m.dirty, m.feedsDirty = false, false
 	m.prev = snap
 	return snap

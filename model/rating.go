@@ -140,6 +140,20 @@ type OfficialRating struct {
 	Updated       time.Time
 }
 
+// OfficialMoonshots are an outside provider's (Token Metrics) moonshot
+// picks, shown beside our own. Fields the provider does not serve are NaN
+// (numbers; 0 for MarketCap and Volume24h, as in TokenInfo) or zero (times,
+// texts). ROI is as the provider gives it, as a fraction.
+type OfficialMoonshots struct {
+	Provider string     // "Token Metrics"
+	Active   []Moonshot // open picks, in the provider's order; shared, read-only
+	Past     []Moonshot // closed picks, in the provider's order; shared, read-only
+	Updated  time.Time  // when the provider's lists were fetched
+}
+
+// MaxOfficialMoonshots is how many picks of each list the hub keeps.
+const MaxOfficialMoonshots = 200
+
 // TraderWeights weigh the Trader Grade's factors. They need not sum to 1:
 // the engine normalises them. A zero weight drops the factor.
 type TraderWeights struct {

@@ -61,7 +61,11 @@ type Snapshot struct {
 	Moonshots     []Moonshot
 	PastMoonshots []Moonshot
 	Track         TrackRecord
-	BadEvents     uint64 // events the market refused as malformed, since start
+	// Official are the outside provider's moonshots when one is configured
+	// and has served them; nil otherwise. Shared between snapshots until a
+	// new EventOfficialMoonshots arrives.
+	Official  *OfficialMoonshots
+	BadEvents uint64 // events the market refused as malformed, since start
 }
 
 // Token finds a token by symbol (linear; tokens are few).

@@ -87,6 +87,10 @@ const (
 	EventCandle                        // Candle at Res: inserts or replaces that bar
 	EventInfo                          // Info: metadata for Symbol
 	EventOfficial                      // Official: an outside provider's rating for Symbol
+	// EventOfficialMoonshots: OfficialMoonshots, an outside provider's
+	// moonshot lists (not tied to one token: Symbol is ignored). Each
+	// event replaces the previous lists.
+	EventOfficialMoonshots
 )
 
 // Event is what feeds deliver to the Market. One flat value type, so the
@@ -103,6 +107,9 @@ type Event struct {
 	Info   *TokenInfo
 	// Official is set for EventOfficial.
 	Official *OfficialRating
+	// OfficialMoonshots is set for EventOfficialMoonshots. The hub copies
+	// it; the feed must not change it after sending.
+	OfficialMoonshots *OfficialMoonshots
 }
 
 // FeedState is what a feed is doing, in the words the status bar shows.

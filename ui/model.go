@@ -323,8 +323,8 @@ func (a *app) onTick() tea.Cmd {
 		if s, ok := box.TryTake(); ok && s != nil && (a.snap == nil || s.Seq != a.snap.Seq || s != a.snap) {
 			a.snap = s
 			a.table.apply(s, ctx.now)
-			a.moon.apply(s.Moonshots, s.Track)
-			a.past.apply(s.PastMoonshots, s.Track)
+			a.moon.apply(s.Moonshots, s.Track, s.Official)
+			a.past.apply(s.PastMoonshots, s.Track, s.Official)
 			a.findNewPicks(s)
 			a.announceNews()
 			if len(s.Tokens) == 0 {

@@ -15,7 +15,10 @@ import (
 // (closed picks under the track record). Picks are few (the engine keeps at
 // most a few hundred), so the visible lines are rendered in Update whenever
 // the picks, the cursor, the sort or the size change, and View only joins
-// them.
+// them. When an outside provider's moonshots are in the snapshot, its
+// picks for the view (active or past) are listed below ours, in the same
+// columns, in the provider's order; they take at most the space our picks
+// do not need, or half of it.
 type pickTable struct {
 	ctx  *programContext
 	past bool
@@ -23,6 +26,9 @@ type pickTable struct {
 	picks []model.Moonshot // from the snapshot: shared, read-only
 	track model.TrackRecord
 	order []int // picks indices, sorted
+
+	official *model.OfficialMoonshots // from the snapshot: shared, read-only; nil = none
+	offAge   string                   // the "updated … ago" the section was drawn with
 
 	cursor, offset int
 	selected       pickID // kept across re-sorts
@@ -142,10 +148,56 @@ func newPickTable(ctx *programContext, past bool) *pickTable {
 
 func idOf(m *model.Moonshot) pickID { return pickID{m.Symbol, m.Entry.UnixNano()} }
 
-// apply takes the picks of a new snapshot.
-func (t *pickTable) apply(picks []model.Moonshot, track model.TrackRecord) {
-	t.picks, t.track = picks, track
+// apply takes the picks of a new snapshot and the provider's (nil when
+// none).
+func (t *pickTable) apply(picks []model.Moonshot, track model.TrackRecord, official *model.OfficialMoonshots) {
+	t.picks, t.track, t.official = picks, track, official
 	t.rebuild()
+}
+
+// officialPicks are the provider's picks this view lists.
+func (t *pickTable) officialPicks() []model.Moonshot {
+	switch {
+	case t.official == nil:
+		return nil
+	case t.past:
+		return t.official.Past
+	}
+	return t.official.Active
+}
+
+// officialHeight is how many lines the provider's section takes: a blank
+// line, its title, then the column titles and its picks (none of those when
+// it has no picks). It takes what our picks leave, but our picks keep at
+// least half the space when they need it; it is dropped when too little is
+// left to show one pick.
+func (t *pickTable) officialHeight() int {
+	if t.official == nil {
+		return 0
+	}
+	avail := max(t.height-t.topLines()-1, 0)
+	n := len(t.officialPicks())
+	need := 2
+	if n > 0 {
+		need = 3 + n
+	}
+	ours := len(t.order)
+	if ours == 0 {
+		ours = len(t.emptyText())
+	}
+	h := min(need, avail-min(ours, avail/2))
+	if h < min(need, 4) {
+		return 0
+	}
+	return h
+}
+
+// officialAge is "updated 12m ago", or "" when the provider gave no time.
+func (t *pickTable) officialAge() string {
+	if t.official == nil || t.official.Updated.IsZero() {
+		return ""
+	}
+	return "updated " + string(appendAge(nil, t.ctx.now.Sub(t.official.Updated))) + " ago"
 }
 
 // highlight marks a pick for the highlight duration.
@@ -309,8 +361,9 @@ func (t *pickTable) reverse() {
 // topLines is how many lines the view keeps above its header.
 func (t *pickTable) topLines() int { return len(t.top) }
 
-// bodyRows is how many picks fit under the header.
-func (t *pickTable) bodyRows() int { return max(t.height-t.topLines()-1, 0) }
+// bodyRows is how many of our picks fit under the header (above the
+// provider's section).
+func (t *pickTable) bodyRows() int { return max(t.height-t.topLines()-1-t.officialHeight(), 0) }
 
 func (t *pickTable) scroll() {
 	h := t.bodyRows()
@@ -364,13 +417,18 @@ func (t *pickTable) line(i int) string {
 
 // renderHeader draws the column titles, marking the sort column.
 func (t *pickTable) renderHeader() {
+	t.header = t.headerLine(true)
+}
+
+// headerLine draws the column titles, with the sort mark when marked.
+func (t *pickTable) headerLine(marked bool) string {
 	b := appendSpaces(t.buf[:0], gutterWidth)
 	for i, c := range t.cols {
 		if i > 0 {
 			b = appendSpaces(b, t.gap)
 		}
 		title, _, _, right, sort := pickColumnSpec(c.col)
-		if sort == t.sortBy {
+		if marked && sort == t.sortBy {
 			if t.desc {
 				title += " ▼"
 			} else {
@@ -380,11 +438,15 @@ func (t *pickTable) renderHeader() {
 		b = appendCellString(b, span{}, title, c.width, right)
 	}
 	t.buf = b
-	t.header = fitLine(t.ctx.styles.Header.Render(string(b)), t.width)
+	return fitLine(t.ctx.styles.Header.Render(string(b)), t.width)
 }
 
-// refresh re-renders the view's lines if anything changed.
+// refresh re-renders the view's lines if anything changed (the provider's
+// "updated … ago" included).
 func (t *pickTable) refresh() {
+	if t.official != nil && t.officialAge() != t.offAge {
+		t.dirty = true
+	}
 	if !t.dirty && len(t.lines) == t.height {
 		return
 	}
@@ -398,19 +460,74 @@ func (t *pickTable) refresh() {
 		lines = append(lines, fitLine(l, w))
 	}
 	lines = append(lines, t.header)
+	end := len(lines) + t.bodyRows() // our picks end here
 	if len(t.order) == 0 {
 		for _, l := range t.emptyText() {
+			if len(lines) >= end {
+				break
+			}
 			lines = append(lines, fitLine(st.Muted.Render(l), w))
 		}
 	}
-	for i := t.offset; i < len(t.order) && len(lines) < t.height; i++ {
-		lines = append(lines, t.renderRow(&t.picks[t.order[i]], i == t.cursor))
+	for i := t.offset; i < len(t.order) && len(lines) < end; i++ {
+		m := &t.picks[t.order[i]]
+		_, hl := t.hl[idOf(m)]
+		lines = append(lines, t.renderRow(m, i == t.cursor, hl))
 	}
+	lines = t.appendOfficial(lines)
 	blank := strings.Repeat(" ", max(w, 0))
 	for len(lines) < t.height {
 		lines = append(lines, blank)
 	}
 	t.lines = lines[:max(t.height, 0)]
+}
+
+// appendOfficial adds the provider's section (officialHeight lines) under
+// our picks: "── Token Metrics moonshots (updated 12m ago) ───", the column
+// titles without a sort mark, and the picks, with "—" for what the provider
+// does not serve.
+func (t *pickTable) appendOfficial(lines []string) []string {
+	t.offAge = t.officialAge()
+	h := t.officialHeight()
+	if h == 0 {
+		return lines
+	}
+	o := t.official
+	picks := t.officialPicks()
+	name := Sanitize(o.Provider)
+	if name == "" {
+		name = "Official"
+	}
+	title := name + " moonshots"
+	if t.past {
+		title = name + " past moonshots"
+	}
+	var notes []string
+	if t.offAge != "" {
+		notes = append(notes, t.offAge)
+	}
+	shown := min(len(picks), max(h-3, 0))
+	switch {
+	case len(picks) == 0 && t.past:
+		notes = append(notes, "none listed")
+	case len(picks) == 0:
+		notes = append(notes, "none active")
+	case shown < len(picks):
+		notes = append(notes, strconv.Itoa(shown)+" of "+strconv.Itoa(len(picks))+" shown")
+	}
+	if len(notes) > 0 {
+		title += " (" + strings.Join(notes, ", ") + ")"
+	}
+	head := "── " + title + " "
+	lines = append(lines, strings.Repeat(" ", max(t.width, 0)), fitLine(t.ctx.styles.Section.Render(head+strings.Repeat("─", max(t.width-textWidth(head), 0))), t.width))
+	if len(picks) == 0 {
+		return lines
+	}
+	lines = append(lines, t.headerLine(false))
+	for i := range shown {
+		lines = append(lines, t.renderRow(&picks[i], false, false))
+	}
+	return lines
 }
 
 // renderTop draws the track record above the past picks.
@@ -488,9 +605,8 @@ func changeStyle(st *Styles, frac float64) lipgloss.Style {
 // renderRow draws one pick: exactly width cells. The cursor row is drawn
 // in the selection style, a highlighted row (a new pick) in the highlight
 // style with a ✦ marker; other rows colour their returns.
-func (t *pickTable) renderRow(m *model.Moonshot, sel bool) string {
+func (t *pickTable) renderRow(m *model.Moonshot, sel, hl bool) string {
 	st := &t.ctx.styles
-	_, hl := t.hl[idOf(m)]
 	loc := t.ctx.now.Location()
 	var sb strings.Builder
 	mark := " "

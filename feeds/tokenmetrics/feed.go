@@ -1,8 +1,9 @@
 // Package tokenmetrics reads Token Metrics' official grades, trading
 // signals and moonshots from its data API (../shared/fixtures/tokenmetrics/
 // API.md describes the API, its versions and their disagreements) and
-// delivers them to the market as model.EventOfficial events, to be shown
-// beside tokentop's own grades.
+// delivers them to the market as model.EventOfficial events (one per
+// token) and one model.EventOfficialMoonshots per refresh, to be shown
+// beside tokentop's own grades and moonshots.
 //
 // Each refresh asks for, per group of up to 50 symbols:
 //   - /v3/tm-grade: the TM Grade (falls back to /v2/tm-grade when v3 answers
@@ -146,8 +147,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func (f *Feed) Name() string { return "tokenmetrics" }
 
 // Moonshots are Token Metrics' latest active and past moonshots and when
-// they were fetched (zero before the first success). model.Event has no
-// field for them yet, so the UI reads them here. Safe for concurrent use;
+// they were fetched (zero before the first success). The market gets the
+// same lists as a model.EventOfficialMoonshots after every successful
+// fetch; this stays for callers outside the hub. Safe for concurrent use;
 // the slices are read-only.
 func (f *Feed) Moonshots() (active, past []model.Moonshot, updated time.Time) {
 	f.mu.Lock()
@@ -404,6 +406,12 @@ func (f *Feed) refresh(ctx context.Context, sink feeds.Sink) error {
 	ts := now.UnixNano()
 	for _, sym := range order {
 		if !sink.Send(ctx, model.Event{Kind: model.EventOfficial, Symbol: sym, Time: ts, Official: merged[sym]}) {
+			return ctx.Err()
+		}
+	}
+	if moonOK {
+		moons := &model.OfficialMoonshots{Provider: Provider, Active: active, Past: past, Updated: now}
+		if !sink.Send(ctx, model.Event{Kind: model.EventOfficialMoonshots, Time: ts, OfficialMoonshots: moons}) {
 			return ctx.Err()
 		}
 	}

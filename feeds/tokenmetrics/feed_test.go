@@ -154,6 +154,19 @@ func (k *sink) official(sym string) *model.OfficialRating {
 	return nil
 }
 
+// moonshots are the EventOfficialMoonshots events delivered.
+func (k *sink) moonshots() []model.Event {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []model.Event
+	for _, ev := range k.events {
+		if ev.Kind == model.EventOfficialMoonshots {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
 // harness runs a feed against a replay server. Its Sleep reports each wait
 // on waits and blocks until the test calls next (or ctx ends).
 type harness struct {
@@ -244,7 +257,7 @@ func TestRefreshCurrentAPI(t *testing.T) {
 		t.Errorf("ETH %+v", *eth)
 	}
 	for _, ev := range h.sink.events {
-		if ev.Kind != model.EventOfficial || ev.Time != scene.UnixNano() {
+		if ev.Kind != model.EventOfficial && ev.Kind != model.EventOfficialMoonshots || ev.Time != scene.UnixNano() {
 			t.Errorf("event %+v", ev)
 		}
 	}
@@ -286,6 +299,43 @@ func TestRefreshCurrentAPI(t *testing.T) {
 	}
 	if p := past[1]; p.Symbol != "LMPK" || p.Active() || !near(p.ROI, -0.1255) || p.ExitReason == "" {
 		t.Errorf("past moonshot %+v", p)
+	}
+	// The same lists reach the market: one EventOfficialMoonshots, after
+	// the grades.
+	evs := h.sink.moonshots()
+	if len(evs) != 1 {
+		t.Fatalf("%d moonshot events, want 1", len(evs))
+	}
+	if last := h.sink.events[len(h.sink.events)-1]; last.Kind != model.EventOfficialMoonshots {
+		t.Errorf("last event %v, want the moonshots", last.Kind)
+	}
+	om := evs[0].OfficialMoonshots
+	if om == nil || om.Provider != "Token Metrics" || !om.Updated.Equal(scene) || len(om.Active) != 2 || len(om.Past) != 2 {
+		t.Fatalf("moonshots event %+v", om)
+	}
+	want := []struct {
+		sym, name string
+		entry     time.Time
+		roi, cap  float64
+		active    bool
+	}{
+		{"AMSH", "Aurora Mesh", time.Date(2025, 5, 28, 14, 0, 0, 0, time.UTC), 0.2387, 18422310.55, true},
+		{"QFN", "Quillfinch", time.Date(2025, 5, 31, 9, 0, 0, 0, time.UTC), -0.0412, 7351902.40, true},
+		{"DRFT", "Driftwood Labs", time.Date(2025, 4, 14, 10, 0, 0, 0, time.UTC), 0.4137, 26730418.02, false},
+		{"LMPK", "Lumenpeak", time.Date(2025, 4, 22, 16, 0, 0, 0, time.UTC), -0.1255, 5120077.91, false},
+	}
+	for i, w := range want {
+		m := om.Active[min(i, 1)]
+		if i >= 2 {
+			m = om.Past[i-2]
+		}
+		if m.Symbol != w.sym || m.Name != w.name || !m.Entry.Equal(w.entry) || !near(m.ROI, w.roi) ||
+			!near(m.MarketCap, w.cap) || m.Active() != w.active || !math.IsNaN(m.EntryPrice) {
+			t.Errorf("moonshot %d: %+v, want %+v", i, m, w)
+		}
+	}
+	if p := om.Past[0]; !p.Exit.Equal(time.Date(2025, 5, 6, 18, 0, 0, 0, time.UTC)) || !near(p.Grade, 58.44) || !near(p.Volume24h, 1844921.33) {
+		t.Errorf("past moonshot DRFT %+v", p)
 	}
 }
 
@@ -466,6 +516,10 @@ func TestPartialAnswersStillDeliver(t *testing.T) {
 	btc := h.sink.official("BTC")
 	if btc == nil || !math.IsNaN(btc.TMGrade) || !near(btc.TraderGrade, 64.37) || !near(btc.InvestorGrade, 79.84) || btc.HasSignal {
 		t.Errorf("BTC %+v", btc)
+	}
+	// The moonshots failed: no moonshot event (the last good lists stay).
+	if evs := h.sink.moonshots(); len(evs) != 0 {
+		t.Errorf("moonshot events after a failed fetch: %+v", evs)
 	}
 }
 
