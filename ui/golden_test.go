@@ -1,20 +1,14 @@
 package ui
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
+	"github.com/tokentop/tokentop/internal/golden"
 	"github.com/tokentop/tokentop/model"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 func profileFor(theme string) termenv.Profile {
 	if theme == "mono" {
@@ -40,35 +34,7 @@ func goldenScreen(t *testing.T, theme string, w, h int, keys ...string) string {
 
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./ui -update)", err)
-	}
-	if string(want) != got {
-		wl, gl := strings.Split(string(want), "\n"), strings.Split(got, "\n")
-		for i := range max(len(wl), len(gl)) {
-			var a, b string
-			if i < len(wl) {
-				a = wl[i]
-			}
-			if i < len(gl) {
-				b = gl[i]
-			}
-			if a != b {
-				t.Fatalf("%s differs at line %d:\nwant %q\ngot  %q", path, i+1, ansi.Strip(a), ansi.Strip(b))
-			}
-		}
-	}
+	golden.Check(t, name, got)
 }
 
 func TestGoldenTable(t *testing.T) {

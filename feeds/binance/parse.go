@@ -2,12 +2,32 @@ package binance
 
 import (
 	"math"
-	"strconv"
 	"strings"
-	"unsafe"
 
+	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/model"
 )
+
+// The frames are read with jsonscan (exact, case-sensitive keys: "t"/"T"
+// and "c"/"C" collide in encoding/json). Values are captured raw and read
+// once the whole object is known.
+
+// maxDepth is the nesting limit of a frame.
+const maxDepth = 32
+
+type val = jsonscan.Value
+
+const (
+	kNone   = jsonscan.None
+	kString = jsonscan.String
+	kNumber = jsonscan.Number
+	kBool   = jsonscan.Bool
+	kNull   = jsonscan.Null
+	kObject = jsonscan.Object
+	kArray  = jsonscan.Array
+)
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // frameError is a bad frame's reason in words. Constant reasons convert to
 // error without allocating.
@@ -110,6 +130,7 @@ type Parser struct {
 	data    fields
 	k       fields
 	elems   int // array elements seen in the current frame
+	sc      jsonscan.Scanner
 }
 
 // NewParser returns a parser for pairs of the given base symbols (upper
@@ -131,21 +152,23 @@ func NewParser(quote string, bases []string) *Parser {
 func (p *Parser) Parse(frame []byte) (evs []model.Event, shutdown bool, err error) {
 	p.evs = p.evs[:0]
 	p.elems = 0
-	s := scanner{b: frame}
-	switch s.peek() {
+	s := &p.sc
+	s.Reset(frame)
+	s.SetMaxDepth(maxDepth)
+	switch s.Peek() {
 	case 0:
 		return nil, false, errEmpty
 	case '{':
-		shutdown, err = p.parseTop(&s)
+		shutdown, err = p.parseTop(s)
 	case '[':
-		err = p.parseArray(&s, 1)
+		err = p.parseArray(s)
 	default:
-		if _, ok := s.value(0); ok && s.end() {
+		if _, ok := s.Value(); ok && s.End() {
 			return nil, false, errNotObject
 		}
 		return nil, false, errSyntax
 	}
-	if err == nil && !s.end() {
+	if err == nil && !s.End() {
 		err = errSyntax
 	}
 	if err != nil {
@@ -157,129 +180,126 @@ func (p *Parser) Parse(frame []byte) (evs []model.Event, shutdown bool, err erro
 // object scans an object into f. "data" (at the top) and "k" (in a
 // payload) objects are parsed in place into p.data and p.k; a top-level
 // "data" array's elements are handled as they are read.
-func (p *Parser) object(s *scanner, f *fields, depth int) error {
+func (p *Parser) object(s *jsonscan.Scanner, f *fields) error {
 	*f = fields{}
-	if !s.openObject() {
+	if !s.BeginObject() {
 		return errSyntax
 	}
 	for first := true; ; first = false {
-		key, st := s.memberKey(first)
-		switch st {
-		case memberEnd:
+		key, esc, ok := s.RawKey(first)
+		if !ok {
+			if !s.OK() {
+				return errSyntax
+			}
 			return nil
-		case memberBad:
-			return errSyntax
 		}
-		if key.esc {
+		if esc {
 			return errEscapedKey
 		}
-		if len(key.raw) == 1 && key.raw[0] == 'k' && f != &p.k && s.peek() == '{' {
-			if err := p.object(s, &p.k, depth+1); err != nil {
+		if len(key) == 1 && key[0] == 'k' && f != &p.k && s.Peek() == '{' {
+			if err := p.object(s, &p.k); err != nil {
 				return err
 			}
-			f.k = val{kind: kObject}
+			f.k = val{Kind: kObject}
 			continue
 		}
-		if f == &p.top && string(key.raw) == "data" {
-			switch s.peek() {
+		if f == &p.top && string(key) == "data" {
+			switch s.Peek() {
 			case '{':
-				if err := p.object(s, &p.data, depth+1); err != nil {
+				if err := p.object(s, &p.data); err != nil {
 					return err
 				}
-				f.data = val{kind: kObject}
+				f.data = val{Kind: kObject}
 				continue
 			case '[':
 				p.evs = p.evs[:0] // a repeated key: the last one wins
 				p.elems = 0
-				if err := p.parseArray(s, depth+1); err != nil {
+				// A combined stream's data array has always been allowed
+				// one level more than the rest of a frame.
+				s.SetMaxDepth(maxDepth + 1)
+				err := p.parseArray(s)
+				s.SetMaxDepth(maxDepth)
+				if err != nil {
 					return err
 				}
-				f.data = val{kind: kArray}
+				f.data = val{Kind: kArray}
 				continue
 			}
 		}
-		v, ok := s.value(depth + 1)
+		v, ok := s.Value()
 		if !ok {
 			return errSyntax
 		}
-		f.set(key.raw, v)
+		f.set(key, v)
 	}
 }
 
-func (p *Parser) parseTop(s *scanner) (shutdown bool, err error) {
-	if err := p.object(s, &p.top, 0); err != nil {
+func (p *Parser) parseTop(s *jsonscan.Scanner) (shutdown bool, err error) {
+	if err := p.object(s, &p.top); err != nil {
 		return false, err
 	}
-	if !s.end() {
+	if !s.End() {
 		return false, errSyntax
 	}
 	f := &p.top
 	switch {
-	case f.data.kind == kObject:
-		if f.stream.kind != kString {
+	case f.data.Kind == kObject:
+		if f.stream.Kind != kString {
 			return false, errUnknown
 		}
 		return p.payload(&p.data)
-	case f.data.kind == kArray:
-		if f.stream.kind != kString {
+	case f.data.Kind == kArray:
+		if f.stream.Kind != kString {
 			return false, errUnknown
 		}
 		return false, nil // elements already handled
-	case f.data.kind != kNone:
+	case f.data.Kind != kNone:
 		return false, frameError("combined stream data is not an object or array")
-	case f.err.kind == kObject:
-		return false, errorFrame(f.err.raw)
-	case f.code.kind == kNumber && f.msg.kind == kString:
-		return false, frameError("binance error: " + clip(f.msg.raw))
-	case f.e.kind == kNone && f.id.kind != kNone && (f.result.kind == kNull || f.result.kind == kArray):
+	case f.err.Kind == kObject:
+		return false, errorFrame(f.err.Raw)
+	case f.code.Kind == kNumber && f.msg.Kind == kString:
+		return false, frameError("binance error: " + clip(f.msg.Raw))
+	case f.e.Kind == kNone && f.id.Kind != kNone && (f.result.Kind == kNull || f.result.Kind == kArray):
 		return false, nil // subscription ack or list
 	}
 	return p.payload(f)
 }
 
 // parseArray handles an array of miniTicker objects.
-func (p *Parser) parseArray(s *scanner, depth int) error {
-	s.ws()
-	s.i++ // '['
-	if s.peek() == ']' {
-		s.i++
-		return nil
+func (p *Parser) parseArray(s *jsonscan.Scanner) error {
+	if !s.BeginArray() {
+		return errSyntax
 	}
-	for {
-		if s.peek() != '{' {
-			if _, ok := s.value(depth); !ok {
+	for first := true; s.Elem(first); first = false {
+		if s.Peek() != '{' {
+			if _, ok := s.Value(); !ok {
 				return errSyntax
 			}
 			return errArrayElem
 		}
-		if err := p.object(s, &p.data, depth); err != nil {
+		if err := p.object(s, &p.data); err != nil {
 			return err
 		}
 		p.elems++
 		if _, err := p.payload(&p.data); err != nil {
 			return err
 		}
-		switch s.peek() {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return nil
-		default:
-			return errSyntax
-		}
 	}
+	if !s.OK() {
+		return errSyntax
+	}
+	return nil
 }
 
 // payload handles one event object.
 func (p *Parser) payload(f *fields) (shutdown bool, err error) {
-	if f.e.kind != kString || f.e.esc {
-		if f.e.kind == kNone {
+	if f.e.Kind != kString || f.e.Esc {
+		if f.e.Kind == kNone {
 			return false, errNoEvent
 		}
 		return false, errUnknownType
 	}
-	switch string(f.e.raw) {
+	switch string(f.e.Raw) {
 	case "24hrMiniTicker":
 		return false, p.miniTicker(f)
 	case "aggTrade":
@@ -295,10 +315,10 @@ func (p *Parser) payload(f *fields) (shutdown bool, err error) {
 // symbol maps the pair to the base symbol; ok=false with a nil error for
 // a pair not configured (skipped, not bad).
 func (p *Parser) symbol(f *fields) (string, bool, error) {
-	if f.s.kind != kString || f.s.esc {
+	if f.s.Kind != kString || f.s.Esc {
 		return "", false, errSymbol
 	}
-	sym, ok := p.symbols[string(f.s.raw)]
+	sym, ok := p.symbols[string(f.s.Raw)]
 	return sym, ok, nil
 }
 
@@ -336,11 +356,11 @@ func (p *Parser) aggTrade(f *fields) error {
 	if !ok || qty < 0 {
 		return errQty
 	}
-	if f.m.kind != kBool {
+	if f.m.Kind != kBool {
 		return errSide
 	}
 	side := model.SideBuy // the buyer took liquidity
-	if f.m.raw[0] == 't' {
+	if f.m.Raw[0] == 't' {
 		side = model.SideSell // the buyer was the maker: a seller took it
 	}
 	p.evs = append(p.evs, model.Event{Kind: model.EventTrade, Symbol: sym, Time: ms * 1e6, Price: price, Qty: qty, Side: side})
@@ -352,7 +372,7 @@ func (p *Parser) kline(f *fields) error {
 	if !ok {
 		return err
 	}
-	if f.k.kind != kObject {
+	if f.k.Kind != kObject {
 		return errKline
 	}
 	k := &p.k
@@ -364,10 +384,10 @@ func (p *Parser) kline(f *fields) error {
 	if !ok || start%60000 != 0 {
 		return errKlineTime
 	}
-	if k.i.kind != kString || string(k.i.raw) != "1m" {
+	if k.i.Kind != kString || string(k.i.Raw) != "1m" {
 		return errInterval
 	}
-	if k.x.kind != kBool {
+	if k.x.Kind != kBool {
 		return errClosed
 	}
 	o, ok1 := decimal(k.o)
@@ -394,11 +414,11 @@ const maxMillis = 9_000_000_000_000
 
 // millis parses a JSON number of milliseconds: digits only, 1..maxMillis.
 func millis(v val) (int64, bool) {
-	if v.kind != kNumber || len(v.raw) == 0 || len(v.raw) > 13 {
+	if v.Kind != kNumber || len(v.Raw) == 0 || len(v.Raw) > 13 {
 		return 0, false
 	}
 	var n int64
-	for _, c := range v.raw {
+	for _, c := range v.Raw {
 		if !isDigit(c) {
 			return 0, false
 		}
@@ -412,8 +432,8 @@ func millis(v val) (int64, bool) {
 // Inf, hex or underscores, which strconv.ParseFloat would accept). The
 // result is finite.
 func decimal(v val) (float64, bool) {
-	b := v.raw
-	if v.kind != kString || v.esc || len(b) == 0 || len(b) > 64 {
+	b := v.Raw
+	if v.Kind != kString || v.Esc || len(b) == 0 || len(b) > 64 {
 		return 0, false
 	}
 	i := 0
@@ -440,10 +460,9 @@ func decimal(v val) (float64, bool) {
 	if i != len(b) {
 		return 0, false
 	}
-	// The bytes are not kept: ParseFloat copies nothing on success, and
-	// the syntax was checked so it cannot fail but with a range error.
-	f, err := strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+	// The syntax was checked, so it cannot fail but with a range error.
+	f, ok := jsonscan.ParseFloat(b)
+	if !ok || math.IsInf(f, 0) || math.IsNaN(f) {
 		return 0, false
 	}
 	return f, true
@@ -451,16 +470,22 @@ func decimal(v val) (float64, bool) {
 
 // errorFrame turns {"code":2,"msg":"..."} (an "error" member) into words.
 func errorFrame(raw []byte) error {
-	s := scanner{b: raw}
+	var s jsonscan.Scanner
+	s.Reset(raw)
+	s.SetMaxDepth(maxDepth)
 	var msg []byte
-	if s.openObject() {
+	if s.BeginObject() {
 		for first := true; ; first = false {
-			k, v, st := s.member(1, first)
-			if st != memberOK {
+			k, _, ok := s.RawKey(first)
+			if !ok {
 				break
 			}
-			if string(k.raw) == "msg" && v.kind == kString {
-				msg = v.raw
+			v, ok := s.Value()
+			if !ok {
+				break
+			}
+			if string(k) == "msg" && v.Kind == kString {
+				msg = v.Raw
 			}
 		}
 	}

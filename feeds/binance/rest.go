@@ -304,7 +304,7 @@ func klineRow(r json.RawMessage, step int64) (model.Candle, bool) {
 	if json.Unmarshal(r, &cells) != nil || len(cells) < 6 {
 		return model.Candle{}, false
 	}
-	open, ok := millis(val{raw: cells[0], kind: kNumber})
+	open, ok := millis(val{Raw: cells[0], Kind: kNumber})
 	if !ok || open%step != 0 {
 		return model.Candle{}, false
 	}
@@ -314,7 +314,7 @@ func klineRow(r json.RawMessage, step int64) (model.Candle, bool) {
 		if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
 			return model.Candle{}, false
 		}
-		v, ok := decimal(val{raw: s[1 : len(s)-1], kind: kString, esc: bytes.IndexByte(s, '\\') >= 0})
+		v, ok := decimal(val{Raw: s[1 : len(s)-1], Kind: kString, Esc: bytes.IndexByte(s, '\\') >= 0})
 		if !ok {
 			return model.Candle{}, false
 		}

@@ -1,6 +1,7 @@
 package coinbase
 
 import (
+	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -61,32 +62,32 @@ type frame struct {
 // each session owns one. Parsing a ticker, match or heartbeat allocates
 // nothing.
 type parser struct {
-	sc    scanner
+	sc    jsonscan.Scanner
 	f     frame
 	index map[string]int
 }
 
 func newParser(index map[string]int) *parser { return &parser{index: index} }
 
-// parse reads one frame into p.f. On false, p.sc.err says what was wrong.
+// parse reads one frame into p.f. On false, p.sc.Err() says what was wrong.
 func (p *parser) parse(b []byte) bool {
 	s, f := &p.sc, &p.f
-	s.reset(b)
+	s.Reset(b)
 	*f = frame{product: -1}
 	if len(b) == 0 {
-		return s.fail("empty frame")
+		return s.Fail("empty frame")
 	}
-	if s.peek() != '{' {
-		if s.i >= len(b) {
-			return s.fail("empty frame")
+	if s.Peek() != '{' {
+		if s.Pos() >= len(b) {
+			return s.Fail("empty frame")
 		}
-		return s.fail("not a JSON object")
+		return s.Fail("not a JSON object")
 	}
-	if !s.beginObject() {
+	if !s.BeginObject() {
 		return false
 	}
 	for first := true; ; first = false {
-		k, ok := s.key(first)
+		k, ok := s.Key(first)
 		if !ok {
 			break
 		}
@@ -125,12 +126,12 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "price":
 			bit = hasPrice
-			if f.price, ok = s.strFloat(); !ok {
+			if f.price, ok = s.StrFloat(); !ok {
 				return false
 			}
 		case "size":
 			bit = hasSize
-			if f.size, ok = s.strFloat(); !ok {
+			if f.size, ok = s.StrFloat(); !ok {
 				return false
 			}
 		case "side":
@@ -145,7 +146,7 @@ func (p *parser) parse(b []byte) bool {
 			case "sell":
 				f.side = model.SideBuy
 			default:
-				return s.fail("unknown trade side " + quoteShort(v))
+				return s.Fail("unknown trade side " + jsonscan.QuoteShort(v))
 			}
 		case "time":
 			bit = hasTime
@@ -153,8 +154,8 @@ func (p *parser) parse(b []byte) bool {
 			if !ok {
 				return false
 			}
-			if f.time, ok = parseTime(v); !ok {
-				return s.fail("bad time " + quoteShort(v))
+			if f.time, ok = jsonscan.ParseTime(v); !ok {
+				return s.Fail("bad time " + jsonscan.QuoteShort(v))
 			}
 		case "sequence":
 			bit = hasSeq
@@ -173,16 +174,16 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "channels":
 			bit = hasChannels
-			if !s.beginArrayTyped() {
+			if !beginArrayTyped(s) {
 				return false
 			}
-			for first := true; s.elem(first); first = false {
+			for first := true; s.Elem(first); first = false {
 				f.channels++
-				if !s.skip() {
+				if !s.Skip() {
 					return false
 				}
 			}
-			if !s.ok() {
+			if !s.OK() {
 				return false
 			}
 		case "message":
@@ -200,17 +201,17 @@ func (p *parser) parse(b []byte) bool {
 			}
 			f.reason = sanitize(string(v))
 		default:
-			if !s.skip() {
+			if !s.Skip() {
 				return false
 			}
 			continue
 		}
 		if f.has&bit != 0 {
-			return s.fail("duplicate key " + quoteShort(k))
+			return s.Fail("duplicate key " + jsonscan.QuoteShort(k))
 		}
 		f.has |= bit
 	}
-	if !s.end() {
+	if !s.End() {
 		return false
 	}
 	return p.check()
@@ -219,68 +220,68 @@ func (p *parser) parse(b []byte) bool {
 // str reads a string value, refusing other types.
 func (p *parser) str() ([]byte, bool) {
 	s := &p.sc
-	if c := s.peek(); c != '"' {
+	if c := s.Peek(); c != '"' {
 		if c == 0 {
-			return nil, s.fail("frame ends early (truncated)")
+			return nil, s.Fail("frame ends early (truncated)")
 		}
-		return nil, s.fail("wrong type: expected a string")
+		return nil, s.Fail("wrong type: expected a string")
 	}
-	return s.str()
+	return s.Str()
 }
 
 // uint reads an unquoted whole number, refusing other types.
 func (p *parser) uint() (uint64, bool) {
 	s := &p.sc
-	if c := s.peek(); c == '"' || c == '{' || c == '[' || c == 't' || c == 'f' || c == 'n' {
-		return 0, s.fail("wrong type: expected a whole number")
+	if c := s.Peek(); c == '"' || c == '{' || c == '[' || c == 't' || c == 'f' || c == 'n' {
+		return 0, s.Fail("wrong type: expected a whole number")
 	}
-	return s.uint()
+	return s.Uint()
 }
 
 // beginArrayTyped consumes '[' or says the value is of the wrong type.
-func (s *scanner) beginArrayTyped() bool {
-	if c := s.peek(); c != '[' {
+func beginArrayTyped(s *jsonscan.Scanner) bool {
+	if c := s.Peek(); c != '[' {
 		if c == 0 {
-			return s.fail("frame ends early (truncated)")
+			return s.Fail("frame ends early (truncated)")
 		}
-		return s.fail("wrong type: expected an array")
+		return s.Fail("wrong type: expected an array")
 	}
-	return s.beginArray()
+	return s.BeginArray()
 }
 
 // check applies each type's rules once the whole frame is read.
 func (p *parser) check() bool {
 	s, f := &p.sc, &p.f
 	if f.has&hasType == 0 {
-		return s.fail("message without a type")
+		return s.Fail("message without a type")
 	}
 	switch f.typ {
 	case msgTicker, msgMatch, msgHeartbeat:
 		if f.has&hasProduct == 0 {
-			return s.fail(string(f.typeName[:f.typeLen]) + " without a product_id")
+			return s.Fail(string(f.typeName[:f.typeLen]) + " without a product_id")
 		}
 		if f.product < 0 {
-			return s.fail("unknown product " + quoteShort(f.productName[:f.productLen]))
+			return s.Fail("unknown product " + jsonscan.QuoteShort(f.productName[:f.productLen]))
 		}
 	}
 	switch f.typ {
 	case msgTicker:
 		if f.has&hasPrice == 0 {
-			return s.fail("ticker without a price")
+			return s.Fail("ticker without a price")
 		}
 	case msgMatch:
 		if f.has&(hasPrice|hasSize|hasSide) != hasPrice|hasSize|hasSide {
-			return s.fail("match without price, size or side")
+			return s.Fail("match without price, size or side")
 		}
 		if !(f.size > 0) {
-			return s.fail("match with a size that is not positive")
+			return s.Fail("match with a size that is not positive")
 		}
 	case msgUnknown:
-		return s.fail("unknown message type " + quoteShort(f.typeName[:f.typeLen]))
+		return s.Fail("unknown message type " + jsonscan.QuoteShort(f.typeName[:f.typeLen]))
 	}
 	if f.typ == msgTicker || f.typ == msgMatch {
 		if !(f.price > 0) || f.price > 1e15 {
-			return s.fail("price out of range")
+			return s.Fail("price out of range")
 		}
 	}
 	return true

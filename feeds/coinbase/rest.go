@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -307,29 +308,29 @@ func (p *pacer) delay(d time.Duration) {
 // restErrorWords describes a failed REST answer: Coinbase's
 // {"message":"..."} when there is one, else the HTTP status.
 func restErrorWords(status int, body []byte) string {
-	var s scanner
-	s.reset(body)
+	var s jsonscan.Scanner
+	s.Reset(body)
 	msg := ""
-	if s.peek() == '{' && s.beginObject() {
+	if s.Peek() == '{' && s.BeginObject() {
 		for first := true; ; first = false {
-			k, ok := s.key(first)
+			k, ok := s.Key(first)
 			if !ok {
 				break
 			}
-			if string(k) == "message" && s.peek() == '"' {
-				v, ok := s.str()
+			if string(k) == "message" && s.Peek() == '"' {
+				v, ok := s.Str()
 				if !ok {
 					break
 				}
 				msg = sanitize(string(v))
 				continue
 			}
-			if !s.skip() {
+			if !s.Skip() {
 				break
 			}
 		}
 	}
-	if !s.end() {
+	if !s.End() {
 		msg = ""
 	}
 	switch {
@@ -347,10 +348,10 @@ func restErrorWords(status int, body []byte) string {
 // first bad row's reason. err is set when the body is not a candles array
 // at all.
 func parseCandles(body []byte, dst []model.Candle) (rows []model.Candle, bad int, reason string, err error) {
-	var s scanner
-	s.reset(body)
+	var s jsonscan.Scanner
+	s.Reset(body)
 	rows = dst
-	if c := s.peek(); c != '[' {
+	if c := s.Peek(); c != '[' {
 		if c == '{' {
 			return rows, 0, "", fmt.Errorf("unexpected answer: %s", restErrorWords(http.StatusOK, body))
 		}
@@ -359,10 +360,10 @@ func parseCandles(body []byte, dst []model.Candle) (rows []model.Candle, bad int
 		}
 		return rows, 0, "", errors.New("the answer is not a list of candles")
 	}
-	s.beginArray()
-	for first := true; s.elem(first); first = false {
+	s.BeginArray()
+	for first := true; s.Elem(first); first = false {
 		c, why, ok := candleRow(&s)
-		if !s.ok() {
+		if !s.OK() {
 			break
 		}
 		if !ok {
@@ -374,8 +375,8 @@ func parseCandles(body []byte, dst []model.Candle) (rows []model.Candle, bad int
 		}
 		rows = append(rows, c)
 	}
-	if !s.end() {
-		return dst, 0, "", fmt.Errorf("malformed answer: %s", s.err)
+	if !s.End() {
+		return dst, 0, "", fmt.Errorf("malformed answer: %s", s.Err())
 	}
 	added := rows[len(dst):]
 	slices.Reverse(added) // newest first -> oldest first
@@ -396,43 +397,43 @@ func cmpInt(a, b int64) int {
 }
 
 // candleRow reads one row. ok=false with a reason when the row is well
-// formed JSON but not a usable candle; a JSON error is left in s.err.
-func candleRow(s *scanner) (c model.Candle, why string, ok bool) {
-	if s.peek() != '[' {
-		if !s.skip() {
+// formed JSON but not a usable candle; a JSON error is left in s.Err().
+func candleRow(s *jsonscan.Scanner) (c model.Candle, why string, ok bool) {
+	if s.Peek() != '[' {
+		if !s.Skip() {
 			return c, "", false
 		}
 		return c, "a row that is not a list", false
 	}
-	s.beginArray()
+	s.BeginArray()
 	var v [6]float64
 	n := 0
 	valid := true
-	for first := true; s.elem(first); first = false {
+	for first := true; s.Elem(first); first = false {
 		if n >= len(v) {
 			n++
-			if !s.skip() {
+			if !s.Skip() {
 				return c, "", false
 			}
 			continue
 		}
-		if ch := s.peek(); ch == '-' || ch >= '0' && ch <= '9' {
+		if ch := s.Peek(); ch == '-' || ch >= '0' && ch <= '9' {
 			if n == 0 {
-				b, ok := s.num()
+				b, ok := s.Num()
 				if !ok {
 					return c, "", false
 				}
-				t, ok := parseUint(b)
+				t, ok := jsonscan.ParseUint(b)
 				if !ok || t == 0 || t > 1<<40 {
 					valid = false
 				}
 				v[0] = float64(t)
 			} else {
-				b, ok := s.num()
+				b, ok := s.Num()
 				if !ok {
 					return c, "", false
 				}
-				f, ok := parseFloat(b)
+				f, ok := jsonscan.ParseFloat(b)
 				if !ok {
 					valid = false
 				}
@@ -440,13 +441,13 @@ func candleRow(s *scanner) (c model.Candle, why string, ok bool) {
 			}
 		} else {
 			valid = false
-			if !s.skip() {
+			if !s.Skip() {
 				return c, "", false
 			}
 		}
 		n++
 	}
-	if !s.ok() {
+	if !s.OK() {
 		return c, "", false
 	}
 	if n != 6 {

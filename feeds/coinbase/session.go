@@ -148,7 +148,7 @@ func (st *sessionState) bad(reason string, frame []byte) {
 func (st *sessionState) handle(ctx context.Context, b []byte) error {
 	p := st.p
 	if !p.parse(b) {
-		st.bad(p.sc.err, b)
+		st.bad(p.sc.Err(), b)
 		return nil
 	}
 	f := &p.f

@@ -3,6 +3,7 @@ package kraken
 import (
 	"math"
 
+	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -87,7 +88,7 @@ func (f *frame) symbol() string  { return string(f.symbolName[:f.symbolLen]) }
 // session owns one. Ticker, trade and ohlc frames allocate nothing once
 // events has grown to the largest frame's element count.
 type parser struct {
-	sc     scanner
+	sc     jsonscan.Scanner
 	f      frame
 	index  map[string]int
 	events []model.Event
@@ -98,24 +99,24 @@ func newParser(index map[string]int, syms []string) *parser {
 	return &parser{index: index, syms: syms, events: make([]model.Event, 0, 64)}
 }
 
-// parse reads one frame into p.f and p.events. On false, p.sc.err says why
+// parse reads one frame into p.f and p.events. On false, p.sc.Err() says why
 // and p.events is empty. On true, p.f.badElems may still count refused
 // elements (the good ones are in p.events).
 func (p *parser) parse(b []byte) bool {
 	s, f := &p.sc, &p.f
-	s.reset(b)
+	s.Reset(b)
 	*f = frame{}
 	p.events = p.events[:0]
-	if s.peek() != '{' {
-		if s.i >= len(b) {
-			return s.fail("empty frame")
+	if s.Peek() != '{' {
+		if s.Pos() >= len(b) {
+			return s.Fail("empty frame")
 		}
-		return s.fail("not a JSON object")
+		return s.Fail("not a JSON object")
 	}
-	s.beginObject()
+	s.BeginObject()
 	dataStart, dataEnd := -1, -1
 	for first := true; ; first = false {
-		k, ok := s.key(first)
+		k, ok := s.Key(first)
 		if !ok {
 			break
 		}
@@ -152,12 +153,12 @@ func (p *parser) parse(b []byte) bool {
 					return p.failed()
 				}
 			} else { // the channel comes later: read the data after it
-				s.ws()
-				dataStart = s.i
-				if !s.skip() {
+				s.WS()
+				dataStart = s.Pos()
+				if !s.Skip() {
 					return p.failed()
 				}
-				dataEnd = s.i
+				dataEnd = s.Pos()
 			}
 		case "timestamp":
 			bit = hasTimestamp
@@ -165,8 +166,8 @@ func (p *parser) parse(b []byte) bool {
 			if !ok {
 				return p.failed()
 			}
-			if f.timestamp, ok = parseTime(v); !ok {
-				s.fail("bad time " + quoteShort(v))
+			if f.timestamp, ok = jsonscan.ParseTime(v); !ok {
+				s.Fail("bad time " + jsonscan.QuoteShort(v))
 				return p.failed()
 			}
 		case "method":
@@ -178,14 +179,14 @@ func (p *parser) parse(b []byte) bool {
 			f.methodLen = copy(f.methodName[:], v)
 		case "success":
 			bit = hasSuccess
-			switch s.peek() {
+			switch s.Peek() {
 			case 't':
 				f.success = true
-				ok = s.lit("true")
+				ok = s.Lit("true")
 			case 'f':
-				ok = s.lit("false")
+				ok = s.Lit("false")
 			default:
-				ok = s.fail("wrong type: success is not true or false")
+				ok = s.Fail("wrong type: success is not true or false")
 			}
 			if !ok {
 				return p.failed()
@@ -215,25 +216,25 @@ func (p *parser) parse(b []byte) bool {
 				return p.failed()
 			}
 		default:
-			if !s.skip() {
+			if !s.Skip() {
 				return p.failed()
 			}
 			continue
 		}
 		if f.has&bit != 0 {
-			s.fail("duplicate key " + quoteShort(k))
+			s.Fail("duplicate key " + jsonscan.QuoteShort(k))
 			return p.failed()
 		}
 		f.has |= bit
 	}
-	if !s.end() {
+	if !s.End() {
 		return p.failed()
 	}
 	if dataStart >= 0 && f.has&hasChannel != 0 {
-		whole := s.b
-		s.b, s.i = whole[dataStart:dataEnd], 0
+		whole := s.Input()
+		s.SetInput(whole[dataStart:dataEnd], 0)
 		ok := p.data()
-		s.b, s.i = whole, len(whole)
+		s.SetInput(whole, len(whole))
 		if !ok {
 			return p.failed()
 		}
@@ -255,7 +256,7 @@ func (p *parser) check() bool {
 		case "subscribe":
 			f.kind = kindAck
 			if f.has&hasSuccess == 0 {
-				return s.fail("subscribe answer without success")
+				return s.Fail("subscribe answer without success")
 			}
 		case "pong":
 			f.kind = kindPong
@@ -265,15 +266,15 @@ func (p *parser) check() bool {
 		return true
 	case f.has&hasChannel != 0:
 		if f.kind == kindUnknown {
-			return s.fail("unknown channel " + quoteShort(f.channelName[:f.channelLen]))
+			return s.Fail("unknown channel " + jsonscan.QuoteShort(f.channelName[:f.channelLen]))
 		}
 		switch f.kind {
 		case kindTicker, kindTrade, kindOHLC, kindStatus:
 			if f.has&hasData == 0 {
-				return s.fail(f.channel() + " message without data")
+				return s.Fail(f.channel() + " message without data")
 			}
 			if f.elems == 0 {
-				return s.fail(f.channel() + " message with no data")
+				return s.Fail(f.channel() + " message with no data")
 			}
 		}
 		return true
@@ -281,59 +282,59 @@ func (p *parser) check() bool {
 		f.kind = kindError
 		return true
 	}
-	return s.fail("message without a channel or method")
+	return s.Fail("message without a channel or method")
 }
 
 // str reads a string value, refusing other types.
 func (p *parser) str() ([]byte, bool) {
 	s := &p.sc
-	if c := s.peek(); c != '"' {
+	if c := s.Peek(); c != '"' {
 		if c == 0 {
-			return nil, s.fail("frame ends early (truncated)")
+			return nil, s.Fail("frame ends early (truncated)")
 		}
-		return nil, s.fail("wrong type: expected a string")
+		return nil, s.Fail("wrong type: expected a string")
 	}
-	return s.str()
+	return s.Str()
 }
 
 // num reads a JSON number (Kraken sends floats), refusing other types.
 func (p *parser) num() (float64, bool) {
 	s := &p.sc
-	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+	if c := s.Peek(); c != '-' && (c < '0' || c > '9') {
 		if c == 0 {
-			return 0, s.fail("frame ends early (truncated)")
+			return 0, s.Fail("frame ends early (truncated)")
 		}
-		return 0, s.fail("wrong type: expected a number")
+		return 0, s.Fail("wrong type: expected a number")
 	}
-	return s.float()
+	return s.Float()
 }
 
 // uint reads an unquoted whole number, refusing other types.
 func (p *parser) uint() (uint64, bool) {
 	s := &p.sc
-	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+	if c := s.Peek(); c != '-' && (c < '0' || c > '9') {
 		if c == 0 {
-			return 0, s.fail("frame ends early (truncated)")
+			return 0, s.Fail("frame ends early (truncated)")
 		}
-		return 0, s.fail("wrong type: expected a whole number")
+		return 0, s.Fail("wrong type: expected a whole number")
 	}
-	return s.uint()
+	return s.Uint()
 }
 
 // result reads a subscribe ack's result object.
 func (p *parser) result() bool {
 	s, f := &p.sc, &p.f
-	if c := s.peek(); c != '{' {
+	if c := s.Peek(); c != '{' {
 		if c == 0 {
-			return s.fail("frame ends early (truncated)")
+			return s.Fail("frame ends early (truncated)")
 		}
-		return s.fail("wrong type: result is not an object")
+		return s.Fail("wrong type: result is not an object")
 	}
-	s.beginObject()
+	s.BeginObject()
 	for first := true; ; first = false {
-		k, ok := s.key(first)
+		k, ok := s.Key(first)
 		if !ok {
-			return s.ok()
+			return s.OK()
 		}
 		switch string(k) {
 		case "channel":
@@ -349,7 +350,7 @@ func (p *parser) result() bool {
 			}
 			f.symbolLen = copy(f.symbolName[:], v)
 		default:
-			if !s.skip() {
+			if !s.Skip() {
 				return false
 			}
 		}
@@ -372,17 +373,17 @@ type elem struct {
 // data reads the data array of a channel message.
 func (p *parser) data() bool {
 	s, f := &p.sc, &p.f
-	if c := s.peek(); c != '[' {
+	if c := s.Peek(); c != '[' {
 		if c == 0 {
-			return s.fail("frame ends early (truncated)")
+			return s.Fail("frame ends early (truncated)")
 		}
-		return s.fail("wrong type: data is not a list")
+		return s.Fail("wrong type: data is not a list")
 	}
-	s.beginArray()
-	for first := true; s.elem(first); first = false {
+	s.BeginArray()
+	for first := true; s.Elem(first); first = false {
 		f.elems++
-		if c := s.peek(); c != '{' {
-			return s.fail("wrong type: a data element is not an object")
+		if c := s.Peek(); c != '{' {
+			return s.Fail("wrong type: a data element is not an object")
 		}
 		var e elem
 		if !p.element(&e) {
@@ -395,18 +396,18 @@ func (p *parser) data() bool {
 			f.badElems++
 		}
 	}
-	return s.ok()
+	return s.OK()
 }
 
 // element reads one data object; which keys matter depends on the channel.
 func (p *parser) element(e *elem) bool {
 	s, f := &p.sc, &p.f
 	e.sym = -1
-	s.beginObject()
+	s.BeginObject()
 	for first := true; ; first = false {
-		k, ok := s.key(first)
+		k, ok := s.Key(first)
 		if !ok {
-			return s.ok()
+			return s.OK()
 		}
 		var bit uint16
 		var dst *float64
@@ -447,7 +448,7 @@ func (p *parser) element(e *elem) bool {
 			case "sell":
 				e.side = model.SideSell
 			default:
-				return s.fail("unknown trade side " + quoteShort(v))
+				return s.Fail("unknown trade side " + jsonscan.QuoteShort(v))
 			}
 		case key == "timestamp" && (f.kind == kindTicker || f.kind == kindTrade):
 			bit = eTime
@@ -455,8 +456,8 @@ func (p *parser) element(e *elem) bool {
 			if !ok {
 				return false
 			}
-			if e.ts, ok = parseTime(v); !ok {
-				return s.fail("bad time " + quoteShort(v))
+			if e.ts, ok = jsonscan.ParseTime(v); !ok {
+				return s.Fail("bad time " + jsonscan.QuoteShort(v))
 			}
 		case f.kind == kindOHLC && key == "open":
 			bit, dst = eOpen, &e.open
@@ -474,8 +475,8 @@ func (p *parser) element(e *elem) bool {
 			if !ok {
 				return false
 			}
-			if e.begin, ok = parseTime(v); !ok {
-				return s.fail("bad time " + quoteShort(v))
+			if e.begin, ok = jsonscan.ParseTime(v); !ok {
+				return s.Fail("bad time " + jsonscan.QuoteShort(v))
 			}
 		case f.kind == kindOHLC && key == "interval":
 			bit = eInterval
@@ -483,7 +484,7 @@ func (p *parser) element(e *elem) bool {
 				return false
 			}
 		default:
-			if !s.skip() {
+			if !s.Skip() {
 				return false
 			}
 			continue
@@ -494,7 +495,7 @@ func (p *parser) element(e *elem) bool {
 			}
 		}
 		if e.has&bit != 0 {
-			return s.fail("duplicate key " + quoteShort(k))
+			return s.Fail("duplicate key " + jsonscan.QuoteShort(k))
 		}
 		e.has |= bit
 	}
@@ -513,7 +514,7 @@ func (p *parser) apply(e *elem) string {
 		return f.channel() + " data without a symbol"
 	}
 	if e.sym < 0 {
-		return "unknown symbol " + quoteShort(e.symName[:e.symLen])
+		return "unknown symbol " + jsonscan.QuoteShort(e.symName[:e.symLen])
 	}
 	sym := p.syms[e.sym]
 	switch f.kind {

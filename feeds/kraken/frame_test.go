@@ -78,7 +78,7 @@ func TestParseDataFramesAgreeWithEncodingJSON(t *testing.T) {
 	for _, name := range dataFixtures {
 		b := feedtest.Fixture(t, name)
 		if !p.parse(b) {
-			t.Fatalf("%s refused: %s", name, p.sc.err)
+			t.Fatalf("%s refused: %s", name, p.sc.Err())
 		}
 		want, ok := oracleEvents(t, b)
 		if name == "kraken/doc_examples/ohlc.json" {
@@ -90,7 +90,7 @@ func TestParseDataFramesAgreeWithEncodingJSON(t *testing.T) {
 	}
 	// The documented ohlc example uses 5-minute bars: read, but refused.
 	if !p.parse(feedtest.Fixture(t, "kraken/doc_examples/ohlc.json")) || p.f.badElems != 2 || len(p.events) != 0 {
-		t.Fatalf("5-minute ohlc: %v %d %v", p.sc.err, p.f.badElems, p.events)
+		t.Fatalf("5-minute ohlc: %v %d %v", p.sc.Err(), p.f.badElems, p.events)
 	}
 }
 
@@ -111,7 +111,7 @@ func TestParseControlFrames(t *testing.T) {
 		{"kraken/subscribe_error.json", kindAck, false},
 	} {
 		if !p.parse(feedtest.Fixture(t, c.name)) {
-			t.Fatalf("%s refused: %s", c.name, p.sc.err)
+			t.Fatalf("%s refused: %s", c.name, p.sc.Err())
 		}
 		if p.f.kind != c.kind || p.f.success != c.ok {
 			t.Fatalf("%s: kind %d success %v", c.name, p.f.kind, p.f.success)
@@ -128,7 +128,7 @@ func TestParseControlFrames(t *testing.T) {
 	// Data before channel is read once the channel is known.
 	b := []byte(`{"data":[{"symbol":"XBT/USD","last":5.5}],"type":"update","channel":"ticker"}`)
 	if !p.parse(b) || len(p.events) != 1 || p.events[0].Symbol != "BTC" || p.events[0].Price != 5.5 {
-		t.Fatalf("late channel: %v %+v", p.sc.err, p.events)
+		t.Fatalf("late channel: %v %+v", p.sc.Err(), p.events)
 	}
 }
 
@@ -141,7 +141,7 @@ func TestParseRefusesBadFrames(t *testing.T) {
 	for _, nf := range feedtest.BadFrames(t) {
 		ok := p.parse(nf.Frame) && p.f.badElems == 0
 		if ok != accepted[nf.Name] {
-			t.Errorf("%s: accepted=%v (%q %q)", nf.Name, ok, p.sc.err, p.f.elemErr)
+			t.Errorf("%s: accepted=%v (%q %q)", nf.Name, ok, p.sc.Err(), p.f.elemErr)
 		}
 	}
 }
@@ -168,8 +168,8 @@ func TestParseReasons(t *testing.T) {
 			t.Errorf("%q accepted", c.frame)
 			continue
 		}
-		if !strings.Contains(p.sc.err, c.reason) {
-			t.Errorf("%q: reason %q, want %q", c.frame, p.sc.err, c.reason)
+		if !strings.Contains(p.sc.Err(), c.reason) {
+			t.Errorf("%q: reason %q, want %q", c.frame, p.sc.Err(), c.reason)
 		}
 	}
 	// Element-level problems: the frame is read, the element refused.
@@ -182,7 +182,7 @@ func TestParseReasons(t *testing.T) {
 		{`{"channel":"trade","data":[{"symbol":"BTC/USD","price":5,"qty":0,"side":"buy"}]}`, "out of range"},
 	} {
 		if !p.parse([]byte(c.frame)) || p.f.badElems != 1 || !strings.Contains(p.f.elemErr, c.reason) {
-			t.Errorf("%q: ok=%v err=%q elemErr=%q", c.frame, p.sc.err == "", p.sc.err, p.f.elemErr)
+			t.Errorf("%q: ok=%v err=%q elemErr=%q", c.frame, p.sc.Err() == "", p.sc.Err(), p.f.elemErr)
 		}
 	}
 }
@@ -193,7 +193,7 @@ func TestParseAllocatesNothing(t *testing.T) {
 		b := feedtest.Compact(feedtest.Fixture(t, name))
 		if n := testing.AllocsPerRun(200, func() {
 			if !p.parse(b) {
-				t.Fatal(p.sc.err)
+				t.Fatal(p.sc.Err())
 			}
 		}); n != 0 {
 			t.Errorf("%s: %.1f allocations per parse, want 0", name, n)
@@ -215,7 +215,7 @@ func FuzzParseFrame(f *testing.F) {
 	p := testParser()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if !p.parse(b) {
-			if p.sc.err == "" {
+			if p.sc.Err() == "" {
 				t.Fatalf("%q refused without a reason", b)
 			}
 			return

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -254,58 +255,58 @@ type ohlcAnswer struct {
 // is an error (errRateLimited for throttling) even with HTTP 200. The last
 // row is kept apart as unfinished.
 func parseOHLC(body []byte, dst []model.Candle) (ans ohlcAnswer, err error) {
-	var s scanner
-	s.reset(body)
+	var s jsonscan.Scanner
+	s.Reset(body)
 	ans.rows = dst
-	if c := s.peek(); c != '{' {
+	if c := s.Peek(); c != '{' {
 		if c == 0 {
 			return ans, errors.New("empty answer")
 		}
 		return ans, errors.New("the answer is not a Kraken reply")
 	}
-	s.beginObject()
+	s.BeginObject()
 	var msgs []string
 	hasResult, hasPair := false, false
 	lastRaw := -1 // index in rows of the last raw row, if it was valid
 	for first := true; ; first = false {
-		k, ok := s.key(first)
+		k, ok := s.Key(first)
 		if !ok {
 			break
 		}
 		switch string(k) {
 		case "error":
 			if msgs, ok = errorArray(&s); !ok {
-				return ans, fmt.Errorf("malformed answer: %s", s.err)
+				return ans, fmt.Errorf("malformed answer: %s", s.Err())
 			}
 		case "result":
 			hasResult = true
-			if s.peek() != '{' {
-				if !s.skip() {
-					return ans, fmt.Errorf("malformed answer: %s", s.err)
+			if s.Peek() != '{' {
+				if !s.Skip() {
+					return ans, fmt.Errorf("malformed answer: %s", s.Err())
 				}
 				return ans, errors.New("unexpected answer: result is not an object")
 			}
-			s.beginObject()
+			s.BeginObject()
 			for first := true; ; first = false {
-				k, ok := s.key(first)
+				k, ok := s.Key(first)
 				if !ok {
 					break
 				}
 				switch {
 				case string(k) == "last":
-					v, ok := s.num()
+					v, ok := s.Num()
 					if !ok {
-						return ans, fmt.Errorf("malformed answer: %s", s.err)
+						return ans, fmt.Errorf("malformed answer: %s", s.Err())
 					}
-					if n, ok := parseUint(v); ok && n < 1<<40 {
+					if n, ok := jsonscan.ParseUint(v); ok && n < 1<<40 {
 						ans.last = int64(n)
 					}
-				case !hasPair && s.peek() == '[':
+				case !hasPair && s.Peek() == '[':
 					hasPair = true
-					s.beginArray()
-					for first := true; s.elem(first); first = false {
+					s.BeginArray()
+					for first := true; s.Elem(first); first = false {
 						c, why, ok := ohlcRow(&s)
-						if !s.ok() {
+						if !s.OK() {
 							break
 						}
 						if !ok {
@@ -319,24 +320,24 @@ func parseOHLC(body []byte, dst []model.Candle) (ans ohlcAnswer, err error) {
 						ans.rows = append(ans.rows, c)
 						lastRaw = len(ans.rows) - 1
 					}
-					if !s.ok() {
-						return ans, fmt.Errorf("malformed answer: %s", s.err)
+					if !s.OK() {
+						return ans, fmt.Errorf("malformed answer: %s", s.Err())
 					}
 				default:
-					if !s.skip() {
-						return ans, fmt.Errorf("malformed answer: %s", s.err)
+					if !s.Skip() {
+						return ans, fmt.Errorf("malformed answer: %s", s.Err())
 					}
 				}
 			}
 		default:
-			if !s.skip() {
-				return ans, fmt.Errorf("malformed answer: %s", s.err)
+			if !s.Skip() {
+				return ans, fmt.Errorf("malformed answer: %s", s.Err())
 			}
 		}
 	}
-	if !s.end() {
+	if !s.End() {
 		ans.rows = dst
-		return ans, fmt.Errorf("malformed answer: %s", s.err)
+		return ans, fmt.Errorf("malformed answer: %s", s.Err())
 	}
 	if len(msgs) > 0 {
 		ans.rows = dst
@@ -367,23 +368,23 @@ func parseOHLC(body []byte, dst []model.Candle) (ans ohlcAnswer, err error) {
 }
 
 // errorArray reads Kraken's "error" array of strings.
-func errorArray(s *scanner) ([]string, bool) {
-	if s.peek() != '[' {
-		return nil, s.fail("error is not a list")
+func errorArray(s *jsonscan.Scanner) ([]string, bool) {
+	if s.Peek() != '[' {
+		return nil, s.Fail("error is not a list")
 	}
-	s.beginArray()
+	s.BeginArray()
 	var out []string
-	for first := true; s.elem(first); first = false {
-		if s.peek() != '"' {
-			return nil, s.fail("error list holds a non-string")
+	for first := true; s.Elem(first); first = false {
+		if s.Peek() != '"' {
+			return nil, s.Fail("error list holds a non-string")
 		}
-		v, ok := s.str()
+		v, ok := s.Str()
 		if !ok {
 			return nil, false
 		}
 		out = append(out, sanitize(string(v)))
 	}
-	return out, s.ok()
+	return out, s.OK()
 }
 
 // apiError is Kraken's non-empty "error" array, in words.
@@ -420,33 +421,33 @@ func errorWords(msgs []string) string {
 
 // ohlcRow reads [time, "open", "high", "low", "close", "vwap", "volume",
 // count]. ok=false with a reason for a well-formed row that is not a usable
-// candle; a JSON error is left in s.err.
-func ohlcRow(s *scanner) (c model.Candle, why string, ok bool) {
-	if s.peek() != '[' {
-		if !s.skip() {
+// candle; a JSON error is left in s.Err().
+func ohlcRow(s *jsonscan.Scanner) (c model.Candle, why string, ok bool) {
+	if s.Peek() != '[' {
+		if !s.Skip() {
 			return c, "", false
 		}
 		return c, "a row that is not a list", false
 	}
-	s.beginArray()
+	s.BeginArray()
 	var v [7]float64
 	var t int64
 	n, valid := 0, true
-	for first := true; s.elem(first); first = false {
-		switch ch := s.peek(); {
+	for first := true; s.Elem(first); first = false {
+		switch ch := s.Peek(); {
 		case n == 0 || n == 7: // time and count: whole numbers
 			if ch != '-' && (ch < '0' || ch > '9') {
 				valid = false
-				if !s.skip() {
+				if !s.Skip() {
 					return c, "", false
 				}
 				break
 			}
-			b, ok := s.num()
+			b, ok := s.Num()
 			if !ok {
 				return c, "", false
 			}
-			u, ok := parseUint(b)
+			u, ok := jsonscan.ParseUint(b)
 			if !ok || u > 1<<40 || n == 0 && u == 0 {
 				valid = false
 			}
@@ -456,28 +457,28 @@ func ohlcRow(s *scanner) (c model.Candle, why string, ok bool) {
 		case n < 7: // decimals in strings
 			if ch != '"' {
 				valid = false
-				if !s.skip() {
+				if !s.Skip() {
 					return c, "", false
 				}
 				break
 			}
-			b, ok := s.str()
+			b, ok := s.Str()
 			if !ok {
 				return c, "", false
 			}
-			f, ok := parseFloat(b)
-			if len(b) == 0 || numberLen(b) != len(b) || !ok {
+			f, ok := jsonscan.ParseFloat(b)
+			if len(b) == 0 || jsonscan.NumberLen(b) != len(b) || !ok {
 				valid = false
 			}
 			v[n] = f
 		default:
-			if !s.skip() {
+			if !s.Skip() {
 				return c, "", false
 			}
 		}
 		n++
 	}
-	if !s.ok() {
+	if !s.OK() {
 		return c, "", false
 	}
 	if n != 8 {

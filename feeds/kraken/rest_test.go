@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokentop/tokentop/feeds/feedtest"
+	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -135,7 +136,7 @@ func FuzzParseOHLC(f *testing.F) {
 				for i := 1; i < 7; i++ {
 					s, isStr := r[i].(string)
 					x, err := strconv.ParseFloat(s, 64)
-					ok = ok && isStr && err == nil && numberLen([]byte(s)) == len(s) && s != ""
+					ok = ok && isStr && err == nil && jsonscan.NumberLen([]byte(s)) == len(s) && s != ""
 					v[i] = x
 				}
 				c := model.Candle{T: int64(ts), Open: v[1], High: v[2], Low: v[3], Close: v[4], Volume: v[6]}

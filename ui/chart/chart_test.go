@@ -1,12 +1,9 @@
 package chart
 
 import (
-	"flag"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,10 +11,9 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+	goldenfile "github.com/tokentop/tokentop/internal/golden"
 	"github.com/tokentop/tokentop/model"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // t0 is 2024-03-14 09:00 UTC.
 const t0 = 1710406800
@@ -99,22 +95,7 @@ func checkSize(t *testing.T, name, out string, w, h int) []string {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s (run with -update if intended)\ngot:\n%s\nwant:\n%s", name, path, got, want)
-	}
+	goldenfile.Check(t, name, got)
 }
 
 func TestGoldenLine(t *testing.T) {
