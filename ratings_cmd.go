@@ -6,17 +6,22 @@ package main
 import (
 	"bufio"
 	"cmp"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 	"unicode"
 
@@ -28,15 +33,20 @@ import (
 const ratingsUsage = `tokentop ratings - print the ratings table once, for scripts and cron jobs
 
 Usage:
-  tokentop ratings --demo [flags]
+  tokentop ratings [flags]          live: the [feed] sources in the config
+  tokentop ratings --demo [flags]   the built-in simulated market
 
 Flags:
   --demo            rate the built-in simulated market (no network); the
                     same flags and config give byte-identical output
+                    Without --demo, the live feeds run for --for of real
+                    time (default 1m; history is fetched at start, so grades
+                    are ready within seconds) and the latest ratings print.
   --seed N          demo: random seed (default from config, 1)
   --for D           demo: simulated market time to run after the 30 days of
                     back history, e.g. 30m, 6h (0s..%s; default %s). The run
-                    is not paced: it takes as long as the computing does
+                    is not paced: it takes as long as the computing does.
+                    live: how long to listen (default 1m)
   --demo-speed X    accepted for symmetry with the dashboard; it does not
                     change the output, which depends only on --for
   --config PATH     config file (default %s)
@@ -61,6 +71,7 @@ var ratingsSortColumns = []string{"rank", "symbol", "name", "price", "change_1h"
 
 const (
 	defaultRatingsFor = time.Hour
+	defaultLiveFor    = time.Minute
 	maxRatingsFor     = 24 * time.Hour
 )
 
@@ -70,6 +81,7 @@ type ratingsOptions struct {
 	seedSet    bool
 	speed      float64
 	run        time.Duration
+	runSet     bool
 	configPath string
 	configSet  bool
 	json, csv  bool
@@ -107,6 +119,8 @@ func parseRatingsFlags(args []string) (ratingsOptions, error) {
 		switch f.Name {
 		case "seed":
 			o.seedSet = true
+		case "for":
+			o.runSet = true
 		case "config":
 			o.configSet = true
 		}
@@ -149,14 +163,21 @@ func ratingsMain(args []string, stdout, stderr io.Writer) int {
 	if o.seedSet {
 		cfg.Demo.Seed = o.seed
 	}
-	if !o.demo {
-		fmt.Fprintln(stderr, "tokentop ratings: live exchange feeds are not available in this build yet; run `tokentop ratings --demo` for the simulated market")
-		return 1
-	}
-	snap := rateDemo(cfg, o.run)
-	if snap == nil {
-		fmt.Fprintln(stderr, "tokentop ratings: the simulated market produced no snapshot")
-		return 1
+	var snap *model.Snapshot
+	if o.demo {
+		if snap = rateDemo(cfg, o.run); snap == nil {
+			fmt.Fprintln(stderr, "tokentop ratings: the simulated market produced no snapshot")
+			return 1
+		}
+	} else {
+		run := o.run
+		if !o.runSet {
+			run = defaultLiveFor
+		}
+		if snap, err = rateLive(cfg, run); err != nil {
+			fmt.Fprintf(stderr, "tokentop ratings: %s\n", safeLine(err.Error()))
+			return 1
+		}
 	}
 	rep := buildRatingsReport(snap, cfg.Demo.Seed, o)
 	w := bufio.NewWriter(stdout)
@@ -211,12 +232,64 @@ func rateDemo(cfg config.Config, run time.Duration) *model.Snapshot {
 	return m.SnapshotNow()
 }
 
+// rateLive runs the configured live feeds into a Market for run of real
+// time and returns the latest snapshot. It fails when no token arrived,
+// saying what each feed was doing.
+func rateLive(cfg config.Config, run time.Duration) (*model.Snapshot, error) {
+	src, err := liveSources(cfg, slog.New(slog.DiscardHandler), os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	ctx, stop := context.WithTimeout(ctx, run)
+	defer stop()
+	market := model.NewMarket(model.MarketOptions{
+		Clock: src.clock, WhaleNotional: cfg.Market.WhaleUSD, MaxTrades: cfg.Market.MaxTrades,
+		Ratings: cfg.RatingsOptions(),
+	})
+	box := market.Subscribe()
+	var wg sync.WaitGroup
+	wg.Add(1 + len(src.feeds))
+	go func() { defer wg.Done(); _ = market.Run(ctx) }()
+	for _, f := range src.feeds {
+		go func() { defer wg.Done(); _ = f.Run(ctx, market) }()
+	}
+	var last *model.Snapshot
+	for {
+		s, ok := box.Take(ctx)
+		if !ok {
+			break
+		}
+		last = s
+	}
+	wg.Wait()
+	if s, ok := box.TryTake(); ok && s != nil {
+		last = s
+	}
+	if last == nil || len(last.Tokens) == 0 {
+		var states []string
+		if last != nil {
+			for _, f := range last.Feeds {
+				states = append(states, f.Name+" "+f.State.String()+" "+f.Reason)
+			}
+		}
+		if len(states) == 0 {
+			states = []string{"no feed reported"}
+		}
+		return nil, fmt.Errorf("no market data in %s (%s); try --demo", run, strings.Join(states, "; "))
+	}
+	return last, nil
+}
+
 // ratingsReport is what the command prints. Its JSON form is the --json
 // output.
 type ratingsReport struct {
-	Time          string         `json:"time"` // market clock, RFC 3339
-	Demo          bool           `json:"demo"`
-	Seed          int64          `json:"seed"`
+	Time string `json:"time"` // market clock, RFC 3339
+	Demo bool   `json:"demo"`
+	Seed int64  `json:"seed,omitempty"` // demo only
+	// Sources are the live feeds and their states when the table was taken.
+	Sources       []string       `json:"sources,omitempty"`
 	Tokens        []tokenRating  `json:"tokens"`
 	Moonshots     []moonshotJSON `json:"moonshots"`
 	PastMoonshots []moonshotJSON `json:"past_moonshots"`
@@ -328,8 +401,14 @@ func rfc3339(t time.Time) string {
 }
 
 func buildRatingsReport(snap *model.Snapshot, seed int64, o ratingsOptions) ratingsReport {
-	rep := ratingsReport{Time: rfc3339(snap.Time), Demo: true, Seed: seed,
+	rep := ratingsReport{Time: rfc3339(snap.Time), Demo: o.demo, Seed: seed,
 		Tokens: []tokenRating{}, Moonshots: []moonshotJSON{}, PastMoonshots: []moonshotJSON{}}
+	if !o.demo {
+		rep.Seed = 0
+		for _, f := range snap.Feeds {
+			rep.Sources = append(rep.Sources, safeLine(f.Name)+" "+f.State.String())
+		}
+	}
 	views := slices.Clone(snap.Tokens)
 	sortViews(views, o.sort)
 	if o.limit > 0 && len(views) > o.limit {
@@ -546,8 +625,12 @@ func (rep ratingsReport) writeText(w io.Writer) error {
 			width[i] = max(width[i], runeLen(c))
 		}
 	}
-	if _, err := fmt.Fprintf(w, "tokentop ratings · simulated market, seed %d · %s market time · %d tokens\n",
-		rep.Seed, strings.Replace(strings.TrimSuffix(rep.Time, "Z"), "T", " ", 1)+" UTC", len(rep.Tokens)); err != nil {
+	source := fmt.Sprintf("simulated market, seed %d", rep.Seed)
+	if !rep.Demo {
+		source = "live: " + strings.Join(rep.Sources, ", ")
+	}
+	if _, err := fmt.Fprintf(w, "tokentop ratings · %s · %s market time · %d tokens\n",
+		source, strings.Replace(strings.TrimSuffix(rep.Time, "Z"), "T", " ", 1)+" UTC", len(rep.Tokens)); err != nil {
 		return err
 	}
 	var b strings.Builder

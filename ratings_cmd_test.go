@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"net"
+
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/tokentop/tokentop/feeds/feedtest"
 	"math"
 	"os"
 	"path/filepath"
@@ -230,7 +235,6 @@ func TestRatingsSortAndUnknowns(t *testing.T) {
 
 func TestRatingsUsageErrors(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // no config file: the defaults
-	cfg := ratingsConfig(t)
 	for _, args := range [][]string{
 		{"--bogus"},
 		{"--demo", "--for", "soon"},
@@ -258,10 +262,13 @@ func TestRatingsUsageErrors(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "bad.toml:2: ratings.stop_loss: ") {
 		t.Errorf("bad config: %d %q", code, stderr)
 	}
-	// Without --demo: one line, exit 1.
-	_, stderr, code = runRatingsCmd(t, "--config", cfg)
-	if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "not available") {
-		t.Errorf("live: %d %q", code, stderr)
+	// Live with nothing to reach (a closed localhost port; tests never touch
+	// the internet): one line saying so, exit 1.
+	down := unreachableLiveConfig(t)
+	_, stderr, code = runRatingsCmd(t, "--config", down, "--for", "1s")
+	if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "no market data in 1s") ||
+		!strings.Contains(stderr, "try --demo") || !printable(stderr) {
+		t.Errorf("live, unreachable: %d %q", code, stderr)
 	}
 	out, _, code := runRatingsCmd(t, "--help")
 	if code != 0 || !strings.Contains(out, "--for D") {
@@ -307,5 +314,58 @@ func TestRatingsRecomputeAlongTheRun(t *testing.T) {
 	}
 	if len(times) < 5 { // start and end alone give 2
 		t.Errorf("signal flips at %d distinct times in 30 simulated minutes: ratings were not recomputed during the run", len(times))
+	}
+}
+
+// unreachableLiveConfig points the live feed at a localhost port nothing
+// listens on, with no metadata source.
+func unreachableLiveConfig(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	path := filepath.Join(t.TempDir(), "down.toml")
+	body := fmt.Sprintf("[feed]\nmetadata = false\n[feed.binance]\nws_url = \"ws://%s\"\nrest_url = \"http://%s\"\n", addr, addr)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Live mode against a local fake Binance: the table shows the prices the
+// server sent, and says where they came from.
+func TestRatingsLiveAgainstFakeExchange(t *testing.T) {
+	lines := feedtest.Lines(t, "binance/session_combined.jsonl")
+	ws := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		if c.SendAll(ctx, lines) == nil {
+			c.Stall(ctx)
+		}
+	})
+	rest := feedtest.NewRESTServer(t)
+	rest.Route("/api/v3/klines", feedtest.Response{Body: feedtest.Fixture(t, "binance/klines_rest.json")})
+	path := filepath.Join(t.TempDir(), "live.toml")
+	body := fmt.Sprintf("[feed]\nsymbols = [\"BTC\", \"ETH\", \"SOL\"]\nmetadata = false\n[feed.binance]\nws_url = %q\nrest_url = %q\n", ws.URL, rest.URL)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runRatingsCmd(t, "--config", path, "--for", "2s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"live: binance live", "BTC", "105,240.12", "ETH", "SOL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, code = runRatingsCmd(t, "--config", path, "--for", "2s", "--json")
+	var rep struct {
+		Demo    bool     `json:"demo"`
+		Sources []string `json:"sources"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Demo || len(rep.Sources) != 1 {
+		t.Errorf("live JSON: exit %d, demo %v, sources %v", code, rep.Demo, rep.Sources)
 	}
 }
