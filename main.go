@@ -223,7 +223,8 @@ func liveSources(cfg config.Config, logger *slog.Logger, getenv func(string) str
 	var all []string
 	for _, src := range cfg.Feed.Sources {
 		syms := assigned[src]
-		if len(syms) == 0 {
+		top := src == "binance" && cfg.Feed.Top > 0 // Binance picks its top N itself
+		if len(syms) == 0 && !top {
 			continue
 		}
 		all = append(all, syms...)
@@ -231,7 +232,11 @@ func liveSources(cfg config.Config, logger *slog.Logger, getenv func(string) str
 		var adapter feeds.Exchange
 		switch src {
 		case "binance":
-			b, err := binance.New(binance.Options{Symbols: syms, Quote: ex.Quote, WSURL: ex.WSURL, RESTURL: ex.RESTURL, Logger: logger})
+			opts := binance.Options{Symbols: syms, Quote: ex.Quote, WSURL: ex.WSURL, RESTURL: ex.RESTURL, Logger: logger}
+			if top {
+				opts.Symbols, opts.Top = nil, cfg.Feed.Top
+			}
+			b, err := binance.New(opts)
 			if err != nil {
 				return out, fmt.Errorf("binance: %w", err)
 			}
@@ -244,6 +249,9 @@ func liveSources(cfg config.Config, logger *slog.Logger, getenv func(string) str
 			return out, fmt.Errorf("feed.sources: unknown source %q", src)
 		}
 		out.feeds = append(out.feeds, feeds.Supervise(adapter, sup))
+	}
+	if cfg.Feed.Top > 0 {
+		all = nil // Binance's tokens are known only at run time: CoinGecko (and Token Metrics) serve their top coins
 	}
 	if cfg.Feed.Metadata {
 		out.feeds = append(out.feeds, coingecko.New(coingecko.Options{

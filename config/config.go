@@ -202,6 +202,9 @@ func Parse(path string, data []byte) (Config, error) {
 	if err := p.checkRatings(); err != nil {
 		return Config{}, err
 	}
+	if err := p.checkFeed(); err != nil {
+		return Config{}, err
+	}
 	return p.cfg, nil
 }
 
@@ -559,6 +562,7 @@ func (c Config) Validate() error {
 		{"demo.tokens", checkInt(int64(c.Demo.Tokens), 0, maxTokens)},
 		{"market.whale_usd", checkWhaleUSD(c.Market.WhaleUSD)},
 		{"market.max_trades", checkInt(int64(c.Market.MaxTrades), minMaxTrades, maxMaxTrades)},
+		{"feed.top", checkInt(int64(c.Feed.Top), 0, maxTop)},
 	}
 	for _, ch := range checks {
 		if ch.problem != "" {
@@ -567,6 +571,9 @@ func (c Config) Validate() error {
 	}
 	if key, problem := c.Ratings.check(); problem != "" {
 		return fmt.Errorf("%s: %s", key, problem)
+	}
+	if keys, problem := c.Feed.checkTop(); problem != "" {
+		return fmt.Errorf("%s: %s", keys[0], problem)
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/BurntSushi/toml"
 )
 
 // Sources are the exchanges tokentop can stream from.
@@ -29,6 +31,7 @@ type Exchange struct {
 type Feed struct {
 	Sources    []string      // in order of preference
 	Symbols    []string      // base assets, upper case
+	Top        int           // > 0: Binance watches its top N by volume instead of symbols; 0 = symbols
 	StaleAfter time.Duration // no data or heartbeat for this long: reconnect
 	History    time.Duration // backfill at start
 	Metadata   bool          // CoinGecko names, caps, supply
@@ -43,6 +46,7 @@ type Feed struct {
 const (
 	maxSymbols = 500
 	maxSymLen  = 16
+	maxTop     = 500
 )
 
 func defaultFeed() Feed {
@@ -50,7 +54,7 @@ func defaultFeed() Feed {
 		Sources:    []string{"binance"},
 		Symbols:    append([]string(nil), DefaultSymbols...),
 		StaleAfter: 30 * time.Second,
-		History:    24 * time.Hour,
+		History:    90 * 24 * time.Hour,
 		Metadata:   true,
 		Exchanges:  map[string]*Exchange{},
 	}
@@ -63,11 +67,15 @@ func defaultFeed() Feed {
 
 // Assignment says which source streams which token: each token goes to
 // the first source in Sources that lists it (its own symbols, or the
-// [feed] symbols), so every token has one preferred source.
+// [feed] symbols), so every token has one preferred source. With Top,
+// Binance picks its own list at run time and is left out here.
 func (f Feed) Assignment() map[string][]string {
 	taken := map[string]bool{}
 	out := map[string][]string{}
 	for _, src := range f.Sources {
+		if src == "binance" && f.Top > 0 {
+			continue
+		}
 		list := f.Symbols
 		if ex := f.Exchanges[src]; ex != nil && len(ex.Symbols) > 0 {
 			list = ex.Symbols
@@ -83,7 +91,7 @@ func (f Feed) Assignment() map[string][]string {
 }
 
 var (
-	feedKeys     = []string{"sources", "symbols", "stale_after", "history", "metadata", "binance", "coinbase", "kraken", "coingecko"}
+	feedKeys     = []string{"sources", "symbols", "top", "stale_after", "history", "metadata", "binance", "coinbase", "kraken", "coingecko"}
 	exchangeKeys = []string{"quote", "ws_url", "rest_url", "symbols"}
 	geckoKeys    = []string{"url", "api_key"}
 )
@@ -110,6 +118,8 @@ func setFeed(f *Feed, name string, v any) string {
 			f.Symbols = list
 		}
 		return problem
+	case "top":
+		return setInt(v, 0, maxTop, &f.Top)
 	case "stale_after":
 		return setDuration(v, func(d time.Duration) string {
 			if d < 5*time.Second || d > 10*time.Minute {
@@ -261,4 +271,49 @@ func checkURL(s, secure, plain string) string {
 		return fmt.Sprintf("must use %s:// (plain %s:// only to localhost), got %s", secure, plain, tomlfile.QuoteValue(s))
 	}
 	return fmt.Sprintf("must be a %s:// URL, got %s", secure, tomlfile.QuoteValue(s))
+}
+
+// checkTop is the cross-key check of [feed] top: only Binance can pick its
+// top tokens, so every other source needs its own symbols, and Binance
+// must not have its own list too. It returns the keys involved (the first
+// is blamed when the file does not set the others) and the problem.
+func (f Feed) checkTop() (keys []string, problem string) {
+	if f.Top <= 0 {
+		return nil, ""
+	}
+	binance := false
+	for _, src := range f.Sources {
+		ex := f.Exchanges[src]
+		switch {
+		case src == "binance":
+			binance = true
+			if ex != nil && len(ex.Symbols) > 0 {
+				return []string{"feed.top", "feed.binance.symbols"}, "Binance picks its top tokens itself; leave [feed.binance] symbols empty or set top = 0"
+			}
+		case ex == nil || len(ex.Symbols) == 0:
+			return []string{"feed.top", "feed.sources"}, fmt.Sprintf("only binance can pick its top tokens; give [feed.%s] its own symbols", src)
+		}
+	}
+	if !binance {
+		return []string{"feed.top", "feed.sources"}, "only binance can pick its top tokens, and sources does not list binance"
+	}
+	return nil, ""
+}
+
+// checkFeed runs the [feed] checks across keys after the file is read,
+// blaming [feed] top (its line) when the file sets it.
+func (p *parser) checkFeed() error {
+	keys, problem := p.cfg.Feed.checkTop()
+	if problem == "" {
+		return nil
+	}
+	blame := toml.Key(strings.Split(keys[0], "."))
+	for _, k := range keys {
+		key := toml.Key(strings.Split(k, "."))
+		if tomlfile.KeyLine(p.data, key) > 0 {
+			blame = key
+			break
+		}
+	}
+	return p.fail(blame, "%s", problem)
 }

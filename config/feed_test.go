@@ -68,3 +68,57 @@ func TestFeedValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestFeedTop(t *testing.T) {
+	c, err := Parse("c.toml", []byte(`[feed]
+sources = ["binance", "kraken"]
+top = 50
+[feed.kraken]
+symbols = ["XMR"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Feed.Top != 50 || c.Validate() != nil {
+		t.Errorf("top = %d, validate %v", c.Feed.Top, c.Validate())
+	}
+	// Binance picks its own list, so it takes none of the symbols.
+	if got, want := c.Feed.Assignment(), map[string][]string{"kraken": {"XMR"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("assignment = %v, want %v", got, want)
+	}
+	if Default().Feed.Top != 0 {
+		t.Error("top is on by default")
+	}
+
+	cases := []struct{ body, want string }{
+		{"[feed]\nsources = [\"binance\", \"coinbase\"]\ntop = 20\n",
+			"c.toml:3: feed.top: only binance can pick its top tokens; give [feed.coinbase] its own symbols"},
+		{"[feed]\ntop = 20\nsources = [\"kraken\", \"binance\"]\n[feed.coinbase]\nsymbols = [\"BTC\"]\n",
+			"c.toml:2: feed.top: only binance can pick its top tokens; give [feed.kraken] its own symbols"},
+		{"[feed]\nsources = [\"kraken\"]\ntop = 20\n[feed.kraken]\nsymbols = [\"BTC\"]\n",
+			"c.toml:3: feed.top: only binance can pick its top tokens, and sources does not list binance"},
+		{"[feed]\ntop = 20\n[feed.binance]\nsymbols = [\"BTC\"]\n",
+			"c.toml:2: feed.top: Binance picks its top tokens itself; leave [feed.binance] symbols empty or set top = 0"},
+		{"[feed]\ntop = 501\n", "c.toml:2: feed.top: must be"},
+		{"[feed]\ntop = -1\n", "c.toml:2: feed.top: must be"},
+		{"[feed]\ntop = \"20\"\n", "c.toml:2: feed.top: must be"},
+	}
+	for _, c := range cases {
+		_, err := Parse("c.toml", []byte(c.body))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.body, err, c.want)
+		}
+	}
+	// Validate, after changing a Config in code, says the same.
+	c2 := Default()
+	c2.Feed.Top = 20
+	c2.Feed.Sources = []string{"binance", "coinbase"}
+	if err := c2.Validate(); err == nil || err.Error() != "feed.top: only binance can pick its top tokens; give [feed.coinbase] its own symbols" {
+		t.Errorf("Validate: %v", err)
+	}
+	c2.Feed.Sources = []string{"binance"}
+	c2.Feed.Top = 501
+	if err := c2.Validate(); err == nil || !strings.HasPrefix(err.Error(), "feed.top: ") {
+		t.Errorf("Validate: %v", err)
+	}
+}

@@ -41,7 +41,9 @@ const streamsPerSymbol = 3
 
 // Options configure the adapter. Zero values take the defaults.
 type Options struct {
-	Symbols      []string      // base assets, "BTC", "ETH"
+	Symbols      []string      // base assets, "BTC", "ETH"; ignored (must be empty) when Top > 0
+	Top          int           // > 0: watch the exchange's top N bases by 24 h quote volume (top.go); 0 = Symbols
+	TopRefresh   time.Duration // re-pick the top N at a session start when older than this, default 1h
 	Quote        string        // quote asset, default "USDT"
 	WSURL        string        // default DefaultWSURL (a testnet: "wss://stream.testnet.binance.vision")
 	RESTURL      string        // default DefaultRESTURL (a testnet: "https://testnet.binance.vision")
@@ -65,6 +67,8 @@ type Exchange struct {
 	pauseMu    sync.Mutex
 	pauseUntil time.Time // no history requests before this (rate limit)
 	noted      atomic.Bool
+
+	top topList // the resolved list when Top > 0 (top.go)
 }
 
 var _ feeds.Exchange = (*Exchange)(nil)
@@ -78,7 +82,10 @@ func New(opts Options) (*Exchange, error) {
 	if !validAsset(opts.Quote) {
 		return nil, fmt.Errorf("binance: quote %q is not an asset name (letters and digits)", opts.Quote)
 	}
-	if len(opts.Symbols) == 0 {
+	if err := checkTop(&opts); err != nil {
+		return nil, err
+	}
+	if len(opts.Symbols) == 0 && opts.Top == 0 {
 		return nil, errors.New("binance: no symbols to watch")
 	}
 	if opts.WSURL == "" {
@@ -113,7 +120,7 @@ func New(opts Options) (*Exchange, error) {
 	if opts.WeightBudget <= 0 {
 		opts.WeightBudget = DefaultWeightBudget
 	}
-	x := &Exchange{opts: opts, symbols: map[string]string{}, log: opts.Logger.With("feed", "binance")}
+	x := &Exchange{opts: opts, symbols: map[string]string{}, log: opts.Logger.With("feed", "binance"), top: newTopList()}
 	for _, s := range opts.Symbols {
 		b := strings.ToUpper(strings.TrimSpace(s))
 		if !validAsset(b) {
@@ -149,14 +156,20 @@ func (x *Exchange) Pair(base string) string { return base + x.opts.Quote }
 
 // StreamURLs is one combined-stream URL per connection: each symbol's
 // miniTicker, kline_1m and aggTrade streams, at most MaxStreams per URL.
+// With Top it is the last resolved list's (none before the first session).
 func (x *Exchange) StreamURLs() []string {
+	bases, _ := x.currentList()
+	return x.streamURLs(bases)
+}
+
+func (x *Exchange) streamURLs(bases []string) []string {
 	per := max(1, x.opts.MaxStreams/streamsPerSymbol)
 	var urls []string
-	for i := 0; i < len(x.bases); i += per {
+	for i := 0; i < len(bases); i += per {
 		var b strings.Builder
 		b.WriteString(x.opts.WSURL)
 		b.WriteString("/stream?streams=")
-		for j, base := range x.bases[i:min(i+per, len(x.bases))] {
+		for j, base := range bases[i:min(i+per, len(bases))] {
 			p := strings.ToLower(x.Pair(base))
 			if j > 0 {
 				b.WriteByte('/')
@@ -170,11 +183,21 @@ func (x *Exchange) StreamURLs() []string {
 
 // Session connects every stream group, reads until one connection fails,
 // the server announces a shutdown, the connections reach MaxConnAge, or
-// ctx ends (then it returns nil).
+// ctx ends (then it returns nil). With Top it first picks the top N
+// (again when the list is older than TopRefresh) and fails in words when
+// it cannot.
 func (x *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	urls := x.StreamURLs()
+	bases, symbols, err := x.watchlist(ctx, sink, x.opts.TopRefresh)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		x.log.Warn("session ended", "err", err)
+		return err
+	}
+	urls := x.streamURLs(bases)
 	conns := make([]*websocket.Conn, 0, len(urls))
 	defer func() {
 		for _, c := range conns {
@@ -203,9 +226,8 @@ func (x *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 	errs := make(chan error, len(conns))
 	var wg sync.WaitGroup
 	for _, c := range conns {
-		wg.Go(func() { errs <- x.read(ctx, c, sink, hooks) })
+		wg.Go(func() { errs <- x.read(ctx, c, symbols, sink, hooks) })
 	}
-	var err error
 	select {
 	case err = <-errs:
 	case <-ctx.Done():
@@ -225,8 +247,8 @@ func (x *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 }
 
 // read reads one connection's frames until it fails.
-func (x *Exchange) read(ctx context.Context, c *websocket.Conn, sink feeds.Sink, hooks feeds.SessionHooks) error {
-	p := &Parser{symbols: x.symbols, evs: make([]model.Event, 0, 64)}
+func (x *Exchange) read(ctx context.Context, c *websocket.Conn, symbols map[string]string, sink feeds.Sink, hooks feeds.SessionHooks) error {
+	p := &Parser{symbols: symbols, evs: make([]model.Event, 0, 64)}
 	buf := make([]byte, 0, 8192)
 	for {
 		typ, r, err := c.Reader(ctx)

@@ -68,6 +68,10 @@ func maxTime(a, b time.Time) time.Time {
 // Concurrency requests at a time, honouring 429/418 Retry-After and the
 // used-weight header.
 func (x *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.Time) error {
+	bases, _, err := x.watchlist(ctx, sink, -1) // with Top: the list the session picked (waits for it)
+	if err != nil {
+		return err
+	}
 	spans := plan(from, to)
 	sem := make(chan struct{}, x.opts.Concurrency)
 	var (
@@ -75,7 +79,7 @@ func (x *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, base := range x.bases {
+	for _, base := range bases {
 		for _, sp := range spans {
 			select {
 			case sem <- struct{}{}:
