@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 )
 
@@ -37,7 +38,7 @@ func (hv *helpView) render(w, h int) {
 		b.WriteString(st.Muted.Render("  " + Sanitize(v)))
 	}
 	b.WriteString("\n\n")
-	for _, line := range strings.Split(hv.model.FullHelpView(all.FullHelp()), "\n") {
+	for _, line := range strings.Split(hv.fullKeys(all.FullHelp(), w-1), "\n") {
 		b.WriteString(" " + line + "\n")
 	}
 	b.WriteString("\n")
@@ -73,4 +74,34 @@ func flow(items []string, sep string, width int) []string {
 		lines = append(lines, cur)
 	}
 	return lines
+}
+
+// fullKeys lays out the key groups as columns side by side, starting a new
+// row of columns (after a blank line) when the next group would not fit in
+// w cells, so no key is ever cut off on a narrow terminal.
+func (hv *helpView) fullKeys(groups [][]key.Binding, w int) string {
+	const gap = "    "
+	m := hv.model
+	m.Width = 0 // no truncation: the groups are placed to fit instead
+	var rows []string
+	var row []string
+	rowW := 0
+	for _, g := range groups {
+		col := m.FullHelpView([][]key.Binding{g})
+		cw := lipgloss.Width(col)
+		if len(row) > 0 && rowW+len(gap)+cw > w {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowW = nil, 0
+		}
+		if len(row) > 0 {
+			row = append(row, gap)
+			rowW += len(gap)
+		}
+		row = append(row, col)
+		rowW += cw
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	return strings.Join(rows, "\n\n")
 }

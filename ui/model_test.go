@@ -620,3 +620,22 @@ func TestStatusBarCutKeepsTheClockApart(t *testing.T) {
 		t.Errorf("cut status bar = %q, want an ellipsis and a space before the clock", got)
 	}
 }
+
+// At 80 columns the full help wraps its key groups instead of cutting any
+// key off.
+func TestFullHelpShowsEveryKeyAt80Columns(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 80, 40)
+	hs.put(makeSnapshot(5, 1))
+	hs.key("?")
+	v := hs.m.View()
+	for _, want := range []string{"search", "quit", "reverse", "next view", "moonshots", "line/candles", "page up"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("full help at 80x40 lacks %q:\n%s", want, v)
+		}
+	}
+	lines := strings.Split(v, "\n")
+	page := strings.Join(lines[:len(lines)-2], "\n") // not the one-line help and status bar
+	if strings.Contains(page, "…") {
+		t.Errorf("full help cut something off:\n%s", page)
+	}
+}
