@@ -92,7 +92,7 @@ func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.
 		return nil
 	}
 	jobs := make(chan page)
-	pace := &pacer{every: e.restInterval}
+	pace := &pacer{every: e.restInterval, note: func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) }}
 	var (
 		mu       sync.Mutex
 		failed   = make(map[int]bool)
@@ -191,6 +191,7 @@ func (e *Exchange) fetchPage(ctx context.Context, pace *pacer, pg page, dst []mo
 			if bad > 0 {
 				e.log.Warn("coinbase: bad candle rows skipped", "product", product, "count", bad, "reason", reason)
 			}
+			pace.ok()
 			return rows, nil
 		case status == http.StatusTooManyRequests || status >= 500:
 			lastErr = fmt.Errorf("candles for %s: %s", product, restErrorWords(status, body))
@@ -203,6 +204,7 @@ func (e *Exchange) fetchPage(ctx context.Context, pace *pacer, pg page, dst []mo
 		}
 		if status == http.StatusTooManyRequests {
 			pace.delay(wait) // every worker slows down, not just this one
+			pace.limited("coinbase", wait)
 			e.log.Warn("coinbase: rate limited, waiting", "wait", wait.String())
 		}
 		if err := sleep(ctx, wait); err != nil {
@@ -279,6 +281,33 @@ type pacer struct {
 	mu    sync.Mutex
 	next  time.Time
 	every time.Duration
+	// note tells the supervisor (and so the status bar) what the backfill
+	// is waiting for; "" clears it. noted says a note is showing.
+	note  func(reason string)
+	noted bool
+}
+
+// limited shows "rate limited by <exchange>, retrying in N s" while the
+// backfill waits out a rate limit.
+func (p *pacer) limited(exchange string, wait time.Duration) {
+	if p.note == nil {
+		return
+	}
+	p.mu.Lock()
+	p.noted = true
+	p.mu.Unlock()
+	p.note(fmt.Sprintf("rate limited by %s, retrying in %s", exchange, wait.Round(time.Second)))
+}
+
+// ok clears a rate-limit note once requests succeed again.
+func (p *pacer) ok() {
+	p.mu.Lock()
+	was := p.noted
+	p.noted = false
+	p.mu.Unlock()
+	if was && p.note != nil {
+		p.note("")
+	}
 }
 
 func (p *pacer) wait(ctx context.Context) error {

@@ -412,6 +412,21 @@ func TestSupervisedBackfillWaitsOutRateLimit(t *testing.T) {
 			t.Errorf("status %v %q: the history completed", st.State, st.Reason)
 		}
 	}
+	// While it waited, the status said so in words; once requests went
+	// through, the note was cleared.
+	sts := r.rec.Statuses()
+	noted, cleared := -1, -1
+	for k, st := range sts {
+		if noted < 0 && strings.Contains(st.Reason, "rate limited by coinbase, retrying in") {
+			noted = k
+		}
+		if noted >= 0 && k > noted && !strings.Contains(st.Reason, "rate limited") {
+			cleared = k
+		}
+	}
+	if noted < 0 || cleared < 0 {
+		t.Errorf("want a rate-limit note, then a status without it; statuses: %+v", sts)
+	}
 	noReconnects(t, r.rec.Statuses())
 }
 

@@ -81,7 +81,7 @@ func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.
 		return nil
 	}
 	jobs := make(chan request)
-	pace := &pacer{every: e.restInterval}
+	pace := &pacer{every: e.restInterval, note: func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) }}
 	var (
 		mu       sync.Mutex
 		failed   = make(map[int]bool)
@@ -196,6 +196,7 @@ func (e *Exchange) fetch(ctx context.Context, pace *pacer, rq request, dst []mod
 			if ans.bad > 0 {
 				e.log.Warn("kraken: bad OHLC rows skipped", "pair", pair, "count", ans.bad, "reason", ans.reason)
 			}
+			pace.ok()
 			return ans.rows, nil
 		}
 		if !retry {
@@ -207,6 +208,7 @@ func (e *Exchange) fetch(ctx context.Context, pace *pacer, rq request, dst []mod
 		}
 		if errors.Is(lastErr, errRateLimited) {
 			pace.delay(wait)
+			pace.limited("kraken", wait)
 			e.log.Warn("kraken: rate limited, waiting", "wait", wait.String())
 		}
 		if try+1 < tries {
@@ -536,6 +538,33 @@ type pacer struct {
 	mu    sync.Mutex
 	next  time.Time
 	every time.Duration
+	// note tells the supervisor (and so the status bar) what the backfill
+	// is waiting for; "" clears it. noted says a note is showing.
+	note  func(reason string)
+	noted bool
+}
+
+// limited shows "rate limited by <exchange>, retrying in N s" while the
+// backfill waits out a rate limit.
+func (p *pacer) limited(exchange string, wait time.Duration) {
+	if p.note == nil {
+		return
+	}
+	p.mu.Lock()
+	p.noted = true
+	p.mu.Unlock()
+	p.note(fmt.Sprintf("rate limited by %s, retrying in %s", exchange, wait.Round(time.Second)))
+}
+
+// ok clears a rate-limit note once requests succeed again.
+func (p *pacer) ok() {
+	p.mu.Lock()
+	was := p.noted
+	p.noted = false
+	p.mu.Unlock()
+	if was && p.note != nil {
+		p.note("")
+	}
 }
 
 func (p *pacer) wait(ctx context.Context) error {
