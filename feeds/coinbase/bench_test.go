@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/feedtest"
+	"github.com/tokentop/tokentop/feeds/internal/wsx"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -30,7 +31,7 @@ func benchFrame(b *testing.B, name string, run func([]byte)) {
 
 func newBenchSession() *sessionState {
 	e := New(Options{Symbols: []string{"BTC", "ETH"}})
-	return &sessionState{e: e, sink: discard{}, hooks: fillHooks(feeds.SessionHooks{}), p: newParser(e.index),
+	return &sessionState{e: e, sink: discard{}, hooks: wsx.FillHooks(feeds.SessionHooks{}), p: newParser(e.index),
 		products: make([]productState, 2), live: true, ackTimer: time.NewTimer(time.Hour)}
 }
 

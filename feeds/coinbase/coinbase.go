@@ -20,13 +20,13 @@
 package coinbase
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
+
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 )
 
 // Default endpoints.
@@ -93,7 +93,7 @@ func New(opts Options) *Exchange {
 		retries:         6,
 		now:             time.Now,
 	}
-	if e.quote == "" || !plainSymbol(e.quote) {
+	if e.quote == "" || !venue.PlainSymbol(e.quote) {
 		e.quote = DefaultQuote
 	}
 	if e.wsURL == "" {
@@ -110,7 +110,7 @@ func New(opts Options) *Exchange {
 	}
 	for _, s := range opts.Symbols {
 		sym := strings.ToUpper(strings.TrimSpace(s))
-		if !plainSymbol(sym) {
+		if !venue.PlainSymbol(sym) {
 			e.badSyms = append(e.badSyms, s)
 			e.log.Warn("coinbase: symbol skipped", "symbol", s, "reason", "not letters and digits")
 			continue
@@ -137,44 +137,5 @@ func (e *Exchange) Products() []string { return append([]string(nil), e.products
 func (e *Exchange) MissedTrades() uint64 { return e.missed.Load() }
 
 func (e *Exchange) checkSymbols() error {
-	if len(e.products) == 0 {
-		if len(e.badSyms) > 0 {
-			return fmt.Errorf("coinbase: no usable symbols (refused: %s)", strings.Join(e.badSyms, ", "))
-		}
-		return fmt.Errorf("coinbase: no symbols configured")
-	}
-	return nil
-}
-
-// plainSymbol says whether s is 1..20 ASCII letters or digits.
-func plainSymbol(s string) bool {
-	if len(s) == 0 || len(s) > 20 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// sanitize makes exchange text safe for the status bar: control characters
-// and escape sequences go, length is capped.
-func sanitize(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n >= 160 {
-			b.WriteString("…")
-			break
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) {
-			continue
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimSpace(b.String())
+	return venue.CheckSymbols("coinbase", len(e.products), e.badSyms)
 }

@@ -2,6 +2,7 @@ package coinbase
 
 import (
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -95,7 +96,7 @@ func (p *parser) parse(b []byte) bool {
 		switch string(k) {
 		case "type":
 			bit = hasType
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
@@ -116,7 +117,7 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "product_id":
 			bit = hasProduct
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
@@ -136,7 +137,7 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "side":
 			bit = hasSide
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
@@ -150,7 +151,7 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "time":
 			bit = hasTime
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
@@ -188,18 +189,18 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "message":
 			bit = hasMessage
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
-			f.message = sanitize(string(v))
+			f.message = venue.Sanitize(string(v))
 		case "reason":
 			bit = hasReason
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
-			f.reason = sanitize(string(v))
+			f.reason = venue.Sanitize(string(v))
 		default:
 			if !s.Skip() {
 				return false
@@ -215,18 +216,6 @@ func (p *parser) parse(b []byte) bool {
 		return false
 	}
 	return p.check()
-}
-
-// str reads a string value, refusing other types.
-func (p *parser) str() ([]byte, bool) {
-	s := &p.sc
-	if c := s.Peek(); c != '"' {
-		if c == 0 {
-			return nil, s.Fail("frame ends early (truncated)")
-		}
-		return nil, s.Fail("wrong type: expected a string")
-	}
-	return s.Str()
 }
 
 // uint reads an unquoted whole number, refusing other types.

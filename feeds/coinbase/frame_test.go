@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokentop/tokentop/feeds/feedtest"
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -78,10 +79,10 @@ func oracle(t testing.TB, b []byte) (f frame, ok bool) {
 		f.channels = len(ch)
 	}
 	if s, ok := m["message"].(string); ok {
-		f.message = sanitize(s)
+		f.message = venue.Sanitize(s)
 	}
 	if s, ok := m["reason"].(string); ok {
-		f.reason = sanitize(s)
+		f.reason = venue.Sanitize(s)
 	}
 	return f, true
 }

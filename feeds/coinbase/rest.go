@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/httpx"
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -91,62 +89,27 @@ func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.
 	if len(pages) == 0 {
 		return nil
 	}
-	jobs := make(chan page)
-	pace := &pacer{every: e.restInterval, note: func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) }}
-	var (
-		mu       sync.Mutex
-		failed   = make(map[int]bool)
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	for w := 0; w < max(1, e.restConcurrency); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	pace := httpx.NewPacer(e.restInterval, func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) })
+	return httpx.Backfill[page]{
+		Exchange: "coinbase",
+		Symbols:  len(e.products),
+		Workers:  e.restConcurrency,
+		Symbol:   func(pg page) int { return pg.product },
+		Worker: func() func(page) error {
 			var rows []model.Candle
-			for pg := range jobs {
+			return func(pg page) error {
 				var err error
 				rows, err = e.fetchPage(ctx, pace, pg, rows[:0])
 				if err == nil {
 					err = e.sendPage(ctx, sink, pg, rows)
 				}
-				if err != nil && ctx.Err() == nil {
-					e.log.Warn("coinbase: history request failed", "product", e.products[pg.product], "err", err)
-					mu.Lock()
-					if !failed[pg.product] {
-						failed[pg.product] = true
-						if firstErr == nil {
-							firstErr = err
-						}
-					}
-					mu.Unlock()
-				}
+				return err
 			}
-		}()
-	}
-feed:
-	for _, pg := range pages {
-		mu.Lock()
-		skip := failed[pg.product]
-		mu.Unlock()
-		if skip {
-			continue
-		}
-		select {
-		case jobs <- pg:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if firstErr != nil {
-		return fmt.Errorf("coinbase: history for %d of %d symbols failed: %w", len(failed), len(e.products), firstErr)
-	}
-	return nil
+		},
+		Failed: func(pg page, err error) {
+			e.log.Warn("coinbase: history request failed", "product", e.products[pg.product], "err", err)
+		},
+	}.Run(ctx, pages)
 }
 
 // sendPage sends the closed bars of one page.
@@ -166,17 +129,17 @@ func (e *Exchange) sendPage(ctx context.Context, sink feeds.Sink, pg page, rows 
 }
 
 // fetchPage requests one page, retrying on 429 and server errors.
-func (e *Exchange) fetchPage(ctx context.Context, pace *pacer, pg page, dst []model.Candle) ([]model.Candle, error) {
+func (e *Exchange) fetchPage(ctx context.Context, pace *httpx.Pacer, pg page, dst []model.Candle) ([]model.Candle, error) {
 	product := e.products[pg.product]
 	u := fmt.Sprintf("%s/products/%s/candles?granularity=%d&start=%s&end=%s", e.restURL, url.PathEscape(product), pg.gran,
 		url.QueryEscape(time.Unix(pg.start, 0).UTC().Format(time.RFC3339)),
 		url.QueryEscape(time.Unix(pg.end, 0).UTC().Format(time.RFC3339)))
 	var lastErr error
 	for try := 0; try < max(1, e.retries); try++ {
-		if err := pace.wait(ctx); err != nil {
+		if err := pace.Wait(ctx); err != nil {
 			return dst, err
 		}
-		status, body, retryAfter, err := e.get(ctx, u)
+		status, body, retryAfter, err := httpx.Get(ctx, e.http, u, maxBody)
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
@@ -191,7 +154,7 @@ func (e *Exchange) fetchPage(ctx context.Context, pace *pacer, pg page, dst []mo
 			if bad > 0 {
 				e.log.Warn("coinbase: bad candle rows skipped", "product", product, "count", bad, "reason", reason)
 			}
-			pace.ok()
+			pace.OK()
 			return rows, nil
 		case status == http.StatusTooManyRequests || status >= 500:
 			lastErr = fmt.Errorf("candles for %s: %s", product, restErrorWords(status, body))
@@ -200,138 +163,18 @@ func (e *Exchange) fetchPage(ctx context.Context, pace *pacer, pg page, dst []mo
 		}
 		wait := retryAfter
 		if wait <= 0 {
-			wait = backoff(e.retryBase, e.retryMax, try)
+			wait = httpx.Backoff(e.retryBase, e.retryMax, try)
 		}
 		if status == http.StatusTooManyRequests {
-			pace.delay(wait) // every worker slows down, not just this one
-			pace.limited("coinbase", wait)
+			pace.Delay(wait) // every worker slows down, not just this one
+			pace.Limited("coinbase", wait)
 			e.log.Warn("coinbase: rate limited, waiting", "wait", wait.String())
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := httpx.Sleep(ctx, wait); err != nil {
 			return dst, err
 		}
 	}
 	return dst, fmt.Errorf("%w (gave up after %d tries)", lastErr, max(1, e.retries))
-}
-
-// get performs one GET and returns the status, the body (capped) and the
-// server's Retry-After, if any.
-func (e *Exchange) get(ctx context.Context, u string) (int, []byte, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return 0, nil, 0, err
-	}
-	req.Header.Set("User-Agent", "tokentop")
-	req.Header.Set("Accept", "application/json")
-	resp, err := e.http.Do(req)
-	if err != nil {
-		return 0, nil, 0, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return 0, nil, 0, fmt.Errorf("reading the answer: %w", err)
-	}
-	if len(body) > maxBody {
-		return 0, nil, 0, errors.New("answer too large")
-	}
-	return resp.StatusCode, body, retryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date. Zero
-// when absent or unreadable; capped at 10 minutes.
-func retryAfter(h string, now time.Time) time.Duration {
-	if h == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.Atoi(h); err == nil {
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(h); err == nil {
-		d = t.Sub(now)
-	}
-	if d < 0 {
-		return 0
-	}
-	return min(d, 10*time.Minute)
-}
-
-// backoff is base*2^try with ±20% jitter, capped at most.
-func backoff(base, most time.Duration, try int) time.Duration {
-	d := base << min(try, 20)
-	if d > most || d <= 0 {
-		d = most
-	}
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// pacer spaces request starts at least every apart, shared by all workers.
-type pacer struct {
-	mu    sync.Mutex
-	next  time.Time
-	every time.Duration
-	// note tells the supervisor (and so the status bar) what the backfill
-	// is waiting for; "" clears it. noted says a note is showing.
-	note  func(reason string)
-	noted bool
-}
-
-// limited shows "rate limited by <exchange>, retrying in N s" while the
-// backfill waits out a rate limit.
-func (p *pacer) limited(exchange string, wait time.Duration) {
-	if p.note == nil {
-		return
-	}
-	p.mu.Lock()
-	p.noted = true
-	p.mu.Unlock()
-	p.note(fmt.Sprintf("rate limited by %s, retrying in %s", exchange, wait.Round(time.Second)))
-}
-
-// ok clears a rate-limit note once requests succeed again.
-func (p *pacer) ok() {
-	p.mu.Lock()
-	was := p.noted
-	p.noted = false
-	p.mu.Unlock()
-	if was && p.note != nil {
-		p.note("")
-	}
-}
-
-func (p *pacer) wait(ctx context.Context) error {
-	p.mu.Lock()
-	now := time.Now()
-	t := p.next
-	if t.Before(now) {
-		t = now
-	}
-	p.next = t.Add(p.every)
-	p.mu.Unlock()
-	if d := time.Until(t); d > 0 {
-		return sleep(ctx, d)
-	}
-	return ctx.Err()
-}
-
-// delay holds every request back for at least d from now.
-func (p *pacer) delay(d time.Duration) {
-	p.mu.Lock()
-	if t := time.Now().Add(d); t.After(p.next) {
-		p.next = t
-	}
-	p.mu.Unlock()
 }
 
 // restErrorWords describes a failed REST answer: Coinbase's
@@ -351,7 +194,7 @@ func restErrorWords(status int, body []byte) string {
 				if !ok {
 					break
 				}
-				msg = sanitize(string(v))
+				msg = venue.Sanitize(string(v))
 				continue
 			}
 			if !s.Skip() {

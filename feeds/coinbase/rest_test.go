@@ -348,15 +348,3 @@ func TestBackfillErrorsDoNotStopOtherSymbols(t *testing.T) {
 		t.Fatalf("cancelled: %v", err)
 	}
 }
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
-	for h, want := range map[string]time.Duration{
-		"": 0, "3": 3 * time.Second, "junk": 0, "-5": 0, "99999": 10 * time.Minute,
-		now.Add(7 * time.Second).Format(http.TimeFormat): 7 * time.Second,
-	} {
-		if got := retryAfter(h, now); got != want {
-			t.Errorf("Retry-After %q = %v, want %v", h, got, want)
-		}
-	}
-}

@@ -3,15 +3,13 @@ package coinbase
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/wsx"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -51,25 +49,19 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 	if err := e.checkSymbols(); err != nil {
 		return err
 	}
-	hooks = fillHooks(hooks)
+	hooks = wsx.FillHooks(hooks)
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	dialCtx, dialCancel := context.WithTimeout(ctx, 15*time.Second)
-	conn, _, err := websocket.Dial(dialCtx, e.wsURL, &websocket.DialOptions{
-		HTTPClient: e.http,
-		HTTPHeader: map[string][]string{"User-Agent": {"tokentop"}},
-	})
-	dialCancel()
+	conn, err := wsx.Dial(ctx, "coinbase", e.wsURL, e.http, e.readLimit)
 	if err != nil {
 		if parent.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("coinbase: cannot connect to %s: %w", e.wsURL, err)
+		return err
 	}
 	defer conn.CloseNow()
-	conn.SetReadLimit(e.readLimit)
 	e.log.Info("coinbase: connected", "url", e.wsURL, "products", len(e.products))
 
 	wctx, wcancel := context.WithTimeout(ctx, e.subscribeWithin)
@@ -92,31 +84,7 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 		products: make([]productState, len(e.products)),
 		ackTimer: ackTimer,
 	}
-	buf := make([]byte, 0, 4096)
-	for {
-		var typ websocket.MessageType
-		typ, buf, err = readMessage(ctx, conn, buf)
-		if err != nil {
-			switch {
-			case parent.Err() != nil:
-				return nil
-			case ctx.Err() != nil:
-				return context.Cause(ctx)
-			}
-			return describeReadError(err)
-		}
-		hooks.Beat()
-		if typ != websocket.MessageText {
-			st.bad("a binary frame", buf)
-			continue
-		}
-		if err := st.handle(ctx, buf); err != nil {
-			if parent.Err() != nil {
-				return nil
-			}
-			return err
-		}
-	}
+	return wsx.ReadFrames(ctx, parent, conn, "coinbase", wsx.Frames{Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
 }
 
 // sessionState is one connection's parser and per-product memory.
@@ -140,7 +108,7 @@ func (st *sessionState) goLive() {
 
 func (st *sessionState) bad(reason string, frame []byte) {
 	st.hooks.Bad("coinbase: " + reason)
-	st.e.log.Warn("coinbase: bad frame skipped", "reason", reason, "frame", clip(frame))
+	st.e.log.Warn("coinbase: bad frame skipped", "reason", reason, "frame", wsx.Clip(frame))
 }
 
 // handle applies one text frame. It returns an error only when the session
@@ -227,44 +195,6 @@ func (st *sessionState) missed(product int, n, first, last uint64) {
 		"product", st.e.products[product], "count", n, "first_trade_id", first, "last_trade_id", last)
 }
 
-// readMessage reads one whole message into buf (reused; grown as needed up
-// to the connection's read limit).
-func readMessage(ctx context.Context, conn *websocket.Conn, buf []byte) (websocket.MessageType, []byte, error) {
-	typ, r, err := conn.Reader(ctx)
-	if err != nil {
-		return 0, buf[:0], err
-	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return typ, buf, nil
-		}
-		if err != nil {
-			return typ, buf, err
-		}
-	}
-}
-
-// describeReadError says in words why reading stopped.
-func describeReadError(err error) error {
-	var ce websocket.CloseError
-	if errors.As(err, &ce) {
-		if ce.Reason != "" {
-			return fmt.Errorf("coinbase: the exchange closed the connection (%d): %s", int(ce.Code), sanitize(ce.Reason))
-		}
-		return fmt.Errorf("coinbase: the exchange closed the connection (%d)", int(ce.Code))
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errors.New("coinbase: the connection dropped")
-	}
-	return fmt.Errorf("coinbase: connection lost: %w", err)
-}
-
 // errorWords joins Coinbase's message and reason.
 func errorWords(message, reason string) string {
 	switch {
@@ -276,27 +206,6 @@ func errorWords(message, reason string) string {
 		return reason
 	}
 	return message + ": " + reason
-}
-
-// clip quotes at most 200 bytes of a frame for the debug log.
-func clip(b []byte) string {
-	if len(b) > 200 {
-		return strconv.Quote(string(b[:200])) + "…"
-	}
-	return strconv.Quote(string(b))
-}
-
-func fillHooks(h feeds.SessionHooks) feeds.SessionHooks {
-	if h.Live == nil {
-		h.Live = func() {}
-	}
-	if h.Beat == nil {
-		h.Beat = func() {}
-	}
-	if h.Bad == nil {
-		h.Bad = func(string) {}
-	}
-	return h
 }
 
 var _ feeds.Exchange = (*Exchange)(nil)

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -124,7 +125,7 @@ func (p *parser) parse(b []byte) bool {
 		switch string(k) {
 		case "channel":
 			bit = hasChannel
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return p.failed()
 			}
@@ -143,7 +144,7 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "type":
 			bit = hasType
-			if _, ok := p.str(); !ok {
+			if _, ok := p.sc.TypedStr(); !ok {
 				return p.failed()
 			}
 		case "data":
@@ -162,7 +163,7 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "timestamp":
 			bit = hasTimestamp
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return p.failed()
 			}
@@ -172,7 +173,7 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "method":
 			bit = hasMethod
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return p.failed()
 			}
@@ -193,14 +194,14 @@ func (p *parser) parse(b []byte) bool {
 			}
 		case "error":
 			bit = hasError
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return p.failed()
 			}
-			f.errText = sanitize(string(v))
+			f.errText = venue.Sanitize(string(v))
 		case "symbol":
 			bit = hasSymbol
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return p.failed()
 			}
@@ -285,18 +286,6 @@ func (p *parser) check() bool {
 	return s.Fail("message without a channel or method")
 }
 
-// str reads a string value, refusing other types.
-func (p *parser) str() ([]byte, bool) {
-	s := &p.sc
-	if c := s.Peek(); c != '"' {
-		if c == 0 {
-			return nil, s.Fail("frame ends early (truncated)")
-		}
-		return nil, s.Fail("wrong type: expected a string")
-	}
-	return s.Str()
-}
-
 // num reads a JSON number (Kraken sends floats), refusing other types.
 func (p *parser) num() (float64, bool) {
 	s := &p.sc
@@ -338,13 +327,13 @@ func (p *parser) result() bool {
 		}
 		switch string(k) {
 		case "channel":
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
 			f.ackChanLen = copy(f.ackChannel[:], v)
 		case "symbol":
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
@@ -415,7 +404,7 @@ func (p *parser) element(e *elem) bool {
 		switch {
 		case key == "symbol" && f.kind != kindStatus:
 			bit = eSymbol
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
@@ -425,7 +414,7 @@ func (p *parser) element(e *elem) bool {
 			}
 		case key == "system" && f.kind == kindStatus:
 			bit = eSystem
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
@@ -438,7 +427,7 @@ func (p *parser) element(e *elem) bool {
 			bit, dst = eQty, &e.qty
 		case key == "side" && f.kind == kindTrade:
 			bit = eSide
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
@@ -452,7 +441,7 @@ func (p *parser) element(e *elem) bool {
 			}
 		case key == "timestamp" && (f.kind == kindTicker || f.kind == kindTrade):
 			bit = eTime
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
@@ -471,7 +460,7 @@ func (p *parser) element(e *elem) bool {
 			bit, dst = eVolume, &e.volume
 		case f.kind == kindOHLC && key == "interval_begin":
 			bit = eBegin
-			v, ok := p.str()
+			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}

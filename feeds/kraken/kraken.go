@@ -15,12 +15,12 @@
 package kraken
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 )
 
 // Default endpoints.
@@ -83,7 +83,7 @@ func New(opts Options) *Exchange {
 		retryMax:        60 * time.Second,
 		retries:         6,
 	}
-	if e.quote == "" || !plainSymbol(e.quote) {
+	if e.quote == "" || !venue.PlainSymbol(e.quote) {
 		e.quote = DefaultQuote
 	}
 	if e.quote == "XBT" {
@@ -103,7 +103,7 @@ func New(opts Options) *Exchange {
 	}
 	for _, s := range opts.Symbols {
 		sym := strings.ToUpper(strings.TrimSpace(s))
-		if !plainSymbol(sym) {
+		if !venue.PlainSymbol(sym) {
 			e.badSyms = append(e.badSyms, s)
 			e.log.Warn("kraken: symbol skipped", "symbol", s, "reason", "not letters and digits")
 			continue
@@ -148,44 +148,5 @@ func (e *Exchange) Name() string { return "kraken" }
 func (e *Exchange) Pairs() []string { return append([]string(nil), e.wsNames...) }
 
 func (e *Exchange) checkSymbols() error {
-	if len(e.symbols) == 0 {
-		if len(e.badSyms) > 0 {
-			return fmt.Errorf("kraken: no usable symbols (refused: %s)", strings.Join(e.badSyms, ", "))
-		}
-		return fmt.Errorf("kraken: no symbols configured")
-	}
-	return nil
-}
-
-// plainSymbol says whether s is 1..20 ASCII letters or digits.
-func plainSymbol(s string) bool {
-	if len(s) == 0 || len(s) > 20 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// sanitize makes exchange text safe for the status bar: control and format
-// characters (escape sequences, bidi overrides) go, length is capped.
-func sanitize(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n >= 160 {
-			b.WriteString("…")
-			break
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) {
-			continue
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimSpace(b.String())
+	return venue.CheckSymbols("kraken", len(e.symbols), e.badSyms)
 }

@@ -4,17 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/httpx"
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -80,62 +78,27 @@ func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.
 	if len(reqs) == 0 {
 		return nil
 	}
-	jobs := make(chan request)
-	pace := &pacer{every: e.restInterval, note: func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) }}
-	var (
-		mu       sync.Mutex
-		failed   = make(map[int]bool)
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	for w := 0; w < max(1, e.restConcurrency); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	pace := httpx.NewPacer(e.restInterval, func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) })
+	return httpx.Backfill[request]{
+		Exchange: "kraken",
+		Symbols:  len(e.symbols),
+		Workers:  e.restConcurrency,
+		Symbol:   func(rq request) int { return rq.symbol },
+		Worker: func() func(request) error {
 			var rows []model.Candle
-			for rq := range jobs {
+			return func(rq request) error {
 				var err error
 				rows, err = e.fetch(ctx, pace, rq, rows[:0])
 				if err == nil {
 					err = e.send(ctx, sink, rq, rows)
 				}
-				if err != nil && ctx.Err() == nil {
-					e.log.Warn("kraken: history request failed", "pair", e.pairs[rq.symbol], "err", err)
-					mu.Lock()
-					if !failed[rq.symbol] {
-						failed[rq.symbol] = true
-						if firstErr == nil {
-							firstErr = err
-						}
-					}
-					mu.Unlock()
-				}
+				return err
 			}
-		}()
-	}
-feed:
-	for _, rq := range reqs {
-		mu.Lock()
-		skip := failed[rq.symbol]
-		mu.Unlock()
-		if skip {
-			continue
-		}
-		select {
-		case jobs <- rq:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if firstErr != nil {
-		return fmt.Errorf("kraken: history for %d of %d symbols failed: %w", len(failed), len(e.symbols), firstErr)
-	}
-	return nil
+		},
+		Failed: func(rq request, err error) {
+			e.log.Warn("kraken: history request failed", "pair", e.pairs[rq.symbol], "err", err)
+		},
+	}.Run(ctx, reqs)
 }
 
 func (e *Exchange) send(ctx context.Context, sink feeds.Sink, rq request, rows []model.Candle) error {
@@ -155,7 +118,7 @@ func (e *Exchange) send(ctx context.Context, sink feeds.Sink, rq request, rows [
 // errRateLimited marks Kraken's throttling errors.
 var errRateLimited = errors.New("rate limited by Kraken")
 
-func (e *Exchange) fetch(ctx context.Context, pace *pacer, rq request, dst []model.Candle) ([]model.Candle, error) {
+func (e *Exchange) fetch(ctx context.Context, pace *httpx.Pacer, rq request, dst []model.Candle) ([]model.Candle, error) {
 	pair := e.pairs[rq.symbol]
 	since := rq.start - rq.interval*60 // Kraken returns bars after since
 	u := fmt.Sprintf("%s/0/public/OHLC?pair=%s&interval=%d&since=%d", e.restURL, url.QueryEscape(pair), rq.interval, since)
@@ -163,10 +126,10 @@ func (e *Exchange) fetch(ctx context.Context, pace *pacer, rq request, dst []mod
 	var lastErr error
 	tries := max(1, e.retries)
 	for try := 0; try < tries; try++ {
-		if err := pace.wait(ctx); err != nil {
+		if err := pace.Wait(ctx); err != nil {
 			return dst, err
 		}
-		status, body, ra, err := e.get(ctx, u)
+		status, body, ra, err := httpx.Get(ctx, e.http, u, maxBody)
 		retry := false
 		switch {
 		case err != nil:
@@ -196,7 +159,7 @@ func (e *Exchange) fetch(ctx context.Context, pace *pacer, rq request, dst []mod
 			if ans.bad > 0 {
 				e.log.Warn("kraken: bad OHLC rows skipped", "pair", pair, "count", ans.bad, "reason", ans.reason)
 			}
-			pace.ok()
+			pace.OK()
 			return ans.rows, nil
 		}
 		if !retry {
@@ -204,42 +167,20 @@ func (e *Exchange) fetch(ctx context.Context, pace *pacer, rq request, dst []mod
 		}
 		wait := ra
 		if wait <= 0 {
-			wait = backoff(e.retryBase, e.retryMax, try)
+			wait = httpx.Backoff(e.retryBase, e.retryMax, try)
 		}
 		if errors.Is(lastErr, errRateLimited) {
-			pace.delay(wait)
-			pace.limited("kraken", wait)
+			pace.Delay(wait)
+			pace.Limited("kraken", wait)
 			e.log.Warn("kraken: rate limited, waiting", "wait", wait.String())
 		}
 		if try+1 < tries {
-			if err := sleep(ctx, wait); err != nil {
+			if err := httpx.Sleep(ctx, wait); err != nil {
 				return dst, err
 			}
 		}
 	}
 	return dst, fmt.Errorf("%w (gave up after %d tries)", lastErr, tries)
-}
-
-func (e *Exchange) get(ctx context.Context, u string) (int, []byte, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return 0, nil, 0, err
-	}
-	req.Header.Set("User-Agent", "tokentop") // Kraken requires one
-	req.Header.Set("Accept", "application/json")
-	resp, err := e.http.Do(req)
-	if err != nil {
-		return 0, nil, 0, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		return 0, nil, 0, fmt.Errorf("reading the answer: %w", err)
-	}
-	if len(body) > maxBody {
-		return 0, nil, 0, errors.New("answer too large")
-	}
-	return resp.StatusCode, body, retryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
 }
 
 // ohlcAnswer is a parsed OHLC answer.
@@ -384,7 +325,7 @@ func errorArray(s *jsonscan.Scanner) ([]string, bool) {
 		if !ok {
 			return nil, false
 		}
-		out = append(out, sanitize(string(v)))
+		out = append(out, venue.Sanitize(string(v)))
 	}
 	return out, s.OK()
 }
@@ -494,99 +435,4 @@ func ohlcRow(s *jsonscan.Scanner) (c model.Candle, why string, ok bool) {
 		return c, "a candle with impossible prices", false
 	}
 	return c, "", true
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date; capped.
-func retryAfter(h string, now time.Time) time.Duration {
-	if h == "" {
-		return 0
-	}
-	var d time.Duration
-	if n, err := strconv.Atoi(h); err == nil {
-		d = time.Duration(n) * time.Second
-	} else if t, err := http.ParseTime(h); err == nil {
-		d = t.Sub(now)
-	}
-	if d < 0 {
-		return 0
-	}
-	return min(d, 10*time.Minute)
-}
-
-// backoff is base*2^try with ±20% jitter, capped at most.
-func backoff(base, most time.Duration, try int) time.Duration {
-	d := base << min(try, 20)
-	if d > most || d <= 0 {
-		d = most
-	}
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// pacer spaces request starts at least every apart, shared by all workers.
-type pacer struct {
-	mu    sync.Mutex
-	next  time.Time
-	every time.Duration
-	// note tells the supervisor (and so the status bar) what the backfill
-	// is waiting for; "" clears it. noted says a note is showing.
-	note  func(reason string)
-	noted bool
-}
-
-// limited shows "rate limited by <exchange>, retrying in N s" while the
-// backfill waits out a rate limit.
-func (p *pacer) limited(exchange string, wait time.Duration) {
-	if p.note == nil {
-		return
-	}
-	p.mu.Lock()
-	p.noted = true
-	p.mu.Unlock()
-	p.note(fmt.Sprintf("rate limited by %s, retrying in %s", exchange, wait.Round(time.Second)))
-}
-
-// ok clears a rate-limit note once requests succeed again.
-func (p *pacer) ok() {
-	p.mu.Lock()
-	was := p.noted
-	p.noted = false
-	p.mu.Unlock()
-	if was && p.note != nil {
-		p.note("")
-	}
-}
-
-func (p *pacer) wait(ctx context.Context) error {
-	p.mu.Lock()
-	now := time.Now()
-	t := p.next
-	if t.Before(now) {
-		t = now
-	}
-	p.next = t.Add(p.every)
-	p.mu.Unlock()
-	if d := time.Until(t); d > 0 {
-		return sleep(ctx, d)
-	}
-	return ctx.Err()
-}
-
-// delay holds every request back for at least d from now.
-func (p *pacer) delay(d time.Duration) {
-	p.mu.Lock()
-	if t := time.Now().Add(d); t.After(p.next) {
-		p.next = t
-	}
-	p.mu.Unlock()
 }

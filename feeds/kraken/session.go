@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"sync"
 	"time"
@@ -13,6 +12,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/venue"
+	"github.com/tokentop/tokentop/feeds/internal/wsx"
 )
 
 // subscribeMessages are the three v2 subscribe requests (req_id 1, 2, 3):
@@ -53,25 +54,19 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 	if err := e.checkSymbols(); err != nil {
 		return err
 	}
-	hooks = fillHooks(hooks)
+	hooks = wsx.FillHooks(hooks)
 	parent := ctx
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	dialCtx, dialCancel := context.WithTimeout(ctx, 15*time.Second)
-	conn, _, err := websocket.Dial(dialCtx, e.wsURL, &websocket.DialOptions{
-		HTTPClient: e.http,
-		HTTPHeader: map[string][]string{"User-Agent": {"tokentop"}},
-	})
-	dialCancel()
+	conn, err := wsx.Dial(ctx, "kraken", e.wsURL, e.http, e.readLimit)
 	if err != nil {
 		if parent.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("kraken: cannot connect to %s: %w", e.wsURL, err)
+		return err
 	}
 	defer conn.CloseNow()
-	conn.SetReadLimit(e.readLimit)
 	e.log.Info("kraken: connected", "url", e.wsURL, "symbols", len(e.symbols))
 
 	for _, m := range subscribeMessages(e.wsNames) {
@@ -105,31 +100,7 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 		expected: 3 * len(e.symbols),
 		ackTimer: ackTimer,
 	}
-	buf := make([]byte, 0, 4096)
-	for {
-		var typ websocket.MessageType
-		typ, buf, err = readMessage(ctx, conn, buf)
-		if err != nil {
-			switch {
-			case parent.Err() != nil:
-				return nil
-			case ctx.Err() != nil:
-				return context.Cause(ctx)
-			}
-			return describeReadError(err)
-		}
-		hooks.Beat()
-		if typ != websocket.MessageText {
-			st.bad("a binary frame", buf)
-			continue
-		}
-		if err := st.handle(ctx, buf); err != nil {
-			if parent.Err() != nil {
-				return nil
-			}
-			return err
-		}
-	}
+	return wsx.ReadFrames(ctx, parent, conn, "kraken", wsx.Frames{Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
 }
 
 // ping sends {"method":"ping","req_id":N} every pingEvery until ctx ends.
@@ -174,7 +145,7 @@ func (st *sessionState) goLive() {
 
 func (st *sessionState) bad(reason string, frame []byte) {
 	st.hooks.Bad("kraken: " + reason)
-	st.e.log.Warn("kraken: bad frame skipped", "reason", reason, "frame", clip(frame))
+	st.e.log.Warn("kraken: bad frame skipped", "reason", reason, "frame", wsx.Clip(frame))
 }
 
 // handle applies one text frame. It returns an error only when the session
@@ -198,7 +169,7 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 		if why == "" {
 			why = "refused without a reason"
 		}
-		st.bad(fmt.Sprintf("cannot subscribe to %s: %s", sanitize(f.symbol()), why), b)
+		st.bad(fmt.Sprintf("cannot subscribe to %s: %s", venue.Sanitize(f.symbol()), why), b)
 		if st.acked == 0 && st.refused >= st.expected {
 			return fmt.Errorf("kraken: every subscription was refused (%s)", why)
 		}
@@ -208,7 +179,7 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 		return nil
 	case kindStatus:
 		sys := string(f.system[:f.systemLen])
-		st.e.log.Info("kraken: system status", "system", sanitize(sys))
+		st.e.log.Info("kraken: system status", "system", venue.Sanitize(sys))
 		if sys == "maintenance" {
 			return errors.New("kraken: the exchange is down for maintenance")
 		}
@@ -227,65 +198,6 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 		}
 	}
 	return nil
-}
-
-// readMessage reads one whole message into buf (reused; grown as needed up
-// to the connection's read limit).
-func readMessage(ctx context.Context, conn *websocket.Conn, buf []byte) (websocket.MessageType, []byte, error) {
-	typ, r, err := conn.Reader(ctx)
-	if err != nil {
-		return 0, buf[:0], err
-	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return typ, buf, nil
-		}
-		if err != nil {
-			return typ, buf, err
-		}
-	}
-}
-
-// describeReadError says in words why reading stopped.
-func describeReadError(err error) error {
-	var ce websocket.CloseError
-	if errors.As(err, &ce) {
-		if ce.Reason != "" {
-			return fmt.Errorf("kraken: the exchange closed the connection (%d): %s", int(ce.Code), sanitize(ce.Reason))
-		}
-		return fmt.Errorf("kraken: the exchange closed the connection (%d)", int(ce.Code))
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errors.New("kraken: the connection dropped")
-	}
-	return fmt.Errorf("kraken: connection lost: %w", err)
-}
-
-// clip quotes at most 200 bytes of a frame for the debug log.
-func clip(b []byte) string {
-	if len(b) > 200 {
-		return strconv.Quote(string(b[:200])) + "…"
-	}
-	return strconv.Quote(string(b))
-}
-
-func fillHooks(h feeds.SessionHooks) feeds.SessionHooks {
-	if h.Live == nil {
-		h.Live = func() {}
-	}
-	if h.Beat == nil {
-		h.Beat = func() {}
-	}
-	if h.Bad == nil {
-		h.Bad = func(string) {}
-	}
-	return h
 }
 
 var _ feeds.Exchange = (*Exchange)(nil)

@@ -619,3 +619,15 @@ func QuoteShort(b []byte) string {
 	}
 	return strconv.Quote(string(b))
 }
+
+// TypedStr reads a string value, refusing other types ("wrong type", or
+// "truncated" at the end of the input).
+func (s *Scanner) TypedStr() ([]byte, bool) {
+	if c := s.Peek(); c != '"' {
+		if c == 0 {
+			return nil, s.Fail(truncated)
+		}
+		return nil, s.Fail("wrong type: expected a string")
+	}
+	return s.Str()
+}

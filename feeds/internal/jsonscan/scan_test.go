@@ -421,3 +421,15 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+func TestTypedStr(t *testing.T) {
+	for in, want := range map[string]string{
+		`"ab\n"`: "ab\n|", `12`: "|wrong type: expected a string", `{}`: "|wrong type: expected a string", ` `: "|frame ends early (truncated)",
+	} {
+		s := scan(in)
+		v, _ := s.TypedStr()
+		if got := string(v) + "|" + s.Err(); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
