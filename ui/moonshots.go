@@ -365,20 +365,7 @@ func (t *pickTable) topLines() int { return len(t.top) }
 // provider's section).
 func (t *pickTable) bodyRows() int { return max(t.height-t.topLines()-1-t.officialHeight(), 0) }
 
-func (t *pickTable) scroll() {
-	h := t.bodyRows()
-	if h <= 0 {
-		t.offset = 0
-		return
-	}
-	if t.cursor < t.offset {
-		t.offset = t.cursor
-	}
-	if t.cursor >= t.offset+h {
-		t.offset = t.cursor - h + 1
-	}
-	t.offset = min(max(t.offset, 0), max(len(t.order)-h, 0))
-}
+func (t *pickTable) scroll() { t.offset = scrollOffset(t.cursor, t.offset, t.bodyRows(), len(t.order)) }
 
 func (t *pickTable) move(delta int) {
 	if len(t.order) == 0 {

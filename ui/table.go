@@ -577,19 +577,21 @@ func (t *table) moveTo(i int) {
 func (t *table) move(delta int) { t.moveTo(t.cursor + delta) }
 
 // scroll keeps the cursor inside the visible window.
-func (t *table) scroll() {
-	h := t.bodyRows()
+func (t *table) scroll() { t.offset = scrollOffset(t.cursor, t.offset, t.bodyRows(), len(t.view)) }
+
+// scrollOffset is the first visible row of a list of n rows shown h at a
+// time, moved as little as possible so the cursor stays visible.
+func scrollOffset(cursor, offset, h, n int) int {
 	if h <= 0 {
-		t.offset = 0
-		return
+		return 0
 	}
-	if t.cursor < t.offset {
-		t.offset = t.cursor
+	if cursor < offset {
+		offset = cursor
 	}
-	if t.cursor >= t.offset+h {
-		t.offset = t.cursor - h + 1
+	if cursor >= offset+h {
+		offset = cursor - h + 1
 	}
-	t.offset = min(max(t.offset, 0), max(len(t.view)-h, 0))
+	return min(max(offset, 0), max(n-h, 0))
 }
 
 // selectedRow is the row under the cursor, or nil.
