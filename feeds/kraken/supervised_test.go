@@ -460,18 +460,21 @@ func TestSupervisedBackfillWaitsOutRateLimit(t *testing.T) {
 	}
 	// While it waited, the status said so in words; once requests went
 	// through, the note was cleared.
-	sts := r.rec.Statuses()
-	noted, cleared := -1, -1
-	for k, st := range sts {
-		if noted < 0 && strings.Contains(st.Reason, "rate limited by kraken, retrying in") {
-			noted = k
+	// The supervisor relays notes on its own goroutine, so wait for the
+	// clearing status rather than expecting it already.
+	noteThenClear := func(_ []model.Event, sts []model.FeedStatus) bool {
+		noted := false
+		for _, st := range sts {
+			if strings.Contains(st.Reason, "rate limited by kraken, retrying in") {
+				noted = true
+			} else if noted && !strings.Contains(st.Reason, "rate limited") {
+				return true
+			}
 		}
-		if noted >= 0 && k > noted && !strings.Contains(st.Reason, "rate limited") {
-			cleared = k
-		}
+		return false
 	}
-	if noted < 0 || cleared < 0 {
-		t.Errorf("want a rate-limit note, then a status without it; statuses: %+v", sts)
+	if !r.rec.WaitFor(3*time.Second, noteThenClear) {
+		t.Errorf("want a rate-limit note, then a status without it; statuses: %+v", r.rec.Statuses())
 	}
 	noReconnects(t, r.rec.Statuses())
 }
