@@ -2,12 +2,11 @@ package config
 
 import (
 	"fmt"
-	"github.com/tokentop/tokentop/internal/tomlfile"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/tokentop/tokentop/internal/tomlfile"
 )
 
 // Sources are the exchanges tokentop can stream from.
@@ -304,16 +303,5 @@ func (f Feed) checkTop() (keys []string, problem string) {
 // blaming [feed] top (its line) when the file sets it.
 func (p *parser) checkFeed() error {
 	keys, problem := p.cfg.Feed.checkTop()
-	if problem == "" {
-		return nil
-	}
-	blame := toml.Key(strings.Split(keys[0], "."))
-	for _, k := range keys {
-		key := toml.Key(strings.Split(k, "."))
-		if tomlfile.KeyLine(p.data, key) > 0 {
-			blame = key
-			break
-		}
-	}
-	return p.fail(blame, "%s", problem)
+	return p.failFirstSet(keys, problem)
 }

@@ -412,6 +412,13 @@ func (r Ratings) checkKeys() ([]string, string) {
 // blaming the first involved key the file sets (so the line is right).
 func (p *parser) checkRatings() error {
 	keys, problem := p.cfg.Ratings.checkKeys()
+	return p.failFirstSet(keys, problem)
+}
+
+// failFirstSet reports a problem that involves several keys at the first of
+// them the file sets (so the line is right), or at the first key when the
+// file sets none; nil when there is no problem.
+func (p *parser) failFirstSet(keys []string, problem string) error {
 	if problem == "" {
 		return nil
 	}

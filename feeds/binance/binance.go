@@ -19,6 +19,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/venue"
+	"github.com/tokentop/tokentop/feeds/internal/wsx"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -79,7 +81,7 @@ func New(opts Options) (*Exchange, error) {
 		opts.Quote = DefaultQuote
 	}
 	opts.Quote = strings.ToUpper(opts.Quote)
-	if !validAsset(opts.Quote) {
+	if !venue.PlainSymbol(opts.Quote) {
 		return nil, fmt.Errorf("binance: quote %q is not an asset name (letters and digits)", opts.Quote)
 	}
 	if err := checkTop(&opts); err != nil {
@@ -123,7 +125,7 @@ func New(opts Options) (*Exchange, error) {
 	x := &Exchange{opts: opts, symbols: map[string]string{}, log: opts.Logger.With("feed", "binance"), top: newTopList()}
 	for _, s := range opts.Symbols {
 		b := strings.ToUpper(strings.TrimSpace(s))
-		if !validAsset(b) {
+		if !venue.PlainSymbol(b) {
 			return nil, fmt.Errorf("binance: symbol %q is not an asset name (letters and digits, like BTC)", s)
 		}
 		if _, dup := x.symbols[b+opts.Quote]; dup {
@@ -133,19 +135,6 @@ func New(opts Options) (*Exchange, error) {
 		x.bases = append(x.bases, b)
 	}
 	return x, nil
-}
-
-func validAsset(s string) bool {
-	if len(s) == 0 || len(s) > 20 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // Name is "binance".
@@ -251,14 +240,8 @@ func (x *Exchange) read(ctx context.Context, c *websocket.Conn, symbols map[stri
 	p := &Parser{symbols: symbols, evs: make([]model.Event, 0, 64)}
 	buf := make([]byte, 0, 8192)
 	for {
-		typ, r, err := c.Reader(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return readError(err)
-		}
-		buf, err = readAll(r, buf[:0])
+		typ, b, err := wsx.ReadMessage(ctx, c, buf)
+		buf = b
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -283,24 +266,6 @@ func (x *Exchange) read(ctx context.Context, c *websocket.Conn, symbols map[stri
 			if !sink.Send(ctx, evs[i]) {
 				return ctx.Err()
 			}
-		}
-	}
-}
-
-// readAll reads r into buf, growing it only when a frame is bigger than
-// any before.
-func readAll(r io.Reader, buf []byte) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
 		}
 	}
 }

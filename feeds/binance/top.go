@@ -42,6 +42,7 @@ import (
 
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 )
 
 const (
@@ -134,7 +135,7 @@ func ParseTicker24hr(body []byte) (rows []Ticker24h, bad int, err error) {
 			break
 		}
 		vol, ok := decimal(qv)
-		if sym.Kind != kString || sym.Esc || !validAsset(string(sym.Raw)) || !ok || vol < 0 {
+		if sym.Kind != kString || sym.Esc || !venue.PlainSymbol(string(sym.Raw)) || !ok || vol < 0 {
 			bad++
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/feedtest"
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -93,7 +94,7 @@ func FuzzParseTicker24hr(f *testing.F) {
 			t.Fatalf("error %v with %d rows, %d bad", err, len(rows), bad)
 		}
 		for _, r := range rows {
-			if !validAsset(r.Symbol) || r.QuoteVolume < 0 || math.IsInf(r.QuoteVolume, 0) || math.IsNaN(r.QuoteVolume) {
+			if !venue.PlainSymbol(r.Symbol) || r.QuoteVolume < 0 || math.IsInf(r.QuoteVolume, 0) || math.IsNaN(r.QuoteVolume) {
 				t.Fatalf("row %+v", r)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -383,18 +384,8 @@ func (f fields) symbol() (string, bool) {
 	return s, validSymbol(s)
 }
 
-func validSymbol(s string) bool {
-	if s == "" || len(s) > maxSymbolLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
+// validSymbol is a base-asset symbol as the rest of tokentop writes it.
+func validSymbol(s string) bool { return venue.PlainSymbol(s) }
 
 func ratingRow(f fields) (Row, bool) {
 	row := Row{TMGrade: math.NaN(), TraderGrade: math.NaN(), InvestorGrade: math.NaN()}
