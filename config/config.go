@@ -50,6 +50,10 @@ type Config struct {
 	// the tuning of our own model.
 	Ratings Ratings
 	Feed    Feed
+	// Store, Alerts and Portfolio are the user's data (store.go).
+	Store     Store
+	Alerts    Alerts
+	Portfolio Portfolio
 }
 
 // Default returns the settings used when there is no config file.
@@ -70,6 +74,8 @@ func Default() Config {
 	c.Market.MaxTrades = 50
 	c.Ratings = defaultRatings()
 	c.Feed = defaultFeed()
+	c.Store = defaultStore()
+	c.Alerts = defaultAlerts()
 	return c
 }
 
@@ -244,7 +250,10 @@ var (
 			"trader_every", "investor_every", "bullish_enter", "bullish_exit", "bearish_enter", "bearish_exit",
 			"moonshot_max_cap", "moonshot_min_grade", "moonshot_min_rise", "moonshot_min_surge",
 			"exit_grade", "stop_loss", "max_age", "cooldown", "max_past", "trader_weights", "investor_weights"},
-		"feed": feedKeys,
+		"feed":      feedKeys,
+		"store":     storeKeys,
+		"alerts":    alertsKeys,
+		"portfolio": portfolioKeys,
 	}
 	// subTableKeys are the tables inside tables ("ratings.trader_weights")
 	// and their keys.
@@ -258,7 +267,7 @@ var (
 	}
 )
 
-const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed])"
+const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"
 
 type parser struct {
 	path string
@@ -425,6 +434,10 @@ func (p *parser) set(key toml.Key, name string, v any) error {
 			problem = setRating(&c.Ratings, strings.TrimPrefix(name, "ratings."), v)
 			break
 		}
+		if t, _, _ := strings.Cut(name, "."); t == "store" || t == "alerts" || t == "portfolio" {
+			problem = setStore(c, name, v)
+			break
+		}
 		if strings.HasPrefix(name, "feed.") {
 			problem = setFeed(&c.Feed, strings.TrimPrefix(name, "feed."), v)
 			break
@@ -570,6 +583,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if key, problem := c.Ratings.check(); problem != "" {
+		return fmt.Errorf("%s: %s", key, problem)
+	}
+	if key, problem := c.checkStore(); problem != "" {
 		return fmt.Errorf("%s: %s", key, problem)
 	}
 	if keys, problem := c.Feed.checkTop(); problem != "" {
