@@ -30,6 +30,16 @@ type MarketOptions struct {
 	// Ratings tune the ratings engine (docs/RATINGS.md); zero values take
 	// DefaultRatingsOptions.
 	Ratings RatingsOptions
+	// Journal, when set, restores the ratings engine's flips and picks
+	// (persist.go). NewMarket applies it; invalid entries are dropped and
+	// counted in Snapshot.BadEvents.
+	Journal *Journal
+	// Warm, when set, is applied by NewMarket, before Run reads any event:
+	// its tokens show their cached history at once (sparkline, changes,
+	// and grades from the first publish), marked by TokenView.Cached until
+	// a feed's candle covering the end of that history fills the gap.
+	// Invalid entries are dropped and counted in Snapshot.BadEvents.
+	Warm *WarmStart
 }
 
 // Defaults of MarketOptions.
@@ -56,10 +66,11 @@ var ErrMarketStopped = errors.New("market stopped")
 type Market struct {
 	opts MarketOptions
 
-	events   chan Event
-	requests chan candlesRequest
-	done     chan struct{}
-	running  atomic.Bool
+	events    chan Event
+	requests  chan candlesRequest
+	histories chan chan []WarmToken // History requests: the hub replies on the channel sent
+	done      chan struct{}
+	running   atomic.Bool
 
 	statusMu      sync.Mutex
 	statusPending map[string]FeedStatus
@@ -92,6 +103,10 @@ type Market struct {
 	ratePub     float64
 
 	rt ratingsEngine
+
+	warmSaved time.Time // WarmStart.Saved of the cache applied; zero = none
+	warmN     int       // tokens still marked as cached (token.cachedUntil != 0)
+	histBuf   []Candle  // scratch for History
 }
 
 // token is the hub's private state of one token.
@@ -109,6 +124,11 @@ type token struct {
 	tradeN    int
 
 	r tokenRating // grades, signal, moonshot state
+
+	// cachedUntil is the end (Unix s) of the history that came from the
+	// warm-start cache, while the gap after it is not yet filled by a
+	// feed's candle; 0 otherwise.
+	cachedUntil int64
 
 	changed bool
 	version uint64
@@ -147,17 +167,28 @@ func NewMarket(opts MarketOptions) *Market {
 	if opts.MaxFutureSkew == 0 {
 		opts.MaxFutureSkew = DefaultMaxFutureSkew
 	}
-	return &Market{
+	m := &Market{
 		rt:            newRatingsEngine(opts.Ratings),
 		opts:          opts,
 		events:        make(chan Event, opts.QueueSize),
 		requests:      make(chan candlesRequest),
+		histories:     make(chan chan []WarmToken),
 		done:          make(chan struct{}),
 		statusPending: make(map[string]FeedStatus),
 		statusWake:    make(chan struct{}, 1),
 		tokens:        make(map[string]*token),
 		skew:          int64(opts.MaxFutureSkew),
 	}
+	if opts.Journal != nil || opts.Warm != nil {
+		m.now = opts.Clock().UnixNano() // what "in the future" means for both
+	}
+	if opts.Journal != nil {
+		m.restoreJournal(opts.Journal)
+	}
+	if opts.Warm != nil {
+		m.applyWarm(opts.Warm)
+	}
+	return m
 }
 
 // Send enqueues ev for the hub, waiting while the queue is full. It returns
@@ -275,6 +306,8 @@ func (m *Market) Run(ctx context.Context) error {
 		case req := <-m.requests:
 			c, err := m.candles(req.symbol, req.span, req.maxBars)
 			req.reply <- candlesReply{candles: c, err: err}
+		case reply := <-m.histories:
+			reply <- m.history()
 		case <-ticker.C:
 			m.publish()
 		}
@@ -360,6 +393,14 @@ func (m *Market) apply(ev *Event) {
 			// Valid but older than the window: nothing to show, not bad.
 			m.applied++
 			return
+		}
+		if cu := tk.cachedUntil; cu != 0 {
+			// The gap after the cached history is filled once a bar
+			// covers its end (for 1m bars: the one starting there).
+			if t0 := align(ev.Res, c.T); t0 <= cu && cu < t0+ev.Res.Seconds() {
+				tk.cachedUntil = 0
+				m.warmN--
+			}
 		}
 		ct := ev.Time
 		if ct <= 0 {
@@ -476,6 +517,7 @@ func (m *Market) token(sym string) *token {
 	tk.r.init()
 	m.tokens[sym] = tk
 	m.list = append(m.list, tk)
+	m.adoptJournal(tk)
 	return tk
 }
 
@@ -575,10 +617,12 @@ func (m *Market) buildSnapshot(now time.Time) *Snapshot {
 	m.rateDue(now.UnixNano()) // a no-op unless ratings are due
 	m.seq++
 	snap := &Snapshot{
-		Seq:       m.seq,
-		Time:      now,
-		MsgPerSec: m.rate,
-		BadEvents: m.bad,
+		Seq:        m.seq,
+		Time:       now,
+		MsgPerSec:  m.rate,
+		BadEvents:  m.bad,
+		WarmSaved:  m.warmSaved,
+		WarmTokens: m.warmN,
 	}
 	if m.lastEvent > 0 {
 		snap.LastEvent = time.Unix(0, m.lastEvent)
@@ -666,6 +710,9 @@ func (m *Market) buildView(tk *token) *TokenView {
 	}
 	if tk.last > 0 {
 		v.LastUpdate = time.Unix(0, tk.last)
+	}
+	if tk.cachedUntil != 0 {
+		v.Cached = time.Unix(tk.cachedUntil, 0)
 	}
 	v.High24h, v.Low24h, v.Volume24h, _ = s.Range24h(last)
 	v.MarketCap = tk.marketCap()

@@ -342,6 +342,12 @@ type ratingsEngine struct {
 	openPub []Moonshot // published, newest first
 	past    []Moonshot // published, newest exit first (a new slice per exit)
 	track   TrackRecord
+
+	// Restored from the journal (persist.go) for tokens not seen yet;
+	// each token takes its part when it first appears (adoptJournal).
+	pendingFlips map[string][]SignalFlip // newest first
+	pendingExit  map[string]int64        // Unix ns of the latest exit
+	pendingOpen  int                     // open picks whose openTok is still nil
 }
 
 func newRatingsEngine(o RatingsOptions) ratingsEngine {

@@ -45,9 +45,13 @@ func (m *Market) updateMoonshots(now int64) {
 	changed := false
 
 	// Open picks: live price, ROI, peak; then the exit rules in order:
-	// stop loss, grade, age.
+	// stop loss, grade, age. A pick restored from the journal waits until
+	// its token has a price.
 	for i := 0; i < len(e.open); i++ {
 		pk, tk := &e.open[i], e.openTok[i]
+		if tk == nil || !(tk.price > 0) {
+			continue
+		}
 		before := *pk
 		pk.Price = tk.price
 		pk.ROI = finite(pk.Price/pk.EntryPrice - 1)

@@ -39,6 +39,11 @@ type TokenView struct {
 	// has served this token; nil otherwise.
 	Official *OfficialRating
 
+	// Cached is the end of the history that came from the warm-start cache
+	// (market clock) while the gap after it is not yet filled by a feed;
+	// zero otherwise. Spark points at or before it are cached ones.
+	Cached time.Time
+
 	LastUpdate time.Time // time of the last event applied (market clock)
 	Version    uint64    // increases whenever this view changes
 }
@@ -66,6 +71,11 @@ type Snapshot struct {
 	// new EventOfficialMoonshots arrives.
 	Official  *OfficialMoonshots
 	BadEvents uint64 // events the market refused as malformed, since start
+	// WarmSaved is when the warm-start cache in use was written (zero when
+	// none was applied); WarmTokens how many tokens still show cached
+	// history (TokenView.Cached set).
+	WarmSaved  time.Time
+	WarmTokens int
 }
 
 // Token finds a token by symbol (linear; tokens are few).
