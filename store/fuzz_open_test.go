@@ -1,0 +1,88 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tokentop/tokentop/model"
+)
+
+// FuzzOpenDamagedStore patches bytes of a real store file and opens it.
+// Open must never crash the process, and must either refuse the file
+// (CorruptError or ForeignError, file untouched) or accept one that
+// bbolt's own Check finds sound, that loads without a panic and takes a
+// write.
+func FuzzOpenDamagedStore(f *testing.F) {
+	base := func() []byte {
+		dir := f.TempDir()
+		s, err := Open(Options{Dir: dir})
+		if err != nil {
+			f.Fatal(err)
+		}
+		for i := range 40 {
+			l := sampleLot("lot-" + string(rune('a'+i%26)) + string(rune('a'+i/26)))
+			s.Apply(model.UserChange{PutLot: &l})
+		}
+		s.Apply(model.UserChange{PutWatchlist: &model.Watchlist{Name: "W", Symbols: []string{"BTC"}}})
+		s.SaveJournal("live", journalSnap(3, 3, 2))
+		s.SaveWarm("live", model.WarmStart{Saved: time.Now(), Tokens: warmTokens(2, 20)})
+		s.Close()
+		b, err := os.ReadFile(filepath.Join(dir, FileName))
+		if err != nil {
+			f.Fatal(err)
+		}
+		return b
+	}()
+	ps := uint32(os.Getpagesize())
+	f.Add(uint32(0), []byte{})
+	f.Add(uint32(pageHeaderSize+40), []byte{0xff, 0xff})   // meta 0's page count
+	f.Add(uint32(ps+pageHeaderSize+16), []byte{9})         // meta 1's root
+	f.Add(3*ps+8, []byte{1, 0})                            // a page's type
+	f.Add(3*ps+10, []byte{0xff, 0xff})                     // a page's count
+	f.Add(3*ps+pageHeaderSize+4, []byte{0xff, 0xff, 0, 0}) // an element's offset
+	f.Add(4*ps+pageHeaderSize+8, []byte{2, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, off uint32, patch []byte) {
+		if len(patch) > 64 {
+			patch = patch[:64]
+		}
+		data := append([]byte(nil), base...)
+		copy(data[int(off)%len(data):], patch)
+		dir := t.TempDir()
+		path := filepath.Join(dir, FileName)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(Options{Dir: dir})
+		if err != nil {
+			var ce *CorruptError
+			var fe *ForeignError
+			if !errors.As(err, &ce) && !errors.As(err, &fe) {
+				t.Fatalf("Open: unexpected error %v", err)
+			}
+			if after, _ := os.ReadFile(path); string(after) != string(data) {
+				t.Fatal("a refused file was modified")
+			}
+			return
+		}
+		defer s.Close()
+		s.db.View(func(tx *bolt.Tx) error {
+			for err := range tx.Check() {
+				t.Fatalf("Open accepted a file bbolt's Check rejects: %v", err)
+			}
+			return nil
+		})
+		s.Load()
+		s.LoadJournal("live")
+		s.LoadWarm("live", 0, time.Now())
+		s.Export(time.Now())
+		if err := s.Apply(model.UserChange{PutLot: ptr(sampleLot("fuzz"))}); err != nil {
+			t.Fatalf("a write to an accepted store failed: %v", err)
+		}
+		s.SaveWarm("live", model.WarmStart{Tokens: warmTokens(1, 5)})
+	})
+}

@@ -1,0 +1,193 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tokentop/tokentop/model"
+)
+
+// buildV1 writes a schema 1 store exactly as SCHEMA.md describes it, with
+// raw bbolt calls: one watchlist as keys of a flat bucket (one key not a
+// symbol), plain JSON lots (one unreadable), alerts without repeat or
+// cooldown, and firings.
+func buildV1(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		put := func(bucket, k, v string) {
+			b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+			if err == nil {
+				err = b.Put([]byte(k), []byte(v))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		put("meta", "magic", "tokentop")
+		put("meta", "version", string(u64(1)))
+		put("meta", "created", "2024-06-01T10:00:00Z")
+		for _, sym := range []string{"SOL", "BTC", "ETH", "not a symbol"} {
+			put("watchlist", sym, "")
+		}
+		put("lots", "l1", `{"id":"l1","symbol":"BTC","quantity":0.5,"cost":30000,"opened":"2024-01-02T00:00:00Z","note":"first"}`)
+		put("lots", "l2", `{"id":"l2","symbol":"ETH","quantity":3,"cost":2000,"opened":"0001-01-01T00:00:00Z"}`)
+		put("lots", "l9", `{broken`)
+		put("alerts", "a1", `{"id":"a1","symbol":"BTC","kind":"price_above","price":100000,"created":"2024-06-01T10:00:00Z"}`)
+		put("alerts", "a2", `{"id":"a2","symbol":"ETH","kind":"move","percent":0.1,"window":"1h0m0s","created":"2024-06-01T10:00:00Z","fired":2,"last_fired":"2024-06-02T10:00:00Z"}`)
+		f := model.AlertFiring{AlertID: "a2", Symbol: "ETH", Time: time.Date(2024, 6, 2, 10, 0, 0, 0, time.UTC), Message: "ETH moved 10% within 1h"}
+		put("firings", string(firingKey(&f)), `{"alert_id":"a2","symbol":"ETH","time":"2024-06-02T10:00:00Z","message":"ETH moved 10% within 1h"}`)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	return path
+}
+
+func wantV1Data(t *testing.T, s *Store) {
+	t.Helper()
+	d, rep, err := s.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := model.UserData{
+		Watchlists: []model.Watchlist{{Name: model.DefaultWatchlist, Symbols: []string{"BTC", "ETH", "SOL"}}},
+		Lots: []model.Lot{
+			{ID: "l1", Symbol: "BTC", Quantity: 0.5, Cost: 30000, Opened: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), Note: "first"},
+			{ID: "l2", Symbol: "ETH", Quantity: 3, Cost: 2000},
+		},
+		Alerts: []model.Alert{
+			{ID: "a1", Symbol: "BTC", Kind: model.AlertPriceAbove, Price: 100000, Created: time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC)},
+			{ID: "a2", Symbol: "ETH", Kind: model.AlertMove, Percent: 0.1, Window: model.Duration(time.Hour),
+				Created: time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC), Fired: 2, LastFired: time.Date(2024, 6, 2, 10, 0, 0, 0, time.UTC)},
+		},
+		Firings: []model.AlertFiring{{AlertID: "a2", Symbol: "ETH", Time: time.Date(2024, 6, 2, 10, 0, 0, 0, time.UTC), Message: "ETH moved 10% within 1h"}},
+	}
+	if !reflect.DeepEqual(d, want) {
+		t.Fatalf("migrated:\n got %+v\nwant %+v", d, want)
+	}
+	if rep.Skipped != 1 || rep.Reasons[0] != "lots/l9: unreadable (not JSON)" {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+func TestMigrateV1(t *testing.T) {
+	dir := t.TempDir()
+	buildV1(t, dir)
+	s := openT(t, dir)
+	wantV1Data(t, s)
+	checkDB(t, s)
+	s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyVersion); string(v) != string(u64(2)) {
+			t.Errorf("version %x", v)
+		}
+		if v := meta.Get(keyCreated); string(v) != "2024-06-01T10:00:00Z" {
+			t.Errorf("created changed to %q", v)
+		}
+		if v := meta.Get(keyMigrated); !strings.HasPrefix(string(v), "from 1 at ") {
+			t.Errorf("migrated = %q", v)
+		}
+		// The key that could not be migrated keeps the old bucket; the
+		// unreadable lot is left as it was.
+		if old := tx.Bucket(bucketV1Watchlist); old == nil || old.Get([]byte("not a symbol")) == nil {
+			t.Error("the v1 watchlist with an unmigrated key was deleted")
+		}
+		if v := tx.Bucket(bucketLots).Get([]byte("l9")); string(v) != "{broken" {
+			t.Errorf("unreadable lot changed to %q", v)
+		}
+		return nil
+	})
+	// New records go after the migrated ones.
+	applyT(t, s, model.UserChange{PutLot: ptr(sampleLot("l0"))})
+	d, _, _ := s.Load()
+	if len(d.Lots) != 3 || d.Lots[2].ID != "l0" {
+		t.Errorf("lots after a new one: %+v", d.Lots)
+	}
+	s.Close()
+	s = openT(t, dir) // and it opens as schema 2 from now on
+	if d2, _, _ := s.Load(); !reflect.DeepEqual(d2, d) {
+		t.Errorf("second open differs")
+	}
+}
+
+// A clean v1 watchlist bucket is removed by the migration.
+func TestMigrateV1DropsMigratedWatchlist(t *testing.T) {
+	dir := t.TempDir()
+	path := buildV1(t, dir)
+	rawBolt(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketV1Watchlist).Delete([]byte("not a symbol")) })
+	s := openT(t, dir)
+	s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketV1Watchlist) != nil {
+			t.Error("the v1 watchlist bucket is still there")
+		}
+		return nil
+	})
+}
+
+// A migration that fails part way leaves the v1 file byte for byte as it
+// was, and a later Open migrates it.
+func TestMigrationFailureLeavesFile(t *testing.T) {
+	for _, step := range []string{"watchlist", "lots", "alerts"} {
+		t.Run(step, func(t *testing.T) {
+			dir := t.TempDir()
+			path := buildV1(t, dir)
+			before := freezeFile(t, path)
+			migrateFault = func(s string) error {
+				if s == step {
+					return errors.New("disk on fire")
+				}
+				return nil
+			}
+			_, err := Open(Options{Dir: dir})
+			migrateFault = nil
+			if err == nil || !strings.Contains(err.Error(), "upgrading it from schema 1 to 2 failed, so it was left as it was: disk on fire") {
+				t.Fatalf("Open: %v", err)
+			}
+			before.mustEqual(t, path)
+			if _, err := os.Stat(path + ownerSuffix); err == nil {
+				t.Error("owner file left behind")
+			}
+			s := openT(t, dir)
+			wantV1Data(t, s)
+		})
+	}
+}
+
+// ReadOnly reads a v1 store through a migrated private copy; the store
+// itself is not touched and the copy is removed on Close.
+func TestReadOnlyV1(t *testing.T) {
+	dir := t.TempDir()
+	path := buildV1(t, dir)
+	before := freezeFile(t, path)
+	s, err := Open(Options{Dir: dir, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantV1Data(t, s)
+	if err := s.Apply(model.UserChange{DeleteLot: "l1"}); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Apply: %v", err)
+	}
+	tmp := s.temp
+	if tmp == "" {
+		t.Fatal("no temporary copy")
+	}
+	s.Close()
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary copy %s not removed", tmp)
+	}
+	before.mustEqual(t, path)
+}

@@ -1,0 +1,506 @@
+package store
+
+import (
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tokentop/tokentop/model"
+)
+
+// maxRecordSize bounds one stored JSON record; anything larger is not
+// ours and is skipped unread.
+const maxRecordSize = 256 << 10
+
+// maxReasons is how many reasons a LoadReport keeps.
+const maxReasons = 10
+
+// LoadReport says what a load skipped. Skipped records stay in the
+// database: data the user owns is never deleted for being unreadable.
+type LoadReport struct {
+	Skipped int
+	Reasons []string // at most 10: "lots/abc: quantity: must be greater than 0"
+}
+
+func (r *LoadReport) skip(where, why string) {
+	r.Skipped++
+	if len(r.Reasons) < maxReasons {
+		r.Reasons = append(r.Reasons, where+": "+oneLine(why, 200))
+	}
+}
+
+// recordError is why a stored record could not be used.
+func recordError(v []byte, err error) string {
+	switch {
+	case v == nil:
+		return "is a bucket, not a record"
+	case len(v) > maxRecordSize:
+		return fmt.Sprintf("is %d bytes, too large to be a record", len(v))
+	}
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "unreadable (not JSON)"
+	case errors.As(err, &te):
+		return fmt.Sprintf("unreadable (%s has the wrong type)", te.Field)
+	}
+	return "unreadable (" + err.Error() + ")"
+}
+
+func decodeRecord(v []byte, into any) error {
+	if v == nil || len(v) > maxRecordSize {
+		return errors.New("not a record")
+	}
+	return json.Unmarshal(v, into)
+}
+
+// Load reads the user's records. It never fails on a bad record: it skips
+// it, counts it in the report and leaves it in the database. A store with
+// no watchlist loads with one empty model.DefaultWatchlist (not written
+// until it is changed). Firings are newest first, at most the number set
+// by SetFiringsKept.
+func (s *Store) Load() (model.UserData, LoadReport, error) {
+	var d model.UserData
+	var rep LoadReport
+	err := s.db.View(func(tx *bolt.Tx) error {
+		d.Watchlists = loadWatchlists(tx, &rep)
+		d.Lots = loadLots(tx, &rep)
+		d.Alerts = loadAlerts(tx, &rep)
+		d.Firings = loadFirings(tx, int(s.firingsKept.Load()), &rep)
+		return nil
+	})
+	if err != nil {
+		return model.UserData{}, rep, fmt.Errorf("store %s: loading your records: %w", shownPath(s.path), err)
+	}
+	if len(d.Watchlists) == 0 {
+		d.Watchlists = []model.Watchlist{{Name: model.DefaultWatchlist, Symbols: []string{}}}
+	}
+	return d, rep, nil
+}
+
+type seqd[T any] struct {
+	seq uint64
+	rec T
+}
+
+// inSeqOrder returns the records by creation sequence (key order for
+// ties).
+func inSeqOrder[T any](recs []seqd[T]) []T {
+	slices.SortStableFunc(recs, func(a, b seqd[T]) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]T, len(recs))
+	for i, r := range recs {
+		out[i] = r.rec
+	}
+	return out
+}
+
+func loadWatchlists(tx *bolt.Tx, rep *LoadReport) []model.Watchlist {
+	b := tx.Bucket(bucketWatchlists)
+	if b == nil {
+		return nil
+	}
+	var recs []seqd[model.Watchlist]
+	b.ForEach(func(k, v []byte) error {
+		where := "watchlists/" + shownKey(k)
+		var r watchlistRec
+		if err := decodeRecord(v, &r); err != nil {
+			rep.skip(where, recordError(v, err))
+			return nil
+		}
+		if r.Watchlist.Name != string(k) {
+			rep.skip(where, "its name does not match its key")
+			return nil
+		}
+		if err := r.Watchlist.Validate(); err != nil {
+			rep.skip(where, err.Error())
+			return nil
+		}
+		if r.Watchlist.Symbols == nil {
+			r.Watchlist.Symbols = []string{}
+		}
+		recs = append(recs, seqd[model.Watchlist]{r.Seq, r.Watchlist})
+		return nil
+	})
+	return inSeqOrder(recs)
+}
+
+func loadLots(tx *bolt.Tx, rep *LoadReport) []model.Lot {
+	b := tx.Bucket(bucketLots)
+	if b == nil {
+		return nil
+	}
+	var recs []seqd[model.Lot]
+	b.ForEach(func(k, v []byte) error {
+		where := "lots/" + shownKey(k)
+		var r lotRec
+		if err := decodeRecord(v, &r); err != nil {
+			rep.skip(where, recordError(v, err))
+			return nil
+		}
+		if r.Lot.ID != string(k) {
+			rep.skip(where, "its id does not match its key")
+			return nil
+		}
+		if err := r.Lot.Validate(); err != nil {
+			rep.skip(where, err.Error())
+			return nil
+		}
+		recs = append(recs, seqd[model.Lot]{r.Seq, r.Lot})
+		return nil
+	})
+	return inSeqOrder(recs)
+}
+
+func loadAlerts(tx *bolt.Tx, rep *LoadReport) []model.Alert {
+	b := tx.Bucket(bucketAlerts)
+	if b == nil {
+		return nil
+	}
+	var recs []seqd[model.Alert]
+	b.ForEach(func(k, v []byte) error {
+		where := "alerts/" + shownKey(k)
+		var r alertRec
+		if err := decodeRecord(v, &r); err != nil {
+			rep.skip(where, recordError(v, err))
+			return nil
+		}
+		if r.Alert.ID != string(k) {
+			rep.skip(where, "its id does not match its key")
+			return nil
+		}
+		if err := r.Alert.Validate(); err != nil {
+			rep.skip(where, err.Error())
+			return nil
+		}
+		recs = append(recs, seqd[model.Alert]{r.Seq, r.Alert})
+		return nil
+	})
+	return inSeqOrder(recs)
+}
+
+// firingKey is the firing's time (timeKey) and its alert's ID, so keys
+// sort by time.
+func firingKey(f *model.AlertFiring) []byte {
+	k := timeKey(make([]byte, 0, timeKeyLen+len(f.AlertID)), f.Time)
+	return append(k, f.AlertID...)
+}
+
+// timeKeyLen is the length of a time in a key.
+const timeKeyLen = 12
+
+// timeKey appends t as 12 big-endian bytes that sort as times do: Unix
+// seconds with the sign bit flipped, then nanoseconds.
+func timeKey(b []byte, t time.Time) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(t.Unix())^(1<<63))
+	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
+}
+
+// keyTime reads a timeKey; ok is false when k is too short.
+func keyTime(k []byte) (time.Time, bool) {
+	if len(k) < timeKeyLen {
+		return time.Time{}, false
+	}
+	sec := int64(binary.BigEndian.Uint64(k) ^ (1 << 63))
+	ns := binary.BigEndian.Uint32(k[8:])
+	if ns >= 1e9 {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, int64(ns)).UTC(), true
+}
+
+// shownTimeKey is a time-prefixed key as a report shows it.
+func shownTimeKey(k []byte) string {
+	t, ok := keyTime(k)
+	if !ok {
+		return shownKey(k)
+	}
+	return t.Format(time.RFC3339) + "/" + shownKey(k[timeKeyLen:])
+}
+
+func loadFirings(tx *bolt.Tx, kept int, rep *LoadReport) []model.AlertFiring {
+	b := tx.Bucket(bucketFirings)
+	if b == nil {
+		return nil
+	}
+	var out []model.AlertFiring
+	c := b.Cursor()
+	for k, v := c.Last(); k != nil && len(out) < kept; k, v = c.Prev() {
+		where := "firings/" + shownTimeKey(k)
+		var f model.AlertFiring
+		if err := decodeRecord(v, &f); err != nil {
+			rep.skip(where, recordError(v, err))
+			continue
+		}
+		if err := f.Validate(); err != nil {
+			rep.skip(where, err.Error())
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// changeFields counts the fields set in ch.
+func changeFields(ch model.UserChange) int {
+	n := 0
+	for _, set := range []bool{
+		ch.PutWatchlist != nil, ch.DeleteWatchlist != "", ch.RenameWatchlist != nil,
+		ch.PutLot != nil, ch.DeleteLot != "", ch.PutAlert != nil, ch.DeleteAlert != "",
+		ch.AddFiring != nil,
+	} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
+
+// Apply makes one change in one transaction. The change must set exactly
+// one field (else model.ErrNoChange). Records are validated first. Puts
+// upsert (a list, lot or alert keeps its place in the order); deletes of
+// something that is not there succeed; a rename fails if the new name is
+// taken. An added firing trims the history to the newest SetFiringsKept.
+func (s *Store) Apply(ch model.UserChange) error {
+	switch n := changeFields(ch); {
+	case n == 0:
+		return model.ErrNoChange
+	case n > 1:
+		return fmt.Errorf("%w: a change must set exactly one thing, this one sets %d", model.ErrNoChange, n)
+	}
+	var err error
+	switch {
+	case ch.PutWatchlist != nil:
+		w := *ch.PutWatchlist
+		if err = w.Validate(); err == nil {
+			err = s.update(func(tx *bolt.Tx) error { return putWatchlist(tx, w, true) })
+		}
+		err = wrapChange(err, "saving watchlist %q", w.Name)
+	case ch.DeleteWatchlist != "":
+		err = s.update(func(tx *bolt.Tx) error { return deleteKey(tx, bucketWatchlists, ch.DeleteWatchlist) })
+		err = wrapChange(err, "deleting watchlist %q", ch.DeleteWatchlist)
+	case ch.RenameWatchlist != nil:
+		from, to := ch.RenameWatchlist[0], ch.RenameWatchlist[1]
+		err = s.update(func(tx *bolt.Tx) error { return renameWatchlist(tx, from, to) })
+		err = wrapChange(err, "renaming watchlist %q to %q", from, to)
+	case ch.PutLot != nil:
+		l := *ch.PutLot
+		if err = l.Validate(); err == nil {
+			err = s.update(func(tx *bolt.Tx) error { return putLot(tx, l, true) })
+		}
+		err = wrapChange(err, "saving lot %q", l.ID)
+	case ch.DeleteLot != "":
+		err = s.update(func(tx *bolt.Tx) error { return deleteKey(tx, bucketLots, ch.DeleteLot) })
+		err = wrapChange(err, "deleting lot %q", ch.DeleteLot)
+	case ch.PutAlert != nil:
+		a := *ch.PutAlert
+		if err = a.Validate(); err == nil {
+			err = s.update(func(tx *bolt.Tx) error { return putAlert(tx, a, true) })
+		}
+		err = wrapChange(err, "saving alert %q", a.ID)
+	case ch.DeleteAlert != "":
+		err = s.update(func(tx *bolt.Tx) error { return deleteKey(tx, bucketAlerts, ch.DeleteAlert) })
+		err = wrapChange(err, "deleting alert %q", ch.DeleteAlert)
+	case ch.AddFiring != nil:
+		f := *ch.AddFiring
+		if err = f.Validate(); err == nil {
+			kept := int(s.firingsKept.Load())
+			err = s.update(func(tx *bolt.Tx) error { return addFiring(tx, f, kept) })
+		}
+		err = wrapChange(err, "saving the firing of alert %q", f.AlertID)
+	}
+	return err
+}
+
+func wrapChange(err error, format string, args ...any) error {
+	if err == nil || errors.Is(err, ErrReadOnly) {
+		return err
+	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = truncate(s, 40)
+		}
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// seqFor is the record's place in the order: the one it has when it
+// exists (and is readable), else the next one. isNew says it did not
+// exist.
+func seqFor(b *bolt.Bucket, k []byte) (seq uint64, isNew bool, err error) {
+	v := b.Get(k)
+	if v != nil {
+		var env struct {
+			Seq uint64 `json:"seq"`
+		}
+		if decodeRecord(v, &env) == nil && env.Seq > 0 {
+			return env.Seq, false, nil
+		}
+	}
+	seq, err = b.NextSequence()
+	return seq, v == nil, err
+}
+
+// countKeys counts b's keys as this transaction sees them (bbolt's
+// Stats does not see the transaction's own changes).
+func countKeys(b *bolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// full checks a bucket's record count before an insert.
+func full(b *bolt.Bucket, limit int, what string) error {
+	if countKeys(b) >= limit {
+		return tooMany(what, limit)
+	}
+	return nil
+}
+
+func tooMany(what string, limit int) error {
+	return fmt.Errorf("you have the most %s allowed (%d)", what, limit)
+}
+
+func putWatchlist(tx *bolt.Tx, w model.Watchlist, limit bool) error {
+	b, err := tx.CreateBucketIfNotExists(bucketWatchlists)
+	if err != nil {
+		return err
+	}
+	seq, isNew, err := seqFor(b, []byte(w.Name))
+	if err != nil {
+		return err
+	}
+	if isNew && limit {
+		if err := full(b, model.MaxWatchlists, "watchlists"); err != nil {
+			return err
+		}
+	}
+	if w.Symbols == nil {
+		w.Symbols = []string{}
+	}
+	return putJSON(b, []byte(w.Name), watchlistRec{Seq: seq, Watchlist: w})
+}
+
+func renameWatchlist(tx *bolt.Tx, from, to string) error {
+	nw := model.Watchlist{Name: to}
+	if err := nw.Validate(); err != nil {
+		return err
+	}
+	if from == to {
+		return nil
+	}
+	b, err := tx.CreateBucketIfNotExists(bucketWatchlists)
+	if err != nil {
+		return err
+	}
+	if b.Get([]byte(to)) != nil {
+		return fmt.Errorf("a watchlist named %q already exists", truncate(to, 40))
+	}
+	v := b.Get([]byte(from))
+	if v == nil {
+		if from != model.DefaultWatchlist {
+			return fmt.Errorf("there is no watchlist named %q", truncate(from, 40))
+		}
+		// The default list exists before it is first saved (Load makes
+		// it): renaming it saves it under its new name.
+		return putWatchlist(tx, nw, true)
+	}
+	var r watchlistRec
+	if err := decodeRecord(v, &r); err != nil {
+		return fmt.Errorf("the stored watchlist is unreadable: %s", recordError(v, err))
+	}
+	r.Watchlist.Name = to
+	if err := putJSON(b, []byte(to), r); err != nil {
+		return err
+	}
+	return b.Delete([]byte(from))
+}
+
+func putLot(tx *bolt.Tx, l model.Lot, limit bool) error {
+	b, err := tx.CreateBucketIfNotExists(bucketLots)
+	if err != nil {
+		return err
+	}
+	seq, isNew, err := seqFor(b, []byte(l.ID))
+	if err != nil {
+		return err
+	}
+	if isNew && limit {
+		if err := full(b, model.MaxLots, "portfolio lots"); err != nil {
+			return err
+		}
+	}
+	return putJSON(b, []byte(l.ID), lotRec{Seq: seq, Lot: l})
+}
+
+func putAlert(tx *bolt.Tx, a model.Alert, limit bool) error {
+	b, err := tx.CreateBucketIfNotExists(bucketAlerts)
+	if err != nil {
+		return err
+	}
+	seq, isNew, err := seqFor(b, []byte(a.ID))
+	if err != nil {
+		return err
+	}
+	if isNew && limit {
+		if err := full(b, model.MaxAlerts, "alerts"); err != nil {
+			return err
+		}
+	}
+	return putJSON(b, []byte(a.ID), alertRec{Seq: seq, Alert: a})
+}
+
+func deleteKey(tx *bolt.Tx, bucket []byte, key string) error {
+	b := tx.Bucket(bucket)
+	if b == nil {
+		return nil
+	}
+	if b.Get([]byte(key)) == nil {
+		return nil // not there (or a nested bucket, which is not ours to delete)
+	}
+	return b.Delete([]byte(key))
+}
+
+func addFiring(tx *bolt.Tx, f model.AlertFiring, kept int) error {
+	b, err := tx.CreateBucketIfNotExists(bucketFirings)
+	if err != nil {
+		return err
+	}
+	if err := putJSON(b, firingKey(&f), f); err != nil {
+		return err
+	}
+	return trimOldest(b, kept)
+}
+
+// trimOldest deletes the lowest keys of b until at most kept remain.
+func trimOldest(b *bolt.Bucket, kept int) error {
+	n := countKeys(b)
+	if n <= kept {
+		return nil
+	}
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil && n > kept; k, _ = c.First() {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+		n--
+	}
+	return nil
+}
