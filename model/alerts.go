@@ -382,3 +382,8 @@ func formatUSD(p float64) string {
 	sb.WriteString(frac)
 	return sb.String()
 }
+
+// Forget drops what the book remembers of alert id, so its next check
+// starts afresh: after the user edits an alert, a condition that already
+// holds fires at once, as for a new alert.
+func (b *AlertBook) Forget(id string) { delete(b.state, id) }

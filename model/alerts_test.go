@@ -378,3 +378,20 @@ func TestAlertFiringForOddHubSymbol(t *testing.T) {
 		t.Errorf("firing %+v", got)
 	}
 }
+
+// After an edit the UI calls Forget: a repeating alert whose new level is
+// already crossed fires at the next check instead of waiting for a new
+// crossing.
+func TestAlertForgetAfterEdit(t *testing.T) {
+	alerts := []Alert{{ID: "a1", Symbol: "BTC", Kind: AlertPriceAbove, Price: 70000, Repeat: true}}
+	b := NewAlertBook()
+	if got := b.Check(alerts, snapWith(tv("BTC", 69000)), alertT0); len(got) != 0 {
+		t.Fatalf("fired below the level: %v", got)
+	}
+	alerts[0].Price = 68000 // edited: now true, but the book saw "false" for this ID
+	b.Forget("a1")
+	got := b.Check(alerts, snapWith(tv("BTC", 69000)), alertT0.Add(time.Minute))
+	if len(got) != 1 || got[0].Message != "BTC rose above $68,000.00 (now $69,000.00)" {
+		t.Fatalf("after Forget: %v", got)
+	}
+}
