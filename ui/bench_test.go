@@ -56,6 +56,6 @@ func BenchmarkRenderRow(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		buf = tb.renderRow(buf[:0], r, false)
+		buf = tb.renderRow(buf[:0], r, false, false)
 	}
 }

@@ -287,24 +287,64 @@ func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Dura
 }
 
 type harness struct {
-	tb    testing.TB
-	m     Model
-	box   *model.Mailbox[*model.Snapshot]
-	now   time.Time
-	hist  *fakeHistory
-	snap  *model.Snapshot
-	cmds  []tea.Cmd
-	quits int
+	tb      testing.TB
+	m       Model
+	box     *model.Mailbox[*model.Snapshot]
+	now     time.Time
+	hist    *fakeHistory
+	persist *fakePersister // the default Options.Persist: records every change
+	snap    *model.Snapshot
+	cmds    []tea.Cmd
+	quits   int
+}
+
+// fakePersister records the changes it is given, in order; err, when set,
+// is the result of every save after it was set.
+type fakePersister struct {
+	mu      sync.Mutex
+	changes []model.UserChange
+	err     error
+}
+
+func (p *fakePersister) Apply(ch model.UserChange) (wait func() error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.changes = append(p.changes, ch)
+	err := p.err
+	return func() error { return err }
+}
+
+// all returns the changes so far.
+func (p *fakePersister) all() []model.UserChange {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.changes)
+}
+
+func (p *fakePersister) fail(err error) {
+	p.mu.Lock()
+	p.err = err
+	p.mu.Unlock()
+}
+
+// withUser starts the program with these records.
+func withUser(d model.UserData) harnessOpt { return func(o *Options) { o.User = d } }
+
+// readOnlyStore starts the program with no store, for reason.
+func readOnlyStore(reason string) harnessOpt {
+	return func(o *Options) { o.Persist, o.ReadOnly = nil, reason }
 }
 
 type harnessOpt func(*Options)
 
 func newHarness(tb testing.TB, theme string, profile termenv.Profile, w, h int, opts ...harnessOpt) *harness {
 	tb.Helper()
-	hs := &harness{tb: tb, box: model.NewMailbox[*model.Snapshot](), now: t0, hist: &fakeHistory{}}
+	hs := &harness{tb: tb, box: model.NewMailbox[*model.Snapshot](), now: t0, hist: &fakeHistory{},
+		persist: &fakePersister{}}
 	o := Options{
 		Snapshots: hs.box, History: hs.hist, Theme: testTheme(tb, theme), Renderer: testRenderer(profile),
 		Clock: fixedClock(&hs.now), Flash: 700 * time.Millisecond, Demo: true, Version: "v0.1.0-test",
+		Persist: hs.persist,
 	}
 	for _, f := range opts {
 		f(&o)
@@ -356,6 +396,16 @@ func (hs *harness) key(k string) tea.Cmd {
 		msg = tea.KeyMsg{Type: tea.KeyCtrlC}
 	case "backspace":
 		msg = tea.KeyMsg{Type: tea.KeyBackspace}
+	case "ctrl+s":
+		msg = tea.KeyMsg{Type: tea.KeyCtrlS}
+	case "ctrl+w":
+		msg = tea.KeyMsg{Type: tea.KeyCtrlW}
+	case "left":
+		msg = tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		msg = tea.KeyMsg{Type: tea.KeyRight}
+	case "space", " ":
+		msg = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
 	default:
 		msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 	}
@@ -418,4 +468,25 @@ func isQuit(cmd tea.Cmd) bool {
 		}
 	}
 	return false
+}
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// sampleUser is a trader's records: two watchlists (one naming a token
+// the market does not list), five lots over four tokens (one unpriced, one
+// with no cost) and no alerts.
+func sampleUser() model.UserData {
+	return model.UserData{
+		Watchlists: []model.Watchlist{
+			{Name: "Main", Symbols: []string{"ETH", "SOL", "NEWCOIN", "BTC"}},
+			{Name: "DeFi", Symbols: []string{"UNI", "LINK"}},
+		},
+		Lots: []model.Lot{
+			{ID: "lot-btc-1", Symbol: "BTC", Quantity: 0.5, Cost: 60000, Opened: day(2024, 1, 5), Note: "first buy"},
+			{ID: "lot-btc-2", Symbol: "BTC", Quantity: 0.25, Cost: 70000, Opened: day(2024, 6, 1)},
+			{ID: "lot-eth-1", Symbol: "ETH", Quantity: 4, Cost: 3800, Opened: day(2024, 3, 10)},
+			{ID: "lot-sol-1", Symbol: "SOL", Quantity: 100, Cost: 0, Note: "airdrop"},
+			{ID: "lot-gone-1", Symbol: "GONE", Quantity: 1000, Cost: 0.5, Opened: day(2023, 1, 1)},
+		},
+	}
 }

@@ -48,6 +48,22 @@ type Options struct {
 	DetailSide     int  // min width for detail beside the table (default 140); narrower => full screen detail
 	Demo           bool // show a clear DEMO label
 	Version        string
+
+	// User is the user's records loaded from the store at start.
+	User model.UserData
+	// Persist saves changes to User; nil means nothing is saved, and
+	// ReadOnly says why in words (shown, and every change is refused).
+	Persist  Persister
+	ReadOnly string
+	// HideBalances starts with portfolio amounts hidden (key b toggles).
+	HideBalances bool
+	// Bell rings the terminal bell when an alert fires; nil = no bell. It
+	// is called from a tea.Cmd, never from Update or View.
+	Bell func()
+	// Notify shows a desktop notification when an alert fires; nil = none.
+	// Called from a tea.Cmd; it must not block for long and its failure is
+	// never an error on screen.
+	Notify func(title, body string)
 }
 
 // Smallest usable window; below it the screen says so.
@@ -71,8 +87,11 @@ type view uint8
 
 const (
 	viewMarkets view = iota
+	viewWatch
+	viewPortfolio
 	viewMoonshots
 	viewPast
+	viewAlerts
 	numViews
 )
 
@@ -82,8 +101,9 @@ type pickID struct {
 	entry  int64
 }
 
-// app is the root: it routes keys to the focused child first (the search
-// box), then handles global keys, and composes the children's cached lines.
+// app is the root: it routes keys to the focused child first (a form, a
+// y/n question, the search box), then handles global keys, and composes
+// the children's cached lines.
 type app struct {
 	ctx    *programContext
 	table  *table
@@ -94,6 +114,15 @@ type app struct {
 
 	moon *pickTable // open moonshots
 	past *pickTable // past moonshots and the track record
+
+	// The user's records and their views.
+	user    *userState
+	watch   *watchView
+	port    *portfolioView
+	alerts  *alertsView
+	form    *form            // the open form (nil: none); it takes every key
+	drafts  map[string]*form // cancelled forms by id: reopening restores what was typed
+	confirm *confirmPrompt   // the open y/n question (nil: none)
 
 	view        view
 	tabBar      string
@@ -119,6 +148,7 @@ type app struct {
 	// news: announcements in the status line and the picks already seen.
 	announce      string
 	announceDir   int
+	announceMark  string // the glyph before it: "✦ " news, "✗ " refused, "" when announce has its own
 	announceUntil uint64
 	picksSeen     map[pickID]uint64 // open pick -> Seq that last listed it
 	picksInit     bool
@@ -127,12 +157,13 @@ type app struct {
 
 // tabKey is what the tab bar was rendered from.
 type tabKey struct {
-	view             view
-	open, past       int
-	shown, total     int
-	width            int
-	filter           string
-	hasSnap, focused bool
+	view               view
+	open, past         int
+	watched, lots, arm int
+	shown, total       int
+	width              int
+	filter             string
+	hasSnap, focused   bool
 }
 
 // New builds the dashboard. Zero options get their documented defaults.
@@ -175,6 +206,12 @@ func New(opts Options) Model {
 	a.moon = newPickTable(ctx, false)
 	a.past = newPickTable(ctx, true)
 	a.picksSeen = make(map[pickID]uint64)
+	a.user = newUserState(opts)
+	a.watch = newWatchView(ctx, a.user)
+	a.table.starred = a.watch.isMember
+	a.port = newPortfolioView(ctx, a.user)
+	a.alerts = newAlertsView(ctx, a.user)
+	a.drafts = make(map[string]*form)
 	every := time.Second / time.Duration(opts.RefreshHz)
 	a.tickCmd = func() tea.Cmd {
 		return tea.Tick(every, func(time.Time) tea.Msg { return tickMsg{} })
@@ -202,6 +239,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = a.onKey(msg)
 	case tea.MouseMsg:
 		cmd = a.onMouse(msg)
+	case savedMsg:
+		a.onSaved(msg)
 	}
 	a.sync()
 	return m, cmd
@@ -221,9 +260,14 @@ func (m Model) View() string {
 		out = a.appendBodyLine(out, i)
 		out = append(out, '\n')
 	}
-	if a.search.active {
+	switch {
+	case a.confirm != nil:
+		out = append(out, a.confirm.line...)
+	case a.form != nil:
+		out = append(out, a.help.form...)
+	case a.search.active:
 		out = append(out, a.search.line...)
-	} else {
+	default:
 		out = append(out, a.help.short...)
 	}
 	out = append(out, '\n')
@@ -238,6 +282,10 @@ func (a *app) appendBodyLine(out []byte, i int) []byte {
 	switch {
 	case a.showHelp:
 		return append(out, a.help.page[i]...)
+	case a.form != nil && i == 0:
+		return append(out, a.tabBar...)
+	case a.form != nil:
+		return append(out, a.form.line(i-1)...)
 	case a.snap == nil || len(a.snap.Tokens) == 0:
 		return append(out, a.loading[i]...)
 	case i == 0:
@@ -262,10 +310,16 @@ func (a *app) appendBodyLine(out []byte, i int) []byte {
 // viewLine is line i under the tab bar of the active view.
 func (a *app) viewLine(i int) string {
 	switch a.view {
+	case viewWatch:
+		return a.watch.line(i)
+	case viewPortfolio:
+		return a.port.line(i)
 	case viewMoonshots:
 		return a.moon.line(i)
 	case viewPast:
 		return a.past.line(i)
+	case viewAlerts:
+		return a.alerts.line(i)
 	}
 	return a.table.line(i)
 }
@@ -291,6 +345,12 @@ func (a *app) resize(w, h int) {
 	a.renderWaiting()
 	a.help.render(w, a.bodyH)
 	a.search.render()
+	if a.form != nil {
+		a.form.render(w, a.contentH())
+	}
+	if a.confirm != nil {
+		a.confirm.render(a.ctx)
+	}
 	a.updateStatus()
 }
 
@@ -313,20 +373,31 @@ func (a *app) layout() {
 	a.table.setSize(a.tableW, h)
 	a.moon.setSize(a.tableW, h)
 	a.past.setSize(a.tableW, h)
+	a.watch.setSize(a.tableW, h)
+	a.port.setSize(a.tableW, h)
+	a.alerts.setSize(a.tableW, h)
 }
 
 func (a *app) onTick() tea.Cmd {
 	ctx := a.ctx
 	ctx.now = ctx.opts.Clock()
 	ctx.ticks++
+	var alertCmd tea.Cmd
 	if box := ctx.opts.Snapshots; box != nil {
 		if s, ok := box.TryTake(); ok && s != nil && (a.snap == nil || s.Seq != a.snap.Seq || s != a.snap) {
 			a.snap = s
 			a.table.apply(s, ctx.now)
+			a.watch.apply(s, ctx.now)
+			a.port.setSnapshot(s)
 			a.moon.apply(s.Moonshots, s.Track, s.Official)
 			a.past.apply(s.PastMoonshots, s.Track, s.Official)
 			a.findNewPicks(s)
 			a.announceNews()
+			var fired string
+			alertCmd, fired = a.alerts.check(s, ctx.now)
+			if fired != "" { // the trader's own alert outranks the market's news
+				a.say(fired, 0, "")
+			}
 			if len(s.Tokens) == 0 {
 				a.renderWaiting()
 			}
@@ -340,13 +411,50 @@ func (a *app) onTick() tea.Cmd {
 	a.sync()
 	cmd := a.detail.tick(ctx.opts.History)
 	a.updateStatus()
+	if alertCmd != nil {
+		return tea.Batch(cmd, alertCmd)
+	}
 	return cmd
 }
 
 func (a *app) updateStatus() {
 	t := a.table
 	a.status.update(a.snap, statusInfo{filter: t.filter, shown: len(t.view), total: len(t.all),
-		sortBy: t.sortBy, desc: t.desc, announce: a.announce, announceDir: a.announceDir})
+		sortBy: t.sortBy, desc: t.desc, announce: a.announce, announceDir: a.announceDir,
+		announceMark: a.announceMark, readOnly: a.user.readOnly, hidden: a.user.hide})
+}
+
+// say puts msg (sanitised by the caller) in the status line for the
+// announcement time: dir > 0 good news, < 0 bad (a refusal, a failed
+// save), 0 neither; mark is the glyph before it ("" when msg has one).
+func (a *app) say(msg string, dir int, mark string) {
+	a.announce, a.announceDir, a.announceMark = msg, dir, mark
+	a.announceUntil = a.ctx.ticks + a.ctx.announceTicks()
+	a.updateStatus()
+}
+
+// refuse announces why a change was not made.
+func (a *app) refuse(err error) {
+	if err != nil {
+		a.say(Sanitize(err.Error()), -1, "✗ ")
+	}
+}
+
+// onSaved reports a save that failed; a save that worked says nothing
+// more (the change was announced when made).
+func (a *app) onSaved(m savedMsg) {
+	if m.err != nil {
+		a.say("not saved: "+Sanitize(m.what)+": "+Sanitize(m.err.Error()), -1, "✗ ")
+	}
+}
+
+// now is the market clock of the last tick (the program's clock before
+// the first one).
+func (a *app) now() time.Time {
+	if a.ctx.now.IsZero() {
+		return a.ctx.opts.Clock()
+	}
+	return a.ctx.now
 }
 
 // findNewPicks lists the open picks not in the previous snapshot. The first
@@ -406,7 +514,7 @@ func (a *app) announceNews() {
 		b = strconv.AppendInt(b, int64(n-1), 10)
 		b = append(b, " more)"...)
 	}
-	a.announce, a.announceDir = string(b), dir
+	a.announce, a.announceDir, a.announceMark = string(b), dir, "✦ "
 	a.announceUntil = a.ctx.ticks + a.ctx.announceTicks()
 }
 
@@ -416,12 +524,19 @@ func (a *app) sync() {
 	if !a.sized || a.tooSmall {
 		return
 	}
+	a.watch.sync(false) // first: the markets table stars the watched rows
 	a.table.refresh()
 	switch a.view {
 	case viewMoonshots:
 		a.moon.refresh()
 	case viewPast:
 		a.past.refresh()
+	case viewWatch:
+		a.watch.refresh()
+	case viewPortfolio:
+		a.port.refresh()
+	case viewAlerts:
+		a.alerts.refresh()
 	}
 	if a.detail.open {
 		a.detail.setToken(a.selectedToken())
@@ -433,23 +548,49 @@ func (a *app) sync() {
 // pick whose token the market no longer lists).
 func (a *app) selectedToken() *model.TokenView {
 	switch a.view {
+	case viewMarkets:
+		if r := a.table.selectedRow(); r != nil {
+			return r.tok
+		}
+		return nil
+	case viewWatch:
+		return a.watch.selectedToken()
+	}
+	return a.snap.Token(a.selectedSymbol())
+}
+
+// selectedSymbol is the raw symbol under the active view's cursor, listed
+// by the market or not (a watched token it lacks, a lot, an alert); ""
+// when none.
+func (a *app) selectedSymbol() string {
+	switch a.view {
+	case viewWatch:
+		return a.watch.selectedSymbol()
+	case viewPortfolio:
+		return a.port.selectedSymbol()
 	case viewMoonshots:
-		return a.snap.Token(a.moon.selectedSymbol())
+		return a.moon.selectedSymbol()
 	case viewPast:
-		return a.snap.Token(a.past.selectedSymbol())
+		return a.past.selectedSymbol()
+	case viewAlerts:
+		return a.alerts.selectedSymbol()
 	}
 	if r := a.table.selectedRow(); r != nil {
-		return r.tok
+		return r.tok.Symbol
 	}
-	return nil
+	return ""
 }
 
 // renderTabs redraws the tab bar when what it shows changed:
-// "[Markets] · Moonshots (3) · Past (12)", the active view bracketed and
-// bold, and the token count on the right.
+// "[Markets] · Watch (3) · Portfolio (4) · Moonshots (3) · Past (12) ·
+// Alerts (2)", the active view bracketed and bold, and the token count on
+// the right. Narrower windows drop the count, then the tabs' counts, then
+// shorten the labels ("Mkts · Watch · Port · Moon · Past · Alrt"), so the
+// bar fits from 40 columns; clicks follow the labels drawn.
 func (a *app) renderTabs() {
 	k := tabKey{view: a.view, width: a.ctx.width, filter: a.table.filter, hasSnap: a.snap != nil,
-		shown: len(a.table.view), total: len(a.table.all), focused: a.focusDetail}
+		shown: len(a.table.view), total: len(a.table.all), focused: a.focusDetail,
+		watched: len(a.user.activeList().Symbols), lots: len(a.user.data.Lots), arm: a.alerts.armed()}
 	if a.snap != nil {
 		k.open, k.past = len(a.snap.Moonshots), len(a.snap.PastMoonshots)
 	}
@@ -458,21 +599,48 @@ func (a *app) renderTabs() {
 	}
 	a.tabKey = k
 	st := a.ctx.styles
+	full := [numViews]string{"Markets", "Watch", "Portfolio", "Moonshots", "Past", "Alerts"}
+	short := [numViews]string{"Mkts", "Watch", "Port", "Moon", "Past", "Alrt"}
+	counts := [numViews]int{-1, k.watched, k.lots, k.open, k.past, k.arm}
+	right := strconv.Itoa(k.total) + " tokens "
+	if k.filter != "" {
+		right = strconv.Itoa(k.shown) + "/" + right
+	}
+	var labels [numViews]string
+	sep := " · "
+	level := 0
+	for ; level < 5; level++ {
+		sep = " · "
+		if level == 4 {
+			sep = "·"
+		}
+		width := 1 + textWidth(sep)*int(numViews-1) + 2 // the brackets of the active tab
+		for v := range numViews {
+			labels[v] = full[v]
+			if level >= 3 {
+				labels[v] = short[v]
+			}
+			if level <= 1 && counts[v] >= 0 {
+				labels[v] += " (" + strconv.Itoa(counts[v]) + ")"
+			}
+			width += len(labels[v])
+		}
+		if level == 0 {
+			width += len(right) + 1
+		}
+		if width <= a.ctx.width {
+			break
+		}
+	}
 	var b strings.Builder
 	b.WriteByte(' ')
 	x := 1
 	for v := range numViews {
 		if v > 0 {
-			b.WriteString(st.Muted.Render(" · "))
-			x += 3
+			b.WriteString(st.Muted.Render(sep))
+			x += textWidth(sep)
 		}
-		label := [...]string{"Markets", "Moonshots", "Past"}[v]
-		switch v {
-		case viewMoonshots:
-			label += " (" + strconv.Itoa(k.open) + ")"
-		case viewPast:
-			label += " (" + strconv.Itoa(k.past) + ")"
-		}
+		label := labels[v]
 		if v == a.view {
 			label = "[" + label + "]"
 			b.WriteString(st.TabActive.Render(label))
@@ -482,11 +650,11 @@ func (a *app) renderTabs() {
 		a.tabEnds[v] = x + len(label)
 		x += len(label)
 	}
-	right := strconv.Itoa(k.total) + " tokens "
-	if k.filter != "" {
-		right = strconv.Itoa(k.shown) + "/" + right
+	if level == 0 {
+		a.tabBar = joinSides(b.String(), st.Muted.Render(right), a.ctx.width)
+	} else {
+		a.tabBar = fitLine(b.String(), a.ctx.width)
 	}
-	a.tabBar = joinSides(b.String(), st.Muted.Render(right), a.ctx.width)
 }
 
 // setView switches the top-level view; the detail pane, if open, follows
@@ -508,7 +676,13 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyCtrlC {
 		return tea.Quit
 	}
-	if a.search.active { // the focused child gets the key first
+	switch { // the focused child gets the key first
+	case a.form != nil:
+		return a.formKey(msg)
+	case a.confirm != nil:
+		return a.confirmKey(msg)
+	}
+	if a.search.active {
 		done := a.search.update(msg)
 		a.table.setFilter(a.search.value())
 		if done {
@@ -525,6 +699,9 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 			a.showHelp = false
 		}
 		return nil
+	}
+	if cmd, ok := a.dataKey(msg); ok {
+		return cmd
 	}
 	h := a.ctx.opts.History
 	switch {
@@ -588,13 +765,165 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// dataKey handles the keys that change the user's records: watchlists,
+// lots, alerts, hidden balances. ok reports the key was one of them.
+func (a *app) dataKey(msg tea.KeyMsg) (cmd tea.Cmd, ok bool) {
+	k := &a.ctx.keys
+	switch {
+	case key.Matches(msg, k.Star):
+		return a.toggleStar(), true
+	case key.Matches(msg, k.ListPrev):
+		a.switchList(-1)
+	case key.Matches(msg, k.ListNext):
+		a.switchList(1)
+	case key.Matches(msg, k.ListNew):
+		a.openForm(a.listForm(""))
+	case key.Matches(msg, k.ListRename):
+		a.openForm(a.listForm(a.user.activeList().Name))
+	case key.Matches(msg, k.ListDelete):
+		a.deleteListPrompt()
+	case key.Matches(msg, k.AddLot):
+		a.openForm(a.lotForm(a.selectedSymbol(), nil))
+	case key.Matches(msg, k.AddAlert):
+		a.openForm(a.alerts.newForm(a.selectedToken(), a.now()))
+	case key.Matches(msg, k.Edit):
+		a.editSelected()
+	case key.Matches(msg, k.Delete):
+		a.deleteSelected()
+	case key.Matches(msg, k.Toggle):
+		cmd, err := a.alerts.toggleSelected()
+		a.refuse(err)
+		return cmd, true
+	case key.Matches(msg, k.HideBalances): // the status bar says "balances hidden" while they are
+		a.user.hide = !a.user.hide
+		a.updateStatus()
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// editSelected opens the form for the selected lot or alert.
+func (a *app) editSelected() {
+	switch a.view {
+	case viewPortfolio:
+		if l := a.port.selectedLot(); l != nil {
+			a.openForm(a.lotForm("", l))
+		} else {
+			a.say("no lot selected", -1, "✗ ")
+		}
+	case viewAlerts:
+		if f := a.alerts.editForm(); f != nil {
+			a.openForm(f)
+		} else {
+			a.say("no alert selected", -1, "✗ ")
+		}
+	}
+}
+
+// deleteSelected asks before deleting the selected lot or alert.
+func (a *app) deleteSelected() {
+	switch a.view {
+	case viewPortfolio:
+		a.deleteLotPrompt()
+	case viewAlerts:
+		q := a.alerts.confirmDelete()
+		if q == "" {
+			a.say("no alert selected", -1, "✗ ")
+			return
+		}
+		a.ask(q, func() (tea.Cmd, error) {
+			cmd, err := a.alerts.deleteSelected()
+			if err == nil {
+				a.say("Alert deleted", 0, "✓ ")
+			}
+			return cmd, err
+		})
+	}
+}
+
+// openForm shows f, or the draft of the same form when the trader left
+// one with esc, so nothing typed is lost. A read-only store refuses at
+// once rather than after the typing.
+func (a *app) openForm(f *form) {
+	if f == nil {
+		return
+	}
+	if a.user.readOnly != "" {
+		a.refuse(a.user.errReadOnly())
+		return
+	}
+	if d := a.drafts[f.id]; d != nil {
+		f = d
+	}
+	a.form = f
+	f.render(a.ctx.width, a.contentH())
+	a.refreshChrome()
+}
+
+// formKey gives the key to the open form; when it closes, a cancelled
+// form is kept as a draft and a saved one's draft dropped.
+func (a *app) formKey(msg tea.KeyMsg) tea.Cmd {
+	f := a.form
+	done, cmd := f.update(msg)
+	if done {
+		if f.cancelled() {
+			a.drafts[f.id] = f
+		} else {
+			delete(a.drafts, f.id)
+		}
+		a.form = nil
+		a.refreshChrome()
+	}
+	return cmd
+}
+
+// confirmPrompt is a y/n question shown in place of the help line.
+type confirmPrompt struct {
+	question string // "Delete lot 0.5 BTC bought 2024-01-05? y/n", sanitised
+	yes      func() (tea.Cmd, error)
+	line     string
+}
+
+// render draws the question, and what the keys do when there is room.
+func (c *confirmPrompt) render(ctx *programContext) {
+	st := ctx.styles
+	q := st.Confirm.Render(" " + c.question)
+	hint := st.Muted.Render("y yes · any other key cancels ")
+	if lipgloss.Width(q)+lipgloss.Width(hint)+1 > ctx.width {
+		c.line = fitLine(q, ctx.width)
+		return
+	}
+	c.line = joinSides(q, hint, ctx.width)
+}
+
+// ask shows a y/n question; y runs yes, any other key cancels.
+func (a *app) ask(question string, yes func() (tea.Cmd, error)) {
+	a.confirm = &confirmPrompt{question: question, yes: yes}
+	a.confirm.render(a.ctx)
+}
+
+func (a *app) confirmKey(msg tea.KeyMsg) tea.Cmd {
+	c := a.confirm
+	a.confirm = nil
+	if !key.Matches(msg, a.ctx.keys.ConfirmYes) {
+		a.say("cancelled", 0, "")
+		return nil
+	}
+	cmd, err := c.yes()
+	a.refuse(err)
+	return cmd
+}
+
 func (a *app) cycleSort(step int) {
 	switch a.view {
 	case viewMoonshots:
 		a.moon.cycleSort(step)
 	case viewPast:
 		a.past.cycleSort(step)
-	default:
+	case viewWatch:
+		a.watch.table.cycleSort(step)
+	case viewMarkets:
 		a.table.cycleSort(step)
 	}
 }
@@ -605,7 +934,9 @@ func (a *app) reverseSort() {
 		a.moon.reverse()
 	case viewPast:
 		a.past.reverse()
-	default:
+	case viewWatch:
+		a.watch.table.reverse()
+	case viewMarkets:
 		a.table.reverse()
 	}
 }
@@ -613,10 +944,16 @@ func (a *app) reverseSort() {
 // moveCursor moves the active view's cursor.
 func (a *app) moveCursor(delta int) {
 	switch a.view {
+	case viewWatch:
+		a.watch.table.move(delta)
+	case viewPortfolio:
+		a.port.move(delta)
 	case viewMoonshots:
 		a.moon.move(delta)
 	case viewPast:
 		a.past.move(delta)
+	case viewAlerts:
+		a.alerts.move(delta)
 	default:
 		a.table.move(delta)
 	}
@@ -693,9 +1030,10 @@ func (a *app) refreshChrome() {
 }
 
 // onMouse: the wheel scrolls, a click selects a row, a click on the
-// selected row opens its detail.
+// selected row opens its detail. An open form or question takes no
+// clicks.
 func (a *app) onMouse(msg tea.MouseMsg) tea.Cmd {
-	if !a.sized || a.tooSmall || a.showHelp || a.snap == nil {
+	if !a.sized || a.tooSmall || a.showHelp || a.snap == nil || a.form != nil || a.confirm != nil {
 		return nil
 	}
 	overDetail := a.detail.open && (a.beside && msg.X > a.tableW || !a.beside && a.focusDetail)
@@ -725,12 +1063,21 @@ func (a *app) onMouse(msg tea.MouseMsg) tea.Cmd {
 		var i, cursor int
 		var ok bool
 		switch a.view {
+		case viewWatch:
+			i, ok = a.watch.rowAt(line)
+			cursor = a.watch.table.cursor
+		case viewPortfolio:
+			i, ok = a.port.rowAt(line)
+			cursor = a.port.cursor
 		case viewMoonshots:
 			i, ok = a.moon.rowAt(line)
 			cursor = a.moon.cursor
 		case viewPast:
 			i, ok = a.past.rowAt(line)
 			cursor = a.past.cursor
+		case viewAlerts:
+			i, ok = a.alerts.rowAt(line)
+			cursor = a.alerts.cursorIndex()
 		default:
 			i, ok = a.table.rowAt(line - 1) // under the header
 			cursor = a.table.cursor

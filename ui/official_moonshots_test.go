@@ -229,7 +229,7 @@ func TestGoldenOfficialMoonshots(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		keys []string
-	}{{"moonshots_official", []string{"tab"}}, {"past_official", []string{"tab", "tab"}}} {
+	}{{"moonshots_official", []string{"m"}}, {"past_official", []string{"m", "tab"}}} {
 		for _, theme := range []string{"dark", "mono"} {
 			name := fmt.Sprintf("%s_%s_120x40", c.name, theme)
 			t.Run(name, func(t *testing.T) {

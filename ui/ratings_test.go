@@ -285,13 +285,14 @@ func TestViewsCycleAndMoonshotTables(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 40)
 	hs.put(makeSnapshot(60, 1))
 	a := hs.m.a
-	if !strings.Contains(plain(hs), "[Markets] · Moonshots (3) · Past (12)") {
+	if !strings.Contains(plain(hs), "[Markets] · Watch (0) · Portfolio (0) · Moonshots (3) · Past (12) · Alerts (0)") {
 		t.Fatalf("tab bar:\n%s", plain(hs))
 	}
 	for _, step := range []struct {
 		key  string
 		want view
-	}{{"tab", viewMoonshots}, {"tab", viewPast}, {"tab", viewMarkets}, {"shift+tab", viewPast},
+	}{{"tab", viewWatch}, {"tab", viewPortfolio}, {"tab", viewMoonshots}, {"tab", viewPast}, {"tab", viewAlerts},
+		{"tab", viewMarkets}, {"shift+tab", viewAlerts}, {"shift+tab", viewPast},
 		{"m", viewMoonshots}, {"m", viewMarkets}} {
 		hs.key(step.key)
 		if a.view != step.want {
@@ -357,7 +358,7 @@ func TestViewsCycleAndMoonshotTables(t *testing.T) {
 	if a.view != viewMarkets {
 		t.Fatal("click on the Markets tab")
 	}
-	hs.send(tea.MouseMsg{X: 15, Y: 0, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
+	hs.send(tea.MouseMsg{X: 45, Y: 0, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress}) // " [Markets] · Watch (0) · Portfolio (0) · Moonshots (3)"
 	if a.view != viewMoonshots {
 		t.Fatal("click on the Moonshots tab")
 	}
@@ -376,7 +377,7 @@ func TestViewsCycleAndMoonshotTables(t *testing.T) {
 func TestEmptyMoonshotViewsExplain(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 80, 24)
 	hs.put(makeSnapshot(20, 1)) // fewer than 60 tokens: no picks
-	hs.key("tab")
+	hs.key("m")
 	v := plain(hs)
 	checkSize(t, hs.m.View(), 80, 24)
 	if !strings.Contains(strings.Join(strings.Fields(v), " "),
@@ -522,7 +523,7 @@ func TestHostileRatingsData(t *testing.T) {
 	hs.key("G")
 	screens = append(screens, hs.m.View())
 	hs.key("esc")
-	hs.key("tab")
+	hs.key("m")
 	screens = append(screens, hs.m.View())
 	hs.key("tab")
 	screens = append(screens, hs.m.View())

@@ -26,6 +26,9 @@ type statusInfo struct {
 	detailLoading bool
 	announce      string // news for the status line ("SOL turned bullish at …"), sanitised
 	announceDir   int    // > 0 good news, < 0 bad, 0 neither
+	announceMark  string // the glyph before it ("✦ "); "" when announce starts with its own
+	readOnly      string // why the user's changes are not saved; "" when they are
+	hidden        bool   // balances are hidden
 }
 
 func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
@@ -47,7 +50,15 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 		case info.announceDir < 0:
 			style = st.BarError
 		}
-		left.WriteString(style.Render("✦ " + info.announce))
+		left.WriteString(style.Render(info.announceMark + info.announce))
+		left.WriteString(sep)
+	}
+	if info.readOnly != "" {
+		left.WriteString(st.BarWarning.Render("not saving: " + Sanitize(info.readOnly)))
+		left.WriteString(sep)
+	}
+	if info.hidden {
+		left.WriteString(st.BarMuted.Render("balances hidden"))
 		left.WriteString(sep)
 	}
 	if snap == nil {

@@ -34,6 +34,11 @@ type Styles struct {
 	// their cursor row.
 	HighlightUp, HighlightDown, Selected lipgloss.Style
 
+	// Your data: Star marks a watched token; Confirm is the y/n question
+	// that replaces the help line; Hint is muted help beside a view's
+	// title; Total is the portfolio's total line.
+	Star, Confirm, Hint, Total lipgloss.Style
+
 	// rows holds the table's cell styles as raw escape prefixes/suffixes,
 	// indexed by highlight kind (hlNone, hlUp, hlDown) and then by
 	// rowSelected|rowStale bits, so a row renders into a byte buffer with no
@@ -65,6 +70,7 @@ type rowPalette struct {
 	base, cursor, rank, symbol, name, price, num  span
 	up, down, flat, flashUp, flashDown, staleMark span
 	strongUp, strongDown, hlMark                  span
+	star                                          span
 }
 
 // NewStyles turns a palette into styles bound to r. A mono theme (or a
@@ -150,6 +156,10 @@ func NewStyles(t themes.Theme, r *lipgloss.Renderer) Styles {
 		s.HighlightUp = s.HighlightUp.Bold(true)
 		s.HighlightDown = s.HighlightDown.Bold(true)
 	}
+	s.Star = fg(t.Warning).Bold(true)
+	s.Confirm = fg(t.Warning).Bold(true)
+	s.Hint = fg(t.Muted)
+	s.Total = fg(t.Text).Bold(true)
 
 	for hl := range s.rows {
 		for state := range s.rows[hl] {
@@ -233,6 +243,7 @@ func newRowPalette(t themes.Theme, r *lipgloss.Renderer, state, hl int) rowPalet
 		strongUp:   spanOf(mk(t.Up).Bold(true)),
 		strongDown: spanOf(mk(t.Down).Bold(true)),
 		hlMark:     spanOf(mk(t.Accent).Bold(true)),
+		star:       spanOf(mk(t.Warning).Bold(true)),
 	}
 	if mono {
 		p.up = spanOf(mk("").Bold(true))

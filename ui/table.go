@@ -90,7 +90,10 @@ func shortTitle(c column) string {
 	return title
 }
 
-const gutterWidth = 2 // cursor marker and stale or highlight marker
+// gutterWidth is the cursor marker and one marker cell: ✦ highlight (a
+// signal flip, a new moonshot), else ★ a watched token, else ◌ stale (a
+// stale row is also drawn faint).
+const gutterWidth = 2
 
 // layout is the table's column widths for one window width, computed once
 // per resize (or when the longest symbol changes), never per row.
@@ -227,7 +230,7 @@ type row struct {
 	hl         int8   // highlight: hlUp (turned up, new moonshot), hlDown, 0 none
 	hlUntil    uint64 // render tick at which the highlight ends
 	stale      bool
-	seen       uint64 // snapshot Seq that last listed this token
+	seen       uint64 // the table's apply pass that last listed this token
 
 	line string // rendered, exactly table-width cells
 	key  rowKey // what line was rendered from
@@ -241,6 +244,7 @@ type rowKey struct {
 	flash int8
 	hl    int8
 	stale bool
+	star  bool
 }
 
 func (r *row) setToken(tok *model.TokenView) {
@@ -279,9 +283,17 @@ type table struct {
 
 	header, blank string
 	empty         string // shown when no row matches
+	emptyMsg      string // the empty line without a filter; "" = "no tokens yet"
+	emptyText     string // what empty was drawn from, and at which width
+	emptyW        int
 	buf, num      []byte
 
-	renders int // rows rendered since start, for tests and benchmarks
+	// member, when set, restricts the table to the symbols it accepts
+	// (the Watch view); starred marks a row with ★ (the active watchlist).
+	member, starred func(sym string) bool
+
+	renders int    // rows rendered since start, for tests and benchmarks
+	pass    uint64 // apply passes since start: tells this pass's rows from older ones
 
 	// flips are the signal changes found by the last apply, in snapshot
 	// (rank) order; the root announces them.
@@ -328,6 +340,7 @@ func (t *table) relayout() {
 	t.gen++
 	t.blank = strings.Repeat(" ", max(t.width, 0))
 	t.renderHeader()
+	t.renderEmpty()
 }
 
 // bodyRows is how many token rows fit under the header.
@@ -337,11 +350,29 @@ func (t *table) bodyRows() int { return max(t.height-1, 0) }
 // price changes start a flash, staleness is re-judged against the
 // snapshot's time. Rows are re-rendered lazily, when visible.
 func (t *table) apply(s *model.Snapshot, now time.Time) {
+	t.applyTokens(s, nil, now)
+}
+
+// applyTokens takes the snapshot's tokens that are members, then extra
+// (tokens the snapshot does not list, such as a watched token the market
+// does not have yet).
+func (t *table) applyTokens(s *model.Snapshot, extra []*model.TokenView, now time.Time) {
 	opts := t.ctx.opts
 	created := false
+	t.pass++
 	t.all = t.all[:0]
 	t.flips = t.flips[:0]
-	for _, tok := range s.Tokens {
+	n := len(s.Tokens)
+	for k := range n + len(extra) {
+		var tok *model.TokenView
+		if k < n {
+			tok = s.Tokens[k]
+			if tok != nil && t.member != nil && !t.member(tok.Symbol) {
+				continue
+			}
+		} else {
+			tok = extra[k-n]
+		}
 		if tok == nil {
 			continue
 		}
@@ -351,7 +382,7 @@ func (t *table) apply(s *model.Snapshot, now time.Time) {
 			t.rows[tok.Symbol] = r
 			created = true
 		}
-		if r.seen == s.Seq && r.tok != nil {
+		if r.seen == t.pass && r.tok != nil {
 			continue // a duplicate symbol: first one wins
 		}
 		if r.tok != tok {
@@ -379,13 +410,13 @@ func (t *table) apply(s *model.Snapshot, now time.Time) {
 			r.setToken(tok)
 		}
 		r.stale = tok.LastUpdate.IsZero() || s.Time.Sub(tok.LastUpdate) > opts.StaleAfter
-		r.seen = s.Seq
+		r.seen = t.pass
 		t.all = append(t.all, r)
 	}
 	if created || len(t.rows) != len(t.all) {
 		symW := 8
 		for sym, r := range t.rows {
-			if r.seen != s.Seq {
+			if r.seen != t.pass {
 				delete(t.rows, sym)
 				continue
 			}
@@ -434,13 +465,11 @@ func (t *table) rebuildView() {
 			t.view = append(t.view, r)
 		}
 	}
-	slices.SortStableFunc(t.view, t.compare)
+	if len(t.view) > 1 { // the method value allocates: not for an empty Watch view
+		slices.SortStableFunc(t.view, t.compare)
+	}
 	if len(t.view) == 0 {
-		msg := "  no tokens yet"
-		if t.filter != "" {
-			msg = "  no token matches \"" + t.filter + "\""
-		}
-		t.empty = fitLine(t.ctx.styles.Muted.Render(msg), t.width)
+		t.renderEmpty()
 	}
 	found := false
 	if t.selected != "" {
@@ -459,6 +488,22 @@ func (t *table) rebuildView() {
 		}
 	}
 	t.scroll()
+}
+
+// renderEmpty draws the line shown when no row matches.
+func (t *table) renderEmpty() {
+	msg := "  no tokens yet"
+	if t.emptyMsg != "" {
+		msg = "  " + t.emptyMsg
+	}
+	if t.filter != "" {
+		msg = "  no token matches \"" + t.filter + "\""
+	}
+	if msg == t.emptyText && t.width == t.emptyW && t.empty != "" {
+		return // drawn already: an empty Watch view redraws nothing per snapshot
+	}
+	t.emptyText, t.emptyW = msg, t.width
+	t.empty = fitLine(t.ctx.styles.Muted.Render(msg), t.width)
 }
 
 func cmpNum(x, y float64, desc, zeroUnknown bool) int {
@@ -616,11 +661,12 @@ func (t *table) refresh() {
 	end := min(t.offset+t.bodyRows(), len(t.view))
 	for i := t.offset; i < end; i++ {
 		r := t.view[i]
-		k := rowKey{tok: r.tok, ver: r.tok.Version, gen: t.gen, sel: i == t.cursor, flash: r.flash, hl: r.hl, stale: r.stale}
+		k := rowKey{tok: r.tok, ver: r.tok.Version, gen: t.gen, sel: i == t.cursor, flash: r.flash, hl: r.hl, stale: r.stale,
+			star: t.starred != nil && t.starred(r.tok.Symbol)}
 		if k == r.key && r.line != "" {
 			continue
 		}
-		t.buf = t.renderRow(t.buf[:0], r, k.sel)
+		t.buf = t.renderRow(t.buf[:0], r, k.sel, k.star)
 		r.line = string(t.buf)
 		r.key = k
 		t.renders++
@@ -737,7 +783,7 @@ func changeSpan(p *rowPalette, frac float64) span {
 // renderRow draws one row into dst: exactly t.width cells. It allocates
 // nothing once dst and t.num have grown (non-ASCII names that need cutting
 // aside).
-func (t *table) renderRow(dst []byte, r *row, sel bool) []byte {
+func (t *table) renderRow(dst []byte, r *row, sel, star bool) []byte {
 	state := 0
 	if sel {
 		state |= rowSelected
@@ -755,6 +801,8 @@ func (t *table) renderRow(dst []byte, r *row, sel bool) []byte {
 	switch {
 	case r.hl != hlNone:
 		dst = appendSpan(dst, p.hlMark, "✦")
+	case star:
+		dst = appendSpan(dst, p.star, "★")
 	case r.stale:
 		dst = appendSpan(dst, p.staleMark, "◌")
 	default:

@@ -1,0 +1,189 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/tokentop/tokentop/model"
+)
+
+// The lot form: add a lot of a token (a key from any view) or edit one
+// (e in the Portfolio view). Fields: Token, Quantity, Cost per unit (USD,
+// prefilled with the current price), Date (YYYY-MM-DD, today by default;
+// optional) and Note. Submit reads every field, shows each problem beside
+// its field, checks the lot (model.Lot.Validate) and saves it through
+// userState.apply; the form stays open with everything typed on any error.
+
+const dateLayout = "2006-01-02"
+
+// lotForm is the form for a new lot of sym (edit nil) or for the lot edit.
+func (a *app) lotForm(sym string, edit *model.Lot) *form {
+	now := a.now()
+	if edit != nil {
+		date := ""
+		if !edit.Opened.IsZero() {
+			date = edit.Opened.UTC().Format(dateLayout)
+		}
+		fields := lotFields(edit.Symbol, plainAmount(edit.Quantity), plainAmount(edit.Cost), date, edit.Note)
+		f := newForm(a.ctx, "lot:edit:"+edit.ID, "Edit lot — "+edit.Symbol, fields, a.submitLot(edit.ID, edit.Symbol))
+		f.focus = 1
+		return f
+	}
+	cost := ""
+	if tok := a.snap.Token(sym); tok != nil {
+		cost = priceText(tok.Price)
+	}
+	title := "Add lot"
+	if sym != "" {
+		title += " — " + sym
+	}
+	f := newForm(a.ctx, "lot:new:"+sym, title, lotFields(sym, "", cost, now.Format(dateLayout), ""), a.submitLot("", ""))
+	if sym != "" {
+		f.focus = 1 // the token is filled in: start at the quantity
+	}
+	return f
+}
+
+func lotFields(sym, qty, cost, date, note string) []formField {
+	return []formField{
+		{Label: "Token", Key: "symbol", Value: sym, Hint: "symbol, e.g. BTC", MaxLen: 32},
+		{Label: "Quantity", Key: "quantity", Value: qty, Hint: "how many you hold"},
+		{Label: "Cost per unit", Key: "cost", Value: cost, Hint: "USD per unit"},
+		{Label: "Date", Key: "opened", Value: date, Hint: "YYYY-MM-DD, optional"},
+		{Label: "Note", Key: "note", Value: note, Hint: "optional", MaxLen: model.MaxNoteLen},
+	}
+}
+
+// plainAmount is a number as a form shows it for editing: every digit it
+// has, no exponent, no thousands separators.
+func plainAmount(v float64) string {
+	if bad(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// readLot reads the form into a lot (without its ID). Every bad field
+// gets its message; ok is false if any did. A lot being edited may keep
+// a token the market no longer lists (orig).
+func (a *app) readLot(f *form, orig string) (l model.Lot, ok bool) {
+	ok = true
+	fail := func(key, msg string) {
+		f.setErr(key, msg)
+		ok = false
+	}
+	sym := strings.ToUpper(f.value("symbol"))
+	switch {
+	case sym == "":
+		fail("symbol", "is required")
+	case !model.ValidSymbol(sym):
+		fail("symbol", "use A-Z, 0-9, . - _")
+	case sym != orig && a.snap.Token(sym) == nil:
+		fail("symbol", "unknown token "+sym)
+	}
+	l.Symbol = sym
+	q, msg := formNumber(f.value("quantity"), true)
+	if msg == "" && q > model.MaxQuantity {
+		msg = "is too large"
+	}
+	if msg != "" {
+		fail("quantity", msg)
+	}
+	l.Quantity = q
+	c, msg := formNumber(f.value("cost"), false)
+	switch {
+	case msg == "" && c < 0:
+		msg = "must be 0 or more"
+	case msg == "" && c > model.MaxUnitCost:
+		msg = "is too large"
+	}
+	if msg != "" {
+		fail("cost", msg)
+	}
+	l.Cost = c
+	if s := f.value("opened"); s != "" {
+		d, err := time.ParseInLocation(dateLayout, s, time.UTC)
+		now := a.now()
+		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		switch {
+		case err != nil:
+			fail("opened", "must be YYYY-MM-DD")
+		case d.After(today):
+			fail("opened", "must not be in the future")
+		case d.Year() < 2009:
+			fail("opened", "must be a date from 2009 on")
+		}
+		l.Opened = d
+	}
+	l.Note = f.value("note")
+	return l, ok
+}
+
+// submitLot validates and saves the form's lot: a new one (editID "") or
+// the edited one, which keeps its ID.
+func (a *app) submitLot(editID, orig string) func(*form) (tea.Cmd, bool) {
+	return func(f *form) (tea.Cmd, bool) {
+		l, ok := a.readLot(f, orig)
+		if !ok {
+			return nil, false
+		}
+		what := "lot added"
+		if editID == "" {
+			l.ID = model.NewID(a.now())
+		} else {
+			if a.user.lot(editID) == nil {
+				f.setErr("", "this lot was deleted; esc to close")
+				return nil, false
+			}
+			l.ID, what = editID, "lot changed"
+		}
+		if err := l.Validate(); err != nil {
+			setFormErr(f, err)
+			return nil, false
+		}
+		cmd, err := a.user.apply(model.UserChange{PutLot: &l}, what)
+		if err != nil {
+			setFormErr(f, err)
+			return nil, false
+		}
+		a.port.selectLot(l.ID)
+		msg := "Lot added: "
+		if editID != "" {
+			msg = "Lot changed: "
+		}
+		if a.user.hide {
+			msg += Sanitize(l.Symbol)
+		} else {
+			msg += string(appendQty(nil, l.Quantity)) + " " + Sanitize(l.Symbol) + " at $" + string(appendUnitCost(nil, l.Cost))
+		}
+		a.say(msg, 1, "✓ ")
+		return cmd, true
+	}
+}
+
+// deleteLotPrompt asks before deleting the selected lot (quantities stay
+// hidden while balances are).
+func (a *app) deleteLotPrompt() {
+	l := a.port.selectedLot()
+	if l == nil {
+		a.say("no lot selected", -1, "✗ ")
+		return
+	}
+	q := "Delete lot of " + Sanitize(l.Symbol)
+	if !a.user.hide {
+		q = "Delete lot " + string(appendQty(nil, l.Quantity)) + " " + Sanitize(l.Symbol)
+	}
+	if !l.Opened.IsZero() {
+		q += " bought " + l.Opened.UTC().Format(dateLayout)
+	}
+	id, sym := l.ID, Sanitize(l.Symbol)
+	a.ask(q+"? y/n", func() (tea.Cmd, error) {
+		cmd, err := a.user.apply(model.UserChange{DeleteLot: id}, "lot deleted")
+		if err == nil {
+			a.say("Lot of "+sym+" deleted", 0, "✓ ")
+		}
+		return cmd, err
+	})
+}
