@@ -437,6 +437,11 @@ func (d *detail) tabsLine() string {
 		mode = "candles"
 	}
 	right := st.Muted.Render(mode + " · " + strconv.Itoa(len(d.candles)) + " bars")
+	if d.tok != nil && !d.tok.Cached.IsZero() {
+		// Warm start: the chart up to Cached is the cache's, until the
+		// feeds fill the gap after it.
+		right = st.Warning.Render("◷ cached to "+d.tok.Cached.Local().Format("Jan 2 15:04")) + st.Muted.Render(" · ") + right
+	}
 	return joinSides(b.String(), right, d.width)
 }
 

@@ -1,6 +1,11 @@
 package ui
 
-import "math"
+import (
+	"math"
+	"unicode/utf8"
+
+	"github.com/tokentop/tokentop/model"
+)
 
 // sparkBars are the eight block heights, three bytes each.
 const sparkBars = "▁▂▃▄▅▆▇█"
@@ -70,4 +75,53 @@ func sparkDirection(pts []float64) int {
 		return 1
 	}
 	return -1
+}
+
+// cachedPoints is how many of tok's spark points (from the oldest) come
+// from the warm-start cache: those at or before tok.Cached. The points end
+// at the token's last update, one per model.SparkStep.
+func cachedPoints(tok *model.TokenView) int {
+	n := len(tok.Spark)
+	if tok.Cached.IsZero() || n == 0 {
+		return 0
+	}
+	gap := tok.LastUpdate.Unix() - tok.Cached.Unix()
+	if gap <= 0 {
+		return n
+	}
+	live := int((gap + model.SparkStep - 1) / model.SparkStep) // points after the cache
+	return max(n-live, 0)
+}
+
+// appendSparkSplit draws the spark like appendSpark, the cells showing the
+// first cut points in the cached span and the rest in live.
+func appendSparkSplit(dst []byte, pts []float64, w, cut int, cached, live span) []byte {
+	n := len(pts)
+	if n == 0 || w <= 0 {
+		return appendSpark(dst, pts, w)
+	}
+	// The cell showing point cut-1 is the last cached one: cell i shows
+	// point ((i+1)*n-1)/w.
+	cells := 0
+	for cells < w && ((cells+1)*n-1)/w < cut {
+		cells++
+	}
+	start := len(dst)
+	dst = appendSpark(dst, pts, w)
+	body := dst[start:]
+	// Split the drawn cells (one rune each) at the byte offset of cell cells.
+	off := 0
+	for c := 0; c < cells && off < len(body); c++ {
+		_, size := utf8.DecodeRune(body[off:])
+		off += size
+	}
+	var tmp [512]byte
+	drawn := append(tmp[:0], body...) // dst is rewritten below
+	dst = dst[:start]
+	dst = append(dst, cached.pre...)
+	dst = append(dst, drawn[:off]...)
+	dst = append(dst, cached.post...)
+	dst = append(dst, live.pre...)
+	dst = append(dst, drawn[off:]...)
+	return append(dst, live.post...)
 }

@@ -71,6 +71,7 @@ type rowPalette struct {
 	up, down, flat, flashUp, flashDown, staleMark span
 	strongUp, strongDown, hlMark                  span
 	star                                          span
+	cached                                        span // history from the warm-start cache
 }
 
 // NewStyles turns a palette into styles bound to r. A mono theme (or a
@@ -240,6 +241,7 @@ func newRowPalette(t themes.Theme, r *lipgloss.Renderer, state, hl int) rowPalet
 		flashUp:    spanOf(flash(t.FlashUpBg)),
 		flashDown:  spanOf(flash(t.FlashDnBg)),
 		staleMark:  spanOf(mk(t.Warning)),
+		cached:     spanOf(mk(t.Muted).Faint(true)),
 		strongUp:   spanOf(mk(t.Up).Bold(true)),
 		strongDown: spanOf(mk(t.Down).Bold(true)),
 		hlMark:     spanOf(mk(t.Accent).Bold(true)),

@@ -885,6 +885,12 @@ func (t *table) renderRow(dst []byte, r *row, sel, star bool) []byte {
 			case -1:
 				sp = p.down
 			}
+			if cut := cachedPoints(tok); cut > 0 {
+				// The cached part of the history (warm start) is drawn faint
+				// until the feeds fill the gap after it.
+				dst = appendSparkSplit(dst, tok.Spark, w, cut, p.cached, sp)
+				break
+			}
 			dst = append(dst, sp.pre...)
 			dst = appendSpark(dst, tok.Spark, w)
 			dst = append(dst, sp.post...)
