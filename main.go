@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/tokentop/tokentop/feeds/kraken"
 	"github.com/tokentop/tokentop/feeds/tokenmetrics"
 	"github.com/tokentop/tokentop/model"
+	"github.com/tokentop/tokentop/store"
 	"github.com/tokentop/tokentop/themes"
 	"github.com/tokentop/tokentop/ui"
 )
@@ -47,6 +49,8 @@ const usage = `tokentop - a live terminal dashboard for crypto markets
 Usage:
   tokentop [flags]            the dashboard: live exchange data ([feed] in the config), or --demo
   tokentop ratings [flags]    print the ratings table once (see tokentop ratings --help)
+  tokentop export [-o FILE]   write your watchlists, portfolio and alerts as JSON
+  tokentop import FILE        read them back (every record checked; see tokentop import --help)
 
 Flags:
   --demo            run on the built-in simulated market (no network)
@@ -54,6 +58,7 @@ Flags:
   --demo-speed X    demo: time multiplier, e.g. 60 = one simulated minute per second (0.1..3600)
   --config PATH     config file (default %s)
   --theme NAME      colour theme: %s, or a user theme in <config dir>/themes/NAME.toml
+  --data-dir DIR    where your data lives (default [store] dir in the config, else %s)
   --log FILE        write a debug log (connections, reconnects, errors, bad frames) to FILE
   --version         print the version and exit
   --help            show this help
@@ -73,6 +78,7 @@ type options struct {
 	theme      string
 	themeSet   bool
 	logPath    string
+	dataDir    string
 	version    bool
 	help       bool
 }
@@ -87,6 +93,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.configPath, "config", config.DefaultPath(), "")
 	fs.StringVar(&o.theme, "theme", "", "")
 	fs.StringVar(&o.logPath, "log", "", "")
+	fs.StringVar(&o.dataDir, "data-dir", "", "")
 	fs.BoolVar(&o.version, "version", false, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
@@ -170,8 +177,15 @@ func main() {
 }
 
 func run(args []string) int {
-	if len(args) > 0 && args[0] == "ratings" {
-		return runRatings(args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "ratings":
+			return runRatings(args[1:])
+		case "export":
+			return runExport(args[1:])
+		case "import":
+			return runImport(args[1:])
+		}
 	}
 	s, err := resolve(args, os.Getenv)
 	if err != nil {
@@ -180,7 +194,7 @@ func run(args []string) int {
 	}
 	switch {
 	case s.opts.help:
-		fmt.Printf(usage, config.DefaultPath(), joinNames(themes.Names()))
+		fmt.Printf(usage, config.DefaultPath(), joinNames(themes.Names()), store.DefaultDir(os.Getenv))
 		return 0
 	case s.opts.version:
 		fmt.Println("tokentop", versionString())
@@ -331,6 +345,11 @@ func dashboard(s settings) error {
 	}
 	logger.Info("tokentop starting", "version", versionString(), "demo", src.demo, "feeds", len(src.feeds))
 
+	user, err := openUserStore(s, src.demo, logger)
+	if err != nil {
+		return err
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	market := model.NewMarket(model.MarketOptions{
@@ -338,6 +357,8 @@ func dashboard(s settings) error {
 		WhaleNotional: s.cfg.Market.WhaleUSD,
 		MaxTrades:     s.cfg.Market.MaxTrades,
 		Ratings:       s.cfg.RatingsOptions(),
+		Journal:       user.journal,
+		Warm:          user.warm,
 	})
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -354,7 +375,16 @@ func dashboard(s settings) error {
 		}()
 	}
 
-	renderer := lipgloss.NewRenderer(os.Stdout)
+	keepCtx, stopKeeper := context.WithCancel(context.Background())
+	defer stopKeeper()
+	kept := user.keep(keepCtx, s, market, src.demo, logger)
+
+	out := ttyOut{File: os.Stdout, mu: new(sync.Mutex)}
+	var bell func()
+	if s.cfg.Alerts.Bell {
+		bell = out.bell
+	}
+	renderer := lipgloss.NewRenderer(out)
 	if s.theme.Mono {
 		renderer.SetColorProfile(termenv.Ascii)
 	}
@@ -376,12 +406,29 @@ func dashboard(s settings) error {
 		Version:    versionString(),
 
 		MoonshotMaxCap: s.cfg.RatingsOptions().MoonshotMaxCap,
+
+		User:         user.data,
+		Persist:      user.persister(),
+		ReadOnly:     user.readOnly,
+		HideBalances: s.cfg.Portfolio.HideBalances,
+		Bell:         bell,
+		Notify:       desktopNotify(s.cfg.Alerts.Desktop, logger),
 	})
-	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out)}
 	if s.cfg.UI.Mouse {
 		progOpts = append(progOpts, tea.WithMouseCellMotion())
 	}
 	_, err = tea.NewProgram(app, progOpts...).Run()
+	// The keeper saves a last time while the market still runs (it asks
+	// the hub for the warm cache), then the feeds and the hub stop.
+	stopKeeper()
+	<-kept
+	if cerr := user.close(logger); cerr != nil {
+		logger.Error("store", "err", cerr)
+		if err == nil {
+			err = cerr
+		}
+	}
 	cancel()
 	market.Unsubscribe(snaps)
 	for range 1 + len(src.feeds) {

@@ -31,6 +31,12 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "tokentop")
+	// No test may touch the user's own data: every run of the binary (and
+	// the tmux servers that start it) gets a private data directory unless
+	// a test sets its own.
+	if err := os.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data")); err != nil {
+		panic(err)
+	}
 	build := exec.Command("go", "build", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
@@ -135,7 +141,7 @@ func rowSymbol(screen string, rank string) string {
 // TestEndToEnd runs the built binary in a pseudo-terminal (tmux) on the
 // demo market and drives it the way a user would.
 func TestEndToEnd(t *testing.T) {
-	env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "NO_COLOR="}
+	env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir(), "NO_COLOR="}
 	term := termtest.Start(t, 120, 40, env, binary, "--demo", "--seed", "7")
 	const wait = 10 * time.Second
 
@@ -273,7 +279,8 @@ rest_url = %q
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(dir, "debug.log")
-	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir}, binary, "--config", cfg, "--log", logPath)
+	data := t.TempDir()
+	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + data}, binary, "--config", cfg, "--log", logPath)
 	// The session's last BTC price (a kline close) and the feed's state.
 	screen := term.WaitFor("the fake exchange's prices", 15*time.Second, func(s string) bool {
 		return strings.Contains(s, "105,240.12") && strings.Contains(s, "binance live") && strings.Contains(s, "SOL")
@@ -291,6 +298,29 @@ rest_url = %q
 	log, err := os.ReadFile(logPath)
 	if err != nil || !strings.Contains(string(log), "tokentop starting") {
 		t.Errorf("debug log missing or empty (%v): %q", err, log)
+	}
+
+	// Warm start: with the exchange gone, a restart on the same data still
+	// shows the market from the cache saved at quit, marked as cached.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	down := filepath.Join(dir, "down.toml")
+	body = fmt.Sprintf("[feed]\nsources = [\"binance\"]\nsymbols = [\"BTC\", \"ETH\", \"SOL\"]\nmetadata = false\n"+
+		"[feed.binance]\nws_url = \"ws://%s\"\nrest_url = \"http://%s\"\n", addr, addr)
+	if err := os.WriteFile(down, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	term = termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + data}, binary, "--config", down)
+	term.WaitFor("the cached market", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "105,240.12") && strings.Contains(s, "SOL") && strings.Contains(s, "3 from cache")
+	})
+	term.Keys("q")
+	if s := term.WaitText("EXIT:", 10*time.Second); !strings.Contains(s, "EXIT:0") {
+		t.Fatalf("did not exit cleanly:\n%s", s)
 	}
 }
 
@@ -311,7 +341,7 @@ func TestUnreachableExchangeSaysSo(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir}, binary, "--config", cfg)
+	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + t.TempDir()}, binary, "--config", cfg)
 	term.WaitFor("an explanation", 15*time.Second, func(s string) bool {
 		return strings.Contains(s, "Cannot get market data from binance") && strings.Contains(s, "tokentop --demo")
 	})

@@ -64,6 +64,17 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 	if snap == nil {
 		left.WriteString(st.BarWarning.Render("● connecting…"))
 	} else {
+		if snap.WarmTokens > 0 && !snap.WarmSaved.IsZero() {
+			// Warm start: some history is still the cache's, until the
+			// feeds fill the gap after it.
+			b := append(s.buf[:0], "◷ "...)
+			b = appendInt(b, int64(snap.WarmTokens))
+			b = append(b, " from cache "...)
+			b = appendAge(b, max(s.ctx.now.Sub(snap.WarmSaved), 0))
+			b = append(b, " old"...)
+			left.WriteString(st.BarWarning.Render(string(b)) + sep)
+			s.buf = b
+		}
 		bad := uint64(0)
 		for i, f := range snap.Feeds {
 			if i > 0 {
@@ -103,16 +114,6 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			b = append(b, " ago"...)
 		}
 		left.WriteString(sep + st.Bar.Render(string(b)))
-		if snap.WarmTokens > 0 && !snap.WarmSaved.IsZero() {
-			// Warm start: some history is still the cache's, until the
-			// feeds fill the gap after it.
-			b = append(b[:0], "◷ "...)
-			b = appendInt(b, int64(snap.WarmTokens))
-			b = append(b, " from cache "...)
-			b = appendAge(b, max(s.ctx.now.Sub(snap.WarmSaved), 0))
-			b = append(b, " old"...)
-			left.WriteString(sep + st.BarWarning.Render(string(b)))
-		}
 		if bad > 0 {
 			b = appendInt(b[:0], int64(min(bad, 1<<52)))
 			b = append(b, " bad frames"...)

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/tokentop/tokentop/config"
+	"github.com/tokentop/tokentop/store"
+)
+
+const exportUsage = `tokentop export - write your watchlists, portfolio lots and alerts as JSON
+
+Usage:
+  tokentop export [flags]
+
+Flags:
+  -o FILE           write to FILE (mode 0600, replaced only once complete) instead of standard output
+  --data-dir DIR    the data directory (default [store] dir in the config, else %s)
+  --config PATH     config file (default %s)
+
+The store is opened read-only; a running dashboard on the same directory must be quit first.
+`
+
+const importUsage = `tokentop import - read watchlists, portfolio lots and alerts from a tokentop export file
+
+Usage:
+  tokentop import [flags] FILE      FILE may be - for standard input
+
+Every record is checked before anything is written; one bad record and nothing is imported.
+By default records are merged: watchlists by name (symbols added), lots and alerts by id (replaced).
+
+Flags:
+  --replace         replace all watchlists, lots and alerts with the file's (alert history is kept)
+  --data-dir DIR    the data directory (default [store] dir in the config, else %s)
+  --config PATH     config file (default %s)
+`
+
+// dataFlags are the flags export and import share.
+type dataFlags struct {
+	dataDir    string
+	configPath string
+	configSet  bool
+	help       bool
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.dataDir, "data-dir", "", "")
+	fs.StringVar(&d.configPath, "config", config.DefaultPath(), "")
+	fs.BoolVar(&d.help, "help", false, "")
+	fs.BoolVar(&d.help, "h", false, "")
+}
+
+// parseData parses a subcommand's flags, noting whether --config was given.
+func parseData(fs *flag.FlagSet, d *dataFlags, args []string) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			d.help = true
+			return nil
+		}
+		return fmt.Errorf("%s (see %s --help)", safeLine(err.Error()), fs.Name())
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "config" {
+			d.configSet = true
+		}
+	})
+	return nil
+}
+
+// dataDir is --data-dir, else the config's [store] dir, else the default.
+func dataDir(flagDir string, cfg config.Config) string {
+	switch {
+	case flagDir != "":
+		return flagDir
+	case cfg.Store.Dir != "":
+		return cfg.Store.Dir
+	}
+	return store.DefaultDir(os.Getenv)
+}
+
+func runExport(args []string) int { return exportMain(args, os.Stdout, os.Stderr) }
+
+func exportMain(args []string, stdout, stderr io.Writer) int {
+	var d dataFlags
+	var out string
+	fs := flag.NewFlagSet("tokentop export", flag.ContinueOnError)
+	d.register(fs)
+	fs.StringVar(&out, "o", "", "")
+	if err := parseData(fs, &d, args); err != nil {
+		fmt.Fprintf(stderr, "tokentop export: %v\n", err)
+		return exitUsage
+	}
+	if d.help {
+		fmt.Fprintf(stdout, exportUsage, store.DefaultDir(os.Getenv), config.DefaultPath())
+		return 0
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "tokentop export: unexpected argument %s (see tokentop export --help)\n", strconv.QuoteToASCII(fs.Arg(0)))
+		return exitUsage
+	}
+	cfg, err := config.Load(d.configPath, d.configSet)
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop export: %v\n", err)
+		return exitUsage
+	}
+	st, err := store.Open(store.Options{Dir: dataDir(d.dataDir, cfg), ReadOnly: true})
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
+		return 1
+	}
+	x, err := st.Export(time.Now())
+	st.Close()
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
+		return 1
+	}
+	data, err := json.MarshalIndent(x, "", "  ")
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
+		return 1
+	}
+	data = append(data, '\n')
+	if out == "" || out == "-" {
+		w := bufio.NewWriter(stdout)
+		_, err = w.Write(data)
+		if err == nil {
+			err = w.Flush()
+		}
+	} else {
+		err = writeFileAtomic(out, data)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop export: writing %s\n", safeLine(err.Error()))
+		return 1
+	}
+	if out != "" && out != "-" {
+		fmt.Fprintf(stderr, "tokentop export: wrote %d watchlists, %d lots and %d alerts to %s\n",
+			len(x.Watchlists), len(x.Lots), len(x.Alerts), out)
+	}
+	return 0
+}
+
+// writeFileAtomic writes data to a temporary file beside path (mode 0600)
+// and renames it over path, so path is either the old file or the whole
+// new one.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+func runImport(args []string) int { return importMain(args, os.Stdin, os.Stdout, os.Stderr) }
+
+func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var d dataFlags
+	var replace bool
+	fs := flag.NewFlagSet("tokentop import", flag.ContinueOnError)
+	d.register(fs)
+	fs.BoolVar(&replace, "replace", false, "")
+	if err := parseData(fs, &d, args); err != nil {
+		fmt.Fprintf(stderr, "tokentop import: %v\n", err)
+		return exitUsage
+	}
+	if d.help {
+		fmt.Fprintf(stdout, importUsage, store.DefaultDir(os.Getenv), config.DefaultPath())
+		return 0
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "tokentop import: name one file to import (see tokentop import --help)")
+		return exitUsage
+	}
+	cfg, err := config.Load(d.configPath, d.configSet)
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop import: %v\n", err)
+		return exitUsage
+	}
+	name := fs.Arg(0)
+	var in io.Reader = stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "tokentop import: %s\n", safeLine(err.Error()))
+			return 1
+		}
+		defer f.Close()
+		in = f
+	} else {
+		name = "standard input"
+	}
+	x, err := store.ParseExport(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop import: %s: %s (nothing was imported)\n", safeLine(name), safeLine(err.Error()))
+		return 1
+	}
+	st, err := store.Open(store.Options{Dir: dataDir(d.dataDir, cfg)})
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safeLine(err.Error()))
+		return 1
+	}
+	stats, err := st.Import(x, replace)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safeLine(err.Error()))
+		return 1
+	}
+	verb := "merged"
+	if replace {
+		verb = "replaced with"
+	}
+	fmt.Fprintf(stdout, "tokentop import: %s %d watchlists, %d lots and %d alerts from %s into %s\n",
+		verb, stats.Watchlists, stats.Lots, stats.Alerts, safeLine(name), st.Path())
+	return 0
+}
