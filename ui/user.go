@@ -85,6 +85,29 @@ func (u *userState) listIndex(name string) int {
 }
 
 // lotIndex is the index of the lot with id, or -1.
+// putByID replaces (*list)[i] with v, or appends v when i < 0 and the list
+// is below its limit.
+func putByID[T any](list *[]T, v T, i, limit int, what string) error {
+	switch {
+	case i >= 0:
+		(*list)[i] = v
+	case len(*list) >= limit:
+		return fmt.Errorf("at most %d %s", limit, what)
+	default:
+		*list = append(*list, v)
+	}
+	return nil
+}
+
+// deleteAt removes (*list)[i]; i < 0 (the record is gone) is the error gone.
+func deleteAt[T any](list *[]T, i int, gone string) error {
+	if i < 0 {
+		return errors.New(gone)
+	}
+	*list = slices.Delete(*list, i, i+1)
+	return nil
+}
+
 func (u *userState) lotIndex(id string) int {
 	for i := range u.data.Lots {
 		if u.data.Lots[i].ID == id {
@@ -206,43 +229,19 @@ func (u *userState) change(ch model.UserChange) error {
 		}
 		d.Watchlists[i].Name = to
 	case ch.PutLot != nil:
-		l := *ch.PutLot
-		if err := l.Validate(); err != nil {
+		if err := ch.PutLot.Validate(); err != nil {
 			return err
 		}
-		if i := u.lotIndex(l.ID); i >= 0 {
-			d.Lots[i] = l
-			return nil
-		}
-		if len(d.Lots) >= model.MaxLots {
-			return fmt.Errorf("at most %d lots", model.MaxLots)
-		}
-		d.Lots = append(d.Lots, l)
+		return putByID(&d.Lots, *ch.PutLot, u.lotIndex(ch.PutLot.ID), model.MaxLots, "lots")
 	case ch.DeleteLot != "":
-		i := u.lotIndex(ch.DeleteLot)
-		if i < 0 {
-			return errors.New("that lot is already gone")
-		}
-		d.Lots = slices.Delete(d.Lots, i, i+1)
+		return deleteAt(&d.Lots, u.lotIndex(ch.DeleteLot), "that lot is already gone")
 	case ch.PutAlert != nil:
-		a := *ch.PutAlert
-		if err := a.Validate(); err != nil {
+		if err := ch.PutAlert.Validate(); err != nil {
 			return err
 		}
-		if i := u.alertIndex(a.ID); i >= 0 {
-			d.Alerts[i] = a
-			return nil
-		}
-		if len(d.Alerts) >= model.MaxAlerts {
-			return fmt.Errorf("at most %d alerts", model.MaxAlerts)
-		}
-		d.Alerts = append(d.Alerts, a)
+		return putByID(&d.Alerts, *ch.PutAlert, u.alertIndex(ch.PutAlert.ID), model.MaxAlerts, "alerts")
 	case ch.DeleteAlert != "":
-		i := u.alertIndex(ch.DeleteAlert)
-		if i < 0 {
-			return errors.New("that alert is already gone")
-		}
-		d.Alerts = slices.Delete(d.Alerts, i, i+1)
+		return deleteAt(&d.Alerts, u.alertIndex(ch.DeleteAlert), "that alert is already gone")
 	case ch.AddFiring != nil:
 		f := *ch.AddFiring
 		if err := f.Validate(); err != nil {
