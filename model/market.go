@@ -104,6 +104,11 @@ type Market struct {
 
 	rt ratingsEngine
 
+	everLive      bool // a feed has reported live
+	historyWaited int  // publishes spent waiting for the back history (historyLoading)
+	histDirty     bool // back-history bars applied since the last recompute
+	histWait      int  // publishes before back-history bars may bring a recompute forward again
+
 	warmSaved time.Time // WarmStart.Saved of the cache applied; zero = none
 	warmN     int       // tokens still marked as cached (token.cachedUntil != 0)
 	histBuf   []Candle  // scratch for History
@@ -122,6 +127,7 @@ type token struct {
 	trades    []Trade // ring of MaxTrades
 	tradeNext int
 	tradeN    int
+	tradesPub []Trade // the published copy, newest first; nil when a trade came since
 
 	r tokenRating // grades, signal, moonshot state
 
@@ -361,7 +367,7 @@ func (m *Market) apply(ev *Event) {
 	}
 	switch ev.Kind {
 	case EventQuote, EventTrade:
-		if !finitePositive(ev.Price) || !(ev.Qty >= 0) || math.IsInf(ev.Qty, 1) {
+		if !validPrice(ev.Price) || !(ev.Qty >= 0) || math.IsInf(ev.Qty, 1) {
 			break
 		}
 		qty := ev.Qty
@@ -405,6 +411,9 @@ func (m *Market) apply(ev *Event) {
 		ct := ev.Time
 		if ct <= 0 {
 			ct = c.T * 1e9
+		}
+		if ct < m.now-liveAge {
+			m.histDirty = true // back history: grades are due (rateDue)
 		}
 		if ct >= tk.last {
 			tk.price, tk.last = c.Close, ct
@@ -522,11 +531,21 @@ func (m *Market) token(sym string) *token {
 }
 
 func (tk *token) addTrade(tr Trade) {
+	tk.tradesPub = nil
 	tk.trades[tk.tradeNext] = tr
 	tk.tradeNext = (tk.tradeNext + 1) % len(tk.trades)
 	if tk.tradeN < len(tk.trades) {
 		tk.tradeN++
 	}
+}
+
+// publishedTrades is the kept trades, newest first, for a view: copied
+// once after each new trade and shared by the views until the next.
+func (tk *token) publishedTrades() []Trade {
+	if tk.tradesPub == nil {
+		tk.tradesPub = tk.recentTrades()
+	}
+	return tk.tradesPub
 }
 
 // recentTrades copies the kept trades, newest first.
@@ -561,6 +580,12 @@ func (m *Market) takeStatuses() {
 			feeds[i] = st
 			delete(pending, feeds[i].Name)
 		}
+	}
+	for _, st := range pending {
+		m.everLive = m.everLive || st.State == FeedLive
+	}
+	for _, st := range feeds {
+		m.everLive = m.everLive || st.State == FeedLive
 	}
 	// New feeds: registration order is the order the hub first heard of
 	// them; several in one batch go by name so the order is stable.
@@ -600,6 +625,10 @@ func (m *Market) updateRate(now int64) {
 // publish recomputes the ratings that are due, then builds and delivers a
 // snapshot if anything changed.
 func (m *Market) publish() {
+	if m.historyLoading() {
+		m.historyWaited++
+	}
+	m.histWait--
 	now := m.opts.Clock()
 	m.updateRate(now.UnixNano())
 	m.rateDue(now.UnixNano())
@@ -696,7 +725,7 @@ func (m *Market) buildView(tk *token) *TokenView {
 		Change7d:   change(s, tk.price, last-7*86400),
 		Supply:     tk.supply,
 		Volatility: s.Volatility(last),
-		Trades:     tk.recentTrades(),
+		Trades:     tk.publishedTrades(),
 		Version:    tk.version,
 
 		TraderGrade:   tk.r.trader.pub,
@@ -779,8 +808,8 @@ func (m *Market) candles(symbol string, span time.Duration, maxBars int) ([]Cand
 		return nil, fmt.Errorf("candles: unknown symbol %q", sanitizeText(symbol, maxSymbolLen))
 	}
 	res := Day
-	for _, r := range [...]Resolution{Minute, Hour} {
-		if int64(span/time.Second) <= int64(len(tk.series.rings[r].bars))*r.Seconds() {
+	for r := Minute; r < Day; r++ {
+		if int64(span/time.Second) <= int64(ringLens[r])*r.Seconds() {
 			res = r
 			break
 		}

@@ -59,12 +59,21 @@ type Journal struct {
 // WarmToken is one token's cached history: enough for a full sparkline,
 // the 1h/24h/7d changes and both grades at once on a restart.
 type WarmToken struct {
-	Info   TokenInfo
-	Price  float64   // last price
-	Last   time.Time // market clock of the last event applied
-	Minute []Candle  // oldest first: the last 24h of 1m bars
-	Hour   []Candle  // oldest first: the last 30d of 1h bars
-	Day    []Candle  // oldest first: up to 366 1d bars
+	Info  TokenInfo
+	Price float64   // last price
+	Last  time.Time // market clock of the last event applied
+	// Bars of each resolution, oldest first, at most as many as a Series
+	// keeps (MinuteBars, Minute5Bars, ...).
+	Minute  []Candle // the last 2h of 1m bars
+	Minute5 []Candle // the last 25h of 5m bars
+	Hour    []Candle // the last 8d of 1h bars
+	Hour4   []Candle // the last 31d of 4h bars
+	Day     []Candle // the last 14 weeks of 1d bars
+}
+
+// Bars returns the token's bars by resolution (Minute..Day).
+func (w *WarmToken) Bars() [numRes][]Candle {
+	return [numRes][]Candle{w.Minute, w.Minute5, w.Hour, w.Hour4, w.Day}
 }
 
 // WarmStart is the cache applied before any feed starts. A token in it is
@@ -110,20 +119,29 @@ func (m *Market) history() []WarmToken {
 		}
 		s := tk.series
 		buf := m.histBuf[:0]
-		buf = s.Candles(Minute, 0, math.MaxInt64, buf)
-		nm := len(buf)
-		buf = s.Candles(Hour, 0, math.MaxInt64, buf)
-		nh := len(buf)
-		buf = s.Candles(Day, 0, math.MaxInt64, buf)
+		var ends [numRes]int
+		for res := Minute; res <= Day; res++ {
+			buf = s.Candles(res, 0, math.MaxInt64, buf)
+			ends[res] = len(buf)
+		}
 		m.histBuf = buf
 		bars := slices.Clone(buf)
+		part := func(res Resolution) []Candle {
+			from := 0
+			if res > Minute {
+				from = ends[res-1]
+			}
+			return bars[from:ends[res]:ends[res]]
+		}
 		out = append(out, WarmToken{
-			Info:   TokenInfo{Symbol: tk.sym, Name: tk.name, MarketCap: tk.cap, Supply: tk.supply},
-			Price:  tk.price,
-			Last:   time.Unix(0, tk.last),
-			Minute: bars[:nm:nm],
-			Hour:   bars[nm:nh:nh],
-			Day:    bars[nh:],
+			Info:    TokenInfo{Symbol: tk.sym, Name: tk.name, MarketCap: tk.cap, Supply: tk.supply},
+			Price:   tk.price,
+			Last:    time.Unix(0, tk.last),
+			Minute:  part(Minute),
+			Minute5: part(Minute5),
+			Hour:    part(Hour),
+			Hour4:   part(Hour4),
+			Day:     part(Day),
 		})
 	}
 	return out
@@ -351,8 +369,8 @@ func (m *Market) applyWarm(w *WarmStart) {
 
 // warmScratch holds buffers reused across the tokens of a cache.
 type warmScratch struct {
-	bars   [3][]Candle // the valid bars of each resolution, by start
-	rolled [2][]Candle // minutes rolled up into hours, hours into days
+	bars   [numRes][]Candle // the valid bars of each resolution, by start
+	rolled [numRes][]Candle // [res]: the bars of res-1 rolled up into res
 }
 
 // warmSeries loads a token's cached bars into s. Coarse bars go first, so
@@ -361,13 +379,14 @@ type warmScratch struct {
 // so it comes back rolled up, as it was (its 24h quote volume and where
 // its history starts are then the same as before the restart).
 func (m *Market) warmSeries(s *Series, wt *WarmToken, sc *warmScratch) {
-	for res, in := range [3][]Candle{wt.Minute, wt.Hour, wt.Day} {
+	for res, in := range wt.Bars() {
 		sc.bars[res] = m.cleanBars(Resolution(res), in, sc.bars[res][:0])
 	}
-	sc.rolled[0] = rollUpBars(Hour, sc.bars[Minute], sc.rolled[0][:0])
-	sc.rolled[1] = rollUpBars(Day, sc.bars[Hour], sc.rolled[1][:0])
+	for res := Minute5; res <= Day; res++ {
+		sc.rolled[res] = rollUpBars(res, sc.bars[res-1], sc.rolled[res][:0])
+	}
 	for res := Day; res > Minute; res-- {
-		rolled := sc.rolled[res-1]
+		rolled := sc.rolled[res]
 		for _, c := range sc.bars[res] {
 			if i, ok := slices.BinarySearchFunc(rolled, c.T, func(b Candle, t int64) int { return cmp.Compare(b.T, t) }); ok && sameBar(rolled[i], c) {
 				continue
@@ -439,20 +458,14 @@ func rollUpBars(res Resolution, fine, dst []Candle) []Candle {
 	return dst
 }
 
-// sameBar reports whether a and b are the same bar, volumes equal up to
-// rounding (a Series sums them in another order).
+// sameBar reports whether a and b are the same bar: the open exactly,
+// high, low and close up to a Series' float32 offsets from the open, the
+// volume up to rounding (a Series sums it in another order).
 func sameBar(a, b Candle) bool {
-	return a.T == b.T && a.Open == b.Open && a.High == b.High && a.Low == b.Low && a.Close == b.Close &&
+	near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-6*math.Abs(a.High-a.Low)+1e-12*math.Abs(y) }
+	return a.T == b.T && a.Open == b.Open && near(a.High, b.High) && near(a.Low, b.Low) && near(a.Close, b.Close) &&
 		math.Abs(a.Volume-b.Volume) <= 1e-9*max(a.Volume, b.Volume)
 }
 
 // ringLen is how many bars of res a Series holds.
-func ringLen(res Resolution) int {
-	switch res {
-	case Minute:
-		return MinuteBars
-	case Hour:
-		return HourBars
-	}
-	return DayBars
-}
+func ringLen(res Resolution) int { return ringLens[res] }

@@ -240,17 +240,20 @@ type gradeState struct {
 	why    why                  // last computed state
 	pub    Grade                // published
 	pubWhy why
-	hist   [gradeHistoryHours]float32 // hourly, by Unix hour mod len
-	histAt [gradeHistoryHours]int32   // Unix hour stored in each slot
+	hist   [gradeHistoryHours]float32 // hourly, by Unix hour mod len (histHead's window)
+	// histHead is the newest Unix hour stored; older slots in the window
+	// hold their hour's grade or NaN (cleared as the head moves on).
+	histHead int32
 }
 
 // tokenRating is the ratings state of one token, owned by the hub.
 type tokenRating struct {
 	trader, investor gradeState
 
-	// Trader Grade by minute over the last hour (for a moonshot's rise).
-	recent   [riseWindow]float32
-	recentAt [riseWindow]int32 // Unix minute stored in each slot
+	// Trader Grade by minute over the last hour (for a moonshot's rise),
+	// by Unix minute mod len, recentHead the newest minute stored.
+	recent     [riseWindow]float32
+	recentHead int32
 
 	signal     Signal
 	flips      []SignalFlip // ring of maxFlips, allocated at the first flip
@@ -273,14 +276,56 @@ func (r *tokenRating) init() {
 		for i := range g.x {
 			g.x[i], g.raw[i] = math.NaN(), math.NaN()
 		}
-		for i := range g.hist {
-			g.hist[i] = float32(math.NaN())
-			g.histAt[i] = -1
+		clearTimeRing(g.hist[:], &g.histHead)
+	}
+	clearTimeRing(r.recent[:], &r.recentHead)
+}
+
+// A time ring keeps a float32 per unit of time (an hour, a minute) for the
+// last len(vals) units up to its head, by unit mod len; NaN where nothing
+// was stored. 4 bytes a value, no time stamps.
+const noHead = math.MinInt32
+
+func clearTimeRing(vals []float32, head *int32) {
+	for i := range vals {
+		vals[i] = float32(math.NaN())
+	}
+	*head = noHead
+}
+
+func timeSlot(at int32, n int) int {
+	i := int(at) % n
+	if i < 0 {
+		i += n
+	}
+	return i
+}
+
+// putTimeRing stores v for unit at, moving the head on (and clearing the
+// units skipped); a unit older than the window is dropped.
+func putTimeRing(vals []float32, head *int32, at int32, v float32) {
+	n := int32(len(vals))
+	switch {
+	case *head == noHead || at-*head >= n:
+		clearTimeRing(vals, head)
+		*head = at
+	case at > *head:
+		for u := *head + 1; u < at; u++ {
+			vals[timeSlot(u, len(vals))] = float32(math.NaN())
 		}
+		*head = at
+	case at <= *head-n:
+		return
 	}
-	for i := range r.recentAt {
-		r.recentAt[i] = -1
+	vals[timeSlot(at, len(vals))] = v
+}
+
+// timeRingAt is the value stored for unit at (NaN when none).
+func timeRingAt(vals []float32, head int32, at int32) float32 {
+	if head == noHead || at > head || at <= head-int32(len(vals)) {
+		return float32(math.NaN())
 	}
+	return vals[timeSlot(at, len(vals))]
 }
 
 // factorDef describes one factor: its name and unit as shown, and the
@@ -366,8 +411,24 @@ func newRatingsEngine(o RatingsOptions) ratingsEngine {
 
 // rateDue recomputes whatever ratings are due at now (Unix ns, market clock).
 // A clock that went backwards makes everything due at once.
+//
+// Two things bend the schedule around a feed's back history. While every
+// feed is still connecting (delivering its history) and none has gone live
+// yet, nothing is graded (unless a warm-start cache was applied, or for at
+// most maxHistoryWait publishes): grades of a half-loaded universe would be
+// wrong, and a signal flip recorded from them would be false. And when
+// back-history bars arrived since the last recompute, both grades are due
+// at once (at most every historyRegrade publishes), so a backfill shows in
+// the Investor Grade without waiting for its minute.
 func (m *Market) rateDue(now int64) {
+	if m.historyLoading() {
+		return
+	}
 	e := &m.rt
+	if m.histDirty && m.histWait <= 0 {
+		e.nextInvestor, e.nextTrader = now, now
+		m.histDirty, m.histWait = false, historyRegrade
+	}
 	if !e.ran || now >= e.nextInvestor || now < e.lastInvestor {
 		m.recomputeInvestor(now)
 		e.lastInvestor, e.nextInvestor = now, now+int64(e.opts.InvestorEvery)
@@ -377,6 +438,28 @@ func (m *Market) rateDue(now int64) {
 		e.lastTrader, e.nextTrader = now, now+int64(e.opts.TraderEvery)
 	}
 	e.ran = true
+}
+
+// Publishes ratings wait for a feed's back history, at most; and between
+// recomputes brought forward by back-history bars, at least.
+const (
+	maxHistoryWait = 100 // 10 s at the default PublishEvery
+	historyRegrade = 10  // 1 s
+)
+
+// historyLoading reports whether ratings should wait for the back history:
+// feeds have reported, all are connecting, none has been live, no warm
+// cache speaks for the market, and the wait is not over.
+func (m *Market) historyLoading() bool {
+	if m.everLive || len(m.feeds) == 0 || !m.warmSaved.IsZero() || m.historyWaited >= maxHistoryWait {
+		return false
+	}
+	for _, f := range m.feeds {
+		if f.State != FeedConnecting {
+			return false
+		}
+	}
+	return true
 }
 
 // historyStart is when the token's history begins: the start of the
@@ -435,11 +518,7 @@ func (m *Market) recomputeTrader(now int64) {
 	for _, tk := range m.list {
 		r := &tk.r
 		v := r.trader.value
-		slot := int(nowMin) % riseWindow
-		if slot < 0 {
-			slot += riseWindow
-		}
-		r.recent[slot], r.recentAt[slot] = float32(v), nowMin
+		putTimeRing(r.recent[:], &r.recentHead, nowMin, float32(v))
 		m.updateSignal(tk, now)
 	}
 	m.updateMoonshots(now)
@@ -539,11 +618,7 @@ func (m *Market) grade(now int64, weights []float64, defs []factorDef, needHisto
 			}
 		}
 		// Hourly history, then the published grade.
-		slot := int(hour) % gradeHistoryHours
-		if slot < 0 {
-			slot += gradeHistoryHours
-		}
-		g.hist[slot], g.histAt[slot] = float32(g.value), hour
+		putTimeRing(g.hist[:], &g.histHead, hour, float32(g.value))
 		if m.publishGrade(g, hour, needHistory, nfac) {
 			tk.changed, m.dirty = true, true
 		}
@@ -575,15 +650,7 @@ func (m *Market) publishGrade(g *gradeState, hour int32, needHistory int64, nfac
 
 // change is the grade now minus the grade back hours ago (NaN if unknown).
 func (g *gradeState) change(hour int32, back int32) float64 {
-	h := hour - back
-	slot := int(h) % gradeHistoryHours
-	if slot < 0 {
-		slot += gradeHistoryHours
-	}
-	if g.histAt[slot] != h {
-		return math.NaN()
-	}
-	then := float64(g.hist[slot])
+	then := float64(timeRingAt(g.hist[:], g.histHead, hour-back))
 	if math.IsNaN(then) || math.IsNaN(g.value) {
 		return math.NaN()
 	}

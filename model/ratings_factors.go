@@ -36,29 +36,25 @@ func (s *Series) closesInto(res Resolution, end int64, dst []float64) int {
 	first := last - int64(n-1)*r.width
 	found := -1
 	prev := 0.0
-	// Walk the slots directly (as Range24h does): a slot holds the bar
-	// for x when its T is x and x lies inside the window.
+	// A slot holds the bar for x when its start is x and x lies inside
+	// the window.
 	lo, hi := max(r.oldest(), 1), r.head
-	i := 0
-	if first > 0 {
-		i = r.slot(first)
-	}
 	x := first
 	for k := 0; k < n; k++ {
-		if b := &r.bars[i]; x >= lo && x <= hi && b.T == x {
-			if found < 0 {
-				found = k
-				for j := 0; j < k; j++ {
-					dst[j] = b.Close
+		if x >= lo && x <= hi {
+			if bt, i := r.index(x); r.bars[i].t == bt {
+				c := r.bars[i].close()
+				if found < 0 {
+					found = k
+					for j := 0; j < k; j++ {
+						dst[j] = c
+					}
 				}
+				prev = c
 			}
-			prev = b.Close
 		}
 		dst[k] = prev
 		x += r.width
-		if i++; i == len(r.bars) {
-			i = 0
-		}
 	}
 	if found < 0 {
 		return 0
@@ -70,14 +66,11 @@ func (s *Series) closesInto(res Resolution, end int64, dst []float64) int {
 // (aligned), and whether that bar is stored.
 func (s *Series) quoteVolume(res Resolution, t int64) (float64, bool) {
 	r := &s.rings[res]
-	b, i, ok := r.get(t)
+	_, i, ok := r.get(t)
 	if !ok {
 		return 0, false
 	}
-	if res == Hour && !r.notes[i].given {
-		return s.hourQuote[i], true
-	}
-	return b.Close * b.Volume, true
+	return r.quoteOf(i), true
 }
 
 var sqrtDaysPerYear = math.Sqrt(365)
@@ -110,11 +103,12 @@ func (s *Series) closeBefore(t int64) (float64, bool) {
 		if at > r.head || at < lo {
 			continue
 		}
-		i := r.slot(at)
+		n, i := r.index(at)
 		for x := at; x >= lo; x -= r.width {
-			if r.bars[i].T == x {
-				return r.bars[i].Close, true
+			if r.bars[i].t == n {
+				return r.bars[i].close(), true
 			}
+			n--
 			if i--; i < 0 {
 				i = len(r.bars) - 1
 			}
@@ -132,10 +126,11 @@ func logReturn(s *Series, price float64, end, back int64) (raw, x float64) {
 		return math.NaN(), math.NaN()
 	}
 	x = finite(math.Log(price) - math.Log(then))
-	if math.IsNaN(x) {
+	raw = finite(math.Expm1(x))
+	if math.IsNaN(x) || math.IsNaN(raw) {
 		return math.NaN(), math.NaN()
 	}
-	return finite(math.Expm1(x)), x
+	return raw, x
 }
 
 func mean(v []float64) float64 {

@@ -18,11 +18,9 @@ func (r *tokenRating) rise(nowMin int32) float64 {
 		return math.NaN()
 	}
 	low := g
-	for i, at := range r.recentAt {
-		if at >= 0 && at > nowMin-riseWindow && at <= nowMin {
-			if v := float64(r.recent[i]); v < low {
-				low = v
-			}
+	for at := nowMin - riseWindow + 1; at <= nowMin; at++ {
+		if v := float64(timeRingAt(r.recent[:], r.recentHead, at)); v < low {
+			low = v
 		}
 	}
 	return g - low

@@ -647,3 +647,81 @@ func TestRecomputeAllocatesLittle(t *testing.T) {
 		t.Errorf("an unchanged market's recompute allocated %v times", allocs)
 	}
 }
+
+// The grade history keeps a value per hour for the last len hours, NaN for
+// the hours skipped or never stored, with no time stamps.
+func TestTimeRing(t *testing.T) {
+	var vals [5]float32
+	var head int32
+	clearTimeRing(vals[:], &head)
+	isNaN := func(v float32) bool { return v != v }
+	if !isNaN(timeRingAt(vals[:], head, 7)) {
+		t.Fatal("an empty ring has a value")
+	}
+	putTimeRing(vals[:], &head, 100, 1)
+	putTimeRing(vals[:], &head, 102, 3) // 101 skipped
+	if timeRingAt(vals[:], head, 100) != 1 || !isNaN(timeRingAt(vals[:], head, 101)) || timeRingAt(vals[:], head, 102) != 3 {
+		t.Errorf("values %v head %d", vals, head)
+	}
+	putTimeRing(vals[:], &head, 101, 2) // late, inside the window
+	if timeRingAt(vals[:], head, 101) != 2 || head != 102 {
+		t.Errorf("a late value: %v head %d", vals, head)
+	}
+	putTimeRing(vals[:], &head, 105, 6)
+	if !isNaN(timeRingAt(vals[:], head, 100)) || timeRingAt(vals[:], head, 101) != 2 || !isNaN(timeRingAt(vals[:], head, 103)) {
+		t.Errorf("after moving on: %v head %d", vals, head)
+	}
+	putTimeRing(vals[:], &head, 90, 9)  // older than the window: dropped
+	putTimeRing(vals[:], &head, 200, 7) // far ahead: the rest cleared
+	for at := int32(196); at < 200; at++ {
+		if !isNaN(timeRingAt(vals[:], head, at)) {
+			t.Errorf("unit %d has %v after a jump", at, timeRingAt(vals[:], head, at))
+		}
+	}
+	if timeRingAt(vals[:], head, 200) != 7 || !isNaN(timeRingAt(vals[:], head, 201)) {
+		t.Errorf("after the jump: %v head %d", vals, head)
+	}
+}
+
+// While every feed is still delivering its back history (connecting, none
+// live yet), nothing is graded: a half-loaded universe would give wrong
+// grades and false signal flips. The first feed going live brings the
+// grades at once.
+func TestRatingsWaitForTheBackHistory(t *testing.T) {
+	r := universe(t, RatingsOptions{})
+	mb := r.m.Subscribe()
+	r.m.Status(FeedStatus{Name: "demo", State: FeedConnecting, Reason: "simulating the back history"})
+	runMarket(t, r.m)
+	s := waitFor(t, mb, "the connecting feed", func(s *Snapshot) bool { return len(s.Feeds) == 1 })
+	for _, v := range s.Tokens {
+		if v.TraderGrade.Present() || v.InvestorGrade.Present() || v.Signal != SignalNeutral {
+			t.Fatalf("%s graded while the history was loading: %+v", v.Symbol, v.TraderGrade)
+		}
+	}
+	r.m.Status(FeedStatus{Name: "demo", State: FeedLive})
+	waitFor(t, mb, "grades once live", func(s *Snapshot) bool {
+		return s.Token("UP").TraderGrade.Present() && s.Token("UP").InvestorGrade.Present()
+	})
+}
+
+// Back-history bars (a backfill) bring both grades forward: a token whose
+// 31 days arrive is graded at the next publishes, the market clock
+// standing still (the Investor Grade is otherwise recomputed once a
+// minute).
+func TestBackHistoryRegradesAtOnce(t *testing.T) {
+	r := universe(t, RatingsOptions{})
+	mb := r.m.Subscribe()
+	runMarket(t, r.m)
+	waitFor(t, mb, "graded", func(s *Snapshot) bool { return s.Token("UP").InvestorGrade.Present() })
+	p := trendPath(40, 0.001, 0)
+	for h := rtEnd - 31*86400; h < rtEnd-3600; h += 3600 {
+		r.m.Send(t.Context(), Event{Kind: EventCandle, Symbol: "LATE", Res: Hour, Time: ns(h + 3600), Candle: pathBar(p, h, 3600)})
+	}
+	for m := rtEnd - 3600; m < rtEnd; m += 60 {
+		r.m.Send(t.Context(), Event{Kind: EventCandle, Symbol: "LATE", Res: Minute, Time: ns(m + 60), Candle: pathBar(p, m, 60)})
+	}
+	waitFor(t, mb, "LATE's grades", func(s *Snapshot) bool {
+		v := s.Token("LATE")
+		return v != nil && v.InvestorGrade.Present() && v.TraderGrade.Present()
+	})
+}

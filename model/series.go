@@ -1,18 +1,50 @@
 package model
 
-import "math"
-
-// Ring sizes of a Series: 24 hours of 1-minute bars, 30 days of 1-hour bars,
-// a year (and a day) of 1-day bars.
-const (
-	MinuteBars = 1440
-	HourBars   = 720
-	DayBars    = 366
+import (
+	"math"
+	"math/bits"
 )
 
-// How far back CloseAt looks through a gap in each resolution before it
-// falls back to the next coarser one ("within reason").
-var closeReach = [3]int64{60, 24, 7}
+// Ring sizes of a Series: what the screens and the ratings read, and no
+// more. 1-minute bars for the last 2 hours (the 1h chart, RSI, trend and
+// volume surge read at most 75 minutes), 5-minute bars for 25 hours (the
+// 24h chart, sparkline, 24h range and change), 1-hour bars for 8 days (the
+// 7d chart, 7-day volatility, hourly factors), 4-hour bars for 31 days (the
+// 30d chart) and 1-day bars for 14 weeks (90-day investor factors).
+const (
+	MinuteBars  = 120
+	Minute5Bars = 300
+	HourBars    = 192
+	Hour4Bars   = 186
+	DayBars     = 98
+)
+
+// numRes is the number of resolutions a Series keeps (Minute..Day).
+const numRes = int(Day) + 1
+
+// ringLens are the ring sizes by resolution.
+var ringLens = [numRes]int{MinuteBars, Minute5Bars, HourBars, Hour4Bars, DayBars}
+
+// How far back, in bars, CloseAt looks through a gap in each resolution
+// before it falls back to the next coarser one ("within reason"): an hour
+// of minutes, 6 hours of 5 minutes, a day of hours, 3 days of 4 hours, a
+// week of days.
+var closeReach = [numRes]int64{60, 72, 24, 18, 7}
+
+// maxBarTime is the latest bar start a Series stores (year 6325): bar
+// starts are kept as 32-bit counts of bar widths.
+const maxBarTime = 1 << 37
+
+// MinPrice and MaxPrice bound the prices a Series (and so the Market)
+// accepts: far outside any real token's, and close enough that a bar's
+// range always fits its float32 offsets.
+const (
+	MinPrice = 1e-30
+	MaxPrice = 1e30
+)
+
+// validPrice says whether v is a price the Series can keep (NaN is not).
+func validPrice(v float64) bool { return v >= MinPrice && v <= MaxPrice }
 
 // minVolatilityReturns is the fewest hourly returns Volatility needs; fewer
 // and the number says more about luck than about the token.
@@ -21,40 +53,116 @@ const minVolatilityReturns = 24
 // hoursPerYear annualises the stdev of hourly returns.
 var sqrtHoursPerYear = math.Sqrt(24 * 365)
 
-// barNote records, for a 1h or 1d bar, where its values came from.
-type barNote struct {
-	given  bool  // stored as given by Add at this resolution (a backfill)
-	folded bool  // at least one finer bar has been rolled into it
-	first  uint8 // index of the earliest finer bar rolled in (minute of hour, hour of day)
-	last   uint8 // index of the latest finer bar rolled in
+// packedBar is one stored bar in 32 bytes (a Candle is 48): the open and the
+// volume exactly, the high, low and close as float32 offsets from the
+// open, and the start as a count of bar widths (0: an empty slot). An
+// offset keeps 24 bits of the move within the bar, so a price is kept to
+// about 1e-7 of the bar's range (1e-9 of the price for a 1% bar); prices
+// shown as "the price" come from the feed, not from bars.
+type packedBar struct {
+	open                float64
+	volume              float64
+	dHigh, dLow, dClose float32
+	t                   uint32
 }
+
+// offset is d as a float32, held within float32's range (prices within
+// MinPrice..MaxPrice always fit).
+func offset(d float64) float32 {
+	switch {
+	case d > math.MaxFloat32:
+		return math.MaxFloat32
+	case d < -math.MaxFloat32:
+		return -math.MaxFloat32
+	}
+	return float32(d)
+}
+
+// price is open plus an offset, never below the offsets' precision
+// (2^-24 of the open): a low a billion times under its open would
+// otherwise round to 0 or below.
+func (b *packedBar) price(d float32) float64 {
+	return max(b.open+float64(d), b.open*0x1p-24)
+}
+
+func (b *packedBar) high() float64  { return b.price(b.dHigh) }
+func (b *packedBar) low() float64   { return b.price(b.dLow) }
+func (b *packedBar) close() float64 { return b.price(b.dClose) }
+
+// set stores c's prices and volume (not its start).
+func (b *packedBar) set(c *Candle) {
+	b.open, b.volume = c.Open, c.Volume
+	b.dHigh, b.dLow, b.dClose = offset(c.High-c.Open), offset(c.Low-c.Open), offset(c.Close-c.Open)
+}
+
+// barNote records, for a bar coarser than a minute, where its values came
+// from, in 16 bits: whether it was stored as given by Add at this
+// resolution (a backfill), and which finer bars are rolled into it, by
+// index within it (minute of the 5, 5 minutes of the hour, hour of the 4,
+// 4 hours of the day: at most 12).
+type barNote uint16
+
+const noteGiven barNote = 1 << 15
+
+func (n barNote) given() bool    { return n&noteGiven != 0 }
+func (n barNote) mask() uint16   { return uint16(n &^ noteGiven) }
+func (n barNote) folded() bool   { return n.mask() != 0 }
+func (n barNote) has(k int) bool { return n.mask()&(1<<k) != 0 }
+
+// fold marks finer bar k as rolled in.
+func (n *barNote) fold(k int) { *n |= 1 << k }
+
+// first and last are the indexes of the earliest and latest finer bar
+// rolled in (first 16 and last -1 when none).
+func (n barNote) first() int { return bits.TrailingZeros16(n.mask()) }
+func (n barNote) last() int  { return 15 - bits.LeadingZeros16(n.mask()) }
 
 // ring is a fixed window of bars of one width, indexed directly by time: the
 // bar starting at T lives in slot (T/width) mod len. A slot is valid only if
-// its T is the one the lookup asks for and lies inside the window, so stale
-// slots need no clearing and gaps cost nothing.
+// its start is the one the lookup asks for and lies inside the window, so
+// stale slots need no clearing and gaps cost nothing.
 type ring struct {
 	res   Resolution
 	width int64
-	bars  []Candle
+	bars  []packedBar
 	notes []barNote // nil for the minute ring
-	head  int64     // start of the newest bar
-	tail  int64     // start of the oldest bar ever stored (may have left the window)
-	has   bool      // any bar stored
+	// quote is, for each rolled-up bar, the sum of Close*Volume of the
+	// 5-minute bars in it, kept so Range24h reads hours, not 5-minute
+	// bars. Only the hour ring has it.
+	quote []float64
+	head  int64 // start of the newest bar
+	tail  int64 // start of the oldest bar ever stored (may have left the window)
+	has   bool  // any bar stored
 }
 
-// slot is where the bar starting at t (> 0) lives. The divisions are by
-// constants, so they compile to multiplications.
-func (r *ring) slot(t int64) int {
+// index is the count of bar widths up to t (> 0), and its slot. The
+// divisions are by constants, so they compile to multiplications.
+func (r *ring) index(t int64) (uint32, int) {
 	u := uint64(t)
+	var n uint64
 	switch r.res {
 	case Minute:
-		return int(u / 60 % MinuteBars)
+		n = u / 60
+		return uint32(n), int(n % MinuteBars)
+	case Minute5:
+		n = u / 300
+		return uint32(n), int(n % Minute5Bars)
 	case Hour:
-		return int(u / 3600 % HourBars)
+		n = u / 3600
+		return uint32(n), int(n % HourBars)
+	case Hour4:
+		n = u / 14400
+		return uint32(n), int(n % Hour4Bars)
 	default:
-		return int(u / 86400 % DayBars)
+		n = u / 86400
+		return uint32(n), int(n % DayBars)
 	}
+}
+
+// slot is where the bar starting at t (> 0) lives.
+func (r *ring) slot(t int64) int {
+	_, i := r.index(t)
+	return i
 }
 
 // align is the start of the bar of res covering t (> 0).
@@ -63,8 +171,12 @@ func align(res Resolution, t int64) int64 {
 	switch res {
 	case Minute:
 		return t - int64(u%60)
+	case Minute5:
+		return t - int64(u%300)
 	case Hour:
 		return t - int64(u%3600)
+	case Hour4:
+		return t - int64(u%14400)
 	default:
 		return t - int64(u%86400)
 	}
@@ -74,18 +186,35 @@ func align(res Resolution, t int64) int64 {
 func (r *ring) oldest() int64 { return r.head - int64(len(r.bars)-1)*r.width }
 
 // get returns the bar starting at t (aligned), if stored and in the window.
-func (r *ring) get(t int64) (*Candle, int, bool) {
+func (r *ring) get(t int64) (*packedBar, int, bool) {
 	if !r.has || t > r.head || t < r.oldest() || t <= 0 {
 		return nil, 0, false
 	}
-	i := r.slot(t)
+	n, i := r.index(t)
 	b := &r.bars[i]
-	return b, i, b.T == t
+	return b, i, b.t == n
+}
+
+// candle is the bar in slot i as a Candle.
+func (r *ring) candle(i int) Candle {
+	b := &r.bars[i]
+	return Candle{T: int64(b.t) * r.width, Open: b.open, High: b.high(), Low: b.low(), Close: b.close(), Volume: b.volume}
+}
+
+// quoteOf is the quote-currency volume of the bar in slot i: the sum over
+// its 5-minute bars when rolled up in a ring that keeps it, else
+// Close*Volume.
+func (r *ring) quoteOf(i int) float64 {
+	if r.quote != nil && !r.notes[i].given() {
+		return r.quote[i]
+	}
+	b := &r.bars[i]
+	return b.close() * b.volume
 }
 
 // claim returns the slot for t (aligned), clearing it if it held another
 // bar, and moves the head. ok is false when t is older than the window.
-func (r *ring) claim(t int64) (b *Candle, i int, existed, ok bool) {
+func (r *ring) claim(t int64) (b *packedBar, i int, existed, ok bool) {
 	if r.has && t < r.oldest() {
 		return nil, 0, false, false
 	}
@@ -95,36 +224,48 @@ func (r *ring) claim(t int64) (b *Candle, i int, existed, ok bool) {
 	if !r.has || t > r.head {
 		r.head, r.has = t, true
 	}
-	i = r.slot(t)
+	n, i := r.index(t)
 	b = &r.bars[i]
-	if b.T == t {
+	if b.t == n {
 		return b, i, true, true
 	}
-	*b = Candle{T: t}
+	*b = packedBar{t: n}
 	if r.notes != nil {
-		r.notes[i] = barNote{}
+		r.notes[i] = 0
+	}
+	if r.quote != nil {
+		r.quote[i] = 0
 	}
 	return b, i, false, true
 }
 
-// Series is one token's bounded price history at three resolutions. Minute
-// bars roll up into the hour and day bars covering them; hour bars roll up
-// into day bars. Bars added at a resolution directly (backfill) are stored
-// as given: finer bars later only extend their high, low and close.
+// Series is one token's bounded price history at five resolutions. Minute
+// bars roll up into the 5-minute bars covering them, those into hours,
+// hours into 4 hours, 4 hours into days. Bars added at a resolution
+// directly (backfill) are stored as given: finer bars later only extend
+// their high, low and close. A bar older than its own ring is rolled into
+// the coarser bars that still cover it (once: a bar already rolled in is
+// not counted twice).
 //
-// A Series is one allocation of 131,632 bytes (amd64) and never grows.
+// A Series is one allocation of 32,336 bytes (amd64: under 32 KB, the
+// largest of Go's small size classes, so nothing is wasted rounding it up
+// to whole pages) and never grows.
 // It is not safe for concurrent use; the Market's goroutine owns it.
 type Series struct {
-	rings [3]ring
+	rings [numRes]ring
 
-	minute    [MinuteBars]Candle
-	hour      [HourBars]Candle
-	day       [DayBars]Candle
-	hourNotes [HourBars]barNote
-	// hourQuote is, for each rolled-up hour, the sum of Close*Volume of
-	// its minute bars, kept so Range24h reads hours, not 1440 minutes.
-	hourQuote [HourBars]float64
-	dayNotes  [DayBars]barNote
+	minute  [MinuteBars]packedBar
+	minute5 [Minute5Bars]packedBar
+	hour    [HourBars]packedBar
+	hour4   [Hour4Bars]packedBar
+	day     [DayBars]packedBar
+
+	notes5  [Minute5Bars]barNote
+	notesH  [HourBars]barNote
+	notesH4 [Hour4Bars]barNote
+	notesD  [DayBars]barNote
+
+	quoteH [HourBars]float64
 
 	rejected uint64 // bars or ticks refused as malformed
 	tooOld   uint64 // valid but older than the window
@@ -134,8 +275,10 @@ type Series struct {
 func NewSeries() *Series {
 	s := new(Series)
 	s.rings[Minute] = ring{res: Minute, width: 60, bars: s.minute[:]}
-	s.rings[Hour] = ring{res: Hour, width: 3600, bars: s.hour[:], notes: s.hourNotes[:]}
-	s.rings[Day] = ring{res: Day, width: 86400, bars: s.day[:], notes: s.dayNotes[:]}
+	s.rings[Minute5] = ring{res: Minute5, width: 300, bars: s.minute5[:], notes: s.notes5[:]}
+	s.rings[Hour] = ring{res: Hour, width: 3600, bars: s.hour[:], notes: s.notesH[:], quote: s.quoteH[:]}
+	s.rings[Hour4] = ring{res: Hour4, width: 14400, bars: s.hour4[:], notes: s.notesH4[:]}
+	s.rings[Day] = ring{res: Day, width: 86400, bars: s.day[:], notes: s.notesD[:]}
 	return s
 }
 
@@ -160,11 +303,11 @@ func lower(lo *float64, v float64) {
 func finitePositive(v float64) bool { return v > 0 && !math.IsInf(v, 1) }
 
 // ValidCandle says whether c is a well-formed bar: a positive start time,
-// finite positive prices with Low <= Open, Close <= High, and a finite
-// non-negative volume. NaN fails every comparison, so it is refused too.
+// prices within MinPrice..MaxPrice with Low <= Open, Close <= High, and a
+// finite non-negative volume. NaN fails every comparison, so it is refused
+// too.
 func ValidCandle(c Candle) bool {
-	if c.T <= 0 || !finitePositive(c.Open) || !finitePositive(c.High) ||
-		!finitePositive(c.Low) || !finitePositive(c.Close) {
+	if c.T <= 0 || !validPrice(c.Open) || !validPrice(c.High) || !validPrice(c.Low) || !validPrice(c.Close) {
 		return false
 	}
 	if !(c.Low <= c.High) || c.Open > c.High || c.Open < c.Low || c.Close > c.High || c.Close < c.Low {
@@ -174,10 +317,12 @@ func ValidCandle(c Candle) bool {
 }
 
 // Add inserts or replaces the bar at res starting at c.T (aligned down to
-// the resolution). It returns false, and counts it, when the bar is
-// malformed or older than the window.
+// the resolution). A bar older than the res ring is rolled into the
+// coarser bar covering it if that one is still kept and has not counted
+// it yet. It returns false, and counts it, when the bar is malformed or
+// too old to be kept anywhere.
 func (s *Series) Add(res Resolution, c Candle) bool {
-	if res > Day || !ValidCandle(c) {
+	if res > Day || !ValidCandle(c) || c.T > maxBarTime {
 		s.rejected++
 		return false
 	}
@@ -185,19 +330,42 @@ func (s *Series) Add(res Resolution, c Candle) bool {
 	c.T = align(res, c.T)
 	b, i, existed, ok := r.claim(c.T)
 	if !ok {
+		if res < Day && s.foldOld(res, c) {
+			return true
+		}
 		s.tooOld++
 		return false
 	}
-	old := *b
-	*b = c
-	if r.notes != nil {
-		r.notes[i] = barNote{given: true}
+	var old Candle
+	oldQ := 0.0
+	if existed {
+		old, oldQ = r.candle(i), r.quoteOf(i)
 	}
-	if res == Hour {
-		s.hourQuote[i] = 0
+	b.set(&c)
+	if r.notes != nil {
+		r.notes[i] = noteGiven
 	}
 	if res < Day {
-		s.rollUp(res, old, existed, c)
+		s.rollUp(res, old, oldQ, existed, c, r.quoteOf(i))
+	}
+	return true
+}
+
+// foldOld rolls c, a bar of res too old for its ring, into the coarser bar
+// covering it, unless that bar is gone or already holds it.
+func (s *Series) foldOld(res Resolution, c Candle) bool {
+	p := &s.rings[res+1]
+	pt := align(res+1, c.T)
+	_, pi, ok := p.get(pt)
+	switch {
+	case ok && p.notes[pi].has(int((c.T-pt)/s.rings[res].width)):
+		return false // already rolled in
+	case !ok && p.has && pt < p.oldest():
+		return false // the coarser bar is gone too
+	}
+	pOld, pOldQ, pExisted, pNow, pNowQ, changed := s.fold(res+1, res, Candle{}, 0, false, c, c.Close*c.Volume)
+	if changed {
+		s.rollUp(res+1, pOld, pOldQ, pExisted, pNow, pNowQ)
 	}
 	return true
 }
@@ -206,22 +374,30 @@ func (s *Series) Add(res Resolution, c Candle) bool {
 // 1-minute bar covering it, opening that bar at the previous close when
 // there is one, and rolls it up. False (counted) when malformed or too old.
 func (s *Series) Tick(tUnixSec int64, price, qty float64) bool {
-	if tUnixSec <= 0 || !finitePositive(price) || !(qty >= 0) || math.IsInf(qty, 1) {
+	if tUnixSec <= 0 || tUnixSec > maxBarTime || !validPrice(price) || !(qty >= 0) || math.IsInf(qty, 1) {
 		s.rejected++
 		return false
 	}
 	r := &s.rings[Minute]
 	t := align(Minute, tUnixSec)
 	if b, _, ok := r.get(t); ok {
-		quote := price*(b.Volume+qty) - b.Close*b.Volume
-		raise(&b.High, price)
-		lower(&b.Low, price)
-		b.Close = price
-		b.Volume += qty
-		if !s.tickUp(Hour, t, price, qty, quote) || !s.tickUp(Day, t, price, qty, 0) {
-			// The covering bar was missing (cannot happen unless the
-			// rings disagree); rebuild it the general way.
-			s.rollUp(Minute, *b, false, *b)
+		d := offset(price - b.open)
+		b.dHigh = max(b.dHigh, d)
+		b.dLow = min(b.dLow, d)
+		b.dClose = d
+		b.volume += qty
+		dq := 0.0 // the change in the quote volume of the bar below
+		for res := Minute5; res <= Day; res++ {
+			var ok bool
+			if dq, ok = s.tickUp(res, t, price, qty, dq); !ok {
+				// The covering bar was missing (cannot happen unless
+				// the rings disagree); rebuild it the general way.
+				fr := &s.rings[res-1]
+				if _, fi, ok := fr.get(align(res-1, t)); ok {
+					s.rollUp(res-1, Candle{}, 0, false, fr.candle(fi), fr.quoteOf(fi))
+				}
+				break
+			}
 		}
 		return true
 	}
@@ -229,151 +405,158 @@ func (s *Series) Tick(tUnixSec int64, price, qty float64) bool {
 	if prev, ok := s.CloseAt(t - 1); ok {
 		open = prev
 	}
+	nb := Candle{T: t, Open: open, High: math.Max(open, price), Low: math.Min(open, price), Close: price, Volume: qty}
 	b, _, _, ok := r.claim(t)
 	if !ok {
 		s.tooOld++
 		return false
 	}
-	*b = Candle{T: t, Open: open, High: math.Max(open, price), Low: math.Min(open, price), Close: price, Volume: qty}
-	s.rollUp(Minute, Candle{}, false, *b)
+	b.set(&nb)
+	s.rollUp(Minute, Candle{}, 0, false, nb, price*qty)
 	return true
 }
 
 // tickUp applies a tick inside the existing minute bar at minuteT to the
-// res bar covering it: the fast path of Tick. False if that bar is missing.
-func (s *Series) tickUp(res Resolution, minuteT int64, price, qty, quote float64) bool {
+// res bar covering it: the fast path of Tick. dq is how much the quote
+// volume of the finer bar below changed; it returns how much this bar's
+// did. False if that bar is missing.
+func (s *Series) tickUp(res Resolution, minuteT int64, price, qty, dq float64) (float64, bool) {
 	r := &s.rings[res]
 	pt := align(res, minuteT)
 	b, i, ok := r.get(pt)
 	if !ok {
-		return false
+		return 0, false
 	}
+	q0 := r.quoteOf(i)
 	n := &r.notes[i]
-	var k uint8
-	if res == Hour {
-		k = uint8((minuteT - pt) / 60)
-	} else {
-		k = uint8((minuteT - pt) / 3600)
-	}
-	raise(&b.High, price)
-	lower(&b.Low, price)
-	if !n.given {
-		b.Volume += qty
-		if res == Hour {
-			s.hourQuote[i] += quote
+	k := int((minuteT - pt) / s.rings[res-1].width)
+	d := offset(price - b.open)
+	b.dHigh = max(b.dHigh, d)
+	b.dLow = min(b.dLow, d)
+	if !n.given() {
+		b.volume += qty
+		if r.quote != nil {
+			r.quote[i] += dq
 		}
 	}
-	if !n.folded || k >= n.last {
-		b.Close, n.last = price, k
-		if !n.folded {
-			n.first, n.folded = k, true
-		}
+	if !n.folded() || k >= n.last() {
+		b.dClose = d
 	}
-	return true
+	n.fold(k)
+	return r.quoteOf(i) - q0, true
 }
 
-// rollUp folds the change of a bar at res (old, if it existed, to now) into
-// the coarser bars covering it.
-func (s *Series) rollUp(res Resolution, old Candle, existed bool, now Candle) {
+// rollUp folds the change of a bar at res (old, if it existed, to now, with
+// their quote volumes) into the coarser bars covering it.
+func (s *Series) rollUp(res Resolution, old Candle, oldQ float64, existed bool, now Candle, nowQ float64) {
 	for res < Day {
 		parent := res + 1
-		pOld, pExisted, pNow, changed := s.fold(parent, res, old, existed, now)
+		pOld, pOldQ, pExisted, pNow, pNowQ, changed := s.fold(parent, res, old, oldQ, existed, now, nowQ)
 		if !changed {
 			return
 		}
-		res, old, existed, now = parent, pOld, pExisted, pNow
+		res, old, oldQ, existed, now, nowQ = parent, pOld, pOldQ, pExisted, pNow, pNowQ
 	}
 }
 
-// fold rolls the change of one child bar into its parent bar and returns the
-// parent before and after.
-func (s *Series) fold(pres, cres Resolution, old Candle, existed bool, c Candle) (pOld Candle, pExisted bool, pNow Candle, changed bool) {
+// fold rolls the change of one child bar (old to c, quote volumes oldQ to
+// cq) into its parent bar and returns the parent before and after.
+func (s *Series) fold(pres, cres Resolution, old Candle, oldQ float64, existed bool, c Candle, cq float64) (
+	pOld Candle, pOldQ float64, pExisted bool, pNow Candle, pNowQ float64, changed bool) {
 	p := &s.rings[pres]
 	cw := s.rings[cres].width
 	pt := align(pres, c.T)
 	b, i, pExisted, ok := p.claim(pt)
 	if !ok {
-		return Candle{}, false, Candle{}, false
+		return Candle{}, 0, false, Candle{}, 0, false
 	}
-	pOld = *b
 	n := &p.notes[i]
-	k := uint8((c.T - pt) / cw)
+	k := int((c.T - pt) / cw)
 	if !pExisted {
-		*b = Candle{T: pt, Open: c.Open, High: c.High, Low: c.Low, Close: c.Close, Volume: c.Volume}
-		*n = barNote{folded: true, first: k, last: k}
-		if pres == Hour {
-			s.hourQuote[i] = c.Close * c.Volume
+		pNow = Candle{T: pt, Open: c.Open, High: c.High, Low: c.Low, Close: c.Close, Volume: c.Volume}
+		b.set(&pNow)
+		*n = 0
+		n.fold(k)
+		if p.quote != nil {
+			p.quote[i] = cq
 		}
-		return pOld, false, *b, true
+		return Candle{}, 0, false, pNow, p.quoteOf(i), true
 	}
-	if n.given {
+	pOld, pOldQ = p.candle(i), p.quoteOf(i)
+	cur := pOld
+	if n.given() {
 		// A backfilled bar: finer bars extend it, they never rewrite it.
-		raise(&b.High, c.High)
-		lower(&b.Low, c.Low)
-		if !n.folded || k >= n.last {
-			b.Close = c.Close
-			n.last = k
-			if !n.folded {
-				n.first = k
-			}
-			n.folded = true
+		raise(&cur.High, c.High)
+		lower(&cur.Low, c.Low)
+		if !n.folded() || k >= n.last() {
+			cur.Close = c.Close
 		}
-		return pOld, true, *b, *b != pOld
+		n.fold(k)
+		if cur != pOld {
+			b.set(&cur)
+		}
+		pNow, pNowQ = p.candle(i), p.quoteOf(i)
+		return pOld, pOldQ, true, pNow, pNowQ, pNow != pOld
 	}
-	shrinks := existed && ((old.High >= b.High && c.High < old.High) || (old.Low <= b.Low && c.Low > old.Low))
-	if shrinks && pt+int64(n.first)*cw >= s.rings[cres].oldest() {
+	shrinks := existed && ((old.High >= pOld.High && c.High < old.High) || (old.Low <= pOld.Low && c.Low > old.Low))
+	if shrinks && pt+int64(n.first())*cw >= s.rings[cres].oldest() {
 		s.recompute(pres, cres, i)
-		return pOld, true, *b, *b != pOld
+		pNow, pNowQ = p.candle(i), p.quoteOf(i)
+		return pOld, pOldQ, true, pNow, pNowQ, pNow != pOld || pNowQ != pOldQ
 	}
-	raise(&b.High, c.High)
-	lower(&b.Low, c.Low)
-	quote := c.Close * c.Volume
+	raise(&cur.High, c.High)
+	lower(&cur.Low, c.Low)
+	dq := cq
 	if existed {
-		b.Volume += c.Volume - old.Volume
-		quote -= old.Close * old.Volume
+		cur.Volume += c.Volume - old.Volume
+		dq -= oldQ
 	} else {
-		b.Volume += c.Volume
+		cur.Volume += c.Volume
 	}
-	if pres == Hour {
-		s.hourQuote[i] += quote
+	if p.quote != nil {
+		p.quote[i] += dq
 	}
-	if k <= n.first {
-		b.Open, n.first = c.Open, k
+	if k <= n.first() {
+		cur.Open = c.Open
 	}
-	if k >= n.last {
-		b.Close, n.last = c.Close, k
+	if k >= n.last() {
+		cur.Close = c.Close
 	}
-	return pOld, true, *b, *b != pOld
+	n.fold(k)
+	b.set(&cur)
+	pNow, pNowQ = p.candle(i), p.quoteOf(i)
+	return pOld, pOldQ, true, pNow, pNowQ, pNow != pOld || pNowQ != pOldQ
 }
 
 // recompute rebuilds a rolled-up parent bar from the finer bars it covers.
 func (s *Series) recompute(pres, cres Resolution, i int) {
 	p, cr := &s.rings[pres], &s.rings[cres]
-	b, n := &p.bars[i], &p.notes[i]
+	pt := int64(p.bars[i].t) * p.width
 	per := p.width / cr.width
-	out := Candle{T: b.T}
-	note := barNote{}
+	out := Candle{T: pt}
+	var note barNote
 	quote := 0.0
 	for k := int64(0); k < per; k++ {
-		c, _, ok := cr.get(b.T + k*cr.width)
+		_, ci, ok := cr.get(pt + k*cr.width)
 		if !ok {
 			continue
 		}
-		if !note.folded {
+		c := cr.candle(ci)
+		if !note.folded() {
 			out.Open, out.High, out.Low = c.Open, c.High, c.Low
-			note = barNote{folded: true, first: uint8(k)}
 		}
 		raise(&out.High, c.High)
 		lower(&out.Low, c.Low)
 		out.Close = c.Close
 		out.Volume += c.Volume
-		quote += c.Close * c.Volume
-		note.last = uint8(k)
+		quote += cr.quoteOf(ci)
+		note.fold(int(k))
 	}
-	if note.folded {
-		*b, *n = out, note
-		if pres == Hour {
-			s.hourQuote[i] = quote
+	if note.folded() {
+		p.bars[i].set(&out)
+		p.notes[i] = note
+		if p.quote != nil {
+			p.quote[i] = quote
 		}
 	}
 }
@@ -383,15 +566,15 @@ func (s *Series) recompute(pres, cres Resolution, i int) {
 // rolled-up one.
 func (s *Series) effectiveStart(res Resolution, i int) int64 {
 	r := &s.rings[res]
-	t := r.bars[i].T
+	t := int64(r.bars[i].t) * r.width
 	for res > Minute {
-		n := &r.notes[i]
-		if n.given || !n.folded {
+		n := r.notes[i]
+		if n.given() || !n.folded() {
 			return t
 		}
 		res--
 		r = &s.rings[res]
-		t += int64(n.first) * r.width
+		t += int64(n.first()) * r.width
 		var ok bool
 		if _, i, ok = r.get(t); !ok {
 			return t
@@ -413,14 +596,14 @@ func (s *Series) Last() (Candle, bool) {
 		return Candle{}, false
 	}
 	r := &s.rings[best]
-	return r.bars[r.slot(r.head)], true
+	return r.candle(r.slot(r.head)), true
 }
 
 // CloseAt returns the close of the latest bar starting at or before t, from
 // the finest resolution that has one within reason (an hour of minute bars,
-// a day of hour bars, a week of day bars). A rolled-up bar counts as
-// starting at its earliest finer bar, so history never seems to reach
-// further back than it does.
+// 6 hours of 5-minute bars, a day of hour bars, 3 days of 4-hour bars, a
+// week of day bars). A rolled-up bar counts as starting at its earliest
+// finer bar, so history never seems to reach further back than it does.
 func (s *Series) CloseAt(t int64) (float64, bool) {
 	for res := Minute; res <= Day; res++ {
 		if v, ok := s.closeIn(res, t, 0); ok {
@@ -442,12 +625,13 @@ func (s *Series) closeIn(res Resolution, t, floor int64) (float64, bool) {
 	if at < lo {
 		return 0, false
 	}
-	i := r.slot(at)
+	n, i := r.index(at)
 	for x := at; x >= lo; x -= r.width {
-		// x is in the window, so T == x means the bar is stored.
-		if r.bars[i].T == x && s.effectiveStart(res, i) <= t {
-			return r.bars[i].Close, true
+		// x is in the window, so a matching start means the bar is stored.
+		if b := &r.bars[i]; b.t == n && s.effectiveStart(res, i) <= t {
+			return b.close(), true
 		}
+		n--
 		if i--; i < 0 {
 			i = len(r.bars) - 1
 		}
@@ -469,69 +653,69 @@ func (s *Series) Candles(res Resolution, from, to int64, dst []Candle) []Candle 
 	from = align(res, from)
 	to = min(to, r.head)
 	for x := from; x <= to; x += r.width {
-		if b, _, ok := r.get(x); ok {
-			dst = append(dst, *b)
+		if _, i, ok := r.get(x); ok {
+			dst = append(dst, r.candle(i))
 		}
 	}
 	return dst
 }
 
 // Range24h returns the high, the low and the volume in the quote currency
-// (sum of Close*Volume) over the 24 hours ending with the minute of end,
-// from 1-minute bars, and from 1-hour bars for whole hours that have no
-// minute bars. ok is false when no bar falls in the window.
+// (sum of Close*Volume of the 5-minute bars) over the 24 hours ending with
+// the minute of end: whole hours from 1-hour bars, the rest from 5-minute
+// bars (at the window's far end, those starting inside it). ok is false
+// when no bar falls in the window.
 func (s *Series) Range24h(end int64) (high, low, quoteVolume float64, ok bool) {
-	mr, hr := &s.rings[Minute], &s.rings[Hour]
+	fr, hr := &s.rings[Minute5], &s.rings[Hour]
 	if end <= 0 {
 		return math.NaN(), math.NaN(), 0, false
 	}
 	endMin := align(Minute, end)
-	from := endMin - (MinuteBars-1)*60
+	from := endMin - (24*60-1)*60
 	high, low = math.Inf(-1), math.Inf(1)
-	mlo, mhi := max(from, mr.oldest(), mr.tail), min(endMin, mr.head)
+	flo, fhi := int64(math.MaxInt64), int64(0)
+	if fr.has {
+		flo, fhi = max(fr.oldest(), fr.tail), fr.head
+	}
 	for h := align(Hour, max(from, 1)); h <= endMin; h += 3600 {
 		whole := h >= from && h+3600-60 <= endMin
-		hb, hi, hok := hr.get(h)
+		_, hi, hok := hr.get(h)
 		if whole && hok {
-			n := &hr.notes[hi]
-			if !n.given || !n.folded {
-				// Rolled up from exactly these minutes, or given
-				// with no minutes: the hour bar speaks for them.
+			n := hr.notes[hi]
+			if !n.given() || !n.folded() {
+				// Rolled up from exactly these bars, or given with
+				// no finer bars: the hour bar speaks for them.
 				ok = true
-				raise(&high, hb.High)
-				lower(&low, hb.Low)
-				if n.given {
-					quoteVolume += hb.Close * hb.Volume
-				} else {
-					quoteVolume += s.hourQuote[hi]
-				}
+				raise(&high, hr.bars[hi].high())
+				lower(&low, hr.bars[hi].low())
+				quoteVolume += hr.quoteOf(hi)
 				continue
 			}
 		}
-		lo, top := max(h, mlo), min(h+3600-60, mhi)
 		found := false
-		i := 0
-		if lo <= top {
-			i = mr.slot(lo)
-		}
-		for x := lo; x <= top; x += 60 {
-			b := &mr.bars[i]
-			if i++; i == MinuteBars {
-				i = 0
-			}
-			if b.T == x { // x is in the window, so the bar is stored
-				found = true
-				raise(&high, b.High)
-				lower(&low, b.Low)
-				quoteVolume += b.Close * b.Volume
+		x0, x1 := max(align(Minute5, max(h, from)+299), flo), min(h+3600-300, endMin, fhi)
+		if x0 <= x1 {
+			n, i := fr.index(x0)
+			for x := x0; x <= x1; x += 300 {
+				b := &fr.bars[i]
+				if i++; i == Minute5Bars {
+					i = 0
+				}
+				if b.t == n { // x is in the window, so the bar is stored
+					found = true
+					raise(&high, b.high())
+					lower(&low, b.low())
+					quoteVolume += b.close() * b.volume
+				}
+				n++
 			}
 		}
 		ok = ok || found
 		if !found && whole && hok {
 			ok = true
-			raise(&high, hb.High)
-			lower(&low, hb.Low)
-			quoteVolume += hb.Close * hb.Volume
+			raise(&high, hr.bars[hi].high())
+			lower(&low, hr.bars[hi].low())
+			quoteVolume += hr.quoteOf(hi)
 		}
 	}
 	if !ok {
@@ -548,28 +732,30 @@ const SparkPoints = 86400 / SparkStep
 // the previous close; points before the history begins are left out, so a
 // young token has a shorter line.
 func (s *Series) Spark(end int64, dst []float64) []float64 {
-	prev, have, fromMinutes := 0.0, false, false
+	prev, prevRes := 0.0, numRes // numRes: no point yet
 	floor := int64(0)
 	for k := SparkPoints - 1; k >= 0; k-- {
 		t := end - int64(k)*SparkStep
-		// Minute bars since the previous point; if none and the previous
-		// point came from minutes, it still stands. Otherwise ask the
-		// coarser rings.
-		v, ok := s.closeIn(Minute, t, floor)
-		floor = t
-		switch {
-		case ok:
-			fromMinutes = true
-		case fromMinutes:
-		default:
-			if v, ok = s.closeIn(Hour, t, 0); !ok {
-				v, ok = s.closeIn(Day, t, 0)
+		// The finest bars since the previous point; if there are none
+		// at the resolution the previous point came from, it still
+		// stands. Otherwise ask the coarser rings.
+		found := false
+		for res := Minute; int(res) < numRes; res++ {
+			fl := int64(0)
+			if int(res) <= prevRes {
+				fl = floor
+			}
+			if v, ok := s.closeIn(res, t, fl); ok {
+				prev, prevRes, found = v, int(res), true
+				break
+			}
+			if int(res) == prevRes {
+				found = true // nothing newer: the previous close stands
+				break
 			}
 		}
-		switch {
-		case ok:
-			prev, have = v, true
-		case !have:
+		floor = t
+		if !found {
 			continue
 		}
 		dst = append(dst, prev)
@@ -596,14 +782,15 @@ func (s *Series) Volatility(end int64) float64 {
 			havePrev = false
 			continue
 		}
+		c := b.close()
 		if havePrev {
-			v := math.Log(b.Close / prev)
+			v := math.Log(c / prev)
 			n++
 			d := v - mean
 			mean += d / float64(n)
 			m2 += d * (v - mean)
 		}
-		prev, havePrev = b.Close, true
+		prev, havePrev = c, true
 	}
 	if n < minVolatilityReturns {
 		return math.NaN()

@@ -25,19 +25,85 @@ func mustBar(t *testing.T, s *Series, res Resolution, at int64) Candle {
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
 func TestSeriesMemoryIsFixed(t *testing.T) {
-	const candle = 48
-	// Candles, a 4-byte note per hour and day bar, an 8-byte quote volume
-	// per hour bar.
-	want := uintptr((MinuteBars+HourBars+DayBars)*candle + (HourBars+DayBars)*4 + HourBars*8)
-	if got := unsafe.Sizeof(Candle{}); got != candle {
-		t.Fatalf("Candle is %d bytes, want %d", got, candle)
+	const stored = 32
+	// Stored bars, a 2-byte note per bar coarser than a minute, an 8-byte
+	// quote volume per hour bar.
+	bars := MinuteBars + Minute5Bars + HourBars + Hour4Bars + DayBars
+	want := uintptr(bars*stored + (bars-MinuteBars)*2 + HourBars*8)
+	if got := unsafe.Sizeof(packedBar{}); got != stored {
+		t.Fatalf("a stored bar is %d bytes, want %d", got, stored)
 	}
 	got := unsafe.Sizeof(Series{})
-	// The arrays dominate; the three ring headers and counters are the rest.
-	if got < want || got > want+512 {
+	// The arrays dominate; the five ring headers and counters are the rest.
+	if got < want || got > want+640 {
 		t.Fatalf("Series is %d bytes, want %d + small header", got, want)
 	}
+	// 32 KB is Go's largest small size class: anything larger is rounded
+	// up to whole 8 KB pages (a 33 KB Series would take 40 KB).
+	if got > 32<<10 {
+		t.Fatalf("Series is %d bytes, more than 32 KB", got)
+	}
 	t.Logf("Series: %d bytes per token (%d B of arrays)", got, want)
+}
+
+// Stored bars keep the open and volume exactly and the high, low and close
+// to about 1e-7 of the bar's range.
+func TestStoredBarPrecision(t *testing.T) {
+	s := NewSeries()
+	c := bar(day0, 112_400.12, 113_950.37, 110_001.01, 112_399.99, 12.345678901)
+	s.Add(Minute, c)
+	got := mustBar(t, s, Minute, day0)
+	if got.Open != c.Open || got.Volume != c.Volume {
+		t.Errorf("open and volume changed: %+v, want %+v", got, c)
+	}
+	rng := c.High - c.Low
+	for _, p := range [][2]float64{{got.High, c.High}, {got.Low, c.Low}, {got.Close, c.Close}} {
+		if math.Abs(p[0]-p[1]) > 1e-7*rng {
+			t.Errorf("price %v stored as %v: more than 1e-7 of the range off", p[1], p[0])
+		}
+	}
+	// Prices far outside any real token's are refused, as malformed.
+	for _, p := range []float64{MaxPrice * 10, MinPrice / 10} {
+		if s.Add(Minute, bar(day0+60, p, p, p, p, 1)) || s.Tick(day0+60, p, 1) {
+			t.Errorf("price %g accepted", p)
+		}
+	}
+	// A low a billion times under the open stays positive and ordered.
+	s.Add(Minute, bar(day0+120, 1e6, 1e6, 1e-3, 1e-3, 1))
+	if b := mustBar(t, s, Minute, day0+120); !ValidCandle(b) {
+		t.Errorf("crash bar stored as %+v", b)
+	}
+}
+
+// A minute bar older than the minute ring (a backfill arriving after the
+// live bars) is rolled into the 5-minute bar covering it, once.
+func TestOldMinutesRollIntoFiveMinutes(t *testing.T) {
+	s := NewSeries()
+	now := day0 + 10*3600
+	s.Add(Minute, bar(now, 100, 101, 99, 100, 1))
+	old := now - 5*3600
+	for k := int64(0); k < 5; k++ {
+		if !s.Add(Minute, bar(old+k*60, 90, 92, 89, 91, 2)) {
+			t.Fatalf("old minute %d refused", k)
+		}
+	}
+	if got, want := mustBar(t, s, Minute5, old), bar(old, 90, 92, 89, 91, 10); got != want {
+		t.Errorf("5-minute bar = %+v, want %+v", got, want)
+	}
+	if got := mustBar(t, s, Hour, align(Hour, old)); got.Volume != 10 {
+		t.Errorf("hour volume %v, want 10", got.Volume)
+	}
+	// Sent again (a gap backfill overlapping the first): not counted twice.
+	if s.Add(Minute, bar(old+60, 90, 92, 89, 91, 2)) {
+		t.Error("a minute already rolled in was accepted again")
+	}
+	if got := mustBar(t, s, Minute5, old); got.Volume != 10 {
+		t.Errorf("5-minute volume after the repeat %v, want 10", got.Volume)
+	}
+	// Older than the 5-minute ring too: dropped.
+	if s.Add(Minute, bar(now-30*3600, 90, 92, 89, 91, 2)) {
+		t.Error("a minute older than the 5-minute ring was accepted")
+	}
 }
 
 func TestMinutesRollUpIntoHourAndDay(t *testing.T) {
@@ -345,8 +411,8 @@ func TestSeriesHotPathsDoNotAllocate(t *testing.T) {
 }
 
 // Range24h reads rolled-up hours where it can; it must agree with a plain
-// scan of the minute bars.
-func TestRange24hMatchesMinuteScan(t *testing.T) {
+// scan of the 5-minute bars.
+func TestRange24hMatchesFiveMinuteScan(t *testing.T) {
 	s := NewSeries()
 	seed := uint64(7)
 	rnd := func() uint64 { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed }
@@ -363,13 +429,16 @@ func TestRange24hMatchesMinuteScan(t *testing.T) {
 		s.Tick(at, p, float64(rnd()%5)/4)
 	}
 	end := at
+	from := align(Minute, end) - (24*60-1)*60
 	hi, lo, qv, ok := s.Range24h(end)
 	wantHi, wantLo, wantQV := math.Inf(-1), math.Inf(1), 0.0
-	for _, b := range s.Candles(Minute, align(Minute, end)-(MinuteBars-1)*60, end, nil) {
+	for _, b := range s.Candles(Minute5, align(Minute5, from+299), end, nil) {
 		wantHi, wantLo = math.Max(wantHi, b.High), math.Min(wantLo, b.Low)
 		wantQV += b.Close * b.Volume
 	}
-	if !ok || hi != wantHi || lo != wantLo || math.Abs(qv-wantQV) > 1e-6*wantQV {
-		t.Errorf("Range24h = %v %v %v %v, minute scan %v %v %v", hi, lo, qv, ok, wantHi, wantLo, wantQV)
+	// Hours re-store their 5-minute bars' prices as their own offsets:
+	// equal to within 1e-7 of the range.
+	if !ok || math.Abs(hi-wantHi) > 1e-5 || math.Abs(lo-wantLo) > 1e-5 || math.Abs(qv-wantQV) > 1e-6*wantQV {
+		t.Errorf("Range24h = %v %v %v %v, 5-minute scan %v %v %v", hi, lo, qv, ok, wantHi, wantLo, wantQV)
 	}
 }

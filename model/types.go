@@ -12,10 +12,13 @@ type Clock func() time.Time
 // Resolution is the width of a candle.
 type Resolution uint8
 
+// Resolutions, finest first: each is a whole number of the one before.
 const (
-	Minute Resolution = iota // 1-minute bars
-	Hour                     // 1-hour bars
-	Day                      // 1-day bars (UTC days)
+	Minute  Resolution = iota // 1-minute bars
+	Minute5                   // 5-minute bars
+	Hour                      // 1-hour bars
+	Hour4                     // 4-hour bars (UTC 00:00, 04:00, ...)
+	Day                       // 1-day bars (UTC days)
 )
 
 // Seconds is the width of one bar of this resolution in seconds.
@@ -23,8 +26,12 @@ func (r Resolution) Seconds() int64 {
 	switch r {
 	case Minute:
 		return 60
+	case Minute5:
+		return 300
 	case Hour:
 		return 3600
+	case Hour4:
+		return 14400
 	default:
 		return 86400
 	}
@@ -34,8 +41,12 @@ func (r Resolution) String() string {
 	switch r {
 	case Minute:
 		return "1m"
+	case Minute5:
+		return "5m"
 	case Hour:
 		return "1h"
+	case Hour4:
+		return "4h"
 	default:
 		return "1d"
 	}

@@ -221,11 +221,15 @@ func warmTokens(n, bars int) []model.WarmToken {
 				p := 100 + float64(i) + 10*math.Sin(float64(j)/7)
 				cs[j] = model.Candle{T: end - int64(k-j)*w, Open: p, High: p + 1, Low: p - 1, Close: p + 0.5, Volume: float64(j)}
 			}
-			switch ri {
-			case 0:
+			switch res {
+			case model.Minute:
 				t.Minute = cs
-			case 1:
+			case model.Minute5:
+				t.Minute5 = cs
+			case model.Hour:
 				t.Hour = cs
+			case model.Hour4:
+				t.Hour4 = cs
 			default:
 				t.Day = cs
 			}

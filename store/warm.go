@@ -16,12 +16,21 @@ import (
 // sparklines, changes and grades at once. One token is one binary value
 // (SCHEMA.md, "warm token"): about 41 bytes a bar, against ~120 as JSON.
 
-const warmFormat = 1
+// warmFormat 2 has five bar lists (1m, 5m, 1h, 4h, 1d); format 1 (before
+// the model kept 5-minute and 4-hour bars) had three (1m, 1h, 1d) and is
+// still read.
+const warmFormat = 2
 
 // Bars kept per resolution: the model's ring sizes.
-var warmCaps = [3]int{model.MinuteBars, model.HourBars, model.DayBars}
+var warmCaps = [5]int{model.MinuteBars, model.Minute5Bars, model.HourBars, model.Hour4Bars, model.DayBars}
 
-var warmRes = [3]model.Resolution{model.Minute, model.Hour, model.Day}
+var warmRes = [5]model.Resolution{model.Minute, model.Minute5, model.Hour, model.Hour4, model.Day}
+
+// Format 1's lists and their limits.
+var (
+	warmResV1  = [3]model.Resolution{model.Minute, model.Hour, model.Day}
+	warmCapsV1 = [3]int{1440, 720, 366}
+)
 
 const barBytes = 40 // open, high, low, close, volume as float64
 
@@ -42,7 +51,7 @@ func encodeWarmToken(dst []byte, t *model.WarmToken) []byte {
 		last = t.Last.UnixNano()
 	}
 	dst = binary.AppendVarint(dst, last)
-	for i, bars := range [3][]model.Candle{t.Minute, t.Hour, t.Day} {
+	for i, bars := range t.Bars() {
 		dst = appendBars(dst, bars, warmRes[i].Seconds(), warmCaps[i])
 	}
 	return dst
@@ -171,8 +180,9 @@ func decodeWarmToken(symbol string, v []byte) (model.WarmToken, error) {
 		return t, errors.New("not a token symbol")
 	}
 	r := &warmReader{b: v}
-	if f := r.byte(); r.err == nil && f != warmFormat {
-		return t, fmt.Errorf("unknown format %d", f)
+	format := r.byte()
+	if r.err == nil && format != warmFormat && format != 1 {
+		return t, fmt.Errorf("unknown format %d", format)
 	}
 	nameLen := r.uvarint()
 	if nameLen > 4*nameRunes {
@@ -195,16 +205,29 @@ func decodeWarmToken(symbol string, v []byte) (model.WarmToken, error) {
 	case last > 0:
 		t.Last = time.Unix(0, last).UTC()
 	}
-	for i := range warmRes {
-		bars, err := decodeBars(r, warmRes[i].Seconds(), warmCaps[i])
+	lists, caps := warmRes[:], warmCaps[:]
+	if format == 1 {
+		lists, caps = warmResV1[:], warmCapsV1[:]
+	}
+	for i, res := range lists {
+		bars, err := decodeBars(r, res.Seconds(), caps[i])
 		if err != nil {
-			return model.WarmToken{}, fmt.Errorf("%s bars: %w", warmRes[i], err)
+			return model.WarmToken{}, fmt.Errorf("%s bars: %w", res, err)
 		}
-		switch i {
-		case 0:
+		// Format 1 kept more of some resolutions than a Series now
+		// holds: the newest are used.
+		if n := warmCaps[res]; len(bars) > n {
+			bars = bars[len(bars)-n:]
+		}
+		switch res {
+		case model.Minute:
 			t.Minute = bars
-		case 1:
+		case model.Minute5:
+			t.Minute5 = bars
+		case model.Hour:
 			t.Hour = bars
+		case model.Hour4:
+			t.Hour4 = bars
 		default:
 			t.Day = bars
 		}
@@ -269,7 +292,7 @@ func (s *Store) SaveWarm(ns string, w model.WarmStart) error {
 	size := 0
 	for i := range w.Tokens {
 		t := &w.Tokens[i]
-		size += 64 + len(t.Info.Name) + (len(t.Minute)+len(t.Hour)+len(t.Day))*(barBytes+2)
+		size += 64 + len(t.Info.Name) + (len(t.Minute)+len(t.Minute5)+len(t.Hour)+len(t.Hour4)+len(t.Day))*(barBytes+2)
 	}
 	buf := make([]byte, 0, size)
 	type kv struct{ k, v []byte }

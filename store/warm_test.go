@@ -37,7 +37,9 @@ func TestWarmRoundTrip(t *testing.T) {
 	for i, got := range w.Tokens {
 		want := tokens[i]
 		want.Minute = want.Minute[len(want.Minute)-model.MinuteBars:]
+		want.Minute5 = want.Minute5[len(want.Minute5)-model.Minute5Bars:]
 		want.Hour = want.Hour[len(want.Hour)-model.HourBars:]
+		want.Hour4 = want.Hour4[len(want.Hour4)-model.Hour4Bars:]
 		want.Day = want.Day[len(want.Day)-model.DayBars:]
 		if i == 1 {
 			want.Info.Name = "Evil]0;pwned Coin with a very long name that goes on and on and "
@@ -152,7 +154,7 @@ func encodeMisaligned(tok model.WarmToken) []byte {
 	for _, v := range []float64{c.Open, c.High, c.Low, c.Close, c.Volume} {
 		b = appendF64(b, v)
 	}
-	return append(b, 0, 0)
+	return append(b, make([]byte, len(warmRes)-1)...) // the other lists: empty
 }
 
 func encodeBadCandle(tok model.WarmToken) []byte {
@@ -164,7 +166,39 @@ func encodeBadCandle(tok model.WarmToken) []byte {
 	for _, v := range []float64{1, 0.5, 2, 1, 1} { // high below low
 		b = appendF64(b, v)
 	}
-	return append(b, 0, 0)
+	return append(b, make([]byte, len(warmRes)-1)...)
+}
+
+// Format 1 (three bar lists: 1m, 1h, 1d, up to 1440, 720, 366 bars) is
+// still read; of each list the newest bars a Series holds are kept.
+func TestDecodeWarmFormat1(t *testing.T) {
+	tok := warmTokens(1, 2000)[0]
+	b := []byte{1, byte(len(tok.Info.Name))}
+	b = append(b, tok.Info.Name...)
+	b = appendF64(appendF64(appendF64(b, tok.Info.MarketCap), tok.Info.Supply), tok.Price)
+	b = binary.AppendVarint(b, tok.Last.UnixNano())
+	v1 := map[model.Resolution][]model.Candle{}
+	for i, res := range warmResV1 {
+		w := res.Seconds()
+		cs := make([]model.Candle, warmCapsV1[i])
+		for j := range cs {
+			cs[j] = model.Candle{T: tok.Last.Unix() - int64(len(cs)-j)*w, Open: 10, High: 11, Low: 9, Close: 10.5, Volume: float64(j)}
+		}
+		v1[res] = cs
+		b = appendBars(b, cs, w, warmCapsV1[i])
+	}
+	got, err := decodeWarmToken("T0", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tok
+	want.Minute = v1[model.Minute][len(v1[model.Minute])-model.MinuteBars:]
+	want.Hour = v1[model.Hour][len(v1[model.Hour])-model.HourBars:]
+	want.Day = v1[model.Day][len(v1[model.Day])-model.DayBars:]
+	want.Minute5, want.Hour4 = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("format 1: got %d/%d/%d/%d/%d bars", len(got.Minute), len(got.Minute5), len(got.Hour), len(got.Hour4), len(got.Day))
+	}
 }
 
 // FuzzDecodeWarmToken: the decoder never panics; whatever it accepts is
@@ -180,7 +214,7 @@ func FuzzDecodeWarmToken(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for i, bars := range [3][]model.Candle{tok.Minute, tok.Hour, tok.Day} {
+		for i, bars := range tok.Bars() {
 			w := warmRes[i].Seconds()
 			for j, c := range bars {
 				if !model.ValidCandle(c) || c.T%w != 0 || j > 0 && c.T <= bars[j-1].T {
