@@ -56,6 +56,8 @@ Flags:
   --demo            run on the built-in simulated market (no network)
   --seed N          demo: random seed; the same seed gives the same market (default from config, 1)
   --demo-speed X    demo: time multiplier, e.g. 60 = one simulated minute per second (0.1..3600)
+  --demo-tokens N   demo: how many tokens, 1..500; past the 46 built-in ones, synthetic tokens
+                    (made-up names) are added (default from config: the 46 built-in)
   --config PATH     config file (default %s)
   --theme NAME      colour theme: %s, or a user theme in <config dir>/themes/NAME.toml
   --data-dir DIR    where your data lives (default [store] dir in the config, else %s)
@@ -73,6 +75,8 @@ type options struct {
 	seedSet    bool
 	speed      float64
 	speedSet   bool
+	tokens     int
+	tokensSet  bool
 	configPath string
 	configSet  bool
 	theme      string
@@ -90,6 +94,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.demo, "demo", false, "")
 	fs.Int64Var(&o.seed, "seed", 1, "")
 	fs.Float64Var(&o.speed, "demo-speed", 1, "")
+	fs.IntVar(&o.tokens, "demo-tokens", 0, "")
 	fs.StringVar(&o.configPath, "config", config.DefaultPath(), "")
 	fs.StringVar(&o.theme, "theme", "", "")
 	fs.StringVar(&o.logPath, "log", "", "")
@@ -113,6 +118,8 @@ func parseFlags(args []string) (options, error) {
 			o.seedSet = true
 		case "demo-speed":
 			o.speedSet = true
+		case "demo-tokens":
+			o.tokensSet = true
 		case "config":
 			o.configSet = true
 		case "theme":
@@ -121,6 +128,9 @@ func parseFlags(args []string) (options, error) {
 	})
 	if o.speedSet && !(o.speed >= 0.1 && o.speed <= 3600) {
 		return o, fmt.Errorf("--demo-speed: must be between 0.1 and 3600, got %v", o.speed)
+	}
+	if o.tokensSet && (o.tokens < 1 || o.tokens > demo.MaxTokens) {
+		return o, fmt.Errorf("--demo-tokens: must be between 1 and %d, got %d", demo.MaxTokens, o.tokens)
 	}
 	return o, nil
 }
@@ -158,6 +168,9 @@ func resolve(args []string, getenv func(string) string) (settings, error) {
 	if o.speedSet {
 		cfg.Demo.Speed = o.speed
 	}
+	if o.tokensSet {
+		cfg.Demo.Tokens = o.tokens
+	}
 	name := cfg.Theme
 	if o.themeSet {
 		name = o.theme
@@ -173,7 +186,10 @@ func resolve(args []string, getenv func(string) string) (settings, error) {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	stop := startProfiling(os.Getenv)
+	code := run(os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
 func run(args []string) int {

@@ -85,6 +85,8 @@ func TestBadInputExitsTwoWithOneLine(t *testing.T) {
 	}{
 		{"unknown flag", []string{"--bogus"}, []string{"bogus"}},
 		{"bad speed", []string{"--demo", "--demo-speed", "0"}, []string{"--demo-speed", "0.1"}},
+		{"bad tokens", []string{"--demo", "--demo-tokens", "501"}, []string{"--demo-tokens", "500"}},
+		{"no tokens", []string{"--demo", "--demo-tokens", "0"}, []string{"--demo-tokens", "1 and 500"}},
 		{"stray argument", []string{"nonsense"}, []string{"nonsense"}},
 		{"range", []string{"--demo", "--config", badRange}, []string{badRange + ":4", "ui.refresh_hz"}},
 		{"unknown key", []string{"--demo", "--config", unknown}, []string{unknown, "refrsh_hz"}},
@@ -122,7 +124,7 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Errorf("--version: code %d, out %q", code, out)
 	}
 	out, _, code = runBinary(t, nil, "--help")
-	if code != 0 || !strings.Contains(out, "--demo") || !strings.Contains(out, "--demo-speed") {
+	if code != 0 || !strings.Contains(out, "--demo") || !strings.Contains(out, "--demo-speed") || !strings.Contains(out, "--demo-tokens") {
 		t.Errorf("--help: code %d, out %q", code, out)
 	}
 }
@@ -145,9 +147,12 @@ func TestEndToEnd(t *testing.T) {
 	term := termtest.Start(t, 120, 40, env, binary, "--demo", "--seed", "7")
 	const wait = 10 * time.Second
 
-	// A full table from the first frame: the largest caps and the DEMO label.
+	// The table, with the largest caps and the DEMO label, once the back
+	// history is in (the feed is live): before that the rows are still
+	// arriving, largest first.
 	screen := term.WaitFor("the table", wait, func(s string) bool {
-		return strings.Contains(s, "BTC") && strings.Contains(s, "ETH") && strings.Contains(s, "DEMO")
+		return strings.Contains(s, "BTC") && strings.Contains(s, "ETH") && strings.Contains(s, "DEMO") &&
+			strings.Contains(s, "demo live")
 	})
 	third := rowSymbol(screen, "3")
 	if third == "" {
@@ -237,6 +242,17 @@ func TestFlagsOverrideConfig(t *testing.T) {
 	}
 	if s.cfg.Demo.Seed != 9 || s.cfg.Demo.Speed != 2 {
 		t.Errorf("seed %d speed %v, want 9 (flag) and 2 (config)", s.cfg.Demo.Seed, s.cfg.Demo.Speed)
+	}
+	if err := os.WriteFile(cfg, []byte("[demo]\ntokens = 100\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err = resolve([]string{"--demo", "--config", cfg}, func(string) string { return "" })
+	if err != nil || s.cfg.Demo.Tokens != 100 {
+		t.Fatalf("tokens %d from the config (%v), want 100", s.cfg.Demo.Tokens, err)
+	}
+	s, err = resolve([]string{"--demo", "--config", cfg, "--demo-tokens", "500"}, func(string) string { return "" })
+	if err != nil || s.cfg.Demo.Tokens != 500 {
+		t.Fatalf("tokens %d with --demo-tokens 500 (%v)", s.cfg.Demo.Tokens, err)
 	}
 }
 

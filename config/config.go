@@ -40,7 +40,7 @@ type Config struct {
 	Demo struct {
 		Seed   int64   // simulated market seed; default 1
 		Speed  float64 // simulated time per real time, 0.1..3600; default 1
-		Tokens int     // tokens simulated, 0 = all built-in; 0..500; default 0
+		Tokens int     // tokens simulated: 0 = the 46 built-in; more adds synthetic ones; 0..500; default 0
 	}
 	Market struct {
 		WhaleUSD  float64 // a trade at least this large in USD is a whale; > 0; default 100000

@@ -20,7 +20,7 @@ type Options struct {
 	Seed   int64         // deterministic: same Seed and Options, same events
 	Speed  float64       // time multiplier for Feed: 60 = one simulated minute per wall second (default 1)
 	Start  time.Time     // simulated "now" at start (Feed default: wall now truncated to the minute; Generator default: 2026-11-02 14:30 UTC)
-	Tokens int           // how many tokens, largest first (default and maximum: all built-in)
+	Tokens int           // how many tokens (default: the 46 built-in; fewer: the largest of them; more: synthetic ones added, up to MaxTokens)
 	Step   time.Duration // simulated time per generator step (default 1s)
 }
 
@@ -70,7 +70,9 @@ type Generator struct {
 	marketNoiseT float64 // seconds of it
 	marketBarEnd int64   // Unix ns
 
-	history *backHistory // built lazily, kept so History is repeatable
+	seed        uint64
+	initial     []token // the tokens as at the start of the back history
+	historyDone bool    // the back history has set the live state
 }
 
 // token is one simulated token's parameters and state.
@@ -139,6 +141,7 @@ func NewGenerator(opts Options) *Generator {
 	}
 	seed := uint64(opts.Seed)
 	g := &Generator{
+		seed:   seed,
 		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		start:  opts.Start,
 		stepNs: int64(opts.Step),
@@ -153,16 +156,24 @@ func NewGenerator(opts Options) *Generator {
 	g.marketBarEnd = (g.anchorSec + 60) * 1e9
 
 	list := slices.Clone(listings[:])
-	slices.SortStableFunc(list, func(a, b listing) int {
-		return cmp.Compare(b.Supply*b.Price, a.Supply*a.Price)
-	})
-	if opts.Tokens > 0 && opts.Tokens < len(list) {
-		list = list[:opts.Tokens]
+	byCap := func(a, b listing) int { return cmp.Compare(b.Supply*b.Price, a.Supply*a.Price) }
+	slices.SortStableFunc(list, byCap)
+	chars := map[string]character{}
+	switch n := min(opts.Tokens, MaxTokens); {
+	case n > len(list):
+		for _, s := range syntheticListings(n - len(list)) {
+			list = append(list, s.listing)
+			chars[s.Symbol] = s.character
+		}
+		slices.SortStableFunc(list, byCap)
+	case n > 0:
+		list = list[:n]
 	}
 	g.tokens = make([]token, len(list))
 	for i, l := range list {
-		g.tokens[i] = newToken(l)
+		g.tokens[i] = newToken(l, chars[l.Symbol])
 	}
+	g.initial = slices.Clone(g.tokens)
 	return g
 }
 
@@ -187,16 +198,23 @@ func floorDiv(a, b int64) int64 {
 // newToken derives a token's market character from its size: the smaller
 // the cap, the higher its beta and volatility, the fewer and smaller its
 // trades.
-func newToken(l listing) token {
+func newToken(l listing, ch character) token {
 	mcap := l.Supply * l.Price
 	// size: 0 for a $10M token, 1 for a ~$3T one.
 	size := min(1, max(0, (math.Log10(mcap)-7)/5.5))
-	idioDayVol := 0.09 - 0.082*size
+	volMult, actMult := ch.vol, ch.activity
+	if !(volMult > 0) {
+		volMult = 1
+	}
+	if !(actMult > 0) {
+		actMult = 1
+	}
+	idioDayVol := (0.09 - 0.082*size) * volMult
 	t := token{
 		info:        model.TokenInfo{Symbol: l.Symbol, Name: l.Name, MarketCap: mcap, Supply: l.Supply},
 		beta:        1.9 - 0.9*size,
 		meanVar:     idioDayVol * idioDayVol / 86400,
-		tradeRate:   0.25 * math.Pow(10, 1.7*size),
+		tradeRate:   0.25 * math.Pow(10, 1.7*size) * actMult,
 		avgNotional: 150 * math.Pow(10, 1.4*size),
 		logPrice:    math.Log(l.Price),
 	}
@@ -243,13 +261,15 @@ func (g *Generator) secs(tNs int64) float64 { return float64(tNs-g.originNs) / 1
 
 // shock is a fat-tailed standardised shock: Student-t with 6 degrees of
 // freedom scaled to unit variance (kurtosis 6), clamped.
-func (g *Generator) shock() float64 {
-	u := (1 - g.rng.Float64()) * (1 - g.rng.Float64()) * (1 - g.rng.Float64())
+func (g *Generator) shock() float64 { return shock(g.rng) }
+
+func shock(r *rand.Rand) float64 {
+	u := (1 - r.Float64()) * (1 - r.Float64()) * (1 - r.Float64())
 	chi2 := -2 * math.Log(u) // chi-squared, 6 degrees of freedom
 	if chi2 < 1e-9 {
 		chi2 = 1e-9
 	}
-	z := g.rng.NormFloat64() * math.Sqrt(4/chi2)
+	z := r.NormFloat64() * math.Sqrt(4/chi2)
 	return max(-maxShock, min(maxShock, z))
 }
 
@@ -273,25 +293,25 @@ func (g *Generator) poisson(mean float64) int {
 }
 
 // notional draws a trade size in USD: lognormal around avg.
-func (g *Generator) notional(avg float64) float64 {
+func notional(r *rand.Rand, avg float64) float64 {
 	const s = 1.0
-	return avg * math.Exp(s*g.rng.NormFloat64()-s*s/2)
+	return avg * math.Exp(s*r.NormFloat64()-s*s/2)
 }
 
 // maybeStartEpisode starts a pump on t somewhere in [a,b) with the
-// probability its rate gives.
-func (g *Generator) maybeStartEpisode(t *token, a, b float64) {
+// probability its rate gives, drawing from r.
+func maybeStartEpisode(r *rand.Rand, t *token, a, b float64) {
 	if t.pumpRate == 0 || t.ep.active(a) {
 		return
 	}
-	if g.rng.Float64() >= -math.Expm1(-t.pumpRate*(b-a)) {
+	if r.Float64() >= -math.Expm1(-t.pumpRate*(b-a)) {
 		return
 	}
-	perMinute := 0.02 + 0.04*g.rng.Float64() // +2% to +6% a minute
-	pumpMin := 6 + 14*g.rng.Float64()
-	dumpMin := 20 + 70*g.rng.Float64()
-	giveBack := 0.7 + 0.4*g.rng.Float64() // the dump may overshoot
-	start := a + (b-a)*g.rng.Float64()
+	perMinute := 0.02 + 0.04*r.Float64() // +2% to +6% a minute
+	pumpMin := 6 + 14*r.Float64()
+	dumpMin := 20 + 70*r.Float64()
+	giveBack := 0.7 + 0.4*r.Float64() // the dump may overshoot
+	start := a + (b-a)*r.Float64()
 	up := math.Log1p(perMinute) / 60
 	t.ep = episode{
 		start:   start,

@@ -3,6 +3,7 @@ package demo
 import (
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,18 +67,24 @@ func runHash(opts Options, steps int) eventHash {
 }
 
 func TestSameSeedSameEvents(t *testing.T) {
-	opts := Options{Seed: 7, Start: testStart}
-	a := runHash(opts, 900)
-	b := runHash(opts, 900)
-	if a != b {
-		t.Fatalf("same options gave different events: %+v vs %+v", a, b)
-	}
-	if a.count < 100_000 {
-		t.Fatalf("only %d events", a.count)
-	}
-	opts.Seed = 8
-	if c := runHash(opts, 900); c.h == a.h {
-		t.Fatal("seeds 7 and 8 gave the same events")
+	for _, tokens := range []int{0, MaxTokens} {
+		opts := Options{Seed: 7, Start: testStart, Tokens: tokens}
+		steps := 900
+		if tokens == MaxTokens {
+			steps = 300
+		}
+		a := runHash(opts, steps)
+		b := runHash(opts, steps)
+		if a != b {
+			t.Fatalf("%d tokens: same options gave different events: %+v vs %+v", tokens, a, b)
+		}
+		if a.count < 30_000 {
+			t.Fatalf("%d tokens: only %d events", tokens, a.count)
+		}
+		opts.Seed = 8
+		if c := runHash(opts, steps); c.h == a.h {
+			t.Fatalf("%d tokens: seeds 7 and 8 gave the same events", tokens)
+		}
 	}
 }
 
@@ -134,6 +141,93 @@ func TestUniverse(t *testing.T) {
 	}
 }
 
+// TestUniverse500: past the 46 built-in listings, synthetic tokens fill the
+// universe up to MaxTokens: unique plausible symbols and names that are
+// never a real ticker, valid for the market, caps from large to tiny, small
+// caps that can be pumped, each with its own character.
+func TestUniverse500(t *testing.T) {
+	builtin := NewGenerator(Options{}).Universe()
+	if len(builtin) != len(listings) {
+		t.Fatalf("default universe %d tokens, want the %d built-in", len(builtin), len(listings))
+	}
+	if u := NewGenerator(Options{Tokens: len(listings)}).Universe(); !slices.Equal(u, builtin) {
+		t.Fatal("Tokens = 46 is not the built-in universe")
+	}
+	g := NewGenerator(Options{Tokens: 10_000})
+	u := g.Universe()
+	if len(u) != MaxTokens {
+		t.Fatalf("%d tokens, want at most %d", len(u), MaxTokens)
+	}
+	isBuiltin := map[string]bool{}
+	for _, l := range listings {
+		isBuiltin[l.Symbol] = true
+	}
+	symbols, names := map[string]bool{}, map[string]bool{}
+	buckets := map[string]int{}
+	for i, tk := range u {
+		if symbols[tk.Symbol] || names[strings.ToLower(tk.Name)] {
+			t.Errorf("%s (%s) repeats a symbol or a name", tk.Symbol, tk.Name)
+		}
+		symbols[tk.Symbol], names[strings.ToLower(tk.Name)] = true, true
+		if i > 0 && tk.MarketCap > u[i-1].MarketCap {
+			t.Errorf("%s ranked below a smaller cap", tk.Symbol)
+		}
+		if !isBuiltin[tk.Symbol] {
+			if realSymbols[tk.Symbol] {
+				t.Errorf("synthetic %s is a real ticker", tk.Symbol)
+			}
+			if len(tk.Symbol) < 3 || len(tk.Symbol) > 5 || strings.Trim(tk.Symbol, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+				t.Errorf("synthetic symbol %q is not 3-5 capital letters", tk.Symbol)
+			}
+			if n := len(tk.Name); n < 4 || n > 30 {
+				t.Errorf("synthetic name %q", tk.Name)
+			}
+		}
+		if !model.ValidSymbol(tk.Symbol) || !(tk.Supply > 0) || !(tk.MarketCap > 0) || math.IsInf(tk.MarketCap, 0) {
+			t.Errorf("token %d not valid for the market: %+v", i, tk)
+		}
+		switch c := tk.MarketCap; {
+		case c >= 10e9:
+			buckets["over $10B"]++
+		case c >= 1e9:
+			buckets["$1B-$10B"]++
+		case c >= 100e6:
+			buckets["$100M-$1B"]++
+		case c >= 50e6:
+			buckets["$50M-$100M"]++
+		default:
+			buckets["under $50M"]++
+		}
+	}
+	t.Logf("caps: %v", buckets)
+	for _, b := range []string{"over $10B", "$1B-$10B", "$100M-$1B", "$50M-$100M", "under $50M"} {
+		if buckets[b] < 5 {
+			t.Errorf("only %d tokens %s", buckets[b], b)
+		}
+	}
+	if buckets["under $50M"] < 150 {
+		t.Errorf("only %d small caps under $50M (moonshot candidates)", buckets["under $50M"])
+	}
+	// Small caps can be pumped; each synthetic token has its own
+	// volatility and activity, not only its size's.
+	pumpable, vols := 0, map[float64]bool{}
+	for i := range g.tokens {
+		tk := &g.tokens[i]
+		if tk.pumpRate > 0 {
+			pumpable++
+		}
+		vols[math.Round(tk.meanVar/1e-12)] = true
+	}
+	if pumpable < 200 || len(vols) < 400 {
+		t.Errorf("%d pumpable tokens, %d distinct volatilities", pumpable, len(vols))
+	}
+	// The first N synthetic tokens are the same whatever N.
+	a, b := syntheticListings(100), syntheticListings(MaxTokens-len(listings))
+	if !slices.Equal(a, b[:100]) {
+		t.Error("the synthetic list depends on its length")
+	}
+}
+
 func finitePositive(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
 
 func checkCandle(t *testing.T, sym string, c model.Candle) {
@@ -151,84 +245,100 @@ func TestHistoryShape(t *testing.T) {
 	for _, start := range []time.Time{testStart, testStart.Add(25*time.Minute + 17*time.Second)} {
 		g := NewGenerator(Options{Seed: 1, Start: start})
 		universe := g.Universe()
-		startPrice := map[string]float64{}
-		for _, tk := range universe {
-			startPrice[tk.Symbol] = tk.MarketCap / tk.Supply
-		}
 		anchor := start.Truncate(time.Minute).Unix()
+		minute0 := (anchor - 86400) / 3600 * 3600
+		origin := minute0 - 30*86400
 
-		hours := map[string][]model.Candle{}
-		minutes := map[string][]model.Candle{}
-		trades := map[string][]model.Event{}
-		infos := 0
-		phase := 0 // 0 info, 1 hours, 2 minutes, 3 trades
+		type tokenHistory struct {
+			bars   []model.Event
+			trades []model.Event
+		}
+		byToken := map[string]*tokenHistory{}
+		var order []string
+		cur := ""
 		g.History(func(ev model.Event) {
-			p := 0
 			switch {
 			case ev.Kind == model.EventInfo:
-				infos++
 				if ev.Info == nil || ev.Info.Symbol != ev.Symbol {
 					t.Fatalf("info event without matching Info: %+v", ev)
 				}
-			case ev.Kind == model.EventCandle && ev.Res == model.Hour:
-				p = 1
-				hours[ev.Symbol] = append(hours[ev.Symbol], ev.Candle)
-			case ev.Kind == model.EventCandle && ev.Res == model.Minute:
-				p = 2
-				minutes[ev.Symbol] = append(minutes[ev.Symbol], ev.Candle)
+				if byToken[ev.Symbol] != nil {
+					t.Fatalf("%s: a second info event", ev.Symbol)
+				}
+				byToken[ev.Symbol] = &tokenHistory{}
+				order = append(order, ev.Symbol)
+				cur = ev.Symbol
+			case ev.Symbol != cur:
+				t.Fatalf("event of %s inside %s's history (tokens one after another): %+v", ev.Symbol, cur, ev)
+			case ev.Kind == model.EventCandle:
+				h := byToken[cur]
+				if len(h.trades) > 0 {
+					t.Fatalf("%s: a bar after the trades: %+v", cur, ev)
+				}
+				checkCandle(t, ev.Symbol, ev.Candle)
+				if ev.Time != (ev.Candle.T+ev.Res.Seconds())*1e9 || ev.Candle.T%ev.Res.Seconds() != 0 {
+					t.Fatalf("candle event time %d is not its bar's end, or the bar is not aligned: %+v", ev.Time, ev)
+				}
+				h.bars = append(h.bars, ev)
 			case ev.Kind == model.EventTrade:
-				p = 3
-				trades[ev.Symbol] = append(trades[ev.Symbol], ev)
+				byToken[cur].trades = append(byToken[cur].trades, ev)
 			default:
 				t.Fatalf("unexpected event in history: %+v", ev)
 			}
-			if p < phase {
-				t.Fatalf("event of phase %d after phase %d: %+v", p, phase, ev)
-			}
-			phase = p
-			if ev.Kind == model.EventCandle {
-				checkCandle(t, ev.Symbol, ev.Candle)
-				if ev.Time != (ev.Candle.T+ev.Res.Seconds())*1e9 {
-					t.Fatalf("candle event time %d is not its bar's end: %+v", ev.Time, ev)
-				}
-			}
 		})
-		if infos != len(universe) {
-			t.Fatalf("%d info events for %d tokens", infos, len(universe))
+		if len(order) != len(universe) {
+			t.Fatalf("%d tokens in the history for %d in the universe", len(order), len(universe))
 		}
-		for _, tk := range universe {
+		for i, tk := range universe {
 			sym := tk.Symbol
-			hs, ms := hours[sym], minutes[sym]
-			if len(hs) != 30*24 {
-				t.Fatalf("%s: %d hourly bars, want 720", sym, len(hs))
+			if order[i] != sym {
+				t.Fatalf("token %d in the history is %s, want %s (largest first)", i, order[i], sym)
 			}
-			for i, c := range hs {
-				if c.T%3600 != 0 || (i > 0 && c.T != hs[i-1].T+3600) {
-					t.Fatalf("%s: hourly bar %d at %d breaks the series", sym, i, c.T)
+			h := byToken[sym]
+			// Contiguous from the origin to Start's minute, at the
+			// resolutions the market keeps: 4h, then 1h for the 8 days
+			// before the last day, 5m, and 1m for the last 2 hours.
+			next := origin
+			count := map[model.Resolution]int{}
+			last := model.Resolution(0)
+			for _, ev := range h.bars {
+				c := ev.Candle
+				if c.T != next {
+					t.Fatalf("%s: a %v bar at %d, want one at %d (no gaps, no overlaps)", sym, ev.Res, c.T, next)
 				}
-			}
-			if len(ms) < 24*60 {
-				t.Fatalf("%s: %d minute bars, want >= 1440", sym, len(ms))
-			}
-			if ms[0].T != hs[len(hs)-1].T+3600 {
-				t.Fatalf("%s: gap between hourly bars (last %d) and minute bars (first %d)", sym, hs[len(hs)-1].T, ms[0].T)
-			}
-			if ms[0].T > anchor-86400 {
-				t.Fatalf("%s: minute bars start at %d, less than 24h before %d", sym, ms[0].T, anchor)
-			}
-			for i, c := range ms {
-				if i > 0 && c.T != ms[i-1].T+60 {
-					t.Fatalf("%s: minute bar %d at %d breaks the series", sym, i, c.T)
+				next = c.T + ev.Res.Seconds()
+				count[ev.Res]++
+				switch ev.Res {
+				case model.Hour4:
+					if c.T+14400 > minute0-8*86400 {
+						t.Fatalf("%s: a 4h bar at %d inside the last 8 days before the last day", sym, c.T)
+					}
+				case model.Hour:
+					if c.T >= minute0 {
+						t.Fatalf("%s: an hourly bar at %d inside the last day", sym, c.T)
+					}
+				case model.Minute5:
+					if last == model.Minute || c.T < minute0 || c.T+300 > anchor-7200 {
+						t.Fatalf("%s: a 5m bar at %d outside the last day before its last 2 hours", sym, c.T)
+					}
+				case model.Minute:
+					if c.T < anchor-7200-300 {
+						t.Fatalf("%s: a 1m bar at %d more than 2 hours before the start", sym, c.T)
+					}
 				}
+				last = ev.Res
 			}
-			last := ms[len(ms)-1]
-			if last.T+60 != anchor {
-				t.Fatalf("%s: last minute bar %d does not end at start's minute %d", sym, last.T, anchor)
+			if next != anchor {
+				t.Fatalf("%s: history ends at %d, want Start's minute %d", sym, next, anchor)
 			}
-			if want := startPrice[sym]; math.Abs(last.Close/want-1) > 1e-9 {
-				t.Fatalf("%s: history ends at %g, want the starting price %g", sym, last.Close, want)
+			if count[model.Hour] < 8*24 || count[model.Minute] < 120 || count[model.Minute] >= 125 || count[model.Hour4] < 100 {
+				t.Fatalf("%s: bars by resolution %v", sym, count)
 			}
-			trs := trades[sym]
+			lastBar := h.bars[len(h.bars)-1].Candle
+			if want := tk.MarketCap / tk.Supply; math.Abs(lastBar.Close/want-1) > 1e-9 {
+				t.Fatalf("%s: history ends at %g, want the starting price %g", sym, lastBar.Close, want)
+			}
+			trs := h.trades
 			if len(trs) < 3 || len(trs) > 8 {
 				t.Fatalf("%s: %d recent trades, want 3..8", sym, len(trs))
 			}
@@ -236,14 +346,32 @@ func TestHistoryShape(t *testing.T) {
 				if tr.Time < (anchor-60)*1e9 || tr.Time >= anchor*1e9 || (i > 0 && tr.Time < trs[i-1].Time) {
 					t.Fatalf("%s: recent trade %d at %d outside the last minute or out of order", sym, i, tr.Time)
 				}
-				if tr.Price < last.Low*(1-1e-9) || tr.Price > last.High*(1+1e-9) || !finitePositive(tr.Qty) {
-					t.Fatalf("%s: recent trade %+v outside the last bar %+v", sym, tr, last)
+				if tr.Price < lastBar.Low*(1-1e-9) || tr.Price > lastBar.High*(1+1e-9) || !finitePositive(tr.Qty) {
+					t.Fatalf("%s: recent trade %+v outside the last bar %+v", sym, tr, lastBar)
 				}
 			}
-			if lt := trs[len(trs)-1]; math.Abs(lt.Price/last.Close-1) > 1e-9 {
-				t.Fatalf("%s: last recent trade at %g, want the close %g", sym, lt.Price, last.Close)
+			if lt := trs[len(trs)-1]; math.Abs(lt.Price/lastBar.Close-1) > 1e-9 {
+				t.Fatalf("%s: last recent trade at %g, want the close %g", sym, lt.Price, lastBar.Close)
 			}
 		}
+	}
+}
+
+// A token's back history is its own: the same whichever other tokens are
+// simulated with it (its random stream comes from the seed and its
+// symbol; the market factor from the seed).
+func TestHistoryOfATokenDoesNotDependOnTheOthers(t *testing.T) {
+	hist := func(n int, sym string) eventHash {
+		var e eventHash
+		NewGenerator(Options{Seed: 3, Start: testStart, Tokens: n}).History(func(ev model.Event) {
+			if ev.Symbol == sym {
+				e.add(ev)
+			}
+		})
+		return e
+	}
+	if a, b := hist(10, "BTC"), hist(MaxTokens, "BTC"); a != b || a.count == 0 {
+		t.Fatalf("BTC's history differs with 10 and %d tokens", MaxTokens)
 	}
 }
 

@@ -42,7 +42,7 @@ func (g *Generator) Step(emit func(model.Event)) {
 
 func (g *Generator) stepToken(t *token, t0, t1 int64, a, b, marketVar, m float64, emit func(model.Event)) {
 	dt := b - a
-	g.maybeStartEpisode(t, a, b)
+	maybeStartEpisode(g.rng, t, a, b)
 	vm, am := t.ep.multipliers(a, b)
 	e := math.Sqrt(t.variance*dt*vm) * g.shock()
 	noise := t.beta*m + e
@@ -85,7 +85,7 @@ func (g *Generator) stepToken(t *token, t0, t1 int64, a, b, marketVar, m float64
 		if g.rng.Float64() < pBuy {
 			side = model.SideBuy
 		}
-		notional := g.notional(t.avgNotional)
+		notional := notional(g.rng, t.avgNotional)
 		if k == whale {
 			notional, side = whaleNotional, whaleSide
 		}

@@ -10,7 +10,12 @@ type listing struct {
 	Price  float64 // USD at the demo's start
 }
 
-// listings is the demo universe, largest market cap first. The last
+// character gives a token its own behaviour around what its size implies:
+// volatility and trading activity multipliers (0 means 1). The built-in
+// listings have none.
+type character struct{ vol, activity float64 }
+
+// listings is the built-in demo universe, largest market cap first. The last
 // entries marked "fictional" are made-up small caps: no real project is
 // implied by their names or numbers.
 var listings = [...]listing{
