@@ -309,12 +309,11 @@ func (m *Market) adoptJournal(tk *token) {
 	if flips, ok := e.pendingFlips[tk.sym]; ok {
 		delete(e.pendingFlips, tk.sym)
 		r := &tk.r
-		r.flips = make([]SignalFlip, maxFlips)
 		n := len(flips)
+		r.flips = make([]SignalFlip, n)
 		for i := range n {
-			r.flips[i] = flips[n-1-i] // the ring is oldest first
+			r.flips[i] = flips[n-1-i] // kept oldest first
 		}
-		r.flipNext, r.flipN = n%maxFlips, n
 		r.signal = flips[0].To
 		r.signalsPub = flips
 	}

@@ -491,9 +491,9 @@ func TestWarmStartHostile(t *testing.T) {
 	if g.Name != "Good" || g.MarketCap != 0 || g.Supply != 0 || g.Price != 2 || g.High24h != 2 || g.Low24h != 1 {
 		t.Errorf("GOOD %+v", g)
 	}
-	// HUGE keeps the newest minutes a Series holds: 2 hours, so a
-	// sparkline of 4 points (every 30 minutes).
-	if h := s.Token("HUGE"); len(h.Spark) != MinuteBars*60/SparkStep || !h.Cached.Equal(time.Unix(now, 0)) {
+	// HUGE keeps the newest minutes a Series holds (76), so a sparkline
+	// of 3 points (every 30 minutes).
+	if h := s.Token("HUGE"); len(h.Spark) != 1+(MinuteBars-1)*60/SparkStep || !h.Cached.Equal(time.Unix(now, 0)) {
 		t.Errorf("HUGE spark %d cached %v", len(h.Spark), h.Cached)
 	}
 }

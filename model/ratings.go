@@ -256,9 +256,7 @@ type tokenRating struct {
 	recentHead int32
 
 	signal     Signal
-	flips      []SignalFlip // ring of maxFlips, allocated at the first flip
-	flipNext   int
-	flipN      int
+	flips      []SignalFlip // oldest first, at most maxFlips; grown as flips come (most tokens flip a few times)
 	signalsPub []SignalFlip // published, newest first
 
 	picked   bool  // an open moonshot
@@ -729,23 +727,23 @@ func (m *Market) updateSignal(tk *token, now int64) {
 	next := NextSignal(r.signal, g, m.rt.opts)
 	flipped := false
 	if next != r.signal {
-		if r.flips == nil {
-			r.flips = make([]SignalFlip, maxFlips)
-		}
-		if r.flipN > 0 {
-			prev := &r.flips[(r.flipNext+maxFlips-1)%maxFlips]
+		if n := len(r.flips); n > 0 {
+			prev := &r.flips[n-1]
 			prev.Return = flipReturn(*prev, tk.price)
 		}
-		r.flips[r.flipNext] = SignalFlip{Time: time.Unix(0, now), From: r.signal, To: next, Price: tk.price, Grade: g}
-		r.flipNext = (r.flipNext + 1) % maxFlips
-		r.flipN = min(r.flipN+1, maxFlips)
+		if len(r.flips) == maxFlips {
+			copy(r.flips, r.flips[1:])
+			r.flips = r.flips[:maxFlips-1]
+		}
+		r.flips = append(r.flips, SignalFlip{Time: time.Unix(0, now), From: r.signal, To: next, Price: tk.price, Grade: g})
 		r.signal = next
 		flipped = true
 	}
-	if r.flipN == 0 {
+	n := len(r.flips)
+	if n == 0 {
 		return
 	}
-	latest := &r.flips[(r.flipNext+maxFlips-1)%maxFlips]
+	latest := &r.flips[n-1]
 	latest.Return = flipReturn(*latest, tk.price)
 	if !flipped {
 		old := r.signalsPub[0].Return
@@ -753,13 +751,9 @@ func (m *Market) updateSignal(tk *token, now int64) {
 			return
 		}
 	}
-	pub := make([]SignalFlip, r.flipN)
-	j := r.flipNext
+	pub := make([]SignalFlip, n)
 	for i := range pub {
-		if j--; j < 0 {
-			j = maxFlips - 1
-		}
-		pub[i] = r.flips[j]
+		pub[i] = r.flips[n-1-i]
 	}
 	r.signalsPub = pub
 	tk.changed, m.dirty = true, true

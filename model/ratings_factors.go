@@ -65,12 +65,11 @@ func (s *Series) closesInto(res Resolution, end int64, dst []float64) int {
 // quoteVolume is the quote-currency volume of the bar of res starting at t
 // (aligned), and whether that bar is stored.
 func (s *Series) quoteVolume(res Resolution, t int64) (float64, bool) {
-	r := &s.rings[res]
-	_, i, ok := r.get(t)
+	_, i, ok := s.rings[res].get(t)
 	if !ok {
 		return 0, false
 	}
-	return r.quoteOf(i), true
+	return s.quoteOf(res, i), true
 }
 
 var sqrtDaysPerYear = math.Sqrt(365)

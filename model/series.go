@@ -6,17 +6,19 @@ import (
 )
 
 // Ring sizes of a Series: what the screens and the ratings read, and no
-// more. 1-minute bars for the last 2 hours (the 1h chart, RSI, trend and
-// volume surge read at most 75 minutes), 5-minute bars for 25 hours (the
-// 24h chart, sparkline, 24h range and change), 1-hour bars for 8 days (the
-// 7d chart, 7-day volatility, hourly factors), 4-hour bars for 31 days (the
-// 30d chart) and 1-day bars for 14 weeks (90-day investor factors).
+// more. 1-minute bars for 76 minutes (the 1h chart; RSI, trend and volume
+// surge read at most 75 minutes), 5-minute bars for 25 hours (the 24h
+// chart, sparkline, 24h range, change and quote volume, the hourly volumes
+// of the volume surge), 1-hour bars for 7 days and 2 hours (the 7d chart,
+// 7-day volatility and change, hourly factors), 4-hour bars for 30 days
+// and 4 hours (the 30d chart) and 1-day bars for 92 days (90-day investor
+// factors).
 const (
-	MinuteBars  = 120
+	MinuteBars  = 76
 	Minute5Bars = 300
-	HourBars    = 192
-	Hour4Bars   = 186
-	DayBars     = 98
+	HourBars    = 170
+	Hour4Bars   = 181
+	DayBars     = 92
 )
 
 // numRes is the number of resolutions a Series keeps (Minute..Day).
@@ -126,13 +128,9 @@ type ring struct {
 	width int64
 	bars  []packedBar
 	notes []barNote // nil for the minute ring
-	// quote is, for each rolled-up bar, the sum of Close*Volume of the
-	// 5-minute bars in it, kept so Range24h reads hours, not 5-minute
-	// bars. Only the hour ring has it.
-	quote []float64
-	head  int64 // start of the newest bar
-	tail  int64 // start of the oldest bar ever stored (may have left the window)
-	has   bool  // any bar stored
+	head  int64     // start of the newest bar
+	tail  int64     // start of the oldest bar ever stored (may have left the window)
+	has   bool      // any bar stored
 }
 
 // index is the count of bar widths up to t (> 0), and its slot. The
@@ -201,15 +199,31 @@ func (r *ring) candle(i int) Candle {
 	return Candle{T: int64(b.t) * r.width, Open: b.open, High: b.high(), Low: b.low(), Close: b.close(), Volume: b.volume}
 }
 
-// quoteOf is the quote-currency volume of the bar in slot i: the sum over
-// its 5-minute bars when rolled up in a ring that keeps it, else
-// Close*Volume.
-func (r *ring) quoteOf(i int) float64 {
-	if r.quote != nil && !r.notes[i].given() {
-		return r.quote[i]
-	}
+// quoteOf is the quote-currency volume of the bar of res in slot i: its
+// Close*Volume; for an hour rolled up from 5-minute bars, the sum of
+// theirs (those still kept).
+func (s *Series) quoteOf(res Resolution, i int) float64 {
+	r := &s.rings[res]
 	b := &r.bars[i]
-	return b.close() * b.volume
+	if res != Hour || r.notes[i].given() || !r.notes[i].folded() {
+		return b.close() * b.volume
+	}
+	fr := &s.rings[Minute5]
+	t := int64(b.t) * 3600
+	q, found := 0.0, false
+	for k, mask := 0, r.notes[i].mask(); mask != 0; k, mask = k+1, mask>>1 {
+		if mask&1 == 0 {
+			continue
+		}
+		if f, _, ok := fr.get(t + int64(k)*300); ok {
+			q += f.close() * f.volume
+			found = true
+		}
+	}
+	if !found {
+		return b.close() * b.volume
+	}
+	return q
 }
 
 // claim returns the slot for t (aligned), clearing it if it held another
@@ -233,9 +247,6 @@ func (r *ring) claim(t int64) (b *packedBar, i int, existed, ok bool) {
 	if r.notes != nil {
 		r.notes[i] = 0
 	}
-	if r.quote != nil {
-		r.quote[i] = 0
-	}
 	return b, i, false, true
 }
 
@@ -247,9 +258,9 @@ func (r *ring) claim(t int64) (b *packedBar, i int, existed, ok bool) {
 // the coarser bars that still cover it (once: a bar already rolled in is
 // not counted twice).
 //
-// A Series is one allocation of 32,336 bytes (amd64: under 32 KB, the
-// largest of Go's small size classes, so nothing is wasted rounding it up
-// to whole pages) and never grows.
+// A Series is one allocation of 28,160 bytes (amd64: just under Go's
+// 28,672-byte size class; anything over 32 KB would be rounded up to whole
+// 8 KB pages) and never grows.
 // It is not safe for concurrent use; the Market's goroutine owns it.
 type Series struct {
 	rings [numRes]ring
@@ -265,8 +276,6 @@ type Series struct {
 	notesH4 [Hour4Bars]barNote
 	notesD  [DayBars]barNote
 
-	quoteH [HourBars]float64
-
 	rejected uint64 // bars or ticks refused as malformed
 	tooOld   uint64 // valid but older than the window
 }
@@ -276,7 +285,7 @@ func NewSeries() *Series {
 	s := new(Series)
 	s.rings[Minute] = ring{res: Minute, width: 60, bars: s.minute[:]}
 	s.rings[Minute5] = ring{res: Minute5, width: 300, bars: s.minute5[:], notes: s.notes5[:]}
-	s.rings[Hour] = ring{res: Hour, width: 3600, bars: s.hour[:], notes: s.notesH[:], quote: s.quoteH[:]}
+	s.rings[Hour] = ring{res: Hour, width: 3600, bars: s.hour[:], notes: s.notesH[:]}
 	s.rings[Hour4] = ring{res: Hour4, width: 14400, bars: s.hour4[:], notes: s.notesH4[:]}
 	s.rings[Day] = ring{res: Day, width: 86400, bars: s.day[:], notes: s.notesD[:]}
 	return s
@@ -337,16 +346,15 @@ func (s *Series) Add(res Resolution, c Candle) bool {
 		return false
 	}
 	var old Candle
-	oldQ := 0.0
 	if existed {
-		old, oldQ = r.candle(i), r.quoteOf(i)
+		old = r.candle(i)
 	}
 	b.set(&c)
 	if r.notes != nil {
 		r.notes[i] = noteGiven
 	}
 	if res < Day {
-		s.rollUp(res, old, oldQ, existed, c, r.quoteOf(i))
+		s.rollUp(res, old, existed, c)
 	}
 	return true
 }
@@ -363,9 +371,9 @@ func (s *Series) foldOld(res Resolution, c Candle) bool {
 	case !ok && p.has && pt < p.oldest():
 		return false // the coarser bar is gone too
 	}
-	pOld, pOldQ, pExisted, pNow, pNowQ, changed := s.fold(res+1, res, Candle{}, 0, false, c, c.Close*c.Volume)
+	pOld, pExisted, pNow, changed := s.fold(res+1, res, Candle{}, false, c)
 	if changed {
-		s.rollUp(res+1, pOld, pOldQ, pExisted, pNow, pNowQ)
+		s.rollUp(res+1, pOld, pExisted, pNow)
 	}
 	return true
 }
@@ -386,15 +394,13 @@ func (s *Series) Tick(tUnixSec int64, price, qty float64) bool {
 		b.dLow = min(b.dLow, d)
 		b.dClose = d
 		b.volume += qty
-		dq := 0.0 // the change in the quote volume of the bar below
 		for res := Minute5; res <= Day; res++ {
-			var ok bool
-			if dq, ok = s.tickUp(res, t, price, qty, dq); !ok {
+			if !s.tickUp(res, t, price, qty) {
 				// The covering bar was missing (cannot happen unless
 				// the rings disagree); rebuild it the general way.
 				fr := &s.rings[res-1]
 				if _, fi, ok := fr.get(align(res-1, t)); ok {
-					s.rollUp(res-1, Candle{}, 0, false, fr.candle(fi), fr.quoteOf(fi))
+					s.rollUp(res-1, Candle{}, false, fr.candle(fi))
 				}
 				break
 			}
@@ -412,22 +418,20 @@ func (s *Series) Tick(tUnixSec int64, price, qty float64) bool {
 		return false
 	}
 	b.set(&nb)
-	s.rollUp(Minute, Candle{}, 0, false, nb, price*qty)
+	s.rollUp(Minute, Candle{}, false, nb)
 	return true
 }
 
 // tickUp applies a tick inside the existing minute bar at minuteT to the
-// res bar covering it: the fast path of Tick. dq is how much the quote
-// volume of the finer bar below changed; it returns how much this bar's
-// did. False if that bar is missing.
-func (s *Series) tickUp(res Resolution, minuteT int64, price, qty, dq float64) (float64, bool) {
+// res bar covering it: the fast path of Tick. False if that bar is
+// missing.
+func (s *Series) tickUp(res Resolution, minuteT int64, price, qty float64) bool {
 	r := &s.rings[res]
 	pt := align(res, minuteT)
 	b, i, ok := r.get(pt)
 	if !ok {
-		return 0, false
+		return false
 	}
-	q0 := r.quoteOf(i)
 	n := &r.notes[i]
 	k := int((minuteT - pt) / s.rings[res-1].width)
 	d := offset(price - b.open)
@@ -435,40 +439,36 @@ func (s *Series) tickUp(res Resolution, minuteT int64, price, qty, dq float64) (
 	b.dLow = min(b.dLow, d)
 	if !n.given() {
 		b.volume += qty
-		if r.quote != nil {
-			r.quote[i] += dq
-		}
 	}
 	if !n.folded() || k >= n.last() {
 		b.dClose = d
 	}
 	n.fold(k)
-	return r.quoteOf(i) - q0, true
+	return true
 }
 
-// rollUp folds the change of a bar at res (old, if it existed, to now, with
-// their quote volumes) into the coarser bars covering it.
-func (s *Series) rollUp(res Resolution, old Candle, oldQ float64, existed bool, now Candle, nowQ float64) {
+// rollUp folds the change of a bar at res (old, if it existed, to now) into
+// the coarser bars covering it.
+func (s *Series) rollUp(res Resolution, old Candle, existed bool, now Candle) {
 	for res < Day {
 		parent := res + 1
-		pOld, pOldQ, pExisted, pNow, pNowQ, changed := s.fold(parent, res, old, oldQ, existed, now, nowQ)
+		pOld, pExisted, pNow, changed := s.fold(parent, res, old, existed, now)
 		if !changed {
 			return
 		}
-		res, old, oldQ, existed, now, nowQ = parent, pOld, pOldQ, pExisted, pNow, pNowQ
+		res, old, existed, now = parent, pOld, pExisted, pNow
 	}
 }
 
-// fold rolls the change of one child bar (old to c, quote volumes oldQ to
-// cq) into its parent bar and returns the parent before and after.
-func (s *Series) fold(pres, cres Resolution, old Candle, oldQ float64, existed bool, c Candle, cq float64) (
-	pOld Candle, pOldQ float64, pExisted bool, pNow Candle, pNowQ float64, changed bool) {
+// fold rolls the change of one child bar (old to c) into its parent bar and
+// returns the parent before and after.
+func (s *Series) fold(pres, cres Resolution, old Candle, existed bool, c Candle) (pOld Candle, pExisted bool, pNow Candle, changed bool) {
 	p := &s.rings[pres]
 	cw := s.rings[cres].width
 	pt := align(pres, c.T)
 	b, i, pExisted, ok := p.claim(pt)
 	if !ok {
-		return Candle{}, 0, false, Candle{}, 0, false
+		return Candle{}, false, Candle{}, false
 	}
 	n := &p.notes[i]
 	k := int((c.T - pt) / cw)
@@ -477,12 +477,9 @@ func (s *Series) fold(pres, cres Resolution, old Candle, oldQ float64, existed b
 		b.set(&pNow)
 		*n = 0
 		n.fold(k)
-		if p.quote != nil {
-			p.quote[i] = cq
-		}
-		return Candle{}, 0, false, pNow, p.quoteOf(i), true
+		return Candle{}, false, p.candle(i), true
 	}
-	pOld, pOldQ = p.candle(i), p.quoteOf(i)
+	pOld = p.candle(i)
 	cur := pOld
 	if n.given() {
 		// A backfilled bar: finer bars extend it, they never rewrite it.
@@ -495,26 +492,21 @@ func (s *Series) fold(pres, cres Resolution, old Candle, oldQ float64, existed b
 		if cur != pOld {
 			b.set(&cur)
 		}
-		pNow, pNowQ = p.candle(i), p.quoteOf(i)
-		return pOld, pOldQ, true, pNow, pNowQ, pNow != pOld
+		pNow = p.candle(i)
+		return pOld, true, pNow, pNow != pOld
 	}
 	shrinks := existed && ((old.High >= pOld.High && c.High < old.High) || (old.Low <= pOld.Low && c.Low > old.Low))
 	if shrinks && pt+int64(n.first())*cw >= s.rings[cres].oldest() {
 		s.recompute(pres, cres, i)
-		pNow, pNowQ = p.candle(i), p.quoteOf(i)
-		return pOld, pOldQ, true, pNow, pNowQ, pNow != pOld || pNowQ != pOldQ
+		pNow = p.candle(i)
+		return pOld, true, pNow, pNow != pOld
 	}
 	raise(&cur.High, c.High)
 	lower(&cur.Low, c.Low)
-	dq := cq
 	if existed {
 		cur.Volume += c.Volume - old.Volume
-		dq -= oldQ
 	} else {
 		cur.Volume += c.Volume
-	}
-	if p.quote != nil {
-		p.quote[i] += dq
 	}
 	if k <= n.first() {
 		cur.Open = c.Open
@@ -524,8 +516,8 @@ func (s *Series) fold(pres, cres Resolution, old Candle, oldQ float64, existed b
 	}
 	n.fold(k)
 	b.set(&cur)
-	pNow, pNowQ = p.candle(i), p.quoteOf(i)
-	return pOld, pOldQ, true, pNow, pNowQ, pNow != pOld || pNowQ != pOldQ
+	pNow = p.candle(i)
+	return pOld, true, pNow, pNow != pOld
 }
 
 // recompute rebuilds a rolled-up parent bar from the finer bars it covers.
@@ -535,7 +527,6 @@ func (s *Series) recompute(pres, cres Resolution, i int) {
 	per := p.width / cr.width
 	out := Candle{T: pt}
 	var note barNote
-	quote := 0.0
 	for k := int64(0); k < per; k++ {
 		_, ci, ok := cr.get(pt + k*cr.width)
 		if !ok {
@@ -549,15 +540,11 @@ func (s *Series) recompute(pres, cres Resolution, i int) {
 		lower(&out.Low, c.Low)
 		out.Close = c.Close
 		out.Volume += c.Volume
-		quote += cr.quoteOf(ci)
 		note.fold(int(k))
 	}
 	if note.folded() {
 		p.bars[i].set(&out)
 		p.notes[i] = note
-		if p.quote != nil {
-			p.quote[i] = quote
-		}
 	}
 }
 
@@ -661,10 +648,11 @@ func (s *Series) Candles(res Resolution, from, to int64, dst []Candle) []Candle 
 }
 
 // Range24h returns the high, the low and the volume in the quote currency
-// (sum of Close*Volume of the 5-minute bars) over the 24 hours ending with
-// the minute of end: whole hours from 1-hour bars, the rest from 5-minute
-// bars (at the window's far end, those starting inside it). ok is false
-// when no bar falls in the window.
+// (sum of Close*Volume of the 5-minute bars; of a backfilled hour's own)
+// over the 24 hours ending with the minute of end: whole hours from 1-hour
+// bars (a backfilled hour from its 5-minute bars only when they cover all
+// of it), the rest from 5-minute bars (at the window's far end, those
+// starting inside it). ok is false when no bar falls in the window.
 func (s *Series) Range24h(end int64) (high, low, quoteVolume float64, ok bool) {
 	fr, hr := &s.rings[Minute5], &s.rings[Hour]
 	if end <= 0 {
@@ -681,14 +669,15 @@ func (s *Series) Range24h(end int64) (high, low, quoteVolume float64, ok bool) {
 		whole := h >= from && h+3600-60 <= endMin
 		_, hi, hok := hr.get(h)
 		if whole && hok {
-			n := hr.notes[hi]
-			if !n.given() || !n.folded() {
-				// Rolled up from exactly these bars, or given with
-				// no finer bars: the hour bar speaks for them.
+			if n := hr.notes[hi]; !n.given() || n.mask() != 1<<12-1 {
+				// Rolled up from exactly these bars, or given (a
+				// backfill, its volume the exchange's whole hour)
+				// and not wholly covered by finer bars: the hour bar
+				// speaks for them.
 				ok = true
 				raise(&high, hr.bars[hi].high())
 				lower(&low, hr.bars[hi].low())
-				quoteVolume += hr.quoteOf(hi)
+				quoteVolume += s.quoteOf(Hour, hi)
 				continue
 			}
 		}
@@ -715,7 +704,7 @@ func (s *Series) Range24h(end int64) (high, low, quoteVolume float64, ok bool) {
 			ok = true
 			raise(&high, hr.bars[hi].high())
 			lower(&low, hr.bars[hi].low())
-			quoteVolume += hr.quoteOf(hi)
+			quoteVolume += s.quoteOf(Hour, hi)
 		}
 	}
 	if !ok {

@@ -26,10 +26,9 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs
 
 func TestSeriesMemoryIsFixed(t *testing.T) {
 	const stored = 32
-	// Stored bars, a 2-byte note per bar coarser than a minute, an 8-byte
-	// quote volume per hour bar.
+	// Stored bars and a 2-byte note per bar coarser than a minute.
 	bars := MinuteBars + Minute5Bars + HourBars + Hour4Bars + DayBars
-	want := uintptr(bars*stored + (bars-MinuteBars)*2 + HourBars*8)
+	want := uintptr(bars*stored + (bars-MinuteBars)*2)
 	if got := unsafe.Sizeof(packedBar{}); got != stored {
 		t.Fatalf("a stored bar is %d bytes, want %d", got, stored)
 	}
@@ -38,10 +37,11 @@ func TestSeriesMemoryIsFixed(t *testing.T) {
 	if got < want || got > want+640 {
 		t.Fatalf("Series is %d bytes, want %d + small header", got, want)
 	}
-	// 32 KB is Go's largest small size class: anything larger is rounded
-	// up to whole 8 KB pages (a 33 KB Series would take 40 KB).
-	if got > 32<<10 {
-		t.Fatalf("Series is %d bytes, more than 32 KB", got)
+	// Go rounds an allocation up to its size class: 28,672 bytes is the
+	// one a Series fits (32 KB the largest; over that, whole 8 KB pages:
+	// a 33 KB Series would take 40 KB).
+	if got > 28_672 {
+		t.Fatalf("Series is %d bytes, more than the 28,672-byte size class", got)
 	}
 	t.Logf("Series: %d bytes per token (%d B of arrays)", got, want)
 }

@@ -297,7 +297,8 @@ func TestHistoryShape(t *testing.T) {
 			h := byToken[sym]
 			// Contiguous from the origin to Start's minute, at the
 			// resolutions the market keeps: 4h, then 1h for the 8 days
-			// before the last day, 5m, and 1m for the last 2 hours.
+			// before the last day, 5m, and 1m for the minutes a Series
+			// keeps.
 			next := origin
 			count := map[model.Resolution]int{}
 			last := model.Resolution(0)
@@ -318,12 +319,12 @@ func TestHistoryShape(t *testing.T) {
 						t.Fatalf("%s: an hourly bar at %d inside the last day", sym, c.T)
 					}
 				case model.Minute5:
-					if last == model.Minute || c.T < minute0 || c.T+300 > anchor-7200 {
-						t.Fatalf("%s: a 5m bar at %d outside the last day before its last 2 hours", sym, c.T)
+					if last == model.Minute || c.T < minute0 || c.T+300 > anchor-minuteTail*60 {
+						t.Fatalf("%s: a 5m bar at %d outside the last day before its last %d minutes", sym, c.T, minuteTail)
 					}
 				case model.Minute:
-					if c.T < anchor-7200-300 {
-						t.Fatalf("%s: a 1m bar at %d more than 2 hours before the start", sym, c.T)
+					if c.T < anchor-minuteTail*60-300 {
+						t.Fatalf("%s: a 1m bar at %d more than %d minutes before the start", sym, c.T, minuteTail+5)
 					}
 				}
 				last = ev.Res
@@ -331,7 +332,7 @@ func TestHistoryShape(t *testing.T) {
 			if next != anchor {
 				t.Fatalf("%s: history ends at %d, want Start's minute %d", sym, next, anchor)
 			}
-			if count[model.Hour] < 8*24 || count[model.Minute] < 120 || count[model.Minute] >= 125 || count[model.Hour4] < 100 {
+			if count[model.Hour] < 8*24 || count[model.Minute] < minuteTail || count[model.Minute] >= minuteTail+5 || count[model.Hour4] < 100 {
 				t.Fatalf("%s: bars by resolution %v", sym, count)
 			}
 			lastBar := h.bars[len(h.bars)-1].Candle

@@ -15,12 +15,12 @@ type bar struct{ o, h, l, c, usd float64 }
 
 // The back history is emitted at the resolutions the market keeps (see
 // model.Series): 4-hour bars up to 8 days before the last day, hourly bars
-// for those 8 days, then the last day in 5-minute bars up to 2 hours
-// before Start and 1-minute bars for those 2 hours. It is simulated at
+// for those 8 days, then the last day in 5-minute bars up to the minutes a
+// Series keeps before Start and 1-minute bars for those. It is simulated at
 // hourly and 1-minute steps, as before, and aggregated.
 const (
-	hourlyHours = 8 * 24 // hours before the last day sent as 1-hour bars; older ones as 4-hour bars
-	minuteTail  = 2 * 60 // minutes before Start sent as 1-minute bars (at least; from a 5-minute boundary)
+	hourlyHours = 8 * 24               // hours before the last day sent as 1-hour bars; older ones as 4-hour bars
+	minuteTail  = model.MinuteBars - 1 // minutes before Start sent as 1-minute bars (at least; from a 5-minute boundary)
 )
 
 // marketPath is the shared market factor over the back history: for each
@@ -179,8 +179,8 @@ func (g *Generator) emitToken(t *token, sc *histScratch, offset float64, emit fu
 		k++
 	}
 	// The last day: 5-minute bars up to the 5-minute boundary at or
-	// before 2 hours before Start (minute0 is an hour boundary), then
-	// 1-minute bars.
+	// before minuteTail minutes before Start (minute0 is an hour
+	// boundary), then 1-minute bars.
 	cut := (len(sc.minutes) - minuteTail) / 5 * 5
 	for k := 0; k < cut; k += 5 {
 		emitBar(sym, g.minute0Sec+int64(k)*60, model.Minute5, sc.minutes[k:k+5], offset, emit)
