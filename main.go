@@ -186,6 +186,7 @@ func resolve(args []string, getenv func(string) string) (settings, error) {
 }
 
 func main() {
+	tuneGC(os.Getenv)
 	stop := startProfiling(os.Getenv)
 	code := run(os.Args[1:])
 	stop()
