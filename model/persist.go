@@ -28,7 +28,7 @@ const (
 	// MaxJournalOpen is how many open picks a journal may restore.
 	MaxJournalOpen = 1000
 	// MaxWarmTokens is how many tokens a warm-start cache may bring (each
-	// costs a Series of about 130 KB).
+	// costs a Series of about 28 KB).
 	MaxWarmTokens = 2000
 )
 
@@ -64,11 +64,11 @@ type WarmToken struct {
 	Last  time.Time // market clock of the last event applied
 	// Bars of each resolution, oldest first, at most as many as a Series
 	// keeps (MinuteBars, Minute5Bars, ...).
-	Minute  []Candle // the last 2h of 1m bars
-	Minute5 []Candle // the last 25h of 5m bars
-	Hour    []Candle // the last 8d of 1h bars
-	Hour4   []Candle // the last 31d of 4h bars
-	Day     []Candle // the last 14 weeks of 1d bars
+	Minute  []Candle // the last 76 minutes of 1m bars
+	Minute5 []Candle // the last 25 hours of 5m bars
+	Hour    []Candle // the last 170 hours of 1h bars
+	Hour4   []Candle // the last 181 4h bars (30 days)
+	Day     []Candle // the last 92 1d bars
 }
 
 // Bars returns the token's bars by resolution (Minute..Day).
