@@ -308,7 +308,22 @@ func (m *Market) Run(ctx context.Context) error {
 				}
 			}
 		case <-m.statusWake:
+			// Events a feed sent before its status come first: a feed
+			// that says "live" after its back history means all of it.
+			if len(m.events) > 0 {
+				m.now = m.opts.Clock().UnixNano()
+				for n := len(m.events); n > 0; n-- {
+					ev := <-m.events
+					m.apply(&ev)
+				}
+			}
+			wasLive := m.everLive
 			m.takeStatuses()
+			if m.everLive && !wasLive {
+				// A feed's back history is in: grade and show it now,
+				// not at the next tick.
+				m.publish()
+			}
 		case req := <-m.requests:
 			c, err := m.candles(req.symbol, req.span, req.maxBars)
 			req.reply <- candlesReply{candles: c, err: err}

@@ -557,3 +557,26 @@ func BenchmarkPublish500Changed50(b *testing.B) {
 		m.buildSnapshot(m.opts.Clock())
 	}
 }
+
+// A feed's status comes after the events it sent before it: a feed that
+// says "live" once its back history is sent means all of it. The first
+// snapshot showing it live has every token, graded at once.
+func TestStatusAfterItsEvents(t *testing.T) {
+	for range 20 { // the hub picks among ready channels at random: try many
+		r := universe(t, RatingsOptions{})
+		mb := r.m.Subscribe()
+		const n = 300 // queued before the hub runs (under QueueSize)
+		for i := range n {
+			r.m.Send(t.Context(), Event{Kind: EventTrade, Symbol: fmt.Sprintf("T%03d", i), Time: ns(rtEnd), Price: 1, Qty: 1})
+		}
+		r.m.Status(FeedStatus{Name: "demo", State: FeedLive})
+		runMarket(t, r.m)
+		s := waitFor(t, mb, "live", func(s *Snapshot) bool { return len(s.Feeds) == 1 })
+		if got := len(s.Tokens); got != n+8 {
+			t.Fatalf("the first live snapshot has %d tokens, want %d", got, n+8)
+		}
+		if !s.Token("UP").TraderGrade.Present() {
+			t.Fatal("the first live snapshot is not graded")
+		}
+	}
+}

@@ -82,6 +82,11 @@ var _ tea.Model = Model{}
 
 type tickMsg struct{}
 
+// loadingTick is the render tick while the market is loading (no feed
+// live yet): a 10 Hz tick would show the first full market up to 100 ms
+// after it is there.
+const loadingTick = 20 * time.Millisecond
+
 // view is a top-level screen, cycled by tab.
 type view uint8
 
@@ -144,6 +149,9 @@ type app struct {
 	out      []byte
 
 	tickCmd func() tea.Cmd // the next render tick; tests make it instant
+	// marketLive is set by the first snapshot with a live feed; until
+	// then the render tick is at most loadingTick.
+	marketLive bool
 
 	// news: announcements in the status line and the picks already seen.
 	announce      string
@@ -212,11 +220,21 @@ func New(opts Options) Model {
 	a.port = newPortfolioView(ctx, a.user)
 	a.alerts = newAlertsView(ctx, a.user)
 	a.drafts = make(map[string]*form)
-	every := time.Second / time.Duration(opts.RefreshHz)
 	a.tickCmd = func() tea.Cmd {
-		return tea.Tick(every, func(time.Time) tea.Msg { return tickMsg{} })
+		return tea.Tick(a.tickEvery(), func(time.Time) tea.Msg { return tickMsg{} })
 	}
 	return Model{a: a}
+}
+
+// tickEvery is the render tick: RefreshHz, but until a feed is live (its
+// back history in) at most loadingTick, so the first full market is shown
+// as soon as it is there, not up to a render tick later.
+func (a *app) tickEvery() time.Duration {
+	d := time.Second / time.Duration(a.ctx.opts.RefreshHz)
+	if !a.marketLive {
+		d = min(d, loadingTick)
+	}
+	return d
 }
 
 // Init starts the render tick; the first tick is immediate.
@@ -386,6 +404,9 @@ func (a *app) onTick() tea.Cmd {
 	if box := ctx.opts.Snapshots; box != nil {
 		if s, ok := box.TryTake(); ok && s != nil && (a.snap == nil || s.Seq != a.snap.Seq || s != a.snap) {
 			a.snap = s
+			for _, f := range s.Feeds {
+				a.marketLive = a.marketLive || f.State == model.FeedLive
+			}
 			a.table.apply(s, ctx.now)
 			a.watch.apply(s, ctx.now)
 			a.port.setSnapshot(s)

@@ -67,6 +67,27 @@ func TestInitStartsTick(t *testing.T) {
 	}
 }
 
+// Until a feed is live the render tick is fast (the first full market is
+// shown as soon as it is there); then it is RefreshHz.
+func TestTickFastWhileLoading(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 80, 24)
+	if got := hs.m.a.tickEvery(); got != loadingTick {
+		t.Fatalf("tick before any snapshot %v, want %v", got, loadingTick)
+	}
+	loading := makeSnapshot(5, 1)
+	loading.Feeds[0].State = model.FeedConnecting
+	hs.box.Put(loading)
+	hs.send(tickMsg{})
+	if got := hs.m.a.tickEvery(); got != loadingTick {
+		t.Fatalf("tick while the feed connects %v, want %v", got, loadingTick)
+	}
+	hs.box.Put(makeSnapshot(5, 2)) // the feed is live
+	hs.send(tickMsg{})
+	if got := hs.m.a.tickEvery(); got != 100*time.Millisecond {
+		t.Fatalf("tick once live %v, want 100ms (10 Hz)", got)
+	}
+}
+
 func TestNavigation(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 24) // 20 rows visible under the tab bar and header
 	hs.put(makeSnapshot(100, 1))

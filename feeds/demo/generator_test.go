@@ -296,7 +296,7 @@ func TestHistoryShape(t *testing.T) {
 			}
 			h := byToken[sym]
 			// Contiguous from the origin to Start's minute, at the
-			// resolutions the market keeps: 4h, then 1h for the 8 days
+			// resolutions the market keeps: 4h, then 1h for the 7 days
 			// before the last day, 5m, and 1m for the minutes a Series
 			// keeps.
 			next := origin
@@ -311,8 +311,8 @@ func TestHistoryShape(t *testing.T) {
 				count[ev.Res]++
 				switch ev.Res {
 				case model.Hour4:
-					if c.T+14400 > minute0-8*86400 {
-						t.Fatalf("%s: a 4h bar at %d inside the last 8 days before the last day", sym, c.T)
+					if c.T+14400 > minute0-hourlyHours*3600 {
+						t.Fatalf("%s: a 4h bar at %d inside the last %d hours before the last day", sym, c.T, hourlyHours)
 					}
 				case model.Hour:
 					if c.T >= minute0 {
@@ -332,7 +332,7 @@ func TestHistoryShape(t *testing.T) {
 			if next != anchor {
 				t.Fatalf("%s: history ends at %d, want Start's minute %d", sym, next, anchor)
 			}
-			if count[model.Hour] < 8*24 || count[model.Minute] < minuteTail || count[model.Minute] >= minuteTail+5 || count[model.Hour4] < 100 {
+			if count[model.Hour] < hourlyHours || count[model.Minute] < minuteTail || count[model.Minute] >= minuteTail+5 || count[model.Hour4] < 100 {
 				t.Fatalf("%s: bars by resolution %v", sym, count)
 			}
 			lastBar := h.bars[len(h.bars)-1].Candle

@@ -13,27 +13,56 @@ import (
 // once the path's offset is known).
 type bar struct{ o, h, l, c, usd float64 }
 
-// The back history is emitted at the resolutions the market keeps (see
-// model.Series): 4-hour bars up to 8 days before the last day, hourly bars
-// for those 8 days, then the last day in 5-minute bars up to the minutes a
-// Series keeps before Start and 1-minute bars for those. It is simulated at
-// hourly and 1-minute steps, as before, and aggregated.
+// The back history is simulated and sent at the resolutions the market
+// keeps (see model.Series), each bar one step of the simulation with the
+// GARCH weights of its width: 4-hour bars up to 7 days before the last day
+// (1-hour bars until the first 4-hour boundary), 1-hour bars for those 7
+// days, then the last day in 5-minute bars up to the minutes a Series
+// keeps before Start and 1-minute bars for those.
 const (
-	hourlyHours = 8 * 24               // hours before the last day sent as 1-hour bars; older ones as 4-hour bars
+	hourlyHours = 7 * 24               // hours before the last day sent as 1-hour bars; older ones as 4-hour bars
 	minuteTail  = model.MinuteBars - 1 // minutes before Start sent as 1-minute bars (at least; from a 5-minute boundary)
 )
 
-// marketPath is the shared market factor over the back history: for each
-// hourly and minute bar, its shock and the factor's variance before it.
-type marketPath struct {
-	hourShock, hourVar     []float64
-	minuteShock, minuteVar []float64
-	endVar                 float64
+// segment is a run of back-history bars of one resolution.
+type segment struct {
+	res   model.Resolution
+	start int64 // Unix seconds of the first bar
+	n     int
+	a, b  float64 // GARCH(1,1) weights for this width
 }
 
-// histScratch is one token's simulated history, reused token to token.
-type histScratch struct {
-	hours, minutes []bar
+// GARCH(1,1) weights of the 5-minute and 4-hour steps, between those of the
+// 1-minute and 1-hour ones (the per-second variance makes the steps
+// comparable).
+const (
+	garch5mA, garch5mB = 0.06, 0.925
+	garch4hA, garch4hB = 0.12, 0.83
+)
+
+// segments lays out the back history from the origin (30 days before the
+// last day's first hour) to Start truncated to the minute.
+func (g *Generator) segments() []segment {
+	origin := g.minute0Sec - historyHours*3600
+	hourlyFrom := g.minute0Sec - hourlyHours*3600
+	first4h := (origin + 14399) / 14400 * 14400
+	n4 := int((hourlyFrom - first4h) / 14400)
+	last4h := first4h + int64(n4)*14400
+	tail := (g.anchorSec - minuteTail*60) / 300 * 300
+	return []segment{
+		{model.Hour, origin, int((first4h - origin) / 3600), garchHourA, garchHourB},
+		{model.Hour4, first4h, n4, garch4hA, garch4hB},
+		{model.Hour, last4h, int((g.minute0Sec - last4h) / 3600), garchHourA, garchHourB},
+		{model.Minute5, g.minute0Sec, int((tail - g.minute0Sec) / 300), garch5mA, garch5mB},
+		{model.Minute, tail, int((g.anchorSec - tail) / 60), garchMinuteA, garchMinuteB},
+	}
+}
+
+// marketPath is the shared market factor over the back history: for each
+// bar, its shock and the factor's variance before it.
+type marketPath struct {
+	shock, variance []float64
+	endVar          float64
 }
 
 // streamOf is the seed of a token's own random stream during the back
@@ -65,27 +94,28 @@ func (g *Generator) History(emit func(model.Event)) {
 
 // simulateHistory simulates the back history by the same dynamics as the
 // live market, forward from 31 days before Start: the market factor first,
-// then each token on its own random stream, hourly steps and then minute
-// steps. Each path is then shifted (log returns do not depend on the price
-// level) so it ends exactly at the token's starting price and, when emit
-// is set, emitted. The first time, the tokens' and the market's state
-// (variances, episodes) carry on into the live market.
+// then each token on its own random stream. Each path is then shifted
+// (log returns do not depend on the price level) so it ends exactly at the
+// token's starting price and, when emit is set, emitted. The first time,
+// the tokens' and the market's state (variances, episodes) carry on into
+// the live market.
 func (g *Generator) simulateHistory(emit func(model.Event)) {
-	nMin := int((g.anchorSec - g.minute0Sec) / 60)
-	mp := g.simulateMarket(nMin)
-	sc := &histScratch{hours: make([]bar, historyHours), minutes: make([]bar, nMin)}
+	segs := g.segments()
+	mp := g.simulateMarket(segs)
+	bars := make([]bar, len(mp.shock))
 	var pcg rand.PCG
 	r := rand.New(&pcg)
 	for i := range g.initial {
 		tk := g.initial[i]
 		pcg.Seed(streamOf(g.seed, tk.info.Symbol))
-		g.simulateToken(r, &tk, mp, sc)
+		g.simulateToken(r, &tk, segs, mp, bars)
+		last := bars[len(bars)-1]
 		if emit != nil {
 			info := tk.info
 			emit(model.Event{Kind: model.EventInfo, Symbol: info.Symbol, Time: g.originNs, Info: &info})
-			offset := tk.logPrice - sc.minutes[nMin-1].c
-			g.emitToken(&tk, sc, offset, emit)
-			g.emitRecentTrades(r, &tk, sc.minutes[nMin-1], offset, emit)
+			offset := tk.logPrice - last.c
+			emitToken(tk.info.Symbol, segs, bars, offset, emit)
+			g.emitRecentTrades(r, &tk, last, offset, emit)
 		}
 		if !g.historyDone {
 			// Live bars start where the history ends.
@@ -103,38 +133,39 @@ func (g *Generator) simulateHistory(emit func(model.Event)) {
 
 // simulateMarket simulates the market factor over the back history on its
 // own random stream.
-func (g *Generator) simulateMarket(nMin int) *marketPath {
-	mp := &marketPath{
-		hourShock: make([]float64, historyHours), hourVar: make([]float64, historyHours),
-		minuteShock: make([]float64, nMin), minuteVar: make([]float64, nMin),
+func (g *Generator) simulateMarket(segs []segment) *marketPath {
+	n := 0
+	for _, s := range segs {
+		n += s.n
 	}
+	mp := &marketPath{shock: make([]float64, 0, n), variance: make([]float64, 0, n)}
 	r := rand.New(rand.NewPCG(g.seed, 0x6d61726b6574)) // "market"
 	v := g.marketMean
-	step := func(dt, ga, gb float64, shocks, vars []float64) {
-		for k := range shocks {
+	for _, s := range segs {
+		dt := float64(s.res.Seconds())
+		for range s.n {
 			m := math.Sqrt(v*dt) * shock(r)
-			shocks[k], vars[k] = m, v
-			v = garch(v, g.marketMean, m, dt, ga, gb)
+			mp.shock, mp.variance = append(mp.shock, m), append(mp.variance, v)
+			v = garch(v, g.marketMean, m, dt, s.a, s.b)
 		}
 	}
-	step(3600, garchHourA, garchHourB, mp.hourShock, mp.hourVar)
-	step(60, garchMinuteA, garchMinuteB, mp.minuteShock, mp.minuteVar)
 	mp.endVar = v
 	return mp
 }
 
-// simulateToken simulates one token's back history into sc: hourly bars,
-// then minute bars, in log prices relative to 0 at the start.
-func (g *Generator) simulateToken(r *rand.Rand, t *token, mp *marketPath, sc *histScratch) {
+// simulateToken simulates one token's back history into bars, in log
+// prices relative to 0 at the start.
+func (g *Generator) simulateToken(r *rand.Rand, t *token, segs []segment, mp *marketPath, bars []bar) {
 	rel := 0.0
-	for k := range sc.hours {
-		a := float64(k) * 3600
-		sc.hours[k], rel = simulateBar(r, t, rel, a, 3600, mp.hourShock[k], mp.hourVar[k], garchHourA, garchHourB)
-	}
-	base := float64(historyHours) * 3600
-	for k := range sc.minutes {
-		a := base + float64(k)*60
-		sc.minutes[k], rel = simulateBar(r, t, rel, a, 60, mp.minuteShock[k], mp.minuteVar[k], garchMinuteA, garchMinuteB)
+	k := 0
+	originSec := g.originNs / 1e9
+	for _, s := range segs {
+		dt := float64(s.res.Seconds())
+		for j := range s.n {
+			a := float64(s.start-originSec) + float64(j)*dt
+			bars[k], rel = simulateBar(r, t, rel, a, dt, mp.shock[k], mp.variance[k], s.a, s.b)
+			k++
+		}
 	}
 }
 
@@ -162,49 +193,25 @@ func simulateBar(r *rand.Rand, t *token, o, a, dt, m, marketVar, ga, gb float64)
 	return bar{o: o, h: hi, l: lo, c: c, usd: t.tradeRate * t.avgNotional * dt * act}, c
 }
 
-// emitToken emits one token's simulated bars, shifted by offset, at the
-// resolutions described above, oldest first.
-func (g *Generator) emitToken(t *token, sc *histScratch, offset float64, emit func(model.Event)) {
-	sym := t.info.Symbol
-	origin := g.minute0Sec - historyHours*3600
-	hourlyFrom := historyHours - hourlyHours // first hour sent as a 1-hour bar
-	for k := 0; k < historyHours; {
-		start := origin + int64(k)*3600
-		if start%14400 == 0 && k+4 <= hourlyFrom {
-			emitBar(sym, start, model.Hour4, sc.hours[k:k+4], offset, emit)
-			k += 4
-			continue
+// emitToken emits one token's simulated bars, shifted by offset, oldest
+// first.
+func emitToken(sym string, segs []segment, bars []bar, offset float64, emit func(model.Event)) {
+	k := 0
+	for _, s := range segs {
+		w := s.res.Seconds()
+		for j := range s.n {
+			start := s.start + int64(j)*w
+			b := &bars[k]
+			k++
+			c := model.Candle{T: start, Open: math.Exp(b.o + offset), High: math.Exp(b.h + offset),
+				Low: math.Exp(b.l + offset), Close: math.Exp(b.c + offset)}
+			// exp of the bounds may round past open or close: keep them inside.
+			c.High = max(c.High, c.Open, c.Close)
+			c.Low = min(c.Low, c.Open, c.Close)
+			c.Volume = b.usd / ((c.Open + c.Close) / 2) // in the base asset, at the bar's mid
+			emit(model.Event{Kind: model.EventCandle, Symbol: sym, Time: (start + w) * 1e9, Res: s.res, Candle: c})
 		}
-		emitBar(sym, start, model.Hour, sc.hours[k:k+1], offset, emit)
-		k++
 	}
-	// The last day: 5-minute bars up to the 5-minute boundary at or
-	// before minuteTail minutes before Start (minute0 is an hour
-	// boundary), then 1-minute bars.
-	cut := (len(sc.minutes) - minuteTail) / 5 * 5
-	for k := 0; k < cut; k += 5 {
-		emitBar(sym, g.minute0Sec+int64(k)*60, model.Minute5, sc.minutes[k:k+5], offset, emit)
-	}
-	for k := cut; k < len(sc.minutes); k++ {
-		emitBar(sym, g.minute0Sec+int64(k)*60, model.Minute, sc.minutes[k:k+1], offset, emit)
-	}
-}
-
-// emitBar emits the simulated bars fine (consecutive, oldest first) as one
-// bar of res starting at start.
-func emitBar(sym string, start int64, res model.Resolution, fine []bar, offset float64, emit func(model.Event)) {
-	c := model.Candle{T: start, Open: math.Exp(fine[0].o + offset), Close: math.Exp(fine[len(fine)-1].c + offset)}
-	h, l := fine[0].h, fine[0].l
-	for _, b := range fine {
-		h, l = max(h, b.h), min(l, b.l)
-		// Volume in the base asset at the bar's mid, bar by bar.
-		c.Volume += b.usd / ((math.Exp(b.o+offset) + math.Exp(b.c+offset)) / 2)
-	}
-	c.High, c.Low = math.Exp(h+offset), math.Exp(l+offset)
-	// exp of the bounds may round past open or close: keep them inside.
-	c.High = max(c.High, c.Open, c.Close)
-	c.Low = min(c.Low, c.Open, c.Close)
-	emit(model.Event{Kind: model.EventCandle, Symbol: sym, Time: (start + res.Seconds()) * 1e9, Res: res, Candle: c})
 }
 
 // emitRecentTrades emits a handful of trades in the last 30 seconds of the
