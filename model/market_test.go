@@ -580,3 +580,28 @@ func TestStatusAfterItsEvents(t *testing.T) {
 		}
 	}
 }
+
+// benchSizes are the market sizes the sized benchmarks run at: the demo's
+// built-in tokens, a mid-size market, the most the demo and Binance's
+// `top` setting ask for.
+var benchSizes = []int{46, 200, 500}
+
+// BenchmarkPublish: one publish of a market of N tokens of which a tenth
+// changed since the last (the demo moves about that many in 100 ms).
+func BenchmarkPublish(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
+			m, syms := benchMarket(n)
+			m.buildSnapshot(m.opts.Clock())
+			changed := max(n/10, 1)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				for k := range changed {
+					ev := trade(syms[(i*changed+k)%len(syms)], day0+86400-10, 100+float64(i%7), 1)
+					m.apply(&ev)
+				}
+				m.buildSnapshot(m.opts.Clock())
+			}
+		})
+	}
+}

@@ -378,7 +378,7 @@ type ratingsEngine struct {
 	minBuf        [traderMinutes]float64
 	hourBuf       [traderHours]float64
 	invBuf        [investorDays]float64
-	volBuf        [24]float64
+	volBuf        [surgeHours]float64
 
 	open    []Moonshot // open picks, oldest first
 	openTok []*token

@@ -72,6 +72,34 @@ func (s *Series) quoteVolume(res Resolution, t int64) (float64, bool) {
 	return s.quoteOf(res, i), true
 }
 
+// typicalHourQuote is the median quote volume of the surgeHours hours
+// before hour (those with a bar; ok needs minSurgeHrs of them), for the
+// volume surge. The hours before the current one rarely change, so the
+// median is kept while the hour and the 5-minute and hour rings' older
+// bars stand (ring.gen; the newest bars change without it, so nothing is
+// kept while one of them lies before hour). buf is scratch.
+func (s *Series) typicalHourQuote(hour int64, buf *[surgeHours]float64) (float64, bool) {
+	c := &s.surge
+	fr, hr := &s.rings[Minute5], &s.rings[Hour]
+	if fr.head < hour || hr.head < hour {
+		c.hour = 0 // the newest bars are among those read
+	}
+	if g5, gh := fr.gen, hr.gen; c.hour != hour || c.gen5 != g5 || c.genH != gh {
+		vols := buf[:0]
+		for k := int64(1); k <= surgeHours; k++ {
+			if v, ok := s.quoteVolume(Hour, hour-k*3600); ok {
+				vols = append(vols, v)
+			}
+		}
+		*c = surgeCache{hour: hour, gen5: g5, genH: gh, ok: len(vols) >= minSurgeHrs}
+		if c.ok {
+			insertionSort(vols)
+			c.typical = median(vols)
+		}
+	}
+	return c.typical, c.ok
+}
+
 var sqrtDaysPerYear = math.Sqrt(365)
 
 // finite turns an infinity into NaN.
@@ -201,16 +229,7 @@ func (e *ratingsEngine) traderFactors(tk *token, raw, x *[nFactorsMax]float64) {
 			}
 		}
 		recent *= 60 / float64(surgeMinutes)
-		hour := align(Hour, end)
-		vols := e.volBuf[:0]
-		for k := int64(1); k <= surgeHours; k++ {
-			if v, ok := s.quoteVolume(Hour, hour-k*3600); ok {
-				vols = append(vols, v)
-			}
-		}
-		if len(vols) >= minSurgeHrs {
-			insertionSort(vols)
-			typical := median(vols)
+		if typical, ok := s.typicalHourQuote(align(Hour, end), &e.volBuf); ok {
 			if typical > 0 && !math.IsInf(typical, 0) && !math.IsInf(recent, 0) {
 				ratio := recent / typical
 				raw[5], x[5] = finite(ratio), finite(math.Log(max(ratio, 0.01)))

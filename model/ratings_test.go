@@ -631,6 +631,41 @@ func BenchmarkRecompute500(b *testing.B) {
 	}
 }
 
+// BenchmarkRecompute: the same at N tokens (benchSizes).
+func BenchmarkRecompute(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
+			r := benchRatings(b, n)
+			m := r.m
+			now := r.clk.ns.Load()
+			m.rateDue(now)
+			for _, c := range []struct {
+				name             string
+				trader, investor bool
+			}{{"trader", true, false}, {"investor", false, true}} {
+				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for i := 0; b.Loop(); i++ {
+						b.StopTimer()
+						now += 1e9
+						m.now = now
+						for _, tk := range m.list {
+							m.apply(&Event{Kind: EventTrade, Symbol: tk.sym, Time: now, Price: tk.price * (1 + 0.001*math.Sin(float64(i))), Qty: 1})
+						}
+						b.StartTimer()
+						if c.trader {
+							m.recomputeTrader(now)
+						}
+						if c.investor {
+							m.recomputeInvestor(now)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
 func TestRecomputeAllocatesLittle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 100 tokens of history")

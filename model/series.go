@@ -131,6 +131,10 @@ type ring struct {
 	head  int64     // start of the newest bar
 	tail  int64     // start of the oldest bar ever stored (may have left the window)
 	has   bool      // any bar stored
+	// gen counts changes to bars other than the newest (and moves of the
+	// head): what was read from the older bars is still right while it
+	// stands (Volatility's cache).
+	gen uint32
 }
 
 // index is the count of bar widths up to t (> 0), and its slot. The
@@ -211,13 +215,22 @@ func (s *Series) quoteOf(res Resolution, i int) float64 {
 	fr := &s.rings[Minute5]
 	t := int64(b.t) * 3600
 	q, found := 0.0, false
-	for k, mask := 0, r.notes[i].mask(); mask != 0; k, mask = k+1, mask>>1 {
-		if mask&1 == 0 {
-			continue
+	if !fr.has {
+		return b.close() * b.volume
+	}
+	lo, hi := fr.oldest(), fr.head
+	n, j := fr.index(t)
+	// The 12 slots of the hour's 5-minute bars, walked in order.
+	for k, mask := int64(0), r.notes[i].mask(); mask != 0; k, mask = k+1, mask>>1 {
+		if x := t + k*300; mask&1 != 0 && x >= lo && x <= hi {
+			if f := &fr.bars[j]; f.t == n {
+				q += f.close() * f.volume
+				found = true
+			}
 		}
-		if f, _, ok := fr.get(t + int64(k)*300); ok {
-			q += f.close() * f.volume
-			found = true
+		n++
+		if j++; j == Minute5Bars {
+			j = 0
 		}
 	}
 	if !found {
@@ -231,6 +244,9 @@ func (s *Series) quoteOf(res Resolution, i int) float64 {
 func (r *ring) claim(t int64) (b *packedBar, i int, existed, ok bool) {
 	if r.has && t < r.oldest() {
 		return nil, 0, false, false
+	}
+	if t != r.head {
+		r.gen++
 	}
 	if !r.has || t < r.tail {
 		r.tail = t
@@ -278,6 +294,31 @@ type Series struct {
 
 	rejected uint64 // bars or ticks refused as malformed
 	tooOld   uint64 // valid but older than the window
+
+	vol   volCache
+	surge surgeCache
+}
+
+// surgeCache holds typicalHourQuote's median for an hour while the bars it
+// was read from stand.
+type surgeCache struct {
+	hour       int64 // 0 = nothing cached
+	gen5, genH uint32
+	typical    float64
+	ok         bool
+}
+
+// volCache holds Volatility's sums over the hourly returns before the hour
+// it last ended in, while the hour ring's older bars stand (ring.gen):
+// a view rebuilt on every tick then reads two bars, not 169.
+type volCache struct {
+	endH     int64 // the hour of end; 0 = nothing cached
+	lim      int64 // the sums cover the bars before this hour
+	gen      uint32
+	n        int
+	mean, m2 float64
+	prev     float64 // the close of the last bar read
+	havePrev bool
 }
 
 // NewSeries returns an empty history.
@@ -431,6 +472,9 @@ func (s *Series) tickUp(res Resolution, minuteT int64, price, qty float64) bool 
 	b, i, ok := r.get(pt)
 	if !ok {
 		return false
+	}
+	if pt != r.head {
+		r.gen++
 	}
 	n := &r.notes[i]
 	k := int((minuteT - pt) / s.rings[res-1].width)
@@ -755,34 +799,52 @@ func (s *Series) Spark(end int64, dst []float64) []float64 {
 // Volatility is the annualised standard deviation of hourly log returns
 // over the 7 days ending with the hour of end: stdev * sqrt(24*365). Only
 // pairs of adjacent hours that both have a bar count; NaN with fewer than
-// minVolatilityReturns returns.
+// minVolatilityReturns returns. The returns of the bars before the newest
+// (and before the hour of end) are summed once and kept while those bars
+// stand.
 func (s *Series) Volatility(end int64) float64 {
 	r := &s.rings[Hour]
 	if end <= 0 {
 		return math.NaN()
 	}
 	endH := align(Hour, end)
-	var n int
-	var mean, m2 float64
-	prev, havePrev := 0.0, false
-	for x := endH - 7*24*3600; x <= endH; x += 3600 {
-		b, _, ok := r.get(x)
-		if !ok {
-			havePrev = false
-			continue
+	lim := min(endH, r.head) // bars from lim on may change without a new gen
+	c := &s.vol
+	if c.endH != endH || c.lim != lim || c.gen != r.gen {
+		*c = volCache{endH: endH, lim: lim, gen: r.gen}
+		for x := endH - 7*24*3600; x < lim; x += 3600 {
+			c.step(r, x)
 		}
-		c := b.close()
-		if havePrev {
-			v := math.Log(c / prev)
-			n++
-			d := v - mean
-			mean += d / float64(n)
-			m2 += d * (v - mean)
-		}
-		prev, havePrev = c, true
 	}
-	if n < minVolatilityReturns {
+	live := *c
+	for x := max(lim, endH-7*24*3600); x <= endH; x += 3600 {
+		live.step(r, x)
+	}
+	if live.n < minVolatilityReturns {
 		return math.NaN()
 	}
-	return math.Sqrt(m2/float64(n-1)) * sqrtHoursPerYear
+	return math.Sqrt(live.m2/float64(live.n-1)) * sqrtHoursPerYear
+}
+
+// step reads the hour bar at x: a return from the bar before, if there is
+// one.
+func (c *volCache) step(r *ring, x int64) {
+	b, _, ok := r.get(x)
+	if !ok {
+		c.havePrev = false
+		return
+	}
+	cl := b.close()
+	if c.havePrev {
+		c.add(math.Log(cl / c.prev))
+	}
+	c.prev, c.havePrev = cl, true
+}
+
+// add folds one return into the running mean and sum of squares (Welford).
+func (c *volCache) add(v float64) {
+	c.n++
+	d := v - c.mean
+	c.mean += d / float64(c.n)
+	c.m2 += d * (v - c.mean)
 }

@@ -442,3 +442,122 @@ func TestRange24hMatchesFiveMinuteScan(t *testing.T) {
 		t.Errorf("Range24h = %v %v %v %v, 5-minute scan %v %v %v", hi, lo, qv, ok, wantHi, wantLo, wantQV)
 	}
 }
+
+// Volatility keeps the sums of the older hours between calls; whatever
+// changes (ticks in the newest hour, late ticks and backfilled bars in
+// older ones, a new hour), it must equal a fresh count over the hour bars.
+func TestVolatilityCacheFollowsChanges(t *testing.T) {
+	fresh := func(s *Series, end int64) float64 {
+		endH := align(Hour, end)
+		var n int
+		var mean, m2, prev float64
+		have := false
+		byT := map[int64]float64{}
+		for _, c := range s.Candles(Hour, endH-7*86400, endH, nil) {
+			byT[c.T] = c.Close
+		}
+		for x := endH - 7*86400; x <= endH; x += 3600 {
+			cl, ok := byT[x]
+			if !ok {
+				have = false
+				continue
+			}
+			if have {
+				v := math.Log(cl / prev)
+				n++
+				d := v - mean
+				mean += d / float64(n)
+				m2 += d * (v - mean)
+			}
+			prev, have = cl, true
+		}
+		if n < minVolatilityReturns {
+			return math.NaN()
+		}
+		return math.Sqrt(m2/float64(n-1)) * sqrtHoursPerYear
+	}
+	s := hourlySeries(8*24, func(i int64) float64 { return 100 * math.Exp(0.01*math.Sin(float64(i))) })
+	seed := uint64(3)
+	rnd := func() uint64 { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed }
+	end := day0 + (8*24-1)*3600
+	for i := range 3000 {
+		p := 90 + float64(rnd()%200)/10
+		switch rnd() % 6 {
+		case 0: // the clock moves on, sometimes into a new hour
+			end += int64(rnd() % 900)
+			s.Tick(end, p, 1)
+		case 1: // a late tick in an older hour (inside the minute ring)
+			s.Tick(end-int64(rnd()%4000), p, 1)
+		case 2: // a backfilled hour bar, replacing one
+			h := align(Hour, end) - int64(1+rnd()%100)*3600
+			s.Add(Hour, bar(h, p, p+1, p-1, p, 3))
+		case 3: // a hole: the hour left empty by moving far on
+			if rnd()%20 == 0 {
+				end += 3 * 3600
+				s.Tick(end, p, 1)
+			}
+		default:
+			s.Tick(end, p, 0.5)
+		}
+		// Asked for the hour of the newest tick, and (every other
+		// stretch of 100 steps) for an hour past the newest bar, as for a
+		// token whose last event is a candle's end.
+		at := end
+		if i/100%2 == 1 {
+			at = align(Hour, end) + 3600 + 5
+		}
+		if got, want := s.Volatility(at), fresh(s, at); !(math.IsNaN(got) && math.IsNaN(want)) && math.Abs(got-want) > 1e-9*math.Max(1, want) {
+			t.Fatalf("step %d: Volatility(%d) %v, fresh %v", i, at, got, want)
+		}
+	}
+}
+
+// The volume surge's typical hourly volume is kept between recomputes; it
+// must equal a fresh median whatever changes.
+func TestTypicalHourQuoteFollowsChanges(t *testing.T) {
+	fresh := func(s *Series, hour int64) (float64, bool) {
+		var vols []float64
+		for k := int64(1); k <= surgeHours; k++ {
+			if v, ok := s.quoteVolume(Hour, hour-k*3600); ok {
+				vols = append(vols, v)
+			}
+		}
+		if len(vols) < minSurgeHrs {
+			return 0, false
+		}
+		insertionSort(vols)
+		return median(vols), true
+	}
+	s := NewSeries()
+	seed := uint64(9)
+	rnd := func() uint64 { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed }
+	end := day0
+	var buf [surgeHours]float64
+	for i := range 20000 {
+		p := 90 + float64(rnd()%200)/10
+		switch rnd() % 5 {
+		case 0:
+			end += int64(rnd() % 120)
+			s.Tick(end, p, float64(rnd()%5))
+		case 1: // a late tick
+			s.Tick(end-int64(rnd()%3000), p, 1)
+		case 2: // a backfilled hour
+			s.Add(Hour, bar(align(Hour, end)-int64(1+rnd()%30)*3600, p, p+1, p-1, p, float64(rnd()%9)))
+		case 3: // a kline closing a minute (its event time is the bar's end)
+			s.Add(Minute, bar(align(Minute, end), p, p+1, p-1, p, float64(rnd()%9)))
+		default:
+			s.Tick(end, p, 0.5)
+		}
+		// The hour of the newest tick; every other stretch, the hour
+		// after (as for a token whose last event is a candle's end).
+		h := align(Hour, end)
+		if i/200%2 == 1 {
+			h += 3600
+		}
+		got, gok := s.typicalHourQuote(h, &buf)
+		want, wok := fresh(s, h)
+		if gok != wok || got != want {
+			t.Fatalf("step %d hour %d: typical %v %v, fresh %v %v", i, h, got, gok, want, wok)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/muesli/termenv"
@@ -57,5 +58,49 @@ func BenchmarkRenderRow(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		buf = tb.renderRow(buf[:0], r, false, false)
+	}
+}
+
+// BenchmarkViewTable and BenchmarkApplySnapshotSized: the same at the
+// market sizes of the model's sized benchmarks (a tenth of the tokens
+// changed per tick).
+func BenchmarkViewTable(b *testing.B) {
+	for _, n := range []int{46, 200, 500} {
+		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
+			hs := newHarness(b, "dark", termenv.TrueColor, 200, 60)
+			hs.put(makeSnapshot(n, 1))
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = hs.m.View()
+			}
+		})
+	}
+}
+
+func BenchmarkApplySnapshotSized(b *testing.B) {
+	for _, n := range []int{46, 200, 500} {
+		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
+			hs := newHarness(b, "dark", termenv.TrueColor, 200, 60)
+			base := makeSnapshot(n, 1)
+			hs.put(base)
+			changed := make([]int, max(n/10, 1))
+			for i := range changed {
+				changed[i] = i * 10
+			}
+			a := nextSnapshot(base, changed...)
+			c := nextSnapshot(a, changed...)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				s := a
+				if i%2 == 1 {
+					s = c
+				}
+				s.Seq = uint64(i + 10)
+				i++
+				hs.box.Put(s)
+				hs.send(tickMsg{})
+			}
+		})
 	}
 }
