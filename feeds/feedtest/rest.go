@@ -47,10 +47,17 @@ type route struct {
 // An unknown path gets 404. It closes at the end of the test.
 func NewRESTServer(t testing.TB) *RESTServer {
 	t.Helper()
+	s := StartRESTServer()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// StartRESTServer is NewRESTServer for a program (internal/firehose): the
+// caller closes the server.
+func StartRESTServer() *RESTServer {
 	s := &RESTServer{routes: map[string]*route{}, done: make(chan struct{})}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
-	t.Cleanup(s.Close)
 	return s
 }
 

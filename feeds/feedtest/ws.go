@@ -46,6 +46,14 @@ type WSConn struct {
 // at the end of the test (or on Close), waiting for every handler.
 func NewWSServer(t testing.TB, handler func(ctx context.Context, c *WSConn)) *WSServer {
 	t.Helper()
+	s := StartWSServer(handler)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// StartWSServer is NewWSServer for a program (internal/firehose): the
+// caller closes the server.
+func StartWSServer(handler func(ctx context.Context, c *WSConn)) *WSServer {
 	s := &WSServer{changed: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +84,6 @@ func NewWSServer(t testing.TB, handler func(ctx context.Context, c *WSConn)) *WS
 		c.Close(websocket.StatusNormalClosure, "")
 	}))
 	s.URL = "ws" + strings.TrimPrefix(s.srv.URL, "http")
-	t.Cleanup(s.Close)
 	return s
 }
 
