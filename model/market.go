@@ -139,6 +139,12 @@ type token struct {
 	changed bool
 	version uint64
 	view    *TokenView
+
+	// The sparkline's points that stand while the series' older bars do
+	// (Series.sparkPrefix), kept as the first points of view.Spark.
+	sparkEnd  int64
+	sparkGens [numRes]uint32
+	sparkAt   sparkState
 }
 
 type candlesRequest struct {
@@ -760,8 +766,25 @@ func (m *Market) buildView(tk *token) *TokenView {
 	}
 	v.High24h, v.Low24h, v.Volume24h, _ = s.Range24h(last)
 	v.MarketCap = tk.marketCap()
-	v.Spark = s.Spark(last, make([]float64, 0, SparkPoints))
+	v.Spark = tk.spark(last)
 	return v
+}
+
+// spark is the token's sparkline ending at end (Series.Spark): the points
+// that stand are taken from the previous view when its series' older bars
+// and end are unchanged (a busy token is republished ten times a second),
+// the rest computed.
+func (tk *token) spark(end int64) []float64 {
+	s := tk.series
+	dst := make([]float64, 0, SparkPoints)
+	gens := s.sparkGens()
+	if tk.view != nil && tk.sparkEnd == end && tk.sparkGens == gens && len(tk.view.Spark) >= tk.sparkAt.n {
+		dst = append(dst, tk.view.Spark[:tk.sparkAt.n]...)
+		return s.sparkFrom(end, tk.sparkAt, dst)
+	}
+	dst, st := s.sparkPrefix(end, dst)
+	tk.sparkEnd, tk.sparkGens, tk.sparkAt = end, gens, st
+	return s.sparkFrom(end, st, dst)
 }
 
 // change is price against the close at t, as a fraction; NaN when the

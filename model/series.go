@@ -297,6 +297,7 @@ type Series struct {
 
 	vol   volCache
 	surge surgeCache
+	r24   range24Cache
 }
 
 // surgeCache holds typicalHourQuote's median for an hour while the bars it
@@ -647,27 +648,35 @@ func (s *Series) CloseAt(t int64) (float64, bool) {
 // closeIn is CloseAt at one resolution, looking only at bars that start
 // after floor.
 func (s *Series) closeIn(res Resolution, t, floor int64) (float64, bool) {
+	v, ok, _ := s.closeInHead(res, t, floor)
+	return v, ok
+}
+
+// closeInHead is closeIn, also saying whether it read the ring's newest
+// bar.
+func (s *Series) closeInHead(res Resolution, t, floor int64) (v float64, ok, head bool) {
 	r := &s.rings[res]
 	if !r.has || t <= 0 {
-		return 0, false
+		return 0, false, false
 	}
 	at := min(align(res, t), r.head)
 	lo := max(at-closeReach[res]*r.width, r.oldest(), r.tail, floor+1, 1)
 	if at < lo {
-		return 0, false
+		return 0, false, false
 	}
+	head = at == r.head
 	n, i := r.index(at)
 	for x := at; x >= lo; x -= r.width {
 		// x is in the window, so a matching start means the bar is stored.
 		if b := &r.bars[i]; b.t == n && s.effectiveStart(res, i) <= t {
-			return b.close(), true
+			return b.close(), true, head
 		}
 		n--
 		if i--; i < 0 {
 			i = len(r.bars) - 1
 		}
 	}
-	return 0, false
+	return 0, false, head
 }
 
 // Candles appends to dst the stored bars at res starting in [from, to],
@@ -704,29 +713,81 @@ func (s *Series) Range24h(end int64) (high, low, quoteVolume float64, ok bool) {
 	}
 	endMin := align(Minute, end)
 	from := endMin - (24*60-1)*60
-	high, low = math.Inf(-1), math.Inf(1)
-	flo, fhi := int64(math.MaxInt64), int64(0)
-	if fr.has {
-		flo, fhi = max(fr.oldest(), fr.tail), fr.head
+	w := range24{high: math.Inf(-1), low: math.Inf(1)}
+	// Whole hours older than both rings' newest bars do not change while
+	// the rings' older bars stand (ring.gen): their sums are kept.
+	firstWhole := align(Hour, max(from, 1)+3599)
+	lastStable := min(align(Hour, endMin-3540), align(Hour, min(hr.head, fr.head))-3600)
+	c := &s.r24
+	if c.first != firstWhole || c.last != lastStable || c.genH != hr.gen || c.gen5 != fr.gen {
+		*c = range24Cache{first: firstWhole, last: lastStable, genH: hr.gen, gen5: fr.gen,
+			sum: range24{high: math.Inf(-1), low: math.Inf(1)}}
+		for h := firstWhole; h <= lastStable; h += 3600 {
+			s.range24Hour(&c.sum, h, from, endMin)
+		}
 	}
 	for h := align(Hour, max(from, 1)); h <= endMin; h += 3600 {
-		whole := h >= from && h+3600-60 <= endMin
-		_, hi, hok := hr.get(h)
-		if whole && hok {
-			if n := hr.notes[hi]; !n.given() || n.mask() != 1<<12-1 {
-				// Rolled up from exactly these bars, or given (a
-				// backfill, its volume the exchange's whole hour)
-				// and not wholly covered by finer bars: the hour bar
-				// speaks for them.
-				ok = true
-				raise(&high, hr.bars[hi].high())
-				lower(&low, hr.bars[hi].low())
-				quoteVolume += s.quoteOf(Hour, hi)
-				continue
-			}
+		if h == firstWhole && lastStable >= firstWhole {
+			w.add(&c.sum)
+			h = lastStable
+			continue
 		}
-		found := false
-		x0, x1 := max(align(Minute5, max(h, from)+299), flo), min(h+3600-300, endMin, fhi)
+		s.range24Hour(&w, h, from, endMin)
+	}
+	if !w.ok {
+		return math.NaN(), math.NaN(), 0, false
+	}
+	return w.high, w.low, w.quote, true
+}
+
+// range24 is Range24h's running result.
+type range24 struct {
+	high, low, quote float64
+	ok               bool
+}
+
+func (w *range24) add(o *range24) {
+	raise(&w.high, o.high)
+	lower(&w.low, o.low)
+	w.quote += o.quote
+	w.ok = w.ok || o.ok
+}
+
+func (w *range24) bar(b *packedBar, quote float64) {
+	raise(&w.high, b.high())
+	lower(&w.low, b.low())
+	w.quote += quote
+	w.ok = true
+}
+
+// range24Cache holds Range24h's sums over the whole hours first..last while
+// the hour and 5-minute rings' older bars stand.
+type range24Cache struct {
+	first, last int64 // 0, 0: nothing cached
+	genH, gen5  uint32
+	sum         range24
+}
+
+// range24Hour adds to w the part of the hour starting at h that lies in
+// the window from..endMin (minute starts): the hour bar for a whole hour
+// it speaks for, else the 5-minute bars starting in the window.
+func (s *Series) range24Hour(w *range24, h, from, endMin int64) {
+	fr, hr := &s.rings[Minute5], &s.rings[Hour]
+	whole := h >= from && h+3600-60 <= endMin
+	_, hi, hok := hr.get(h)
+	if whole && hok {
+		if n := hr.notes[hi]; !n.given() || n.mask() != 1<<12-1 {
+			// Rolled up from exactly these bars, or given (a backfill,
+			// its volume the exchange's whole hour) and not wholly
+			// covered by finer bars: the hour bar speaks for them.
+			w.bar(&hr.bars[hi], s.quoteOf(Hour, hi))
+			return
+		}
+	}
+	found := false
+	if fr.has {
+		x0 := max(align(Minute5, max(h, from)+299), fr.oldest(), fr.tail)
+		x1 := min(h+3600-300, endMin, fr.head)
 		if x0 <= x1 {
 			n, i := fr.index(x0)
 			for x := x0; x <= x1; x += 300 {
@@ -736,25 +797,15 @@ func (s *Series) Range24h(end int64) (high, low, quoteVolume float64, ok bool) {
 				}
 				if b.t == n { // x is in the window, so the bar is stored
 					found = true
-					raise(&high, b.high())
-					lower(&low, b.low())
-					quoteVolume += b.close() * b.volume
+					w.bar(b, b.close()*b.volume)
 				}
 				n++
 			}
 		}
-		ok = ok || found
-		if !found && whole && hok {
-			ok = true
-			raise(&high, hr.bars[hi].high())
-			lower(&low, hr.bars[hi].low())
-			quoteVolume += s.quoteOf(Hour, hi)
-		}
 	}
-	if !ok {
-		return math.NaN(), math.NaN(), 0, false
+	if !found && whole && hok {
+		w.bar(&hr.bars[hi], s.quoteOf(Hour, hi))
 	}
-	return high, low, quoteVolume, true
 }
 
 // SparkPoints is the number of points Spark returns with a full 24h.
@@ -765,35 +816,92 @@ const SparkPoints = 86400 / SparkStep
 // the previous close; points before the history begins are left out, so a
 // young token has a shorter line.
 func (s *Series) Spark(end int64, dst []float64) []float64 {
-	prev, prevRes := 0.0, numRes // numRes: no point yet
-	floor := int64(0)
-	for k := SparkPoints - 1; k >= 0; k-- {
-		t := end - int64(k)*SparkStep
-		// The finest bars since the previous point; if there are none
-		// at the resolution the previous point came from, it still
-		// stands. Otherwise ask the coarser rings.
-		found := false
-		for res := Minute; int(res) < numRes; res++ {
-			fl := int64(0)
-			if int(res) <= prevRes {
-				fl = floor
-			}
-			if v, ok := s.closeIn(res, t, fl); ok {
-				prev, prevRes, found = v, int(res), true
-				break
-			}
-			if int(res) == prevRes {
-				found = true // nothing newer: the previous close stands
-				break
-			}
-		}
-		floor = t
-		if !found {
-			continue
-		}
-		dst = append(dst, prev)
+	st := sparkState{k: SparkPoints - 1, prevRes: numRes}
+	for st.k >= 0 {
+		dst, _ = s.sparkStep(&st, end, dst)
 	}
 	return dst
+}
+
+// sparkState is where a Spark stands between points: a caller can keep the
+// points up to it (sparkPrefix) and go on from there (sparkFrom).
+type sparkState struct {
+	k       int     // the next point, counted back from the last
+	n       int     // points appended so far
+	prev    float64 // the last point's close
+	prevRes int     // the resolution it came from; numRes: none yet
+	floor   int64   // the last point's time
+}
+
+// sparkPrefix appends to dst the first points of Spark(end) that stand
+// while the Series' older bars do (sparkGens is unchanged): those that
+// read neither 1-minute bars nor any ring's newest bar. It returns where
+// it stopped; sparkFrom appends the rest.
+func (s *Series) sparkPrefix(end int64, dst []float64) ([]float64, sparkState) {
+	st := sparkState{k: SparkPoints - 1, prevRes: numRes}
+	for st.k >= 0 {
+		save, n := st, len(dst)
+		var stable bool
+		if dst, stable = s.sparkStep(&st, end, dst); !stable {
+			return dst[:n], save
+		}
+	}
+	return dst, st
+}
+
+// sparkFrom appends to dst the points of Spark(end) from st on.
+func (s *Series) sparkFrom(end int64, st sparkState, dst []float64) []float64 {
+	for st.k >= 0 {
+		dst, _ = s.sparkStep(&st, end, dst)
+	}
+	return dst
+}
+
+// sparkGens identifies the Series' older bars: while it is unchanged, a
+// sparkPrefix for the same end gives the same points.
+func (s *Series) sparkGens() [numRes]uint32 {
+	var g [numRes]uint32
+	for i := range s.rings {
+		g[i] = s.rings[i].gen
+	}
+	return g
+}
+
+// sparkStep appends the next point, if any; stable says it read neither
+// 1-minute bars nor a ring's newest bar.
+func (s *Series) sparkStep(st *sparkState, end int64, dst []float64) ([]float64, bool) {
+	t := end - int64(st.k)*SparkStep
+	st.k--
+	stable := true
+	if mr := &s.rings[Minute]; mr.has && t >= max(mr.oldest(), mr.tail) {
+		stable = false // minutes may answer: they change every tick
+	}
+	// The finest bars since the previous point; if there are none at the
+	// resolution the previous point came from, it still stands. Otherwise
+	// ask the coarser rings.
+	found := false
+	for res := Minute; int(res) < numRes; res++ {
+		fl := int64(0)
+		if int(res) <= st.prevRes {
+			fl = st.floor
+		}
+		v, ok, head := s.closeInHead(res, t, fl)
+		stable = stable && !head
+		if ok {
+			st.prev, st.prevRes, found = v, int(res), true
+			break
+		}
+		if int(res) == st.prevRes {
+			found = true // nothing newer: the previous close stands
+			break
+		}
+	}
+	st.floor = t
+	if !found {
+		return dst, stable
+	}
+	st.n++
+	return append(dst, st.prev), stable
 }
 
 // Volatility is the annualised standard deviation of hourly log returns

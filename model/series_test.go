@@ -561,3 +561,40 @@ func TestTypicalHourQuoteFollowsChanges(t *testing.T) {
 		}
 	}
 }
+
+// Range24h keeps the sums of the whole hours older than the rings' newest
+// bars; whatever changes, it must equal a fresh count.
+func TestRange24hCacheFollowsChanges(t *testing.T) {
+	s := NewSeries()
+	seed := uint64(5)
+	rnd := func() uint64 { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed }
+	end := day0
+	for i := range 30000 {
+		p := 90 + float64(rnd()%200)/10
+		switch rnd() % 6 {
+		case 0:
+			end += int64(rnd() % 200)
+			s.Tick(end, p, float64(rnd()%5))
+		case 1: // a late tick
+			s.Tick(end-int64(rnd()%3000), p, 1)
+		case 2: // a backfilled hour
+			s.Add(Hour, bar(align(Hour, end)-int64(1+rnd()%30)*3600, p, p+1, p-1, p, float64(rnd()%9)))
+		case 3: // a backfilled 5-minute bar
+			s.Add(Minute5, bar(align(Minute5, end)-int64(1+rnd()%200)*300, p, p+1, p-1, p, float64(rnd()%9)))
+		case 4: // a kline closing a minute (its event time is the bar's end)
+			s.Add(Minute, bar(align(Minute, end), p, p+1, p-1, p, float64(rnd()%9)))
+		default:
+			s.Tick(end, p, 0.5)
+		}
+		at := end
+		if i/300%2 == 1 {
+			at = align(Hour, end) + 3600 + 5 // past the newest bars
+		}
+		h1, l1, q1, ok1 := s.Range24h(at)
+		s.r24 = range24Cache{}
+		h2, l2, q2, ok2 := s.Range24h(at)
+		if ok1 != ok2 || ok1 && (h1 != h2 || l1 != l2 || math.Abs(q1-q2) > 1e-9*q2) {
+			t.Fatalf("step %d: Range24h(%d) kept %v %v %v %v, fresh %v %v %v %v", i, at, h1, l1, q1, ok1, h2, l2, q2, ok2)
+		}
+	}
+}
