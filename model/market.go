@@ -464,13 +464,13 @@ func (m *Market) applyOfficialMoonshots(ev *Event) {
 	if out.Updated.IsZero() || m.skew > 0 && out.Updated.UnixNano() > m.now+m.skew {
 		out.Updated = time.Unix(0, t)
 	}
-	clean := func(in []Moonshot) []Moonshot {
-		res := make([]Moonshot, 0, min(len(in), MaxOfficialMoonshots))
-		for i := range in {
+	clean := func(in ReadOnly[Moonshot]) ReadOnly[Moonshot] {
+		res := make([]Moonshot, 0, min(in.Len(), MaxOfficialMoonshots))
+		for i := range in.s {
 			if len(res) == MaxOfficialMoonshots {
 				break
 			}
-			p := in[i]
+			p := in.s[i]
 			p.Symbol = sanitizeText(p.Symbol, maxSymbolLen)
 			if p.Symbol == "" {
 				m.bad++
@@ -487,9 +487,9 @@ func (m *Market) applyOfficialMoonshots(ev *Event) {
 			res = append(res, p)
 		}
 		if len(res) == 0 {
-			return nil
+			return ReadOnly[Moonshot]{}
 		}
-		return res
+		return frozen(res)
 	}
 	out.Active, out.Past = clean(o.Active), clean(o.Past)
 	m.official = out
@@ -652,12 +652,15 @@ func (m *Market) buildSnapshot(now time.Time) *Snapshot {
 			}
 			tokens[i] = tk.view
 		}
-		snap.Tokens = tokens
+		snap.Tokens = frozen(tokens)
 	} else {
 		snap.Tokens = m.prev.Tokens
 	}
-	snap.Feeds = m.feeds
-	snap.Moonshots, snap.PastMoonshots, snap.Track = m.rt.openPub, m.rt.past, m.rt.track
+	// The hub never writes into a slice it has published: each of these is
+	// replaced by a new one when it changes (takeStatuses, updateMoonshots,
+	// closePick), so sharing them between snapshots is safe.
+	snap.Feeds = frozen(m.feeds)
+	snap.Moonshots, snap.PastMoonshots, snap.Track = frozen(m.rt.openPub), frozen(m.rt.past), m.rt.track
 	snap.Official = m.official
 	m.dirty, m.feedsDirty = false, false
 	m.prev = snap
@@ -696,13 +699,13 @@ func (m *Market) buildView(tk *token) *TokenView {
 		Change7d:   change(s, tk.price, last-7*86400),
 		Supply:     tk.supply,
 		Volatility: s.Volatility(last),
-		Trades:     tk.recentTrades(),
+		Trades:     frozen(tk.recentTrades()),
 		Version:    tk.version,
 
 		TraderGrade:   tk.r.trader.pub,
 		InvestorGrade: tk.r.investor.pub,
 		Signal:        tk.r.signal,
-		Signals:       tk.r.signalsPub,
+		Signals:       frozen(tk.r.signalsPub),
 		Official:      tk.r.official,
 	}
 	if tk.view != nil {
@@ -716,7 +719,7 @@ func (m *Market) buildView(tk *token) *TokenView {
 	}
 	v.High24h, v.Low24h, v.Volume24h, _ = s.Range24h(last)
 	v.MarketCap = tk.marketCap()
-	v.Spark = s.Spark(last, make([]float64, 0, SparkPoints))
+	v.Spark = frozen(s.Spark(last, make([]float64, 0, SparkPoints)))
 	return v
 }
 

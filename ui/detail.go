@@ -267,7 +267,7 @@ func (d *detail) scrollTrades(delta int) {
 	if d.tok == nil {
 		return
 	}
-	maxOff := max(len(d.tok.Trades)-d.tradeRows, 0)
+	maxOff := max(d.tok.Trades.Len()-d.tradeRows, 0)
 	off := min(max(d.tradesOffset+delta, 0), maxOff)
 	if off != d.tradesOffset {
 		d.tradesOffset = off
@@ -515,16 +515,16 @@ func (d *detail) tradesBlock() []string {
 	b = appendCellString(b, span{}, "Qty", qtyW, true)
 	b = appendCellString(b, span{}, "Notional", notionalW, true)
 	out = append(out, st.Label.Render(string(b)))
-	if d.tok == nil || len(d.tok.Trades) == 0 {
+	if d.tok == nil || d.tok.Trades.Len() == 0 {
 		out = append(out, st.Muted.Render("no trades yet"))
 		d.buf = b
 		return out
 	}
 	loc := d.ctx.now.Location()
-	trades := d.tok.Trades[min(d.tradesOffset, len(d.tok.Trades)):]
+	trades := d.tok.Trades.Slice(min(d.tradesOffset, d.tok.Trades.Len()), d.tok.Trades.Len())
 	var num [32]byte
-	for i := 0; i < d.tradeRows && i < len(trades); i++ {
-		tr := trades[i]
+	for i := 0; i < d.tradeRows && i < trades.Len(); i++ {
+		tr := trades.At(i)
 		b = b[:0]
 		b = time.Unix(0, tr.Time).In(loc).AppendFormat(b, "15:04:05")
 		b = append(b, "  "...)

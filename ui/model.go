@@ -286,7 +286,7 @@ func (a *app) appendBodyLine(out []byte, i int) []byte {
 		return append(out, a.tabBar...)
 	case a.form != nil:
 		return append(out, a.form.line(i-1)...)
-	case a.snap == nil || len(a.snap.Tokens) == 0:
+	case a.snap == nil || a.snap.Tokens.Len() == 0:
 		return append(out, a.loading[i]...)
 	case i == 0:
 		return append(out, a.tabBar...)
@@ -398,7 +398,7 @@ func (a *app) onTick() tea.Cmd {
 			if fired != "" { // the trader's own alert outranks the market's news
 				a.say(fired, 0, "")
 			}
-			if len(s.Tokens) == 0 {
+			if s.Tokens.Len() == 0 {
 				a.renderWaiting()
 			}
 		}
@@ -461,7 +461,7 @@ func (a *app) now() time.Time {
 // snapshot announces nothing: its picks are not news to this session.
 func (a *app) findNewPicks(s *model.Snapshot) {
 	a.newPicks = a.newPicks[:0]
-	for _, m := range s.Moonshots {
+	for _, m := range s.Moonshots.All() {
 		id := pickID{m.Symbol, m.Entry.UnixNano()}
 		if _, ok := a.picksSeen[id]; !ok && a.picksInit {
 			a.newPicks = append(a.newPicks, m)
@@ -592,7 +592,7 @@ func (a *app) renderTabs() {
 		shown: len(a.table.view), total: len(a.table.all), focused: a.focusDetail,
 		watched: len(a.user.activeList().Symbols), lots: len(a.user.data.Lots), arm: a.alerts.armed()}
 	if a.snap != nil {
-		k.open, k.past = len(a.snap.Moonshots), len(a.snap.PastMoonshots)
+		k.open, k.past = a.snap.Moonshots.Len(), a.snap.PastMoonshots.Len()
 	}
 	if k == a.tabKey && a.tabBar != "" {
 		return
@@ -1114,14 +1114,14 @@ func (a *app) renderWaiting() {
 	}
 	var b strings.Builder
 	b.WriteString("\n")
-	if a.snap == nil || len(a.snap.Feeds) == 0 {
+	if a.snap == nil || a.snap.Feeds.Len() == 0 {
 		b.WriteString(st.Muted.Render("  connecting… loading market"))
 		a.loading = fitLines(b.String(), ctx.width, a.bodyH)
 		return
 	}
 	b.WriteString(st.Muted.Render("  waiting for market data") + "\n\n")
 	failing := ""
-	for _, f := range a.snap.Feeds {
+	for _, f := range a.snap.Feeds.All() {
 		line := "  " + Sanitize(f.Name) + ": " + f.State.String()
 		if f.Reason != "" {
 			line += " — " + Sanitize(f.Reason)
