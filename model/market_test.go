@@ -268,18 +268,18 @@ func TestCandlesMerged(t *testing.T) {
 		t.Errorf("merged candles\n got %v\nwant %v", got, want)
 	}
 	all, err := m.Candles(ctx, "SOL", 10*time.Minute, 0)
-	if err != nil || len(all) != 9 || all[0].T != day0 || all[8].T != day0+540 {
+	if err != nil || all.Len() != 9 || all.At(0).T != day0 || all.At(8).T != day0+540 {
 		t.Errorf("unmerged = %v, %v", all, err)
 	}
 	// A 3-day span comes from hour bars (one, rolled up).
 	hours, err := m.Candles(ctx, "SOL", 72*time.Hour, 100)
-	if err != nil || len(hours) != 1 || hours[0] != bar(day0, 1, 10, 1, 10, 9) {
+	if err != nil || hours.Len() != 1 || hours.At(0) != bar(day0, 1, 10, 1, 10, 9) {
 		t.Errorf("hourly = %v, %v", hours, err)
 	}
 	// A 2-year span comes from day bars, merged 8 to a bar (730/100),
 	// buckets counted back from the last day.
 	days, err := m.Candles(ctx, "SOL", 2*365*24*time.Hour, 100)
-	if err != nil || len(days) != 1 || days[0].T != day0-7*86400 || days[0].Volume != 9 {
+	if err != nil || days.Len() != 1 || days.At(0).T != day0-7*86400 || days.At(0).Volume != 9 {
 		t.Errorf("daily = %v, %v", days, err)
 	}
 	if _, err := m.Candles(ctx, "NOPE", time.Hour, 10); err == nil {

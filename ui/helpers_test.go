@@ -290,7 +290,7 @@ type historyCall struct {
 	maxBars int
 }
 
-func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) ([]model.Candle, error) {
+func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) (model.ReadOnly[model.Candle], error) {
 	h.mu.Lock()
 	h.calls = append(h.calls, historyCall{symbol, span, maxBars})
 	h.mu.Unlock()
@@ -304,7 +304,7 @@ func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Dura
 		out[i] = model.Candle{T: t0.Unix() - int64(n-i)*step, Open: o, Close: p,
 			High: math.Max(o, p) * 1.002, Low: math.Min(o, p) * 0.998, Volume: 10}
 	}
-	return out, nil
+	return model.ReadOnlyOf(out...), nil
 }
 
 type harness struct {

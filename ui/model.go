@@ -19,9 +19,10 @@ import (
 )
 
 // HistorySource answers the detail chart's questions. model.Market
-// satisfies it.
+// satisfies it (through its candles cache, shared by every session); the
+// bars it returns may be shared with other sessions, so they are read-only.
 type HistorySource interface {
-	Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) ([]model.Candle, error)
+	Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) (model.ReadOnly[model.Candle], error)
 }
 
 // Options configure one program (one terminal or SSH session).

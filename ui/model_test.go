@@ -264,7 +264,7 @@ func TestDetailOpenFetchCloseAndFocus(t *testing.T) {
 		t.Fatalf("open issued %d messages", len(msgs))
 	}
 	cm, ok := msgs[0].(candlesMsg)
-	if !ok || cm.symbol != "ETH" || cm.tf != tf24h || cm.seq != d.seq || len(cm.candles) == 0 {
+	if !ok || cm.symbol != "ETH" || cm.tf != tf24h || cm.seq != d.seq || cm.candles.Len() == 0 {
 		t.Fatalf("fetch reply %+v", msgs[0])
 	}
 	call := hs.hist.calls[0]
