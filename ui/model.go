@@ -27,10 +27,15 @@ type HistorySource interface {
 
 // Options configure one program (one terminal or SSH session).
 type Options struct {
-	Snapshots  *model.Mailbox[*model.Snapshot] // from Market.Subscribe()
-	History    HistorySource                   // model.Market satisfies it
-	Theme      themes.Theme
-	Renderer   *lipgloss.Renderer // all styles built from this (per-session styles)
+	Snapshots *model.Mailbox[*model.Snapshot] // from Market.Subscribe()
+	History   HistorySource                   // model.Market satisfies it
+	Theme     themes.Theme
+	// Renderer draws every style of this program. Required, one per
+	// session: built on the session's output with the client's colour
+	// profile (tests: on a buffer with a fixed profile). Nothing in ui
+	// falls back to lipgloss's process-wide renderer, which would read the
+	// server's own terminal and environment.
+	Renderer   *lipgloss.Renderer
 	Clock      model.Clock
 	RefreshHz  int           // render tick, default 10
 	Mouse      bool          // main enables tea.WithMouseCellMotion when true; ui handles tea.MouseMsg
@@ -167,8 +172,13 @@ type tabKey struct {
 	hasSnap, focused   bool
 }
 
-// New builds the dashboard. Zero options get their documented defaults.
+// New builds the dashboard. Zero options get their documented defaults;
+// Options.Renderer has none: New panics without one (a wiring mistake, not
+// a user's).
 func New(opts Options) Model {
+	if opts.Renderer == nil {
+		panic("ui.New: Options.Renderer is required (one per session, on its own output)")
+	}
 	if opts.RefreshHz <= 0 {
 		opts.RefreshHz = 10
 	}
@@ -192,9 +202,6 @@ func New(opts Options) Model {
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
-	}
-	if opts.Renderer == nil {
-		opts.Renderer = lipgloss.DefaultRenderer()
 	}
 	ctx := &programContext{opts: opts, styles: NewStyles(opts.Theme, opts.Renderer), keys: NewKeyMap()}
 	ctx.keys.setDetail(false)

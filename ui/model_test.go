@@ -612,7 +612,7 @@ func TestWaitingScreenExplainsFeeds(t *testing.T) {
 }
 
 func TestStatusBarCutKeepsTheClockApart(t *testing.T) {
-	bar := lipgloss.NewStyle()
+	bar := testRenderer(termenv.Ascii).NewStyle()
 	got := barJoin(bar, "updated 68s ago and more text", "15:16:08 ", 30)
 	if lipgloss.Width(got) != 30 {
 		t.Fatalf("width %d, want 30: %q", lipgloss.Width(got), got)

@@ -74,12 +74,14 @@ type rowPalette struct {
 	cached                                        span // history from the warm-start cache
 }
 
-// NewStyles turns a palette into styles bound to r. A mono theme (or a
-// renderer without colour) still tells up from down, the cursor, flashes and
-// stale rows apart: by signs, markers, bold, faint and reverse video.
+// NewStyles turns a palette into styles bound to r, the session's renderer
+// (required: it panics on nil rather than use lipgloss's process-wide
+// one). A mono theme (or a renderer without colour) still tells up from
+// down, the cursor, flashes and stale rows apart: by signs, markers, bold,
+// faint and reverse video.
 func NewStyles(t themes.Theme, r *lipgloss.Renderer) Styles {
 	if r == nil {
-		r = lipgloss.DefaultRenderer()
+		panic("ui.NewStyles: nil renderer (build one per session)")
 	}
 	mono := t.Mono
 	fg := func(c string) lipgloss.Style {

@@ -44,9 +44,11 @@ func (m Mode) String() string {
 	return "line"
 }
 
-// Style holds the chart's styles, built by the caller from a theme and a
-// renderer. Only colours and text attributes are used: width, padding,
-// margins and borders are ignored so the chart keeps its exact size.
+// Style holds the chart's styles, built by the caller from a theme and the
+// session's renderer (a zero lipgloss.Style would draw through lipgloss's
+// process-wide renderer: never leave one unset). Only colours and text
+// attributes are used: width, padding, margins and borders are ignored so
+// the chart keeps its exact size.
 type Style struct {
 	Line, Up, Down, Axis, Label lipgloss.Style
 }

@@ -52,9 +52,18 @@ func flat(n int) []model.Candle {
 	return out
 }
 
+// asciiRenderer is a renderer with no colour, as on a mono terminal (never
+// lipgloss's process-wide one: what it draws depends on where the tests
+// run).
+func asciiRenderer() *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	return r
+}
+
 // plain is a style with no colour, as on a mono terminal.
 func plain() Style {
-	s := lipgloss.NewStyle()
+	s := asciiRenderer().NewStyle()
 	return Style{Line: s, Up: s, Down: s, Axis: s, Label: s}
 }
 
@@ -188,7 +197,7 @@ func TestExactSizeRandomSizes(t *testing.T) {
 
 // A style with layout of its own must not change the chart's size.
 func TestStyleLayoutIgnored(t *testing.T) {
-	s := lipgloss.NewStyle().Width(30).Padding(1, 2).Margin(1).Border(lipgloss.RoundedBorder()).MaxWidth(3)
+	s := asciiRenderer().NewStyle().Width(30).Padding(1, 2).Margin(1).Border(lipgloss.RoundedBorder()).MaxWidth(3)
 	st := Style{Line: s, Up: s, Down: s, Axis: s, Label: s}
 	for _, mode := range []Mode{Line, Candles} {
 		checkSize(t, "layout/"+mode.String(), Render(model.ReadOnlyOf(walk(1, 80, 60, 100)...), 70, 20, mode, st), 70, 20)
