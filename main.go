@@ -20,7 +20,6 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"github.com/tokentop/tokentop/config"
@@ -384,10 +383,14 @@ func dashboard(s settings) error {
 	if s.cfg.Alerts.Bell {
 		bell = out.bell
 	}
-	renderer := lipgloss.NewRenderer(out)
+	// The local session's colour profile is its terminal's: stdout and this
+	// process's environment. Found on os.Stdout itself: termenv sees no
+	// terminal behind the ttyOut wrapper and would draw no colour.
+	profile := termenv.NewOutput(os.Stdout).EnvColorProfile()
 	if s.theme.Mono {
-		renderer.SetColorProfile(termenv.Ascii)
+		profile = termenv.Ascii
 	}
+	renderer := ui.NewRenderer(out, profile)
 	snaps := market.Subscribe()
 	app := ui.New(ui.Options{
 		Snapshots:  snaps,

@@ -34,6 +34,21 @@ func eventually(t *testing.T, what string, ok func() bool) {
 	}
 }
 
+// askAndWait starts a request for SOL's chart that waits (the market is
+// not running yet) until cancel; its error arrives on the channel.
+func askAndWait(t *testing.T, m *Market) (cancel context.CancelFunc, err <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	before := m.CandlesStats().Requests
+	go func() {
+		_, err := m.Candles(ctx, "SOL", 10*time.Minute, 5)
+		errc <- err
+	}()
+	eventually(t, "the request", func() bool { return m.CandlesStats().Requests == before+1 })
+	return cancel, errc
+}
+
 func sameArray(a, b ReadOnly[Candle]) bool {
 	return a.Len() > 0 && a.Len() == b.Len() && &a.s[0] == &b.s[0]
 }
@@ -85,13 +100,7 @@ func TestCandlesConcurrentRequestsShareOne(t *testing.T) {
 	// The hub is not running yet, so every request waits: the first starts
 	// the hub request, the others join it.
 	const callers = 100
-	quitter, quit := context.WithCancel(context.Background())
-	quitErr := make(chan error, 1)
-	go func() {
-		_, err := m.Candles(quitter, "SOL", 10*time.Minute, 5)
-		quitErr <- err
-	}()
-	eventually(t, "the first request", func() bool { return m.CandlesStats().Requests == 1 })
+	quit, quitErr := askAndWait(t, m)
 	var wg sync.WaitGroup
 	got := make([]ReadOnly[Candle], callers)
 	errs := make([]error, callers)
@@ -119,13 +128,7 @@ func TestCandlesConcurrentRequestsShareOne(t *testing.T) {
 // later caller starts a new one and gets its answer.
 func TestCandlesAbandonedRequestStartsAfresh(t *testing.T) {
 	m, _ := candlesMarket(t, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := m.Candles(ctx, "SOL", 10*time.Minute, 5)
-		done <- err
-	}()
-	eventually(t, "the request", func() bool { return m.CandlesStats().Requests == 1 })
+	cancel, done := askAndWait(t, m)
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled caller: %v", err)

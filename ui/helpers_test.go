@@ -31,12 +31,7 @@ func testTheme(tb testing.TB, name string) themes.Theme {
 	return th
 }
 
-func testRenderer(p termenv.Profile) *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(p)
-	r.SetHasDarkBackground(true)
-	return r
-}
+func testRenderer(p termenv.Profile) *lipgloss.Renderer { return NewRenderer(io.Discard, p) }
 
 // named tokens cover every price magnitude and a hostile name.
 var namedTokens = []struct {

@@ -68,9 +68,7 @@ func TestSessionsKeepTheirOwnProfiles(t *testing.T) {
 	}
 	start := func(name string, profile termenv.Profile) *session {
 		out := &lockedBuffer{}
-		r := lipgloss.NewRenderer(out)
-		r.SetColorProfile(profile)
-		r.SetHasDarkBackground(true)
+		r := NewRenderer(out, profile)
 		box := model.NewMailbox[*model.Snapshot]()
 		now := t0
 		m := New(Options{Snapshots: box, History: &fakeHistory{}, Theme: testTheme(t, "dark"), Renderer: r,
