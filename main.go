@@ -244,7 +244,7 @@ func dashboard(s settings) error {
 	sess, err := rt.NewSession(engine.SessionOptions{
 		User:    engine.LocalUser,
 		Local:   true,
-		In:      os.Stdin,
+		In:      nil, // this terminal, as Bubble Tea finds it
 		Out:     os.Stdout,
 		Profile: termenv.NewOutput(os.Stdout).EnvColorProfile(),
 		Theme:   s.theme,

@@ -27,8 +27,11 @@ type SessionOptions struct {
 	// Local says the terminal is on this machine: only then may alerts
 	// show desktop notifications ([alerts] desktop).
 	Local bool
-	In    io.Reader // the keyboard (and mouse)
-	Out   io.Writer // the screen
+	// In is the keyboard (and mouse). nil, for a local session only, is
+	// the process's own terminal as Bubble Tea finds it (standard input,
+	// or /dev/tty when standard input is not a terminal).
+	In  io.Reader
+	Out io.Writer // the screen
 	// Width and Height are the terminal's size when the caller knows it
 	// (an SSH pty request); 0 lets the program ask the terminal (local).
 	Width, Height int
@@ -54,6 +57,9 @@ type Session struct {
 // NewSession prepares a session of o.User (whose service starts if it
 // was not running). Run runs it.
 func (r *Runtime) NewSession(o SessionOptions) (*Session, error) {
+	if o.Out == nil || (o.In == nil && !o.Local) {
+		return nil, errors.New("engine: a session needs its terminal's input and output")
+	}
 	s := &Session{rt: r, o: o}
 	if o.User != "" {
 		u, err := r.User(o.User)
@@ -197,7 +203,10 @@ func newTeaTerminal(in io.Reader, out io.Writer, w, h int, opts []tea.ProgramOpt
 func (t *teaTerminal) Output() io.Writer { return t.out }
 
 func (t *teaTerminal) Run(ctx context.Context, m tea.Model) (tea.Model, error) {
-	opts := append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(t.in), tea.WithOutput(t.out)}, t.opts...)
+	opts := append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(t.out)}, t.opts...)
+	if t.in != nil {
+		opts = append(opts, tea.WithInput(t.in))
+	}
 	t.pmu.Lock()
 	if t.w > 0 && t.h > 0 {
 		m = sizedStart{Model: m, size: tea.WindowSizeMsg{Width: t.w, Height: t.h}}
