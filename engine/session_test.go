@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -188,4 +190,21 @@ func TestQuitEndsOnlyThatSession(t *testing.T) {
 	}
 	b.typeKeys("*")
 	b.screen.waitText(t, "★ BTC added to Watchlist")
+}
+
+// A remote session's size comes from its client: the first size from the
+// options, later ones from Resize (an SSH window-change).
+func TestSessionSizeFromItsClient(t *testing.T) {
+	r, feed := testRuntime(t, newMemStore(), "")
+	market(t, r, feed)
+	tm := openTerm(t, r, "alice", false)
+	size := func(w, h int) func(string) bool {
+		return func(s string) bool {
+			lines := strings.Split(s, "\n")
+			return len(lines) == h && ansi.StringWidth(lines[0]) == w && strings.Contains(s, "BTC")
+		}
+	}
+	tm.screen.waitFor(t, "160x40", size(160, 40))
+	tm.sess.Resize(90, 25)
+	tm.screen.waitFor(t, "90x25", size(90, 25))
 }
