@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokentop/tokentop/config"
+	"github.com/tokentop/tokentop/engine"
 	"github.com/tokentop/tokentop/store"
 )
 
@@ -76,17 +77,6 @@ func parseData(fs *flag.FlagSet, d *dataFlags, args []string) error {
 	return nil
 }
 
-// dataDir is --data-dir, else the config's [store] dir, else the default.
-func dataDir(flagDir string, cfg config.Config) string {
-	switch {
-	case flagDir != "":
-		return flagDir
-	case cfg.Store.Dir != "":
-		return cfg.Store.Dir
-	}
-	return store.DefaultDir(os.Getenv)
-}
-
 func runExport(args []string) int { return exportMain(args, os.Stdout, os.Stderr) }
 
 func exportMain(args []string, stdout, stderr io.Writer) int {
@@ -112,13 +102,7 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentop export: %v\n", err)
 		return exitUsage
 	}
-	st, err := store.Open(store.Options{Dir: dataDir(d.dataDir, cfg), ReadOnly: true})
-	if err != nil {
-		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
-		return 1
-	}
-	x, err := st.Export(time.Now())
-	st.Close()
+	x, err := engine.Export(dataDir(d.dataDir, cfg), time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
 		return 1
@@ -220,15 +204,7 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentop import: %s: %s (nothing was imported)\n", safeLine(name), safeLine(err.Error()))
 		return 1
 	}
-	st, err := store.Open(store.Options{Dir: dataDir(d.dataDir, cfg)})
-	if err != nil {
-		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safeLine(err.Error()))
-		return 1
-	}
-	stats, err := st.Import(x, replace)
-	if cerr := st.Close(); err == nil {
-		err = cerr
-	}
+	stats, path, err := engine.Import(dataDir(d.dataDir, cfg), x, replace)
 	if err != nil {
 		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safeLine(err.Error()))
 		return 1
@@ -238,6 +214,6 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		verb = "replaced with"
 	}
 	fmt.Fprintf(stdout, "tokentop import: %s %d watchlists, %d lots and %d alerts from %s into %s\n",
-		verb, stats.Watchlists, stats.Lots, stats.Alerts, safeLine(name), st.Path())
+		verb, stats.Watchlists, stats.Lots, stats.Alerts, safeLine(name), path)
 	return 0
 }

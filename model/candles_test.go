@@ -81,7 +81,7 @@ func TestCandlesCachedPerVersion(t *testing.T) {
 
 	// The token changes: the next snapshot has a new version, and the
 	// next request sees the new bar.
-	mb := m.Subscribe()
+	mb := m.Subscribe(ctx)
 	m.Send(ctx, Event{Kind: EventCandle, Symbol: "SOL", Res: Minute, Time: ns(day0 + 659), Candle: bar(day0+600, 11, 11, 11, 11, 1)})
 	waitFor(t, mb, "SOL at 11", func(s *Snapshot) bool { return s.Token("SOL").Price == 11 })
 	fresh, err := m.Candles(ctx, "SOL", 10*time.Minute, 5)

@@ -134,7 +134,7 @@ func benchDetailPanes(b *testing.B, panes, cacheSize int) {
 	// The panes: each opens the detail of the first row (BTC), then ticks.
 	hss := make([]*harness, panes)
 	for i := range hss {
-		mb := m.Subscribe()
+		mb := m.Subscribe(ctx)
 		hs := newHarness(b, "dark", termenv.TrueColor, 120, 40, func(o *Options) {
 			o.Snapshots, o.History, o.Clock, o.RefreshHz = mb, m, time.Now, 10
 		})
