@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tokentop/tokentop/config"
@@ -23,10 +24,12 @@ Usage:
 
 Flags:
   -o FILE           write to FILE (mode 0600, replaced only once complete) instead of standard output
+  --user ID         whose records: local (default; the dashboard's), or an SSH user's key fingerprint (SHA256:...)
   --data-dir DIR    the data directory (default [store] dir in the config, else %s)
   --config PATH     config file (default %s)
 
 The store is opened read-only; a running dashboard on the same directory must be quit first.
+Records that cannot be read (damaged or invalid) are left out, named on standard error, and stay in the store.
 `
 
 const importUsage = `tokentop import - read watchlists, portfolio lots and alerts from a tokentop export file
@@ -39,12 +42,14 @@ By default records are merged: watchlists by name (symbols added), lots and aler
 
 Flags:
   --replace         replace all watchlists, lots and alerts with the file's (alert history is kept)
+  --user ID         whose records: local (default; the dashboard's), or an SSH user's key fingerprint (SHA256:...)
   --data-dir DIR    the data directory (default [store] dir in the config, else %s)
   --config PATH     config file (default %s)
 `
 
 // dataFlags are the flags export and import share.
 type dataFlags struct {
+	user       string
 	dataDir    string
 	configPath string
 	configSet  bool
@@ -52,6 +57,7 @@ type dataFlags struct {
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.user, "user", store.LocalUser, "")
 	fs.StringVar(&d.dataDir, "data-dir", "", "")
 	fs.StringVar(&d.configPath, "config", config.DefaultPath(), "")
 	fs.BoolVar(&d.help, "help", false, "")
@@ -73,6 +79,9 @@ func parseData(fs *flag.FlagSet, d *dataFlags, args []string) error {
 			d.configSet = true
 		}
 	})
+	if err := store.ValidUser(d.user); err != nil {
+		return fmt.Errorf("--user: %s", safeLine(strings.TrimPrefix(err.Error(), "store: ")))
+	}
 	return nil
 }
 
@@ -117,11 +126,19 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
 		return 1
 	}
-	x, err := st.Export(time.Now())
+	var x store.Export
+	_, rep, err := st.Load(d.user)
+	if err == nil {
+		x, err = st.Export(d.user, time.Now())
+	}
 	st.Close()
 	if err != nil {
 		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
 		return 1
+	}
+	if rep.Skipped > 0 {
+		fmt.Fprintf(stderr, "tokentop export: warning: %d records could not be read (%d damaged) and were left out; they stay in the store: %s\n",
+			rep.Skipped, rep.Damaged, safeLine(strings.Join(rep.Reasons, "; ")))
 	}
 	data, err := json.MarshalIndent(x, "", "  ")
 	if err != nil {
@@ -225,7 +242,7 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safeLine(err.Error()))
 		return 1
 	}
-	stats, err := st.Import(x, replace)
+	stats, err := st.Import(d.user, x, replace)
 	if cerr := st.Close(); err == nil {
 		err = cerr
 	}

@@ -59,13 +59,16 @@ func openUserStore(s settings, demo bool, logger *slog.Logger) (*userStore, erro
 		return nil, err
 	}
 	st.SetFiringsKept(s.cfg.Alerts.History)
-	data, rep, err := st.Load()
+	if err := st.TouchUser(store.LocalUser, "", time.Now()); err != nil {
+		logger.Warn("store: recording the local user", "err", err)
+	}
+	data, rep, err := st.Load(store.LocalUser)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	if rep.Skipped > 0 {
-		logger.Warn("store: records skipped", "count", rep.Skipped, "reasons", rep.Reasons)
+		logger.Warn("store: records skipped", "count", rep.Skipped, "damaged", rep.Damaged, "reasons", rep.Reasons)
 	}
 	j, jrep, err := st.LoadJournal(u.ns)
 	if err != nil {
@@ -93,7 +96,14 @@ func (u *userStore) persister() ui.Persister {
 	if u.writer == nil {
 		return nil
 	}
-	return u.writer
+	return localWriter{u.writer}
+}
+
+// localWriter saves the dashboard's changes as the local user's.
+type localWriter struct{ w *store.Writer }
+
+func (l localWriter) Apply(ch model.UserChange) (wait func() error) {
+	return l.w.Apply(store.LocalUser, ch)
 }
 
 // keep runs the keeper (journal and warm cache) until ctx ends, then

@@ -17,7 +17,7 @@ func BenchmarkApplyPutLot(b *testing.B) {
 	lots := make([]model.Lot, 1000)
 	for i := range lots {
 		lots[i] = sampleLot(fmt.Sprint("lot-", i))
-		if err := s.Apply(model.UserChange{PutLot: &lots[i]}); err != nil {
+		if err := s.Apply(LocalUser, model.UserChange{PutLot: &lots[i]}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -26,7 +26,7 @@ func BenchmarkApplyPutLot(b *testing.B) {
 	for i := range b.N {
 		l := &lots[i%len(lots)]
 		l.Quantity = float64(i + 1)
-		if err := s.Apply(model.UserChange{PutLot: l}); err != nil {
+		if err := s.Apply(LocalUser, model.UserChange{PutLot: l}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -26,9 +26,9 @@ func FuzzOpenDamagedStore(f *testing.F) {
 		}
 		for i := range 40 {
 			l := sampleLot("lot-" + string(rune('a'+i%26)) + string(rune('a'+i/26)))
-			s.Apply(model.UserChange{PutLot: &l})
+			s.Apply(LocalUser, model.UserChange{PutLot: &l})
 		}
-		s.Apply(model.UserChange{PutWatchlist: &model.Watchlist{Name: "W", Symbols: []string{"BTC"}}})
+		s.Apply(LocalUser, model.UserChange{PutWatchlist: &model.Watchlist{Name: "W", Symbols: []string{"BTC"}}})
 		s.SaveJournal("live", journalSnap(3, 3, 2))
 		s.SaveWarm("live", model.WarmStart{Saved: time.Now(), Tokens: warmTokens(2, 20)})
 		s.Close()
@@ -76,11 +76,11 @@ func FuzzOpenDamagedStore(f *testing.F) {
 			}
 			return nil
 		})
-		s.Load()
+		s.Load(LocalUser)
 		s.LoadJournal("live")
 		s.LoadWarm("live", 0, time.Now())
-		s.Export(time.Now())
-		if err := s.Apply(model.UserChange{PutLot: ptr(sampleLot("fuzz"))}); err != nil {
+		s.Export(LocalUser, time.Now())
+		if err := s.Apply(LocalUser, model.UserChange{PutLot: ptr(sampleLot("fuzz"))}); err != nil {
 			t.Fatalf("a write to an accepted store failed: %v", err)
 		}
 		s.SaveWarm("live", model.WarmStart{Tokens: warmTokens(1, 5)})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -59,7 +60,7 @@ func buildV1(t *testing.T, dir string) string {
 
 func wantV1Data(t *testing.T, s *Store) {
 	t.Helper()
-	d, rep, err := s.Load()
+	d, rep, err := s.Load(LocalUser)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestMigrateV1(t *testing.T) {
 	checkDB(t, s)
 	s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(keyVersion); string(v) != string(u64(2)) {
+		if v := meta.Get(keyVersion); string(v) != string(u64(SchemaVersion)) {
 			t.Errorf("version %x", v)
 		}
 		if v := meta.Get(keyCreated); string(v) != "2024-06-01T10:00:00Z" {
@@ -101,25 +102,32 @@ func TestMigrateV1(t *testing.T) {
 		if v := meta.Get(keyMigrated); !strings.HasPrefix(string(v), "from 1 at ") {
 			t.Errorf("migrated = %q", v)
 		}
-		// The key that could not be migrated keeps the old bucket; the
-		// unreadable lot is left as it was.
-		if old := tx.Bucket(bucketV1Watchlist); old == nil || old.Get([]byte("not a symbol")) == nil {
-			t.Error("the v1 watchlist with an unmigrated key was deleted")
-		}
-		if v := tx.Bucket(bucketLots).Get([]byte("l9")); string(v) != "{broken" {
-			t.Errorf("unreadable lot changed to %q", v)
+		// Nothing of the user's is left at the top.
+		for _, name := range [][]byte{bucketV1Watchlist, bucketWatchlists, bucketLots, bucketAlerts, bucketFirings} {
+			if tx.Bucket(name) != nil {
+				t.Errorf("top-level bucket %s is still there", name)
+			}
 		}
 		return nil
 	})
+	// The key that could not be migrated keeps the old bucket (now the
+	// local user's); the unreadable lot is left as it was (with a
+	// checksum: it is the user's, as it was).
+	if v := rawValue(t, s, "not a symbol", "users", LocalUser, "watchlist"); v == nil {
+		t.Error("the v1 watchlist with an unmigrated key was deleted")
+	}
+	if v := rawValue(t, s, "l9", "users", LocalUser, "lots"); payloadOf(v) != "{broken" {
+		t.Errorf("unreadable lot changed to %q", v)
+	}
 	// New records go after the migrated ones.
 	applyT(t, s, model.UserChange{PutLot: ptr(sampleLot("l0"))})
-	d, _, _ := s.Load()
+	d, _, _ := s.Load(LocalUser)
 	if len(d.Lots) != 3 || d.Lots[2].ID != "l0" {
 		t.Errorf("lots after a new one: %+v", d.Lots)
 	}
 	s.Close()
-	s = openT(t, dir) // and it opens as schema 2 from now on
-	if d2, _, _ := s.Load(); !reflect.DeepEqual(d2, d) {
+	s = openT(t, dir) // and it opens as schema 3 from now on
+	if d2, _, _ := s.Load(LocalUser); !reflect.DeepEqual(d2, d) {
 		t.Errorf("second open differs")
 	}
 }
@@ -131,7 +139,7 @@ func TestMigrateV1DropsMigratedWatchlist(t *testing.T) {
 	rawBolt(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketV1Watchlist).Delete([]byte("not a symbol")) })
 	s := openT(t, dir)
 	s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketV1Watchlist) != nil {
+		if b, _ := bucketAt(tx, "users", LocalUser, string(bucketV1Watchlist)); b != nil || tx.Bucket(bucketV1Watchlist) != nil {
 			t.Error("the v1 watchlist bucket is still there")
 		}
 		return nil
@@ -141,10 +149,17 @@ func TestMigrateV1DropsMigratedWatchlist(t *testing.T) {
 // A migration that fails part way leaves the v1 file byte for byte as it
 // was, and a later Open migrates it.
 func TestMigrationFailureLeavesFile(t *testing.T) {
-	for _, step := range []string{"watchlist", "lots", "alerts"} {
+	migrationFailureLeavesFile(t, buildV1, 1, []string{"watchlist", "lots", "alerts", "users", "journal", "warm", "meta"}, wantV1Data)
+}
+
+// migrationFailureLeavesFile fails the migration of a store of schema
+// from at each step in turn: Open fails saying so, the file is byte for
+// byte as it was, and a later Open migrates it (check reads it).
+func migrationFailureLeavesFile(t *testing.T, build func(*testing.T, string) string, from int, steps []string, check func(*testing.T, *Store)) {
+	for _, step := range steps {
 		t.Run(step, func(t *testing.T) {
 			dir := t.TempDir()
-			path := buildV1(t, dir)
+			path := build(t, dir)
 			before := freezeFile(t, path)
 			migrateFault = func(s string) error {
 				if s == step {
@@ -154,7 +169,8 @@ func TestMigrationFailureLeavesFile(t *testing.T) {
 			}
 			_, err := Open(Options{Dir: dir})
 			migrateFault = nil
-			if err == nil || !strings.Contains(err.Error(), "upgrading it from schema 1 to 2 failed, so it was left as it was: disk on fire") {
+			want := fmt.Sprintf("upgrading it from schema %d to %d failed, so it was left as it was: disk on fire", from, SchemaVersion)
+			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Fatalf("Open: %v", err)
 			}
 			before.mustEqual(t, path)
@@ -162,7 +178,7 @@ func TestMigrationFailureLeavesFile(t *testing.T) {
 				t.Error("owner file left behind")
 			}
 			s := openT(t, dir)
-			wantV1Data(t, s)
+			check(t, s)
 		})
 	}
 }
@@ -178,7 +194,7 @@ func TestReadOnlyV1(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantV1Data(t, s)
-	if err := s.Apply(model.UserChange{DeleteLot: "l1"}); !errors.Is(err, ErrReadOnly) {
+	if err := s.Apply(LocalUser, model.UserChange{DeleteLot: "l1"}); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("Apply: %v", err)
 	}
 	tmp := s.temp
