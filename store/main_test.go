@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"os"
 	"strconv"
@@ -302,3 +304,6 @@ func payloadOf(v []byte) string {
 	}
 	return string(v[:len(v)-sumLen])
 }
+
+// newTextLogger logs as text into w.
+func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
