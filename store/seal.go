@@ -399,6 +399,7 @@ type entry struct {
 // bucket.
 func checkLayout(b *bolt.Bucket, p bpath, self string, layout []entry, rep *LoadReport) {
 	var n uint64
+	unknown := 0
 	present := make([]bool, len(layout))
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -413,6 +414,7 @@ func checkLayout(b *bolt.Bucket, p bpath, self string, layout []entry, rep *Load
 		switch {
 		case i == len(layout):
 			rep.damage(p.at(k), "not part of the store's layout")
+			unknown++
 			continue
 		case layout[i].bucket && v != nil:
 			rep.damage(p.at(k), "a record where a bucket belongs")
@@ -421,8 +423,10 @@ func checkLayout(b *bolt.Bucket, p bpath, self string, layout []entry, rep *Load
 		}
 		present[i] = true
 	}
+	// A key that does not belong is most likely one that does, renamed
+	// by damage: then the absent optional keys are reported too.
 	for i, e := range layout {
-		if !present[i] && !e.optional {
+		if !present[i] && (!e.optional || unknown > 0) {
 			rep.damage(p.at(e.name), "missing")
 		}
 	}
