@@ -292,6 +292,9 @@ func (v *verifier) tree(id uint64, depth int, lo, hi []byte, fn entryFunc) error
 				return damaged("page %d has an entry past its end", id)
 			}
 			keys[i] = buf[start : start+ksize]
+			if ksize == 0 {
+				return damaged("page %d has an empty key", id)
+			}
 			if lo != nil && bytes.Compare(keys[i], lo) < 0 || hi != nil && bytes.Compare(keys[i], hi) >= 0 ||
 				i > 0 && bytes.Compare(keys[i-1], keys[i]) >= 0 {
 				return damaged("page %d has keys out of order", id)
@@ -330,6 +333,9 @@ func leafEntries(id uint64, depth int, buf []byte, count uint16, lo, hi []byte, 
 		}
 		k := buf[start : start+ksize]
 		val := buf[start+ksize : start+ksize+vsize]
+		if ksize == 0 { // bbolt never writes one, and asserts (panics) on reading one
+			return damaged("page %d has an empty key", id)
+		}
 		if lo != nil && bytes.Compare(k, lo) < 0 || hi != nil && bytes.Compare(k, hi) >= 0 || i > 0 && bytes.Compare(prev, k) >= 0 {
 			return damaged("page %d has keys out of order", id)
 		}
