@@ -87,14 +87,7 @@ func (s *Store) Load(user string) (model.UserData, LoadReport, error) {
 		return d, rep, fmt.Errorf("store: %w", err)
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b, p := userRO(tx, user, &rep)
-		if b == nil {
-			return nil
-		}
-		d.Watchlists = loadWatchlists(b.Bucket(bucketWatchlists), p.child(bucketWatchlists), &rep)
-		d.Lots = loadLots(b.Bucket(bucketLots), p.child(bucketLots), &rep)
-		d.Alerts = loadAlerts(b.Bucket(bucketAlerts), p.child(bucketAlerts), &rep)
-		d.Firings = loadFirings(b.Bucket(bucketFirings), firingsPath(p), int(s.firingsKept.Load()), &rep)
+		d = loadUser(tx, user, int(s.firingsKept.Load()), &rep)
 		return nil
 	})
 	if err != nil {
@@ -105,6 +98,20 @@ func (s *Store) Load(user string) (model.UserData, LoadReport, error) {
 	}
 	s.logDamage("loading", user, rep)
 	return d, rep, nil
+}
+
+// loadUser reads user's records in tx.
+func loadUser(tx *bolt.Tx, user string, firingsKept int, rep *LoadReport) model.UserData {
+	var d model.UserData
+	b, p := userRO(tx, user, rep)
+	if b == nil {
+		return d
+	}
+	d.Watchlists = loadWatchlists(b.Bucket(bucketWatchlists), p.child(bucketWatchlists), rep)
+	d.Lots = loadLots(b.Bucket(bucketLots), p.child(bucketLots), rep)
+	d.Alerts = loadAlerts(b.Bucket(bucketAlerts), p.child(bucketAlerts), rep)
+	d.Firings = loadFirings(b.Bucket(bucketFirings), firingsPath(p), firingsKept, rep)
+	return d
 }
 
 type seqd[T any] struct {

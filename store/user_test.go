@@ -208,3 +208,105 @@ func TestReportKeepsTenReasons(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// FuzzLoadRecords puts one hostile value, sealed (as if our own writer
+// had written it) or raw (damage, another program), into one of a user's
+// buckets and loads the user: never a panic; every record loaded is
+// valid and under its own key; a raw value is never loaded; the records
+// that were there load as before. The change is rolled back after each
+// input, so one store serves them all.
+func FuzzLoadRecords(f *testing.F) {
+	s := openT(f, f.TempDir())
+	for _, ch := range []model.UserChange{
+		{PutWatchlist: &model.Watchlist{Name: "W", Symbols: []string{"BTC"}}},
+		{PutLot: ptr(sampleLot("l1"))},
+		{PutAlert: &sampleAlerts()[1]},
+		{AddFiring: &model.AlertFiring{AlertID: "a-below", Symbol: "ETH", Time: t0, Message: "ETH fell below $2,500.50"}},
+	} {
+		if err := s.Apply(LocalUser, ch); err != nil {
+			f.Fatal(err)
+		}
+	}
+	base, rep, err := s.Load(LocalUser)
+	if err != nil || rep.Skipped != 0 {
+		f.Fatal(err, rep)
+	}
+	f.Add(uint8(1), []byte("l2"), []byte(`{"seq":5,"lot":{"id":"l2","symbol":"ETH","quantity":1,"cost":2}}`), true)
+	f.Add(uint8(1), []byte("l1"), []byte(`{"seq":1,"lot":{"id":"l1","symbol":"ETH","quantity":-1}}`), true)
+	f.Add(uint8(0), []byte("W"), []byte(`{"seq":1,"watchlist":{"name":"W","symbols":["\u001b[2J"]}}`), true)
+	f.Add(uint8(2), []byte("a9"), []byte(`{"seq":9,"alert":{"id":"a9","kind":"move","symbol":"BTC","percent":1e308,"window":"1h"}}`), false)
+	f.Add(uint8(3), append(firingKey(&model.AlertFiring{AlertID: "x", Time: t0}), 0xff), []byte(`{"alert_id":"x","time":"2025-03-01T12:00:00Z"}`), true)
+	f.Add(uint8(4), []byte{0}, []byte{0, 0, 0, 0}, false)
+	f.Add(uint8(5), []byte("info"), []byte(`{"label":"\u001b]0;x\u0007"}`), true)
+	buckets := []string{"watchlists", "lots", "alerts", "firings"}
+	f.Fuzz(func(t *testing.T, which uint8, key, value []byte, sealed bool) {
+		if len(key) == 0 || len(key) > bolt.MaxKeySize || len(value) > 1<<20 {
+			return
+		}
+		path := []string{"users", LocalUser}
+		if int(which)%6 < len(buckets) {
+			path = append(path, buckets[int(which)%6])
+		}
+		rollback := errors.New("rollback")
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			b, p := bucketAt(tx, path...)
+			if sealed {
+				if err := (wbucket{b, p}).put(key, value); err != nil {
+					return rollback // the tally's key, or a key that is a bucket
+				}
+			} else if err := b.Put(key, value); err != nil {
+				return rollback
+			}
+			var rep LoadReport
+			d := loadUser(tx, LocalUser, 500, &rep)
+			for _, w := range d.Watchlists {
+				if w.Validate() != nil {
+					t.Fatalf("loaded an invalid watchlist %+v", w)
+				}
+			}
+			for _, l := range d.Lots {
+				if l.Validate() != nil {
+					t.Fatalf("loaded an invalid lot %+v", l)
+				}
+			}
+			for _, a := range d.Alerts {
+				if a.Validate() != nil {
+					t.Fatalf("loaded an invalid alert %+v", a)
+				}
+			}
+			for _, fi := range d.Firings {
+				if fi.Validate() != nil {
+					t.Fatalf("loaded an invalid firing %+v", fi)
+				}
+			}
+			if !sealed || len(path) == 2 {
+				// Nothing new can load: each kind is what it was, less
+				// what the poke replaced (and reported).
+				for _, pair := range [][2]any{{d.Watchlists, base.Watchlists}, {d.Lots, base.Lots}, {d.Alerts, base.Alerts}, {d.Firings, base.Firings}} {
+					got, want := reflect.ValueOf(pair[0]), reflect.ValueOf(pair[1])
+					if got.Len() > want.Len() || got.Len() < want.Len() && rep.Skipped == 0 {
+						t.Fatalf("loaded %v, had %v (report %+v)", pair[0], pair[1], rep)
+					}
+					for i := range got.Len() {
+						found := false
+						for j := range want.Len() {
+							found = found || reflect.DeepEqual(got.Index(i).Interface(), want.Index(j).Interface())
+						}
+						if !found {
+							t.Fatalf("loaded %+v, which was never stored", got.Index(i).Interface())
+						}
+					}
+				}
+			}
+			for _, r := range rep.Reasons {
+				if strings.ContainsAny(r, "\x1b\n\r\x07") {
+					t.Fatalf("a reason that is not one clean line: %q", r)
+				}
+			}
+			return rollback
+		})
+		if err != rollback {
+			t.Fatal(err)
+		}
+	})
+}
