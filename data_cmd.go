@@ -137,8 +137,12 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if rep.Skipped > 0 {
-		fmt.Fprintf(stderr, "tokentop export: warning: %d records could not be read (%d damaged) and were left out; they stay in the store: %s\n",
-			rep.Skipped, rep.Damaged, safeLine(strings.Join(rep.Reasons, "; ")))
+		what := strconv.Itoa(rep.Skipped) + " records"
+		if rep.Skipped == 1 {
+			what = "1 record"
+		}
+		fmt.Fprintf(stderr, "tokentop export: warning: %s could not be read (%d damaged) and left out; they stay in the store: %s\n",
+			what, rep.Damaged, safeLine(strings.Join(rep.Reasons, "; ")))
 	}
 	data, err := json.MarshalIndent(x, "", "  ")
 	if err != nil {
