@@ -163,7 +163,7 @@ func TestBitFlips(t *testing.T) {
 		bit := byte(1) << rng.IntN(8)
 		data := slices.Clone(base)
 		data[off] ^= bit
-		out, why := tryFlip(t, data, want)
+		out, why := tryFlip(t, data, want, nil)
 		counts[out]++
 		if out == silentChange {
 			t.Errorf("flip of bit %#02x at byte %d (page %d, +%d): %s", bit, off, page, off%pageSize, why)
@@ -199,8 +199,9 @@ func soundContents(t testing.TB, base []byte) storeContents {
 	return c
 }
 
-// tryFlip opens a copy of data and classifies what it does.
-func tryFlip(t testing.TB, data []byte, want storeContents) (flipOutcome, string) {
+// tryFlip opens a copy of data and classifies what it does. then, when
+// not nil, gets the store when Open accepted it.
+func tryFlip(t testing.TB, data []byte, want storeContents, then func(*Store)) (flipOutcome, string) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)
 	if err := os.WriteFile(path, data, 0o600); err != nil {
@@ -234,6 +235,9 @@ func tryFlip(t testing.TB, data []byte, want storeContents) (flipOutcome, string
 	problems, named = append(problems, p...), append(named, n...)
 	p, n = compareWarm(want.warm, got.warm, got.wrep)
 	problems, named = append(problems, p...), append(named, n...)
+	if then != nil {
+		then(s)
+	}
 	switch {
 	case len(problems) > 0:
 		return silentChange, strings.Join(problems, "; ")

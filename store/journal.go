@@ -408,7 +408,7 @@ func nsRO(tx *bolt.Tx, top []byte, ns string, layout []entry, rep *LoadReport) (
 	}
 	b := tb.Bucket([]byte(ns))
 	if b == nil {
-		checkChildren(tb, tp, validNamespace, rep)
+		checkChildren(tb, tp, validNamespace, rep, nil)
 		return nil, p
 	}
 	checkLayout(b, p, p.name, layout, rep)

@@ -272,19 +272,13 @@ func sealTree(b *bolt.Bucket, p bpath) error {
 	type kv struct{ k, v []byte }
 	var vals []kv
 	var subs [][]byte
-	var n uint64
-	c := b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if isTally(k) {
-			continue
-		}
-		n++
+	n := eachEntry(b, func(k, v []byte) {
 		if v == nil {
 			subs = append(subs, bytes.Clone(k))
-			continue
+		} else {
+			vals = append(vals, kv{bytes.Clone(k), appendSealed(make([]byte, 0, len(v)+sumLen), p, k, v)})
 		}
-		vals = append(vals, kv{bytes.Clone(k), appendSealed(make([]byte, 0, len(v)+sumLen), p, k, v)})
-	}
+	})
 	for _, e := range vals {
 		if err := b.Put(e.k, e.v); err != nil {
 			return err

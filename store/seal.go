@@ -277,11 +277,19 @@ func (w wbucket) records() int {
 	if t, err := readTally(w.b, w.p); err == nil {
 		return int(t.count)
 	}
-	n := 0
-	c := w.b.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+	return int(eachEntry(w.b, func(_, _ []byte) {}))
+}
+
+// eachEntry calls fn with each key of b but its tally (and the value; nil
+// for a sub-bucket), in key order, and returns how many there were. fn
+// must not change b.
+func eachEntry(b *bolt.Bucket, fn func(k, v []byte)) uint64 {
+	var n uint64
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if !isTally(k) {
 			n++
+			fn(k, v)
 		}
 	}
 	return n
@@ -398,15 +406,9 @@ type entry struct {
 // a key that is missing, a tally that does not match. self names the
 // bucket.
 func checkLayout(b *bolt.Bucket, p bpath, self string, layout []entry, rep *LoadReport) {
-	var n uint64
 	unknown := 0
 	present := make([]bool, len(layout))
-	c := b.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if isTally(k) {
-			continue
-		}
-		n++
+	n := eachEntry(b, func(k, v []byte) {
 		i := 0
 		for i < len(layout) && !bytes.Equal(layout[i].name, k) {
 			i++
@@ -415,14 +417,14 @@ func checkLayout(b *bolt.Bucket, p bpath, self string, layout []entry, rep *Load
 		case i == len(layout):
 			rep.damage(p.at(k), "not part of the store's layout")
 			unknown++
-			continue
+			return
 		case layout[i].bucket && v != nil:
 			rep.damage(p.at(k), "a record where a bucket belongs")
 		case !layout[i].bucket && v == nil:
 			rep.damage(p.at(k), "a bucket where a record belongs")
 		}
 		present[i] = true
-	}
+	})
 	// A key that does not belong is most likely one that does, renamed
 	// by damage: then the absent optional keys are reported too.
 	for i, e := range layout {
@@ -433,30 +435,28 @@ func checkLayout(b *bolt.Bucket, p bpath, self string, layout []entry, rep *Load
 	checkTally(b, p, self, n, rep)
 }
 
-// checkChildren is what a load does when the bucket it looks for (a
-// user's, a namespace's) is not there: it may never have been made, or
-// damage may have renamed or lost it. Every sub-bucket of top must have
-// a name valid says is one and a sound tally (its tally is sealed with
-// its own path, so a renamed bucket fails it), and top's tally must
-// count them all. Anything else is reported.
-func checkChildren(top *bolt.Bucket, p bpath, valid func([]byte) bool, rep *LoadReport) {
-	var n uint64
-	c := top.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if isTally(k) {
-			continue
-		}
-		n++
+// checkChildren checks the sub-buckets of top (users, or namespaces):
+// every one must have a name valid says is one and a sound tally (its
+// tally is sealed with its own path, so a bucket renamed by damage fails
+// it), and top's tally must count them all. Anything else is reported;
+// sound ones, when fn is not nil, are handed to it. A load whose bucket
+// (a user's, a namespace's) is not there runs it: the bucket may never
+// have been made, or damage may have renamed or lost it.
+func checkChildren(top *bolt.Bucket, p bpath, valid func([]byte) bool, rep *LoadReport, fn func(k []byte, b *bolt.Bucket, p bpath)) {
+	n := eachEntry(top, func(k, v []byte) {
 		switch {
 		case v != nil:
 			rep.damage(p.at(k), "a record where a bucket belongs")
 		case !valid(k):
 			rep.damage(p.at(k), "its name is not valid (checksum mismatch)")
 		default:
-			if _, err := readTally(top.Bucket(k), p.child(k)); err != nil {
-				rep.damage(p.at(k), err.Error())
+			b, bp := top.Bucket(k), p.child(k)
+			if _, err := readTally(b, bp); err != nil {
+				rep.damage(bp.name, err.Error())
+			} else if fn != nil {
+				fn(k, b, bp)
 			}
 		}
-	}
+	})
 	checkTally(top, p, p.name, n, rep)
 }

@@ -109,7 +109,7 @@ func userRO(tx *bolt.Tx, user string, rep *LoadReport) (*bolt.Bucket, bpath) {
 	}
 	b := top.Bucket([]byte(user))
 	if b == nil {
-		checkChildren(top, topPath(bucketUsers), validUserKey, rep)
+		checkChildren(top, topPath(bucketUsers), validUserKey, rep, nil)
 		return nil, p
 	}
 	checkLayout(b, p, shownUserBucket(user), userLayout, rep)
@@ -207,23 +207,7 @@ func (s *Store) Users() ([]UserInfo, error) {
 			rep.damage("users", "missing")
 			return nil
 		}
-		tp := topPath(bucketUsers)
-		var n uint64
-		c := top.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if isTally(k) {
-				continue
-			}
-			n++
-			if v != nil || !validUserKey(k) {
-				rep.damage(tp.at(k), "not a user's records")
-				continue
-			}
-			b, p := top.Bucket(k), tp.child(k)
-			if _, err := readTally(b, p); err != nil {
-				rep.damage(p.name, err.Error())
-				continue
-			}
+		checkChildren(top, topPath(bucketUsers), validUserKey, &rep, func(k []byte, b *bolt.Bucket, p bpath) {
 			u := UserInfo{ID: string(k)}
 			var r infoRec
 			payload, err := unseal(p, keyInfo, b.Get(keyInfo))
@@ -236,8 +220,7 @@ func (s *Store) Users() ([]UserInfo, error) {
 				u.Label, u.Created, u.LastSeen = cleanText(r.Label, labelRunes), r.Created, r.LastSeen
 			}
 			out = append(out, u)
-		}
-		checkTally(top, tp, "users", n, &rep)
+		})
 		return nil
 	})
 	if err != nil {
