@@ -246,7 +246,8 @@ type ImportStats struct{ Watchlists, Lots, Alerts int }
 // nothing. Merge (replace false): watchlists merged by name (the union of
 // symbols, the stored ones first, in order), lots and alerts upserted by
 // ID. Replace: the stored watchlists, lots and alerts are replaced by
-// x's; the alert history is kept. x is validated first (as ParseExport
+// x's; the alert history is kept, and so are records damaged in the file
+// (SCHEMA.md, "Damage"), unless x has one with the same key. x is validated first (as ParseExport
 // does; its format and version fields are not looked at).
 func (s *Store) Import(user string, x Export, replace bool) (ImportStats, error) {
 	if err := ValidUser(user); err != nil {
@@ -260,13 +261,6 @@ func (s *Store) Import(user string, x Export, replace bool) (ImportStats, error)
 		if err != nil {
 			return err
 		}
-		if replace {
-			for _, name := range [][]byte{bucketWatchlists, bucketLots, bucketAlerts} {
-				if err := u.dropSub(name); err != nil {
-					return err
-				}
-			}
-		}
 		wb, err := u.sub(bucketWatchlists)
 		if err != nil {
 			return err
@@ -278,6 +272,13 @@ func (s *Store) Import(user string, x Export, replace bool) (ImportStats, error)
 		ab, err := u.sub(bucketAlerts)
 		if err != nil {
 			return err
+		}
+		if replace {
+			for _, b := range []wbucket{wb, lb, ab} {
+				if err := b.clearSound(); err != nil {
+					return err
+				}
+			}
 		}
 		for _, w := range x.Watchlists {
 			if err := importWatchlist(wb, w); err != nil {

@@ -312,6 +312,24 @@ func (w wbucket) sub(name []byte) (wbucket, error) {
 	return wbucket{b, p}, w.adjust(1)
 }
 
+// clearSound deletes every record of the bucket whose checksum holds.
+// Damaged records (and anything else that is not a sound record) stay:
+// they are the user's, kept for a repair.
+func (w wbucket) clearSound() error {
+	var keys [][]byte
+	eachEntry(w.b, func(k, v []byte) {
+		if _, err := unseal(w.p, k, v); err == nil {
+			keys = append(keys, bytes.Clone(k))
+		}
+	})
+	for _, k := range keys {
+		if err := w.b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return w.adjust(-len(keys))
+}
+
 // dropSub deletes the sub-bucket name and all it holds.
 func (w wbucket) dropSub(name []byte) error {
 	if w.b.Bucket(name) == nil {

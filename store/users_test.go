@@ -325,4 +325,15 @@ func TestDamagedRecordsAreKept(t *testing.T) {
 	// A key of one zero byte is the tally's: never a record to delete.
 	applyT(t, s, model.UserChange{DeleteLot: "\x00"})
 	check("after deleting the tally's key")
+	// An import that replaces every lot keeps the damaged one.
+	if _, err := s.Import(LocalUser, Export{Lots: []model.Lot{sampleLot("lot-9")}}, true); err != nil {
+		t.Fatal(err)
+	}
+	d, rep, _ := s.Load(LocalUser)
+	if len(d.Lots) != 1 || d.Lots[0].ID != "lot-9" || rep.Damaged != 2 || rep.Reasons[0] != "lots/lot-3: damaged (checksum mismatch)" {
+		t.Errorf("after import --replace: %+v %+v", d.Lots, rep)
+	}
+	if got := rawValue(t, s, "lot-3", "users", LocalUser, "lots"); string(got) != string(v) {
+		t.Error("import --replace changed the damaged record")
+	}
 }
