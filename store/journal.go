@@ -433,14 +433,13 @@ func (s *Store) LoadJournal(ns string) (model.Journal, LoadReport, error) {
 		if fb := nsb.Bucket(bucketFlips); fb != nil {
 			fp := p.child(bucketFlips)
 			eachRecord(fb, fp, false, &rep, func(k, v []byte) bool {
-				where := fp.at(k)
 				if !model.ValidSymbol(string(k)) {
-					rep.skip(where, "not a token symbol")
+					rep.skip(fp.at(k), "not a token symbol")
 					return true
 				}
 				flips, err := decodeFlips(v)
 				if err != nil {
-					rep.skip(where, err.Error())
+					rep.skip(fp.at(k), err.Error())
 					return true
 				}
 				if len(flips) > 0 {
@@ -468,14 +467,13 @@ func (s *Store) LoadJournal(ns string) (model.Journal, LoadReport, error) {
 			pp := p.child(bucketPast)
 			pp.keys = shownTimeKey
 			eachRecord(pb, pp, true, &rep, func(k, v []byte) bool {
-				where := pp.at(k)
 				var r pickRec
 				if err := decodeRecord(v, &r); err != nil {
-					rep.skip(where, recordError(v, err))
+					rep.skip(pp.at(k), recordError(v, err))
 					return true
 				}
 				if err := checkPick(r, true); err != nil {
-					rep.skip(where, err.Error())
+					rep.skip(pp.at(k), err.Error())
 					return true
 				}
 				j.Past = append(j.Past, r.moonshot())

@@ -136,18 +136,17 @@ func loadWatchlists(b *bolt.Bucket, p bpath, rep *LoadReport) []model.Watchlist 
 	}
 	var recs []seqd[model.Watchlist]
 	eachRecord(b, p, false, rep, func(k, v []byte) bool {
-		where := p.at(k)
 		var r watchlistRec
 		if err := decodeRecord(v, &r); err != nil {
-			rep.skip(where, recordError(v, err))
+			rep.skip(p.at(k), recordError(v, err))
 			return true
 		}
 		if r.Watchlist.Name != string(k) {
-			rep.skip(where, "its name does not match its key")
+			rep.skip(p.at(k), "its name does not match its key")
 			return true
 		}
 		if err := r.Watchlist.Validate(); err != nil {
-			rep.skip(where, err.Error())
+			rep.skip(p.at(k), err.Error())
 			return true
 		}
 		if r.Watchlist.Symbols == nil {
@@ -165,18 +164,17 @@ func loadLots(b *bolt.Bucket, p bpath, rep *LoadReport) []model.Lot {
 	}
 	var recs []seqd[model.Lot]
 	eachRecord(b, p, false, rep, func(k, v []byte) bool {
-		where := p.at(k)
 		var r lotRec
 		if err := decodeRecord(v, &r); err != nil {
-			rep.skip(where, recordError(v, err))
+			rep.skip(p.at(k), recordError(v, err))
 			return true
 		}
 		if r.Lot.ID != string(k) {
-			rep.skip(where, "its id does not match its key")
+			rep.skip(p.at(k), "its id does not match its key")
 			return true
 		}
 		if err := r.Lot.Validate(); err != nil {
-			rep.skip(where, err.Error())
+			rep.skip(p.at(k), err.Error())
 			return true
 		}
 		recs = append(recs, seqd[model.Lot]{r.Seq, r.Lot})
@@ -191,18 +189,17 @@ func loadAlerts(b *bolt.Bucket, p bpath, rep *LoadReport) []model.Alert {
 	}
 	var recs []seqd[model.Alert]
 	eachRecord(b, p, false, rep, func(k, v []byte) bool {
-		where := p.at(k)
 		var r alertRec
 		if err := decodeRecord(v, &r); err != nil {
-			rep.skip(where, recordError(v, err))
+			rep.skip(p.at(k), recordError(v, err))
 			return true
 		}
 		if r.Alert.ID != string(k) {
-			rep.skip(where, "its id does not match its key")
+			rep.skip(p.at(k), "its id does not match its key")
 			return true
 		}
 		if err := r.Alert.Validate(); err != nil {
-			rep.skip(where, err.Error())
+			rep.skip(p.at(k), err.Error())
 			return true
 		}
 		recs = append(recs, seqd[model.Alert]{r.Seq, r.Alert})
@@ -264,14 +261,13 @@ func loadFirings(b *bolt.Bucket, p bpath, kept int, rep *LoadReport) []model.Ale
 	}
 	var out []model.AlertFiring
 	eachRecord(b, p, true, rep, func(k, v []byte) bool {
-		where := p.at(k)
 		var f model.AlertFiring
 		if err := decodeRecord(v, &f); err != nil {
-			rep.skip(where, recordError(v, err))
+			rep.skip(p.at(k), recordError(v, err))
 			return true
 		}
 		if err := f.Validate(); err != nil {
-			rep.skip(where, err.Error())
+			rep.skip(p.at(k), err.Error())
 			return true
 		}
 		out = append(out, f)
