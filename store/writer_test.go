@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -142,5 +143,49 @@ func TestWriterCloseDrains(t *testing.T) {
 	d, _, _ := s.Load(LocalUser)
 	if len(d.Lots) != 201 || d.Lots[200].ID != "after-bad" {
 		t.Fatalf("%d lots after Close", len(d.Lots))
+	}
+}
+
+// One writer serves every user, in order, each change to its own user.
+func TestWriterManyUsers(t *testing.T) {
+	s := openT(t, t.TempDir())
+	w := NewWriter(s, 0)
+	users := []string{LocalUser, fingerprint("alice"), fingerprint("bob")}
+	var waits []func() error
+	for i := range 30 {
+		u := users[i%len(users)]
+		lot := sampleLot(fmt.Sprint("lot-", i))
+		waits = append(waits, w.Apply(u, model.UserChange{PutLot: &lot}))
+		if i%2 == 1 {
+			waits = append(waits, w.Apply(u, model.UserChange{DeleteLot: fmt.Sprint("lot-", i-len(users))}))
+		}
+	}
+	for i, wait := range waits {
+		if err := wait(); err != nil {
+			t.Fatalf("change %d: %v", i, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for ui, u := range users {
+		d, rep, err := s.Load(u)
+		if err != nil || rep.Skipped != 0 {
+			t.Fatal(err, rep)
+		}
+		want := map[string]bool{}
+		for i := ui; i < 30; i += len(users) {
+			want[fmt.Sprint("lot-", i)] = true
+			if i%2 == 1 {
+				delete(want, fmt.Sprint("lot-", i-len(users)))
+			}
+		}
+		got := map[string]bool{}
+		for _, l := range d.Lots {
+			got[l.ID] = true
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: lots %v, want %v", u, got, want)
+		}
 	}
 }
