@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tokentop/tokentop/config"
@@ -24,10 +25,12 @@ Usage:
 
 Flags:
   -o FILE           write to FILE (mode 0600, replaced only once complete) instead of standard output
+  --user ID         whose records: local (default; the dashboard's), or an SSH user's key fingerprint (SHA256:...)
   --data-dir DIR    the data directory (default [store] dir in the config, else %s)
   --config PATH     config file (default %s)
 
 The store is opened read-only; a running dashboard on the same directory must be quit first.
+Records that cannot be read (damaged or invalid) are left out, named on standard error, and stay in the store.
 `
 
 const importUsage = `tokentop import - read watchlists, portfolio lots and alerts from a tokentop export file
@@ -40,12 +43,14 @@ By default records are merged: watchlists by name (symbols added), lots and aler
 
 Flags:
   --replace         replace all watchlists, lots and alerts with the file's (alert history is kept)
+  --user ID         whose records: local (default; the dashboard's), or an SSH user's key fingerprint (SHA256:...)
   --data-dir DIR    the data directory (default [store] dir in the config, else %s)
   --config PATH     config file (default %s)
 `
 
 // dataFlags are the flags export and import share.
 type dataFlags struct {
+	user       string
 	dataDir    string
 	configPath string
 	configSet  bool
@@ -53,6 +58,7 @@ type dataFlags struct {
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.user, "user", store.LocalUser, "")
 	fs.StringVar(&d.dataDir, "data-dir", "", "")
 	fs.StringVar(&d.configPath, "config", config.DefaultPath(), "")
 	fs.BoolVar(&d.help, "help", false, "")
@@ -74,6 +80,9 @@ func parseData(fs *flag.FlagSet, d *dataFlags, args []string) error {
 			d.configSet = true
 		}
 	})
+	if err := store.ValidUser(d.user); err != nil {
+		return fmt.Errorf("--user: %s", safeLine(strings.TrimPrefix(err.Error(), "store: ")))
+	}
 	return nil
 }
 
@@ -102,10 +111,18 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentop export: %v\n", err)
 		return exitUsage
 	}
-	x, err := engine.Export(dataDir(d.dataDir, cfg), time.Now())
+	x, rep, err := engine.Export(dataDir(d.dataDir, cfg), d.user, time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
 		return 1
+	}
+	if rep.Skipped > 0 {
+		what := strconv.Itoa(rep.Skipped) + " records"
+		if rep.Skipped == 1 {
+			what = "1 record"
+		}
+		fmt.Fprintf(stderr, "tokentop export: warning: %s could not be read (%d damaged) and left out; they stay in the store: %s\n",
+			what, rep.Damaged, safeLine(strings.Join(rep.Reasons, "; ")))
 	}
 	data, err := json.MarshalIndent(x, "", "  ")
 	if err != nil {
@@ -204,7 +221,7 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentop import: %s: %s (nothing was imported)\n", safeLine(name), safeLine(err.Error()))
 		return 1
 	}
-	stats, path, err := engine.Import(dataDir(d.dataDir, cfg), x, replace)
+	stats, path, err := engine.Import(dataDir(d.dataDir, cfg), d.user, x, replace)
 	if err != nil {
 		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safeLine(err.Error()))
 		return 1

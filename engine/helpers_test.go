@@ -349,3 +349,5 @@ func (tm *term) close() error {
 		return errors.New("did not end")
 	}
 }
+
+func (m *memStore) TouchUser(user, label string, now time.Time) error { return nil }

@@ -216,7 +216,7 @@ func TestShownAsSavedSurvivesKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	d, rep, err := st.Load()
+	d, rep, err := st.Load(store.LocalUser)
 	if err != nil || rep.Skipped > 0 {
 		t.Fatalf("the store after %d kills: %v, %+v", killRuns, err, rep)
 	}

@@ -111,7 +111,7 @@ func New(o Options) (*Runtime, error) {
 	}
 	var users userStore
 	if op.st != nil {
-		users = localStore{op.st}
+		users = perUser{op.st}
 	}
 	return newRuntime(runtimeParts{cfg: o.Config, version: o.Version, log: logger, logFile: logFile, src: src,
 		st: op.st, users: users, readOnly: op.readOnly, journal: op.journal, warm: op.warm}), nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
@@ -23,6 +24,9 @@ type SessionOptions struct {
 	// User is the user's id (LocalUser for the local dashboard); "" is an
 	// anonymous session: read only, no watchlists, portfolio or alerts.
 	User string
+	// Label names the user in the store's list of users (an SSH key's
+	// comment and type); "" keeps the one it has.
+	Label string
 	// Local says the terminal is on this machine: only then may alerts
 	// show desktop notifications ([alerts] desktop).
 	Local bool
@@ -66,6 +70,11 @@ func (r *Runtime) NewSession(o SessionOptions) (*Session, error) {
 			return nil, err
 		}
 		s.user = u
+		if r.users != nil {
+			if err := r.users.TouchUser(o.User, o.Label, time.Now()); err != nil {
+				r.log.Warn("store: user not marked as seen", "user", o.User, "err", err)
+			}
+		}
 	}
 	var opts []tea.ProgramOption
 	opts = append(opts, tea.WithAltScreen())

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -13,39 +12,40 @@ import (
 )
 
 // userStore is what the user services need of the store: each user's
-// records, loaded once and changed one committed change at a time, and
-// the users it knows.
+// records, loaded once and changed one committed change at a time, the
+// users it knows, and when each was last seen.
 type userStore interface {
 	LoadUser(user string) (model.UserData, store.LoadReport, error)
 	ApplyUser(user string, ch model.UserChange) error
 	Users() ([]string, error)
+	TouchUser(user, label string, now time.Time) error
 }
 
-// localStore is the store of schema 2, which keeps one set of records:
-// the local user's. Any other user is refused (until the store keeps
-// records per user).
-type localStore struct{ st *store.Store }
+// perUser is the store of schema 3, which keeps each user's records under
+// their own bucket.
+type perUser struct{ st *store.Store }
 
-// errOneUser refuses a user the store cannot keep records for.
-func errOneUser(user string) error {
-	return fmt.Errorf("user %q: this data store keeps only the %s user's records", user, LocalUser)
+func (p perUser) LoadUser(user string) (model.UserData, store.LoadReport, error) {
+	return p.st.Load(user)
 }
 
-func (l localStore) LoadUser(user string) (model.UserData, store.LoadReport, error) {
-	if user != LocalUser {
-		return model.UserData{}, store.LoadReport{}, errOneUser(user)
+func (p perUser) ApplyUser(user string, ch model.UserChange) error { return p.st.Apply(user, ch) }
+
+func (p perUser) TouchUser(user, label string, now time.Time) error {
+	return p.st.TouchUser(user, label, now)
+}
+
+func (p perUser) Users() ([]string, error) {
+	infos, err := p.st.Users()
+	if err != nil {
+		return nil, err
 	}
-	return l.st.Load()
-}
-
-func (l localStore) ApplyUser(user string, ch model.UserChange) error {
-	if user != LocalUser {
-		return errOneUser(user)
+	ids := make([]string, len(infos))
+	for i, u := range infos {
+		ids[i] = u.ID
 	}
-	return l.st.Apply(ch)
+	return ids, nil
 }
-
-func (l localStore) Users() ([]string, error) { return []string{LocalUser}, nil }
 
 // opened is what the runtime got from the data directory: the store (nil
 // when nothing is saved, and readOnly says why), and the ratings journal

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tokentop/tokentop/store"
 	"log/slog"
 	"slices"
 	"sync"
@@ -13,7 +14,7 @@ import (
 )
 
 // LocalUser is the user of the local dashboard.
-const LocalUser = "local"
+const LocalUser = store.LocalUser
 
 // userQueue is how many changes may wait for a user's service before more
 // are refused (a session sends one per key or form, so only a stalled

@@ -328,7 +328,7 @@ func BenchmarkUserChangeOnDisk(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	benchChanges(b, localStore{st}, model.UserData{})
+	benchChanges(b, perUser{st}, model.UserData{})
 }
 
 // benchChanges times a lot changed through a running service of the user
