@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +34,7 @@ import (
 	"github.com/tokentop/tokentop/store"
 	"github.com/tokentop/tokentop/themes"
 	"github.com/tokentop/tokentop/ui"
+	"github.com/tokentop/tokentop/ui/screen"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -202,6 +202,10 @@ func run(args []string) int {
 	}
 	if err := dashboard(s); err != nil {
 		fmt.Fprintf(os.Stderr, "tokentop: %v\n", err)
+		var crash *screen.PanicError
+		if errors.As(err, &crash) {
+			_, _ = os.Stderr.Write(crash.Stack) // the terminal is restored by now
+		}
 		return 1
 	}
 	return 0
@@ -379,14 +383,19 @@ func dashboard(s settings) error {
 	defer stopKeeper()
 	kept := user.keep(keepCtx, s, market, src.demo, logger)
 
-	out := ttyOut{File: os.Stdout, mu: new(sync.Mutex)}
-	var bell func()
-	if s.cfg.Alerts.Bell {
-		bell = out.bell
-	}
-	renderer := lipgloss.NewRenderer(out)
+	renderer := lipgloss.NewRenderer(os.Stdout)
 	if s.theme.Mono {
 		renderer.SetColorProfile(termenv.Ascii)
+	}
+	term := screen.New(os.Stdout, screen.Options{
+		Renderer:  s.cfg.UI.Renderer,
+		Profile:   renderer.ColorProfile(),
+		AltScreen: true,
+		Mouse:     s.cfg.UI.Mouse,
+	})
+	var bell func()
+	if s.cfg.Alerts.Bell {
+		bell = term.Bell
 	}
 	snaps := market.Subscribe()
 	app := ui.New(ui.Options{
@@ -414,11 +423,7 @@ func dashboard(s settings) error {
 		Bell:         bell,
 		Notify:       desktopNotify(s.cfg.Alerts.Desktop, logger),
 	})
-	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out)}
-	if s.cfg.UI.Mouse {
-		progOpts = append(progOpts, tea.WithMouseCellMotion())
-	}
-	_, err = tea.NewProgram(app, progOpts...).Run()
+	_, err = term.Run(ctx, app, os.Stdin)
 	// The keeper saves a last time while the market still runs (it asks
 	// the hub for the warm cache), then the feeds and the hub stop.
 	stopKeeper()

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/tokentop/tokentop/internal/notify"
@@ -133,27 +131,6 @@ func (u *userStore) close(logger *slog.Logger) error {
 		err = cerr
 	}
 	return err
-}
-
-// ttyOut is the terminal the program draws on, with a lock around each
-// write, so the bell never lands inside a frame the renderer is writing.
-// It embeds *os.File so Bubble Tea still sees a terminal (term.File).
-type ttyOut struct {
-	*os.File
-	mu *sync.Mutex
-}
-
-func (t ttyOut) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.File.Write(p)
-}
-
-// bell rings the terminal bell between frames.
-func (t ttyOut) bell() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_, _ = t.File.Write([]byte{'\a'})
 }
 
 // desktopNotify is the Notify option: the system's notifier when asked
