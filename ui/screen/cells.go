@@ -36,6 +36,17 @@ const (
 	attrStrike
 )
 
+// attrChange is what an SGR code does to a pen's attributes.
+type attrChange struct{ on, off uint8 }
+
+// sgrAttrs are the SGR codes that set or clear attributes, by code.
+var sgrAttrs = [...]attrChange{
+	1: {on: attrBold}, 2: {on: attrFaint}, 3: {on: attrItalic}, 5: {on: attrBlink}, 6: {on: attrRapidBlink},
+	7: {on: attrReverse}, 8: {on: attrConceal}, 9: {on: attrStrike},
+	22: {off: attrBold | attrFaint}, 23: {off: attrItalic}, 25: {off: attrBlink | attrRapidBlink},
+	27: {off: attrReverse}, 28: {off: attrConceal}, 29: {off: attrStrike},
+}
+
 // pen is how a cell is drawn: colours, attributes and underline style. The
 // zero pen is the terminal's default (SGR 0).
 type pen struct {
@@ -333,12 +344,8 @@ func readSGR(seq string, p *pen) {
 		switch {
 		case v <= 0: // 0 or missing
 			*p = pen{}
-		case v == 1:
-			p.attrs |= attrBold
-		case v == 2:
-			p.attrs |= attrFaint
-		case v == 3:
-			p.attrs |= attrItalic
+		case v < len(sgrAttrs) && sgrAttrs[v] != (attrChange{}):
+			p.attrs = p.attrs&^sgrAttrs[v].off | sgrAttrs[v].on
 		case v == 4:
 			p.underline = 1
 			if ps.colonNext() { // 4:n, an underline style
@@ -346,32 +353,10 @@ func readSGR(seq string, p *pen) {
 					p.underline = uint8(s)
 				}
 			}
-		case v == 5:
-			p.attrs |= attrBlink
-		case v == 6:
-			p.attrs |= attrRapidBlink
-		case v == 7:
-			p.attrs |= attrReverse
-		case v == 8:
-			p.attrs |= attrConceal
-		case v == 9:
-			p.attrs |= attrStrike
 		case v == 21:
 			p.underline = 2
-		case v == 22:
-			p.attrs &^= attrBold | attrFaint
-		case v == 23:
-			p.attrs &^= attrItalic
 		case v == 24:
 			p.underline = 0
-		case v == 25:
-			p.attrs &^= attrBlink | attrRapidBlink
-		case v == 27:
-			p.attrs &^= attrReverse
-		case v == 28:
-			p.attrs &^= attrConceal
-		case v == 29:
-			p.attrs &^= attrStrike
 		case v >= 30 && v <= 37:
 			p.fg = kindBasic | color(v-30)
 		case v >= 90 && v <= 97:

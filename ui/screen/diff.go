@@ -377,33 +377,19 @@ func appendSGR(dst []byte, from pen, known bool, to pen) []byte {
 // turn from into to.
 func appendPenParams(dst []byte, from, to pen) []byte {
 	num := func(n int) { dst = append(strconv.AppendInt(dst, int64(n), 10), ';') }
-	// Attributes turned off. 22 ends both bold and faint, 25 both blinks;
-	// one that stays is set again below.
+	// Attributes turned off (22 ends both bold and faint, 25 both blinks;
+	// one that stays is set again), then those turned on.
 	off := from.attrs &^ to.attrs
 	again := uint8(0)
-	if off&(attrBold|attrFaint) != 0 {
-		num(22)
-		again |= to.attrs & (attrBold | attrFaint)
-	}
-	if off&attrItalic != 0 {
-		num(23)
-	}
-	if off&(attrBlink|attrRapidBlink) != 0 {
-		num(25)
-		again |= to.attrs & (attrBlink | attrRapidBlink)
-	}
-	if off&attrReverse != 0 {
-		num(27)
-	}
-	if off&attrConceal != 0 {
-		num(28)
-	}
-	if off&attrStrike != 0 {
-		num(29)
+	for code := 22; code < len(sgrAttrs); code++ {
+		if c := sgrAttrs[code]; c.off&off != 0 {
+			num(code)
+			again |= c.off & to.attrs
+		}
 	}
 	on := to.attrs&^from.attrs | again
-	for i, code := range [...]int{1, 2, 3, 5, 6, 7, 8, 9} {
-		if on&(1<<i) != 0 {
+	for code := 1; code < 10; code++ {
+		if c := sgrAttrs[code]; c.on&on != 0 {
 			num(code)
 		}
 	}

@@ -109,25 +109,23 @@ func (g frameGen) sgr() string {
 	if r.IntN(10) == 0 {
 		p = append(p, "0")
 	}
-	switch r.IntN(5) {
-	case 0:
-		p = append(p, strconv.Itoa(30+r.IntN(8)))
-	case 1:
-		p = append(p, strconv.Itoa(90+r.IntN(8)))
-	case 2:
-		p = append(p, "38;5;"+strconv.Itoa(r.IntN(256)))
-	case 3:
-		p = append(p, fmt.Sprintf("38;2;%d;%d;%d", r.IntN(256), r.IntN(256), r.IntN(256)))
-	}
-	switch r.IntN(6) {
-	case 0:
-		p = append(p, strconv.Itoa(40+r.IntN(8)))
-	case 1:
-		p = append(p, strconv.Itoa(100+r.IntN(8)))
-	case 2:
-		p = append(p, "48;5;"+strconv.Itoa(r.IntN(256)))
-	case 3:
-		p = append(p, fmt.Sprintf("48:2::%d:%d:%d", r.IntN(256), r.IntN(256), r.IntN(256)))
+	// A foreground and a background colour, each sometimes: basic, bright,
+	// 256 or true colour (the background's in the colon form).
+	for _, c := range [...]struct {
+		base int
+		rgb  string
+		odds int
+	}{{30, "38;2;%d;%d;%d", 5}, {40, "48:2::%d:%d:%d", 6}} {
+		switch r.IntN(c.odds) {
+		case 0:
+			p = append(p, strconv.Itoa(c.base+r.IntN(8)))
+		case 1:
+			p = append(p, strconv.Itoa(c.base+60+r.IntN(8)))
+		case 2:
+			p = append(p, strconv.Itoa(c.base+8)+";5;"+strconv.Itoa(r.IntN(256)))
+		case 3:
+			p = append(p, fmt.Sprintf(c.rgb, r.IntN(256), r.IntN(256), r.IntN(256)))
+		}
 	}
 	for _, a := range []string{"1", "2", "3", "4", "4:3", "4:0", "5", "7", "9", "22", "24", "27", "39", "49", "58;5;9", "59"} {
 		if r.IntN(12) == 0 {

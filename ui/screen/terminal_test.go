@@ -32,6 +32,24 @@ type stepMsg struct{}
 
 func step() tea.Msg { return stepMsg{} }
 
+// stepping makes m count stepMsgs and quit at the n-th; each other step
+// returns step again, with also() batched when given.
+func stepping(n int, also tea.Cmd) func(m *testModel, msg tea.Msg) tea.Cmd {
+	return func(m *testModel, msg tea.Msg) tea.Cmd {
+		if _, ok := msg.(stepMsg); !ok {
+			return nil
+		}
+		m.step++
+		if m.step == n {
+			return tea.Quit
+		}
+		if also != nil {
+			return tea.Batch(step, also)
+		}
+		return step
+	}
+}
+
 func (m *testModel) Init() tea.Cmd { return m.init }
 
 func (m *testModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -171,17 +189,7 @@ func TestRunDrawsTheLastFrameAndRestores(t *testing.T) {
 	feedtest.NoLeaks(t)
 	out := newRecorder()
 	term := New(out, fullScreen)
-	m := &testModel{init: step}
-	m.update = func(m *testModel, msg tea.Msg) tea.Cmd {
-		if _, ok := msg.(stepMsg); ok {
-			m.step++
-			if m.step == 20 {
-				return tea.Quit
-			}
-			return step
-		}
-		return nil
-	}
+	m := &testModel{init: step, update: stepping(20, nil)}
 	m.view = func(m *testModel) string { return numbered(m.step, m.w, m.h) }
 	r := wait(t, start(t, term, context.Background(), m))
 	if r.err != nil {
@@ -349,17 +357,7 @@ func TestRestoredOnEveryExit(t *testing.T) {
 func TestBellIsNeverInsideAFrame(t *testing.T) {
 	out := newRecorder()
 	term := New(out, fullScreen)
-	m := &testModel{init: step}
-	m.update = func(m *testModel, msg tea.Msg) tea.Cmd {
-		if _, ok := msg.(stepMsg); ok {
-			m.step++
-			if m.step == 200 {
-				return tea.Quit
-			}
-			return tea.Batch(step, func() tea.Msg { term.Bell(); return nil })
-		}
-		return nil
-	}
+	m := &testModel{init: step, update: stepping(200, func() tea.Msg { term.Bell(); return nil })}
 	m.view = func(m *testModel) string { return numbered(m.step, m.w, m.h) }
 	if r := wait(t, start(t, term, context.Background(), m)); r.err != nil {
 		t.Fatal(r.err)
