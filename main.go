@@ -424,6 +424,8 @@ func dashboard(s settings) error {
 		Notify:       desktopNotify(s.cfg.Alerts.Desktop, logger),
 	})
 	_, err = term.Run(ctx, app, os.Stdin)
+	st := term.Stats()
+	logger.Info("terminal", "renderer", s.cfg.UI.Renderer, "frames", st.FramesWritten, "skipped", st.FramesSkipped, "bytes", st.BytesWritten)
 	// The keeper saves a last time while the market still runs (it asks
 	// the hub for the warm cache), then the feeds and the hub stop.
 	stopKeeper()

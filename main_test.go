@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -470,5 +471,62 @@ func TestEndToEndLinesRenderer(t *testing.T) {
 	term.Keys("q")
 	if s := term.WaitText("EXIT:", wait); !strings.Contains(s, "EXIT:0") || term.AltScreen() || !term.CursorVisible() {
 		t.Fatalf("not restored (alternate screen %v, cursor %v):\n%s", term.AltScreen(), term.CursorVisible(), s)
+	}
+}
+
+// pidOf finds the process whose command line has every one of args (read
+// from /proc; the end-to-end tests run on Linux).
+func pidOf(t *testing.T, args ...string) int {
+	t.Helper()
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil {
+			continue
+		}
+		cmd := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if len(cmd) == 0 || cmd[0] != binary {
+			continue
+		}
+		if all := func() bool {
+			for _, a := range args {
+				if !slices.Contains(cmd, a) {
+					return false
+				}
+			}
+			return true
+		}(); all {
+			var pid int
+			fmt.Sscan(filepath.Base(d), &pid)
+			return pid
+		}
+	}
+	return 0
+}
+
+// TestEndToEndSignalRestores: SIGTERM and SIGINT end the dashboard with
+// the terminal restored.
+func TestEndToEndSignalRestores(t *testing.T) {
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Skip("needs /proc to find the process")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			data := t.TempDir() // also tells this run's process apart
+			term := termtest.Start(t, 100, 30, []string{"XDG_CONFIG_HOME=" + t.TempDir()}, binary, "--demo", "--data-dir", data)
+			const wait = 10 * time.Second
+			term.WaitFor("the table", wait, func(s string) bool { return wholeTable(s, 100, 30, 20) })
+			pid := pidOf(t, "--data-dir", data)
+			if pid == 0 {
+				t.Fatal("the process is not found")
+			}
+			if err := syscall.Kill(pid, sig); err != nil {
+				t.Fatal(err)
+			}
+			screen := term.WaitText("EXIT:", wait)
+			if strings.Contains(screen, "DEMO") || term.AltScreen() || !term.CursorVisible() {
+				t.Errorf("not restored after %v (alternate screen %v, cursor %v):\n%s", sig, term.AltScreen(), term.CursorVisible(), screen)
+			}
+		})
 	}
 }
