@@ -57,7 +57,10 @@ type Options struct {
 	Width, Height int
 	// WriteTimeout: a write that takes longer marks the terminal failed
 	// and ends Run with ErrWriteTimeout; nothing upstream waits on it.
-	// 0 = no timeout.
+	// 0 = no timeout. Only the cells renderer keeps that promise whole:
+	// Bubble Tea's line renderer writes under its own lock and its
+	// shutdown waits for a stuck write, so with RendererLines Run returns
+	// only when that write does (use cells for SSH sessions).
 	WriteTimeout time.Duration
 }
 
