@@ -23,8 +23,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -171,7 +173,9 @@ func (t *Terminal) Stats() Stats {
 // ended: nil for a quit; a *PanicError for a panic in Update, View, Init
 // or a command; an error wrapping ErrWriteTimeout or the write error when
 // the terminal failed; Bubble Tea's errors otherwise (tea.ErrProgramKilled
-// when ctx ended). A Terminal runs once.
+// when ctx ended). The process's SIGINT and SIGTERM quit the program (as
+// q would: nil) only when out is a file (the process's own terminal);
+// SIGWINCH is followed only when out is a terminal. A Terminal runs once.
 func (t *Terminal) Run(ctx context.Context, m tea.Model, in io.Reader) (tea.Model, error) {
 	t.mu.Lock()
 	if t.started {
@@ -202,7 +206,7 @@ func (t *Terminal) runCells(ctx context.Context, m tea.Model, in io.Reader) (tea
 	defer restoreIn()
 
 	prog := &program{inner: m, t: t, w: w, h: h, cells: true}
-	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(io.Discard), tea.WithoutRenderer()}
+	opts := append(t.signals(), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(io.Discard), tea.WithoutRenderer())
 	if t.opts.Mouse {
 		opts = append(opts, tea.WithMouseCellMotion()) // the input side (Windows); the modes are ours
 	}
@@ -214,11 +218,13 @@ func (t *Terminal) runCells(ctx context.Context, m tea.Model, in io.Reader) (tea
 	go t.writeLoop(w, h, stop, wrote)
 	forwarded := t.forwardResizes(p, stop)
 	watched := t.watchSize(stop)
+	quit := t.watchQuit(p, stop)
 
 	_, err = p.Run()
 	close(stop)
 	<-forwarded
 	<-watched
+	<-quit
 	select {
 	case <-wrote: // the restore is written
 	case <-t.failedCh: // the writer may be stuck in a write that will never return
@@ -234,7 +240,7 @@ func (t *Terminal) runLines(ctx context.Context, m tea.Model, in io.Reader) (tea
 	if f, ok := t.out.(*os.File); ok {
 		out, tty = lockedFile{File: f, w: t.lines}, term.IsTerminal(f.Fd()) // Bubble Tea still sees a terminal it can size
 	}
-	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(out)}
+	opts := append(t.signals(), tea.WithContext(ctx), tea.WithOutput(out))
 	if in != io.Reader(os.Stdin) { // os.Stdin: Bubble Tea's default, which opens /dev/tty when stdin is not a terminal
 		opts = append(opts, tea.WithInput(in))
 	}
@@ -251,10 +257,45 @@ func (t *Terminal) runLines(ctx context.Context, m tea.Model, in io.Reader) (tea
 	}
 	stop := make(chan struct{})
 	forwarded := t.forwardResizes(p, stop)
+	quit := t.watchQuit(p, stop)
 	_, err := p.Run()
 	close(stop)
 	<-forwarded
+	<-quit
 	return prog.inner, t.result(err)
+}
+
+// signals are Bubble Tea's options for the process's signals: none of
+// its own. Bubble Tea's handler sends SIGINT and SIGTERM into the event
+// loop with a send that waits forever when the loop has just ended (the
+// context cancelled by the same signal), and its shutdown waits for that
+// handler: the program hangs with the terminal unrestored. watchQuit does
+// the job without the wait.
+func (t *Terminal) signals() []tea.ProgramOption {
+	return []tea.ProgramOption{tea.WithoutSignalHandler()}
+}
+
+// watchQuit quits the program on SIGINT or SIGTERM, as q would, when it
+// draws on a file (the process's own terminal; a remote terminal ends
+// with its context). It ends when stop is closed.
+func (t *Terminal) watchQuit(p *tea.Program, stop <-chan struct{}) <-chan struct{} {
+	done := make(chan struct{})
+	if _, ok := t.out.(*os.File); !ok {
+		close(done)
+		return done
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		defer close(done)
+		defer signal.Stop(sig)
+		select {
+		case <-stop:
+		case <-sig:
+			p.Send(tea.QuitMsg{}) // returns at once if the program has ended
+		}
+	}()
+	return done
 }
 
 // result is Run's error: a panic or a failed terminal first, as they are

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -467,5 +470,47 @@ func TestConfigRenderersMatch(t *testing.T) {
 	}
 	if config.Default().UI.Renderer != RendererCells {
 		t.Errorf("the default renderer is %q, want %q", config.Default().UI.Renderer, RendererCells)
+	}
+}
+
+// TestSignalWithCancelledContextNeverHangs: SIGINT or SIGTERM arriving
+// while the same signal cancels Run's context (main does that with
+// signal.NotifyContext) ends Run with the terminal restored. Bubble Tea's
+// own handler hung here: its send into the event loop, which the cancel
+// had just ended, never returned, and its shutdown waited for it.
+func TestSignalWithCancelledContextNeverHangs(t *testing.T) {
+	feedtest.NoLeaks(t)
+	hold := make(chan os.Signal, 1) // while the test runs, no signal ends the test process
+	signal.Notify(hold, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(hold)
+	for i := 0; i < 40; i++ {
+		sig := []syscall.Signal{syscall.SIGTERM, syscall.SIGINT}[i%2]
+		f, err := os.CreateTemp(t.TempDir(), "terminal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		term := New(f, fullScreen)
+		drawn := make(chan struct{})
+		var once sync.Once
+		m := &testModel{view: func(m *testModel) string {
+			once.Do(func() { close(drawn) })
+			return numbered(m.step, m.w, m.h)
+		}}
+		ctx, stop := signal.NotifyContext(context.Background(), sig)
+		done := start(t, term, ctx, m)
+		<-drawn
+		if err := syscall.Kill(os.Getpid(), sig); err != nil {
+			t.Fatal(err)
+		}
+		if r := wait(t, done); r.err != nil && !errors.Is(r.err, tea.ErrProgramKilled) {
+			t.Fatalf("run %d (%v): %v", i, sig, r.err)
+		}
+		stop()
+		out, err := os.ReadFile(f.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		restored(t, out, fullScreen)
+		f.Close()
 	}
 }
