@@ -130,6 +130,23 @@ func (term *Term) capture(flags ...string) string {
 	return string(out)
 }
 
+// CursorVisible reports whether the terminal shows its cursor.
+func (term *Term) CursorVisible() bool { return term.paneFlag("cursor_flag") == "1" }
+
+// AltScreen reports whether the terminal is on its alternate screen.
+func (term *Term) AltScreen() bool { return term.paneFlag("alternate_on") == "1" }
+
+// paneFlag is one of tmux's pane format variables ("0" or "1" for flags).
+func (term *Term) paneFlag(name string) string {
+	term.t.Helper()
+	cmd := exec.Command("tmux", "-L", term.socket, "display-message", "-p", "-t", term.target, "#{"+name+"}")
+	out, err := cmd.Output()
+	if err != nil {
+		term.t.Fatalf("display-message %s: %v", name, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // WaitFor polls the screen until cond holds or the timeout passes, and
 // returns the last screen. On timeout the test fails, showing the screen.
 func (term *Term) WaitFor(what string, timeout time.Duration, cond func(screen string) bool) string {
