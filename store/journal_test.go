@@ -1,13 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/tokentop/tokentop/model"
 )
@@ -16,27 +15,33 @@ import (
 // first, the newest with a NaN return), open and past picks.
 func journalSnap(n, flips, past int) *model.Snapshot {
 	snap := &model.Snapshot{Time: t0}
+	var tokens []*model.TokenView
 	for i := range n {
 		tv := &model.TokenView{Symbol: fmt.Sprint("T", i)}
+		var signals []model.SignalFlip
 		for j := range flips {
 			f := model.SignalFlip{Time: t0.Add(-time.Duration(j) * time.Hour), From: model.SignalNeutral, To: model.SignalBullish,
 				Price: 10 + float64(j), Grade: 66, Return: 0.01 * float64(j)}
 			if j == 0 {
 				f.To, f.Return = model.SignalNeutral, math.NaN()
 			}
-			tv.Signals = append(tv.Signals, f)
+			signals = append(signals, f)
 		}
-		snap.Tokens = append(snap.Tokens, tv)
+		tv.Signals = model.ReadOnlyOf(signals...)
+		tokens = append(tokens, tv)
 	}
-	snap.Moonshots = []model.Moonshot{
-		{Symbol: "TIDE", Name: "Tide\x1b[31m", Entry: t0.Add(-time.Hour), EntryPrice: 0.05, EntryGrade: 81, Price: 0.06, ROI: 0.2, PeakROI: 0.25, Grade: math.NaN(), Volume24h: 5e6, MarketCap: 12e6},
-	}
+	snap.Tokens = model.ReadOnlyOf(tokens...)
+	snap.Moonshots = model.ReadOnlyOf(
+		model.Moonshot{Symbol: "TIDE", Name: "Tide\x1b[31m", Entry: t0.Add(-time.Hour), EntryPrice: 0.05, EntryGrade: 81, Price: 0.06, ROI: 0.2, PeakROI: 0.25, Grade: math.NaN(), Volume24h: 5e6, MarketCap: 12e6},
+	)
+	var pastPicks []model.Moonshot
 	for i := range past {
-		snap.PastMoonshots = append(snap.PastMoonshots, model.Moonshot{
+		pastPicks = append(pastPicks, model.Moonshot{
 			Symbol: fmt.Sprint("P", i), Entry: t0.Add(-time.Duration(100+i) * time.Hour), EntryPrice: 1, Price: 0.8, ROI: -0.2,
 			Exit: t0.Add(-time.Duration(i) * time.Hour), ExitReason: "grade fell below 45",
 		})
 	}
+	snap.PastMoonshots = model.ReadOnlyOf(pastPicks...)
 	return snap
 }
 
@@ -63,12 +68,12 @@ func TestJournalRoundTrip(t *testing.T) {
 	if len(j.Flips) != 3 {
 		t.Fatalf("flips for %d tokens", len(j.Flips))
 	}
-	for _, tv := range snap.Tokens {
-		if got, want := show(j.Flips[tv.Symbol]), show(tv.Signals[:50]); got != want {
+	for _, tv := range snap.Tokens.All() {
+		if got, want := show(j.Flips[tv.Symbol]), show(tv.Signals.Clone()[:50]); got != want {
 			t.Errorf("%s flips:\n got %s\nwant %s", tv.Symbol, got, want)
 		}
 	}
-	wantOpen := snap.Moonshots[0]
+	wantOpen := snap.Moonshots.At(0)
 	wantOpen.Name = "Tide[31m" // no escape reaches the terminal
 	if got := show(j.Open); got != show([]model.Moonshot{wantOpen}) {
 		t.Errorf("open picks: %s", got)
@@ -107,11 +112,13 @@ func TestSaveJournalWritesChangesOnly(t *testing.T) {
 	}
 	// The newest flip's return moves: that token is rewritten.
 	next := *snap
-	next.Tokens = append([]*model.TokenView(nil), snap.Tokens...)
-	tv := *snap.Tokens[2]
-	tv.Signals = append([]model.SignalFlip(nil), tv.Signals...)
-	tv.Signals[1].Return = 0.5
-	next.Tokens[2] = &tv
+	tokens := snap.Tokens.Clone()
+	tv := *tokens[2]
+	signals := tv.Signals.Clone()
+	signals[1].Return = 0.5
+	tv.Signals = model.ReadOnlyOf(signals...)
+	tokens[2] = &tv
+	next.Tokens = model.ReadOnlyOf(tokens...)
 	if err := s.SaveJournal("live", &next); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +130,7 @@ func TestSaveJournalWritesChangesOnly(t *testing.T) {
 		t.Errorf("T2 flips %+v", j.Flips["T2"])
 	}
 	// Past picks the engine has dropped stay in the journal.
-	next.PastMoonshots = []model.Moonshot{{Symbol: "NEW", Entry: t0, EntryPrice: 1, Price: 1, Exit: t0.Add(time.Hour), ExitReason: "max age 7d"}}
+	next.PastMoonshots = model.ReadOnlyOf(model.Moonshot{Symbol: "NEW", Entry: t0, EntryPrice: 1, Price: 1, Exit: t0.Add(time.Hour), ExitReason: "max age 7d"})
 	if err := s.SaveJournal("live", &next); err != nil {
 		t.Fatal(err)
 	}
@@ -148,16 +155,13 @@ func TestLoadJournalSkipsBadRecords(t *testing.T) {
 	if err := s.SaveJournal("live", journalSnap(2, 2, 1)); err != nil {
 		t.Fatal(err)
 	}
-	s.db.Update(func(tx *bolt.Tx) error {
-		ns := tx.Bucket(bucketJournal).Bucket([]byte("live"))
-		fb := ns.Bucket(bucketFlips)
-		fb.Put([]byte("BAD"), []byte(`[{"time":"2025-01-01T00:00:00Z","from":0,"to":7,"price":1}]`))
-		fb.Put([]byte("ORDER"), []byte(`[{"time":"2025-01-01T00:00:00Z","from":0,"to":1,"price":1},{"time":"2025-02-01T00:00:00Z","from":1,"to":0,"price":1}]`))
-		fb.Put([]byte("bad key"), []byte(`[]`))
-		ns.Put(keyOpen, []byte(`[{"symbol":"OK","entry":"2025-01-01T00:00:00Z","entry_price":1},{"symbol":"X","entry_price":1}]`))
-		ns.Bucket(bucketPast).Put([]byte("junk"), []byte(`{"symbol":"Y"`))
-		return nil
-	})
+	// Records that pass their checksum (as a buggy or hostile writer
+	// would leave them) are still checked.
+	pokeRecord(t, s, "BAD", `[{"time":"2025-01-01T00:00:00Z","from":0,"to":7,"price":1}]`, "journal", "live", "flips")
+	pokeRecord(t, s, "ORDER", `[{"time":"2025-01-01T00:00:00Z","from":0,"to":1,"price":1},{"time":"2025-02-01T00:00:00Z","from":1,"to":0,"price":1}]`, "journal", "live", "flips")
+	pokeRecord(t, s, "bad key", `[]`, "journal", "live", "flips")
+	pokeRecord(t, s, string(keyOpen), `[{"symbol":"OK","entry":"2025-01-01T00:00:00Z","entry_price":1},{"symbol":"X","entry_price":1}]`, "journal", "live")
+	pokeRecord(t, s, "junk", `{"symbol":"Y"`, "journal", "live", "past")
 	j, rep, err := s.LoadJournal("live")
 	if err != nil {
 		t.Fatal(err)
@@ -165,8 +169,8 @@ func TestLoadJournalSkipsBadRecords(t *testing.T) {
 	if len(j.Flips) != 2 || len(j.Open) != 1 || j.Open[0].Symbol != "OK" || len(j.Past) != 1 {
 		t.Errorf("journal %+v", j)
 	}
-	if rep.Skipped != 5 {
-		t.Errorf("skipped %d: %q", rep.Skipped, rep.Reasons)
+	if rep.Skipped != 5 || rep.Damaged != 0 {
+		t.Errorf("skipped %d, damaged %d: %q", rep.Skipped, rep.Damaged, rep.Reasons)
 	}
 	joined := strings.Join(rep.Reasons, "\n")
 	for _, want := range []string{
@@ -178,5 +182,28 @@ func TestLoadJournalSkipsBadRecords(t *testing.T) {
 		if !strings.Contains(joined, want) {
 			t.Errorf("no reason %q in\n%s", want, joined)
 		}
+	}
+}
+
+// A journal record whose checksum fails is damaged: named, counted, not
+// used, left in the file.
+func TestLoadJournalDamagedRecords(t *testing.T) {
+	s := openT(t, t.TempDir())
+	if err := s.SaveJournal("live", journalSnap(2, 2, 1)); err != nil {
+		t.Fatal(err)
+	}
+	v := rawValue(t, s, "T1", "journal", "live", "flips")
+	v[5] ^= 0x10
+	pokeRaw(t, s, "T1", string(v), "journal", "live", "flips")
+	j, rep, err := s.LoadJournal("live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := j.Flips["T1"]; ok || len(j.Flips) != 1 || rep.Damaged != 1 || rep.Skipped != 1 ||
+		rep.Reasons[0] != "journal/live/flips/T1: damaged (checksum mismatch)" {
+		t.Errorf("flips %v, report %+v", j.Flips, rep)
+	}
+	if got := rawValue(t, s, "T1", "journal", "live", "flips"); !bytes.Equal(got, v) {
+		t.Error("the damaged record was changed")
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -31,12 +32,7 @@ func testTheme(tb testing.TB, name string) themes.Theme {
 	return th
 }
 
-func testRenderer(p termenv.Profile) *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(p)
-	r.SetHasDarkBackground(true)
-	return r
-}
+func testRenderer(p termenv.Profile) *lipgloss.Renderer { return NewRenderer(io.Discard, p) }
 
 // named tokens cover every price magnitude and a hostile name.
 var namedTokens = []struct {
@@ -87,7 +83,7 @@ func makeToken(i int, version uint64) *model.TokenView {
 	for j := range spark {
 		spark[j] = price * (1 + 0.03*math.Sin(float64(j)/(3+f/7)+f) + 0.001*float64(j)*math.Copysign(1, tok.Change24h))
 	}
-	tok.Spark = spark
+	tok.Spark = model.ReadOnlyOf(spark...)
 	trades := make([]model.Trade, 20)
 	for j := range trades {
 		side := model.SideBuy
@@ -99,7 +95,7 @@ func makeToken(i int, version uint64) *model.TokenView {
 			Qty: 0.05 * float64(j%7+1) * 60000 / price, Side: side, Whale: j%6 == 2,
 		}
 	}
-	tok.Trades = trades
+	tok.Trades = model.ReadOnlyOf(trades...)
 	addRatings(tok, i)
 	return tok
 }
@@ -122,12 +118,14 @@ func bandOf(v float64) model.Band {
 // makeGrade builds a present grade from factor scores and weights.
 func makeGrade(names, units []string, raws, scores, weights []float64) model.Grade {
 	g := model.Grade{}
+	var factors []model.Factor
 	for k := range names {
 		f := model.Factor{Name: names[k], Unit: units[k], Raw: raws[k], Score: scores[k], Weight: weights[k]}
 		f.Contribution = f.Weight * f.Score
 		g.Value += f.Contribution
-		g.Factors = append(g.Factors, f)
+		factors = append(factors, f)
 	}
+	g.Factors = model.ReadOnlyOf(factors...)
 	g.Band = bandOf(g.Value)
 	return g
 }
@@ -176,14 +174,14 @@ func addRatings(tok *model.TokenView, i int) {
 			tok.Signal = model.SignalBearish
 		}
 		if tok.Signal != model.SignalNeutral {
-			tok.Signals = []model.SignalFlip{
-				{Time: t0.Add(-3 * time.Hour), From: model.SignalNeutral, To: tok.Signal, Price: tok.Price * 0.98,
+			tok.Signals = model.ReadOnlyOf(
+				model.SignalFlip{Time: t0.Add(-3 * time.Hour), From: model.SignalNeutral, To: tok.Signal, Price: tok.Price * 0.98,
 					Grade: g.Value - 2, Return: 0.0204 * float64(tok.Signal)},
-				{Time: t0.Add(-27 * time.Hour), From: -tok.Signal, To: model.SignalNeutral, Price: tok.Price * 0.9,
+				model.SignalFlip{Time: t0.Add(-27 * time.Hour), From: -tok.Signal, To: model.SignalNeutral, Price: tok.Price * 0.9,
 					Grade: 50, Return: math.NaN()},
-				{Time: t0.Add(-50 * time.Hour), From: model.SignalNeutral, To: -tok.Signal, Price: tok.Price * 0.95,
+				model.SignalFlip{Time: t0.Add(-50 * time.Hour), From: model.SignalNeutral, To: -tok.Signal, Price: tok.Price * 0.95,
 					Grade: 50 - 20*float64(tok.Signal), Return: -0.0526},
-			}
+			)
 		}
 	}
 	if i < 2 {
@@ -209,15 +207,17 @@ func makePick(tok *model.TokenView, k int, exit bool) model.Moonshot {
 // addMoonshots gives s three open picks and twelve past ones with their
 // track record (the tokens must exist: at least 60).
 func addMoonshots(s *model.Snapshot) {
+	var open, past []model.Moonshot
 	for k, i := range []int{41, 47, 55} {
-		s.Moonshots = append(s.Moonshots, makePick(s.Tokens[i], k, false))
+		open = append(open, makePick(s.Tokens.At(i), k, false))
 	}
 	var rois []float64
 	for k := range 12 {
-		m := makePick(s.Tokens[20+k*3], k+3, true)
-		s.PastMoonshots = append(s.PastMoonshots, m)
+		m := makePick(s.Tokens.At(20+k*3), k+3, true)
+		past = append(past, m)
 		rois = append(rois, m.ROI)
 	}
+	s.Moonshots, s.PastMoonshots = model.ReadOnlyOf(open...), model.ReadOnlyOf(past...)
 	tr := model.TrackRecord{Picks: len(rois)}
 	sum := 0.0
 	for _, r := range rois {
@@ -235,10 +235,12 @@ func addMoonshots(s *model.Snapshot) {
 
 func makeSnapshot(n int, seq uint64) *model.Snapshot {
 	s := &model.Snapshot{Seq: seq, Time: t0, MsgPerSec: 1234.5, LastEvent: t0.Add(-400 * time.Millisecond),
-		Feeds: []model.FeedStatus{{Name: "demo", State: model.FeedLive, Demo: true, Since: t0.Add(-time.Hour)}}}
+		Feeds: model.ReadOnlyOf(model.FeedStatus{Name: "demo", State: model.FeedLive, Demo: true, Since: t0.Add(-time.Hour)})}
+	tokens := make([]*model.TokenView, n)
 	for i := range n {
-		s.Tokens = append(s.Tokens, makeToken(i, 1))
+		tokens[i] = makeToken(i, 1)
 	}
+	s.Tokens = model.ReadOnlyOf(tokens...)
 	if n >= 60 { // enough small tokens for the moonshot views
 		addMoonshots(s)
 	}
@@ -250,11 +252,26 @@ func makeSnapshot(n int, seq uint64) *model.Snapshot {
 func nextSnapshot(prev *model.Snapshot, idx ...int) *model.Snapshot {
 	s := *prev
 	s.Seq++
-	s.Tokens = append([]*model.TokenView(nil), prev.Tokens...)
-	for _, i := range idx {
-		s.Tokens[i] = makeToken(i, prev.Tokens[i].Version+1)
-	}
+	editTokens(&s, func(tokens []*model.TokenView) {
+		for _, i := range idx {
+			tokens[i] = makeToken(i, tokens[i].Version+1)
+		}
+	})
 	return &s
+}
+
+// editTokens gives s a copy of its token list changed by edit (a
+// published list is read-only: a test changes its own copy).
+func editTokens(s *model.Snapshot, edit func(tokens []*model.TokenView)) {
+	tokens := s.Tokens.Clone()
+	edit(tokens)
+	s.Tokens = model.ReadOnlyOf(tokens...)
+}
+
+// editPicks does the same for the open and past picks.
+func editPicks(s *model.Snapshot, edit func(open, past []model.Moonshot) (newOpen, newPast []model.Moonshot)) {
+	open, past := edit(s.Moonshots.Clone(), s.PastMoonshots.Clone())
+	s.Moonshots, s.PastMoonshots = model.ReadOnlyOf(open...), model.ReadOnlyOf(past...)
 }
 
 // fakeHistory answers Candles with a deterministic series and records calls.
@@ -269,7 +286,7 @@ type historyCall struct {
 	maxBars int
 }
 
-func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) ([]model.Candle, error) {
+func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) (model.ReadOnly[model.Candle], error) {
 	h.mu.Lock()
 	h.calls = append(h.calls, historyCall{symbol, span, maxBars})
 	h.mu.Unlock()
@@ -283,71 +300,217 @@ func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Dura
 		out[i] = model.Candle{T: t0.Unix() - int64(n-i)*step, Open: o, Close: p,
 			High: math.Max(o, p) * 1.002, Low: math.Min(o, p) * 0.998, Volume: 10}
 	}
-	return out, nil
+	return model.ReadOnlyOf(out...), nil
 }
 
 type harness struct {
-	tb      testing.TB
-	m       Model
-	box     *model.Mailbox[*model.Snapshot]
-	now     time.Time
-	hist    *fakeHistory
-	persist *fakePersister // the default Options.Persist: records every change
-	snap    *model.Snapshot
-	cmds    []tea.Cmd
-	quits   int
+	tb    testing.TB
+	m     Model
+	box   *model.Mailbox[*model.Snapshot]
+	now   time.Time
+	hist  *fakeHistory
+	user  *fakeUser // the default Options.User: records every change
+	snap  *model.Snapshot
+	cmds  []tea.Cmd
+	quits int
 }
 
-// fakePersister records the changes it is given, in order; err, when set,
-// is the result of every save after it was set.
-type fakePersister struct {
-	mu      sync.Mutex
-	changes []model.UserChange
-	err     error
+// fakeUser is a user service for tests. Apply queues a change; the
+// change is committed (checked and made with model.UserData's Check and
+// Apply, recorded, and the new records published to the session's
+// mailbox) when its wait is called, or, while the fake holds, when the
+// test releases it. err, when set, refuses every change committed after.
+type fakeUser struct {
+	mu       sync.Mutex
+	box      *model.Mailbox[*model.UserSnapshot]
+	data     model.UserData
+	readOnly string
+	seq      uint64
+	fired    uint64
+	changes  []model.UserChange // every change sent, in order
+	queue    []fakeReq
+	err      error
+	holding  bool
 }
 
-func (p *fakePersister) Apply(ch model.UserChange) (wait func() error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.changes = append(p.changes, ch)
-	err := p.err
-	return func() error { return err }
+type fakeReq struct {
+	ch  model.UserChange
+	res chan error
 }
 
-// all returns the changes so far.
-func (p *fakePersister) all() []model.UserChange {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.changes)
+func newFakeUser(d model.UserData) *fakeUser {
+	f := &fakeUser{box: model.NewMailbox[*model.UserSnapshot](), data: d.Clone()}
+	f.data.WithDefaultWatchlist()
+	f.mu.Lock()
+	f.publish()
+	f.mu.Unlock()
+	return f
 }
 
-func (p *fakePersister) fail(err error) {
-	p.mu.Lock()
-	p.err = err
-	p.mu.Unlock()
+func (f *fakeUser) Updates() *model.Mailbox[*model.UserSnapshot] { return f.box }
+
+func (f *fakeUser) Apply(ch model.UserChange) func() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Keep copies: the UI must not change what it handed over.
+	c := ch
+	if ch.PutAlert != nil {
+		a := *ch.PutAlert
+		c.PutAlert = &a
+	}
+	if ch.PutLot != nil {
+		l := *ch.PutLot
+		c.PutLot = &l
+	}
+	if ch.PutWatchlist != nil {
+		w := model.Watchlist{Name: ch.PutWatchlist.Name, Symbols: slices.Clone(ch.PutWatchlist.Symbols)}
+		c.PutWatchlist = &w
+	}
+	f.changes = append(f.changes, c)
+	r := fakeReq{ch: c, res: make(chan error, 1)}
+	f.queue = append(f.queue, r)
+	var once sync.Once
+	var err error
+	return func() error {
+		once.Do(func() {
+			f.mu.Lock()
+			if !f.holding {
+				f.commitLocked()
+			}
+			f.mu.Unlock()
+			err = <-r.res
+		})
+		return err
+	}
+}
+
+// commitLocked commits every queued change, in order.
+func (f *fakeUser) commitLocked() {
+	for _, r := range f.queue {
+		err := f.err
+		if err == nil && f.readOnly != "" {
+			err = errors.New("not saved: " + f.readOnly)
+		}
+		if err == nil {
+			err = f.data.Apply(r.ch, 0)
+		}
+		if err == nil {
+			f.publish()
+		}
+		r.res <- err
+	}
+	f.queue = nil
+}
+
+// hold makes changes wait until release commits them.
+func (f *fakeUser) hold() {
+	f.mu.Lock()
+	f.holding = true
+	f.mu.Unlock()
+}
+
+func (f *fakeUser) release() {
+	f.mu.Lock()
+	f.holding = false
+	f.commitLocked()
+	f.mu.Unlock()
+}
+
+// fire records firings (oldest first) as the service does when alerts
+// fire, and publishes them.
+func (f *fakeUser) fire(fs ...model.AlertFiring) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range fs {
+		if err := f.data.Apply(model.UserChange{AddFiring: &fs[i]}, 0); err != nil {
+			panic(err)
+		}
+		f.fired++
+	}
+	f.publish()
+}
+
+// set replaces the records, as another session's change would.
+func (f *fakeUser) set(d model.UserData) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.data = d.Clone()
+	f.data.WithDefaultWatchlist()
+	f.publish()
+}
+
+func (f *fakeUser) publish() {
+	f.seq++
+	f.box.Put(&model.UserSnapshot{Seq: f.seq, User: "test", Data: f.data.Clone(), ReadOnly: f.readOnly, FiringsAdded: f.fired})
+}
+
+// all returns the changes sent so far.
+func (f *fakeUser) all() []model.UserChange {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.changes)
+}
+
+// take returns the changes sent since the last take.
+func (f *fakeUser) take() []model.UserChange {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.changes
+	f.changes = nil
+	return out
+}
+
+func (f *fakeUser) fail(err error) {
+	f.mu.Lock()
+	f.err = err
+	f.mu.Unlock()
+}
+
+// records is the records as the fake holds them (committed).
+func (f *fakeUser) records() model.UserData {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.data.Clone()
 }
 
 // withUser starts the program with these records.
-func withUser(d model.UserData) harnessOpt { return func(o *Options) { o.User = d } }
+func withUser(d model.UserData) harnessOpt { return func(o *Options) { o.User = newFakeUser(d) } }
 
-// readOnlyStore starts the program with no store, for reason.
+// readOnlyStore starts the program linked to a user whose service saves
+// nothing, for reason.
 func readOnlyStore(reason string) harnessOpt {
-	return func(o *Options) { o.Persist, o.ReadOnly = nil, reason }
+	return func(o *Options) {
+		f, ok := o.User.(*fakeUser)
+		if !ok {
+			f = newFakeUser(model.UserData{})
+		}
+		f.mu.Lock()
+		f.readOnly = reason
+		f.publish()
+		f.mu.Unlock()
+		o.User = f
+	}
 }
+
+// anonymous starts the program with no user.
+func anonymous() harnessOpt { return func(o *Options) { o.User = nil } }
 
 type harnessOpt func(*Options)
 
 func newHarness(tb testing.TB, theme string, profile termenv.Profile, w, h int, opts ...harnessOpt) *harness {
 	tb.Helper()
 	hs := &harness{tb: tb, box: model.NewMailbox[*model.Snapshot](), now: t0, hist: &fakeHistory{},
-		persist: &fakePersister{}}
+		user: newFakeUser(model.UserData{})}
 	o := Options{
 		Snapshots: hs.box, History: hs.hist, Theme: testTheme(tb, theme), Renderer: testRenderer(profile),
 		Clock: fixedClock(&hs.now), Flash: 700 * time.Millisecond, Demo: true, Version: "v0.1.0-test",
-		Persist: hs.persist,
+		User: hs.user,
 	}
 	for _, f := range opts {
 		f(&o)
+	}
+	if f, ok := o.User.(*fakeUser); ok {
+		hs.user = f
 	}
 	hs.m = New(o)
 	hs.m.a.tickCmd = func() tea.Cmd { return func() tea.Msg { return tickMsg{} } }

@@ -19,17 +19,23 @@ import (
 )
 
 // HistorySource answers the detail chart's questions. model.Market
-// satisfies it.
+// satisfies it (through its candles cache, shared by every session); the
+// bars it returns may be shared with other sessions, so they are read-only.
 type HistorySource interface {
-	Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) ([]model.Candle, error)
+	Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) (model.ReadOnly[model.Candle], error)
 }
 
 // Options configure one program (one terminal or SSH session).
 type Options struct {
-	Snapshots  *model.Mailbox[*model.Snapshot] // from Market.Subscribe()
-	History    HistorySource                   // model.Market satisfies it
-	Theme      themes.Theme
-	Renderer   *lipgloss.Renderer // all styles built from this (per-session styles)
+	Snapshots *model.Mailbox[*model.Snapshot] // from Market.Subscribe()
+	History   HistorySource                   // model.Market satisfies it
+	Theme     themes.Theme
+	// Renderer draws every style of this program. Required, one per
+	// session: built on the session's output with the client's colour
+	// profile (tests: on a buffer with a fixed profile). Nothing in ui
+	// falls back to lipgloss's process-wide renderer, which would read the
+	// server's own terminal and environment.
+	Renderer   *lipgloss.Renderer
 	Clock      model.Clock
 	RefreshHz  int           // render tick, default 10
 	Mouse      bool          // main enables tea.WithMouseCellMotion when true; ui handles tea.MouseMsg
@@ -49,20 +55,19 @@ type Options struct {
 	Demo           bool // show a clear DEMO label
 	Version        string
 
-	// User is the user's records loaded from the store at start.
-	User model.UserData
-	// Persist saves changes to User; nil means nothing is saved, and
-	// ReadOnly says why in words (shown, and every change is refused).
-	Persist  Persister
-	ReadOnly string
+	// User links the session to its user's service (the records, and the
+	// changes sent to it); nil is an anonymous session: read only, with no
+	// watchlists, portfolio or alerts, and the status bar says so.
+	User UserLink
 	// HideBalances starts with portfolio amounts hidden (key b toggles).
 	HideBalances bool
-	// Bell rings the terminal bell when an alert fires; nil = no bell. It
-	// is called from a tea.Cmd, never from Update or View.
+	// Bell rings the terminal bell when the user's service records an
+	// alert firing; nil = no bell. It is called from a tea.Cmd, never from
+	// Update or View.
 	Bell func()
-	// Notify shows a desktop notification when an alert fires; nil = none.
-	// Called from a tea.Cmd; it must not block for long and its failure is
-	// never an error on screen.
+	// Notify shows a desktop notification when an alert fires; nil = none
+	// (always nil for a remote session). Called from a tea.Cmd; it must not
+	// block for long and its failure is never an error on screen.
 	Notify func(title, body string)
 }
 
@@ -174,8 +179,13 @@ type tabKey struct {
 	hasSnap, focused   bool
 }
 
-// New builds the dashboard. Zero options get their documented defaults.
+// New builds the dashboard. Zero options get their documented defaults;
+// Options.Renderer has none: New panics without one (a wiring mistake, not
+// a user's).
 func New(opts Options) Model {
+	if opts.Renderer == nil {
+		panic("ui.New: Options.Renderer is required (one per session, on its own output)")
+	}
 	if opts.RefreshHz <= 0 {
 		opts.RefreshHz = 10
 	}
@@ -200,9 +210,6 @@ func New(opts Options) Model {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	if opts.Renderer == nil {
-		opts.Renderer = lipgloss.DefaultRenderer()
-	}
 	ctx := &programContext{opts: opts, styles: NewStyles(opts.Theme, opts.Renderer), keys: NewKeyMap()}
 	ctx.keys.setDetail(false)
 	a := &app{ctx: ctx}
@@ -219,6 +226,7 @@ func New(opts Options) Model {
 	a.table.starred = a.watch.isMember
 	a.port = newPortfolioView(ctx, a.user)
 	a.alerts = newAlertsView(ctx, a.user)
+	a.alerts.send = a.sendChange
 	a.drafts = make(map[string]*form)
 	a.tickCmd = func() tea.Cmd {
 		return tea.Tick(a.tickEvery(), func(time.Time) tea.Msg { return tickMsg{} })
@@ -258,7 +266,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		cmd = a.onMouse(msg)
 	case savedMsg:
-		a.onSaved(msg)
+		cmd = a.onSaved(msg)
 	}
 	a.sync()
 	return m, cmd
@@ -304,7 +312,7 @@ func (a *app) appendBodyLine(out []byte, i int) []byte {
 		return append(out, a.tabBar...)
 	case a.form != nil:
 		return append(out, a.form.line(i-1)...)
-	case a.snap == nil || len(a.snap.Tokens) == 0:
+	case a.snap == nil || a.snap.Tokens.Len() == 0:
 		return append(out, a.loading[i]...)
 	case i == 0:
 		return append(out, a.tabBar...)
@@ -400,11 +408,10 @@ func (a *app) onTick() tea.Cmd {
 	ctx := a.ctx
 	ctx.now = ctx.opts.Clock()
 	ctx.ticks++
-	var alertCmd tea.Cmd
 	if box := ctx.opts.Snapshots; box != nil {
 		if s, ok := box.TryTake(); ok && s != nil && (a.snap == nil || s.Seq != a.snap.Seq || s != a.snap) {
 			a.snap = s
-			for _, f := range s.Feeds {
+			for _, f := range s.Feeds.All() {
 				a.marketLive = a.marketLive || f.State == model.FeedLive
 			}
 			a.table.apply(s, ctx.now)
@@ -412,18 +419,15 @@ func (a *app) onTick() tea.Cmd {
 			a.port.setSnapshot(s)
 			a.moon.apply(s.Moonshots, s.Track, s.Official)
 			a.past.apply(s.PastMoonshots, s.Track, s.Official)
+			a.alerts.snap = s
 			a.findNewPicks(s)
 			a.announceNews()
-			var fired string
-			alertCmd, fired = a.alerts.check(s, ctx.now)
-			if fired != "" { // the trader's own alert outranks the market's news
-				a.say(fired, 0, "")
-			}
-			if len(s.Tokens) == 0 {
+			if s.Tokens.Len() == 0 {
 				a.renderWaiting()
 			}
 		}
 	}
+	alertCmd := a.takeUser() // after the market's news: the trader's own alert outranks it
 	a.table.expireFlashes(ctx.now)
 	a.moon.expire()
 	if a.announce != "" && ctx.ticks >= a.announceUntil {
@@ -442,7 +446,7 @@ func (a *app) updateStatus() {
 	t := a.table
 	a.status.update(a.snap, statusInfo{filter: t.filter, shown: len(t.view), total: len(t.all),
 		sortBy: t.sortBy, desc: t.desc, announce: a.announce, announceDir: a.announceDir,
-		announceMark: a.announceMark, readOnly: a.user.readOnly, hidden: a.user.hide})
+		announceMark: a.announceMark, readOnly: a.user.readOnly, anonymous: a.user.anonymous, hidden: a.user.hide})
 }
 
 // say puts msg (sanitised by the caller) in the status line for the
@@ -461,12 +465,88 @@ func (a *app) refuse(err error) {
 	}
 }
 
-// onSaved reports a save that failed; a save that worked says nothing
-// more (the change was announced when made).
-func (a *app) onSaved(m savedMsg) {
-	if m.err != nil {
-		a.say("not saved: "+Sanitize(m.what)+": "+Sanitize(m.err.Error()), -1, "✗ ")
+// onSaved takes the service's answer to a change: the snapshot holding
+// it is already in the mailbox, so it is shown at once, then the change's
+// own follow-up runs (announce it, select the new lot; or say why it was
+// not saved).
+func (a *app) onSaved(m savedMsg) tea.Cmd {
+	cmd := a.takeUser()
+	p, ok := a.user.answered(m.id)
+	if !ok {
+		return cmd
 	}
+	if p.done != nil {
+		p.done(m.err)
+	} else if m.err != nil {
+		a.notSaved(p.what, m.err)
+	}
+	a.sync()
+	return cmd
+}
+
+// notSaved says that a change was refused or failed.
+func (a *app) notSaved(what string, err error) {
+	a.say("not saved: "+Sanitize(what)+": "+Sanitize(err.Error()), -1, "✗ ")
+}
+
+// takeUser shows the newest snapshot of the user's records, if one came,
+// and announces the alert firings it recorded (returning the Cmd that
+// rings the bell and sends the notifications).
+func (a *app) takeUser() tea.Cmd {
+	fired := a.user.pull()
+	if len(fired) == 0 {
+		return nil
+	}
+	cmd, msg := a.alerts.announce(fired)
+	a.say(msg, 0, "")
+	return cmd
+}
+
+// change is one change a key or a form makes to the user's records.
+type change struct {
+	ch   model.UserChange
+	what string // "lot added": "saving… lot added", "not saved: lot added: disk full"
+	// saved is announced once the service committed the change ("Lot
+	// added: 0.5 BTC at $60,000.00"), with mark ("✓ ") and dir; "" says
+	// nothing.
+	saved string
+	mark  string
+	dir   int
+	then  func() // after the commit, before the announcement
+	// form, when the change comes from one, is kept as its draft with the
+	// refusal beside the field when the service refuses the change: the
+	// same key opens it again with everything typed.
+	form *form
+}
+
+// sendChange sends a change to the user's service and says "saving…
+// <what>" until it answers; then c.then runs and c.saved is announced, or
+// the refusal is. A change refused at once (read only, invalid, what it
+// names is gone) returns the error and sends nothing.
+func (a *app) sendChange(c change) (tea.Cmd, error) {
+	cmd, err := a.user.send(c.ch, c.what, func(err error) {
+		if err != nil {
+			if f := c.form; f != nil {
+				setFormErr(f, err)
+				f.focusError()
+				f.rerender()
+				a.drafts[f.id] = f
+			}
+			a.notSaved(c.what, err)
+			return
+		}
+		if c.then != nil {
+			c.then()
+		}
+		if c.saved != "" {
+			a.say(c.saved, c.dir, c.mark)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.say("saving… "+Sanitize(c.what), 0, "")
+	return cmd, nil
 }
 
 // now is the market clock of the last tick (the program's clock before
@@ -482,7 +562,7 @@ func (a *app) now() time.Time {
 // snapshot announces nothing: its picks are not news to this session.
 func (a *app) findNewPicks(s *model.Snapshot) {
 	a.newPicks = a.newPicks[:0]
-	for _, m := range s.Moonshots {
+	for _, m := range s.Moonshots.All() {
 		id := pickID{m.Symbol, m.Entry.UnixNano()}
 		if _, ok := a.picksSeen[id]; !ok && a.picksInit {
 			a.newPicks = append(a.newPicks, m)
@@ -613,7 +693,7 @@ func (a *app) renderTabs() {
 		shown: len(a.table.view), total: len(a.table.all), focused: a.focusDetail,
 		watched: len(a.user.activeList().Symbols), lots: len(a.user.data.Lots), arm: a.alerts.armed()}
 	if a.snap != nil {
-		k.open, k.past = len(a.snap.Moonshots), len(a.snap.PastMoonshots)
+		k.open, k.past = a.snap.Moonshots.Len(), a.snap.PastMoonshots.Len()
 	}
 	if k == a.tabKey && a.tabBar != "" {
 		return
@@ -1135,14 +1215,14 @@ func (a *app) renderWaiting() {
 	}
 	var b strings.Builder
 	b.WriteString("\n")
-	if a.snap == nil || len(a.snap.Feeds) == 0 {
+	if a.snap == nil || a.snap.Feeds.Len() == 0 {
 		b.WriteString(st.Muted.Render("  connecting… loading market"))
 		a.loading = fitLines(b.String(), ctx.width, a.bodyH)
 		return
 	}
 	b.WriteString(st.Muted.Render("  waiting for market data") + "\n\n")
 	failing := ""
-	for _, f := range a.snap.Feeds {
+	for _, f := range a.snap.Feeds.All() {
 		line := "  " + Sanitize(f.Name) + ": " + f.State.String()
 		if f.Reason != "" {
 			line += " — " + Sanitize(f.Reason)
