@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -587,7 +588,7 @@ func FuzzRatings(f *testing.F) {
 	})
 }
 
-func benchRatings(b *testing.B, n int) *rtMarket {
+func benchRatings(b testing.TB, n int) *rtMarket {
 	r := &rtMarket{clk: newFakeClock(rtEnd), paths: map[string]pricePath{}}
 	r.m = NewMarket(MarketOptions{Clock: r.clk.Now})
 	for i := range n {
@@ -759,4 +760,44 @@ func TestBackHistoryRegradesAtOnce(t *testing.T) {
 		v := s.Token("LATE")
 		return v != nil && v.InvestorGrade.Present() && v.TraderGrade.Present()
 	})
+}
+
+// What the hub keeps for a token with a full history (31 days, a day of
+// minute bars), its trade ring full, graded and published: the "per
+// token" line of ARCHITECTURE.md's memory bounds. Measured as live heap
+// (after a collection) over 200 tokens; the Series alone is 28,152 bytes
+// (TestSeriesMemoryIsFixed).
+func TestMarketMemoryPerToken(t *testing.T) {
+	const n = 200
+	var before, after runtime.MemStats
+	r := benchRatings(t, 0) // the market's own fixed costs (its event queue: 1 MB) are not per token
+	m := r.m
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range n {
+		sym := fmt.Sprintf("T%03d", i)
+		r.add(sym, rtEnd-31*86400, wave(1+float64(i%17), 0.01+0.001*float64(i%5), i))
+		m.ApplyNow(Event{Kind: EventInfo, Symbol: sym, Info: &TokenInfo{Supply: float64(1e6 * (1 + i))}})
+	}
+	now := r.clk.ns.Load()
+	for k := range DefaultMaxTrades {
+		for _, tk := range m.list {
+			m.ApplyNow(Event{Kind: EventTrade, Symbol: tk.sym, Time: now - int64(DefaultMaxTrades-k)*1e8, Price: tk.price, Qty: 1})
+		}
+	}
+	m.rateDue(now)
+	s := m.SnapshotNow()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	per := (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / n
+	if s.Tokens.Len() != n {
+		t.Fatalf("%d tokens published", s.Tokens.Len())
+	}
+	t.Logf("%.0f bytes of live heap per token (%d tokens)", per, n)
+	// 28 KB of Series, the token (its trade ring, 1.6 KB, and ratings
+	// state), the published trades, view and grades: under 40 KB.
+	if per > 40<<10 {
+		t.Errorf("%.0f bytes per token, more than 40 KB", per)
+	}
+	runtime.KeepAlive(r)
 }

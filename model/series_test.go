@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"unsafe"
@@ -596,5 +597,48 @@ func TestRange24hCacheFollowsChanges(t *testing.T) {
 		if ok1 != ok2 || ok1 && (h1 != h2 || l1 != l2 || math.Abs(q1-q2) > 1e-9*q2) {
 			t.Fatalf("step %d: Range24h(%d) kept %v %v %v %v, fresh %v %v %v %v", i, at, h1, l1, q1, ok1, h2, l2, q2, ok2)
 		}
+	}
+}
+
+// A token's sparkline keeps the points that stand from its previous view
+// (token.spark); whatever changes, it must equal a fresh Spark.
+func TestTokenSparkFollowsChanges(t *testing.T) {
+	tk := &token{series: NewSeries()}
+	s := tk.series
+	seed := uint64(9)
+	rnd := func() uint64 { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed }
+	end := day0 + 40*86400
+	// A month of hours and a day of 5-minute bars behind end.
+	for h := align(Hour, end) - 30*86400; h < align(Hour, end); h += 3600 {
+		p := 90 + float64(rnd()%200)/10
+		s.Add(Hour, bar(h, p, p+1, p-1, p, 5))
+	}
+	for m := align(Minute5, end) - 86400; m < align(Minute5, end); m += 300 {
+		p := 90 + float64(rnd()%200)/10
+		s.Add(Minute5, bar(m, p, p+1, p-1, p, 2))
+	}
+	for i := range 5000 {
+		p := 90 + float64(rnd()%200)/10
+		switch rnd() % 8 {
+		case 0:
+			end += int64(rnd() % 400)
+			s.Tick(end, p, 1)
+		case 1: // a late tick
+			s.Tick(end-int64(rnd()%5000), p, 1)
+		case 2: // a backfilled hour
+			s.Add(Hour, bar(align(Hour, end)-int64(1+rnd()%48)*3600, p, p+1, p-1, p, 3))
+		case 3: // a backfilled 5-minute bar
+			s.Add(Minute5, bar(align(Minute5, end)-int64(1+rnd()%300)*300, p, p+1, p-1, p, 1))
+		case 4: // a kline closing a minute
+			s.Add(Minute, bar(align(Minute, end), p, p+1, p-1, p, 2))
+		default: // the same second again: the common case of a busy token
+			s.Tick(end, p, 0.5)
+		}
+		got := tk.spark(end)
+		want := s.Spark(end, nil)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("step %d: kept sparkline\n%v\nfresh\n%v", i, got, want)
+		}
+		tk.view = &TokenView{Spark: frozen(got)}
 	}
 }
