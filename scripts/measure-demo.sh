@@ -42,7 +42,7 @@ command -v script >/dev/null || { echo "measure-demo: needs script(1) (util-linu
 tmp=$(mktemp -d)
 sock=measure-demo-$$
 pid=""
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap '{ [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; } || true; tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/tokentop" .
 tick=$(getconf CLK_TCK)
 printf '%-7s %-9s %14s %9s %10s %12s\n' tokens size "first frame" "RSS MB" "CPU %" "bytes/s"

@@ -17,9 +17,10 @@
 # ws:// and http:// on 127.0.0.1, no metadata), fresh data directories, in a
 # detached tmux terminal through script(1). Over the measured seconds it
 # reports tokentop's CPU (utime+stime from /proc, % of one core), frames
-# drawn per second (Bubble Tea v1 starts each frame on the alternate screen
-# with ESC[H; count the new renderer's frames its own way), bytes written
-# to the terminal per second, and the peak resident set (VmHWM).
+# drawn per second (the cells renderer, ui/screen, wraps each frame it
+# writes in synchronized output, ESC[?2026h; the lines renderer starts
+# each with ESC[H), bytes written to the terminal per second, and the peak
+# resident set (VmHWM).
 set -euo pipefail
 n=400; size=200x60; warm=30; secs=60; prof=""; fhflags=""
 while getopts "n:s:w:d:p:f:" o; do
@@ -44,8 +45,8 @@ tmp=$(mktemp -d)
 sock=measure-firehose-$$
 pid=""; fh=""
 cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-  [ -n "$fh" ] && kill "$fh" 2>/dev/null
+  { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; } || true
+  { [ -n "$fh" ] && kill "$fh" 2>/dev/null; } || true
   tmux -L "$sock" kill-server 2>/dev/null || true
   rm -rf "$tmp"
 }
@@ -72,7 +73,9 @@ c0=$(cpu); b0=$(stat -c %s "$rec"); t0=$(date +%s.%N)
 sleep "$secs"
 c1=$(cpu); b1=$(stat -c %s "$rec"); t1=$(date +%s.%N)
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
-frames=$(tail -c +$((b0 + 1)) "$rec" | head -c $((b1 - b0)) | grep -o $'\e\\[H' | wc -l)
+head -c "$b1" "$rec" | tail -c +$((b0 + 1)) >"$tmp/measured"
+frames=$(grep -o $'\e\\[?2026h' "$tmp/measured" | wc -l || true)
+[ "$frames" -gt 0 ] || frames=$(grep -o $'\e\\[H' "$tmp/measured" | wc -l || true)
 echo "the terminal at the end:"
 tmux -L "$sock" capture-pane -p | tail -2
 if [ -n "$prof" ]; then
