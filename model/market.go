@@ -130,10 +130,14 @@ type token struct {
 	last   int64 // Unix ns of the last event applied
 	series *Series
 
-	trades    []Trade // ring of MaxTrades
-	tradeNext int
-	tradeN    int
-	tradesPub []Trade // the published copy, newest first; nil when a trade came since
+	// The kept trades, newest first, are trades[tradeAt:tradeAt+tradeN]
+	// (at most MaxTrades). A new trade goes just before them, so a list
+	// published earlier never changes; when there is no room left, the
+	// newest move to the end of a new buffer of 2 × MaxTrades (nil until
+	// the first trade).
+	trades  []Trade
+	tradeAt int
+	tradeN  int
 
 	r tokenRating // grades, signal, moonshot state
 
@@ -402,7 +406,7 @@ func (m *Market) apply(ev *Event) {
 		}
 		if ev.Kind == EventTrade {
 			tk.addTrade(Trade{Time: t, Price: ev.Price, Qty: ev.Qty, Side: ev.Side,
-				Whale: ev.Price*ev.Qty >= m.opts.WhaleNotional})
+				Whale: ev.Price*ev.Qty >= m.opts.WhaleNotional}, m.opts.MaxTrades)
 		}
 		if t >= tk.last {
 			tk.price, tk.last = ev.Price, t
@@ -542,7 +546,7 @@ func (m *Market) token(sym string) *token {
 		return tk
 	}
 	sym = strings.Clone(sym) // do not pin a feed's read buffer
-	tk := &token{sym: sym, series: NewSeries(), trades: make([]Trade, m.opts.MaxTrades)}
+	tk := &token{sym: sym, series: NewSeries()}
 	tk.r.init()
 	m.tokens[sym] = tk
 	m.list = append(m.list, tk)
@@ -550,39 +554,30 @@ func (m *Market) token(sym string) *token {
 	return tk
 }
 
-func (tk *token) addTrade(tr Trade) {
-	tk.tradesPub = nil
-	tk.trades[tk.tradeNext] = tr
-	tk.tradeNext = (tk.tradeNext + 1) % len(tk.trades)
-	if tk.tradeN < len(tk.trades) {
-		tk.tradeN++
+// addTrade keeps tr as the newest of at most limit trades.
+func (tk *token) addTrade(tr Trade, limit int) {
+	if tk.tradeAt == 0 {
+		keep := min(tk.tradeN, limit-1)
+		buf := make([]Trade, 2*limit)
+		at := len(buf) - keep
+		copy(buf[at:], tk.trades[tk.tradeAt:tk.tradeAt+keep])
+		tk.trades, tk.tradeAt, tk.tradeN = buf, at, keep
 	}
+	tk.tradeAt--
+	tk.trades[tk.tradeAt] = tr
+	tk.tradeN = min(tk.tradeN+1, limit)
 }
 
-// publishedTrades is the kept trades, newest first, for a view: copied
-// once after each new trade and shared by the views until the next.
+// publishedTrades is the kept trades, newest first, for a view: shared
+// with the hub's own list, which only ever writes before it (addTrade), so
+// it never changes; a copy is made once every MaxTrades trades, not at
+// every publish of a busy token.
 func (tk *token) publishedTrades() []Trade {
-	if tk.tradesPub == nil {
-		tk.tradesPub = tk.recentTrades()
-	}
-	return tk.tradesPub
-}
-
-// recentTrades copies the kept trades, newest first.
-func (tk *token) recentTrades() []Trade {
-	n := tk.tradeN
-	if n == 0 {
+	if tk.tradeN == 0 {
 		return nil
 	}
-	ring, out := tk.trades, make([]Trade, n)
-	j := tk.tradeNext
-	for i := range out {
-		if j--; j < 0 {
-			j = len(ring) - 1
-		}
-		out[i] = ring[j]
-	}
-	return out
+	end := tk.tradeAt + tk.tradeN
+	return tk.trades[tk.tradeAt:end:end]
 }
 
 func (m *Market) takeStatuses() {

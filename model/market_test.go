@@ -641,3 +641,52 @@ func TestSubscriptionEndsWithItsContext(t *testing.T) {
 		t.Errorf("a subscription with an ended context was kept")
 	}
 }
+
+// A token's published trades are shared with the hub's list, which only
+// writes before them: a list once published never changes, and each is the
+// newest MaxTrades trades, newest first, through many reallocations.
+func TestPublishedTradesNeverChange(t *testing.T) {
+	for _, limit := range []int{1, 3, 50} {
+		tk := &token{}
+		type pub struct {
+			list []Trade
+			want []Trade
+		}
+		var pubs []pub
+		var all []Trade
+		for i := range 7 * limit {
+			tr := Trade{Time: int64(i), Price: float64(i), Qty: 1}
+			tk.addTrade(tr, limit)
+			all = append(all, tr)
+			got := tk.publishedTrades()
+			want := make([]Trade, 0, limit)
+			for j := len(all) - 1; j >= 0 && len(want) < limit; j-- {
+				want = append(want, all[j])
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("limit %d, trade %d: published %v, want %v", limit, i, got, want)
+			}
+			pubs = append(pubs, pub{got, want})
+		}
+		for k, p := range pubs {
+			if fmt.Sprint(p.list) != fmt.Sprint(p.want) {
+				t.Fatalf("limit %d: the list published after trade %d changed: %v, was %v", limit, k, p.list, p.want)
+			}
+		}
+	}
+}
+
+// Publishing a busy token allocates no trade copy: a new buffer every
+// MaxTrades trades only.
+func TestPublishedTradesAllocations(t *testing.T) {
+	tk := &token{}
+	i := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		tk.addTrade(Trade{Time: int64(i), Price: 1, Qty: 1}, DefaultMaxTrades)
+		i++
+		_ = tk.publishedTrades()
+	})
+	if allocs > 2.0/DefaultMaxTrades {
+		t.Errorf("%.3f allocations a trade and publish, want at most one per %d trades", allocs, DefaultMaxTrades)
+	}
+}
