@@ -794,8 +794,8 @@ func TestMarketMemoryPerToken(t *testing.T) {
 		t.Fatalf("%d tokens published", s.Tokens.Len())
 	}
 	t.Logf("%.0f bytes of live heap per token (%d tokens)", per, n)
-	// 28 KB of Series, the token (its trade ring, 1.6 KB, and ratings
-	// state), the published trades, view and grades: under 40 KB.
+	// 28 KB of Series, the token (its trades, 3.2 KB, and ratings state),
+	// the published view and grades: under 40 KB.
 	if per > 40<<10 {
 		t.Errorf("%.0f bytes per token, more than 40 KB", per)
 	}
