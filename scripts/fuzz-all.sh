@@ -46,10 +46,14 @@ while read -r pkg name; do
     failed=1
     cat "$log"
   fi
-  # The last progress line: "fuzz: elapsed: 10s, execs: 123456 (12345/sec), new interesting: 7 (total: 80)"
+  # Progress lines, about every 3 s: "fuzz: elapsed: 9s, execs: 123456
+  # (12345/sec), new interesting: 7 (total: 80)"; the rate is over the
+  # interval since the previous line, and the last line repeats the total
+  # with 0/sec. execs/s is the mean of the intervals' rates.
   last=$(grep -E '^fuzz: elapsed: .*execs:' "$log" | tail -n 1 || true)
   execs=$(sed -nE 's/.*execs: ([0-9]+) .*/\1/p' <<<"$last")
-  rate=$(sed -nE 's/.*\(([0-9]+)\/sec\).*/\1/p' <<<"$last")
+  rate=$(grep -E '^fuzz: elapsed: .*execs:' "$log" | sed -nE 's/.*\(([0-9]+)\/sec\).*/\1/p' |
+    awk '$1 > 0 { s += $1; n++ } END { if (n) printf "%.0f", s / n }' || true)
   interesting=$(sed -nE 's/.*new interesting: ([0-9]+) \(total: ([0-9]+)\).*/\1 of \2/p' <<<"$last")
   summary+=("$(printf '%-4s %-28s %-22s %12s %10s   %s' "$status" "$pkg" "$name" "${execs:--}" "${rate:--}" "${interesting:--}")")
 done <<<"$targets"
