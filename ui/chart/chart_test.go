@@ -53,8 +53,13 @@ func flat(n int) []model.Candle {
 }
 
 // plain is a style with no colour, as on a mono terminal.
+// plain is a style set without colour or attributes, on its own renderer:
+// the default renderer would take its colour profile from the environment
+// (CLICOLOR_FORCE, NO_COLOR, TERM), and the goldens must not.
 func plain() Style {
-	s := lipgloss.NewStyle()
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	s := r.NewStyle()
 	return Style{Line: s, Up: s, Down: s, Axis: s, Label: s}
 }
 
