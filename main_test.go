@@ -31,21 +31,44 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "tokentop")
-	// No test may touch the user's own data: every run of the binary (and
-	// the tmux servers that start it) gets a private data directory unless
-	// a test sets its own.
-	if err := os.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data")); err != nil {
-		panic(err)
-	}
 	build := exec.Command("go", "build", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		os.RemoveAll(dir)
 		panic("go build: " + err.Error())
 	}
+	hermeticEnv(dir)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// hermeticEnv keeps the tests off the user's files and the developer's
+// shell: every run of the binary (and every tmux server that starts one)
+// gets a home, config and data directory of its own under dir unless a
+// test sets its own, and no variable tokentop (or a terminal, or a desktop
+// notifier) reads leaks in. It runs after the build, which needs the real
+// HOME to find Go's caches.
+func hermeticEnv(dir string) {
+	for _, kv := range [][2]string{
+		{"HOME", "home"}, {"XDG_CONFIG_HOME", "config"}, {"XDG_DATA_HOME", "data"},
+		{"XDG_CACHE_HOME", "cache"}, {"XDG_STATE_HOME", "state"},
+	} {
+		p := filepath.Join(dir, kv[1])
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			panic(err)
+		}
+		if err := os.Setenv(kv[0], p); err != nil {
+			panic(err)
+		}
+	}
+	for _, k := range []string{"NO_COLOR", "COLORTERM", "CLICOLOR", "CLICOLOR_FORCE",
+		"COINGECKO_API_KEY", "TOKENMETRICS_API_KEY", "TMUX", "TMUX_PANE",
+		"DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"} {
+		if err := os.Unsetenv(k); err != nil {
+			panic(err)
+		}
+	}
 }
 
 // runBinary runs tokentop to completion with no terminal and returns its
