@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tokentop/tokentop/config"
+	"github.com/tokentop/tokentop/engine"
 	"github.com/tokentop/tokentop/store"
 )
 
@@ -23,10 +25,12 @@ Usage:
 
 Flags:
   -o FILE           write to FILE (mode 0600, replaced only once complete) instead of standard output
+  --user ID         whose records: local (default; the dashboard's), or an SSH user's key fingerprint (SHA256:...)
   --data-dir DIR    the data directory (default [store] dir in the config, else %s)
   --config PATH     config file (default %s)
 
 The store is opened read-only; a running dashboard on the same directory must be quit first.
+Records that cannot be read (damaged or invalid) are left out, named on standard error, and stay in the store.
 `
 
 const importUsage = `tokentop import - read watchlists, portfolio lots and alerts from a tokentop export file
@@ -39,12 +43,14 @@ By default records are merged: watchlists by name (symbols added), lots and aler
 
 Flags:
   --replace         replace all watchlists, lots and alerts with the file's (alert history is kept)
+  --user ID         whose records: local (default; the dashboard's), or an SSH user's key fingerprint (SHA256:...)
   --data-dir DIR    the data directory (default [store] dir in the config, else %s)
   --config PATH     config file (default %s)
 `
 
 // dataFlags are the flags export and import share.
 type dataFlags struct {
+	user       string
 	dataDir    string
 	configPath string
 	configSet  bool
@@ -52,6 +58,7 @@ type dataFlags struct {
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.user, "user", store.LocalUser, "")
 	fs.StringVar(&d.dataDir, "data-dir", "", "")
 	fs.StringVar(&d.configPath, "config", config.DefaultPath(), "")
 	fs.BoolVar(&d.help, "help", false, "")
@@ -73,18 +80,10 @@ func parseData(fs *flag.FlagSet, d *dataFlags, args []string) error {
 			d.configSet = true
 		}
 	})
-	return nil
-}
-
-// dataDir is --data-dir, else the config's [store] dir, else the default.
-func dataDir(flagDir string, cfg config.Config) string {
-	switch {
-	case flagDir != "":
-		return flagDir
-	case cfg.Store.Dir != "":
-		return cfg.Store.Dir
+	if err := store.ValidUser(d.user); err != nil {
+		return fmt.Errorf("--user: %s", safeLine(strings.TrimPrefix(err.Error(), "store: ")))
 	}
-	return store.DefaultDir(os.Getenv)
+	return nil
 }
 
 func runExport(args []string) int { return exportMain(args, os.Stdout, os.Stderr) }
@@ -112,16 +111,18 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentop export: %v\n", err)
 		return exitUsage
 	}
-	st, err := store.Open(store.Options{Dir: dataDir(d.dataDir, cfg), ReadOnly: true})
+	x, rep, err := engine.Export(dataDir(d.dataDir, cfg), d.user, time.Now())
 	if err != nil {
 		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
 		return 1
 	}
-	x, err := st.Export(time.Now())
-	st.Close()
-	if err != nil {
-		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
-		return 1
+	if rep.Skipped > 0 {
+		what := strconv.Itoa(rep.Skipped) + " records"
+		if rep.Skipped == 1 {
+			what = "1 record"
+		}
+		fmt.Fprintf(stderr, "tokentop export: warning: %s could not be read (%d damaged) and left out; they stay in the store: %s\n",
+			what, rep.Damaged, safeLine(strings.Join(rep.Reasons, "; ")))
 	}
 	data, err := json.MarshalIndent(x, "", "  ")
 	if err != nil {
@@ -220,15 +221,7 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentop import: %s: %s (nothing was imported)\n", safeLine(name), safeLine(err.Error()))
 		return 1
 	}
-	st, err := store.Open(store.Options{Dir: dataDir(d.dataDir, cfg)})
-	if err != nil {
-		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safeLine(err.Error()))
-		return 1
-	}
-	stats, err := st.Import(x, replace)
-	if cerr := st.Close(); err == nil {
-		err = cerr
-	}
+	stats, path, err := engine.Import(dataDir(d.dataDir, cfg), d.user, x, replace)
 	if err != nil {
 		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safeLine(err.Error()))
 		return 1
@@ -238,6 +231,6 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		verb = "replaced with"
 	}
 	fmt.Fprintf(stdout, "tokentop import: %s %d watchlists, %d lots and %d alerts from %s into %s\n",
-		verb, stats.Watchlists, stats.Lots, stats.Alerts, safeLine(name), st.Path())
+		verb, stats.Watchlists, stats.Lots, stats.Alerts, safeLine(name), path)
 	return 0
 }

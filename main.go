@@ -1,8 +1,9 @@
 // Command tokentop is a fast, keyboard-driven terminal dashboard for crypto
 // markets.
 //
-// main.go parses flags, loads the config and theme, wires feeds to the
-// market hub and the hub to the UI; nothing else.
+// Package main keeps only the command line: flags, config and theme
+// resolution, and dispatch to the commands; the market runtime, the user
+// services and the sessions are package engine's.
 package main
 
 import (
@@ -11,30 +12,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"sync"
 	"syscall"
-	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"github.com/tokentop/tokentop/config"
-	"github.com/tokentop/tokentop/feeds"
-	"github.com/tokentop/tokentop/feeds/binance"
-	"github.com/tokentop/tokentop/feeds/coinbase"
-	"github.com/tokentop/tokentop/feeds/coingecko"
-	"github.com/tokentop/tokentop/feeds/demo"
-	"github.com/tokentop/tokentop/feeds/kraken"
-	"github.com/tokentop/tokentop/feeds/tokenmetrics"
-	"github.com/tokentop/tokentop/model"
+	"github.com/tokentop/tokentop/engine"
 	"github.com/tokentop/tokentop/store"
 	"github.com/tokentop/tokentop/themes"
-	"github.com/tokentop/tokentop/ui"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -218,225 +206,55 @@ func joinNames(names []string) string {
 	return out
 }
 
-// sources are the feeds of one run, the clock they keep, and whether the
-// market is simulated.
-type sources struct {
-	feeds []feeds.Feed
-	clock model.Clock
-	demo  bool
+// dataDir is --data-dir, else the config's [store] dir, else the default.
+func dataDir(flagDir string, cfg config.Config) string {
+	switch {
+	case flagDir != "":
+		return flagDir
+	case cfg.Store.Dir != "":
+		return cfg.Store.Dir
+	}
+	return store.DefaultDir(os.Getenv)
 }
 
-// liveSources builds the exchange feeds the config asks for (each token
-// from its preferred source), CoinGecko metadata, and the Token Metrics
-// provider when configured.
-func liveSources(cfg config.Config, logger *slog.Logger, getenv func(string) string) (sources, error) {
-	var out sources
-	out.clock = time.Now
-	sup := feeds.SuperviseOptions{History: cfg.Feed.History, StaleAfter: cfg.Feed.StaleAfter, Logger: logger}
-	assigned := cfg.Feed.Assignment()
-	var all []string
-	for _, src := range cfg.Feed.Sources {
-		syms := assigned[src]
-		top := src == "binance" && cfg.Feed.Top > 0 // Binance picks its top N itself
-		if len(syms) == 0 && !top {
-			continue
-		}
-		all = append(all, syms...)
-		ex := cfg.Feed.Exchanges[src]
-		var adapter feeds.Exchange
-		switch src {
-		case "binance":
-			opts := binance.Options{Symbols: syms, Quote: ex.Quote, WSURL: ex.WSURL, RESTURL: ex.RESTURL, Logger: logger}
-			if top {
-				opts.Symbols, opts.Top = nil, cfg.Feed.Top
-			}
-			b, err := binance.New(opts)
-			if err != nil {
-				return out, fmt.Errorf("binance: %w", err)
-			}
-			adapter = b
-		case "coinbase":
-			adapter = coinbase.New(coinbase.Options{Symbols: syms, Quote: ex.Quote, WSURL: ex.WSURL, RESTURL: ex.RESTURL, Logger: logger})
-		case "kraken":
-			adapter = kraken.New(kraken.Options{Symbols: syms, Quote: ex.Quote, WSURL: ex.WSURL, RESTURL: ex.RESTURL, Logger: logger})
-		default:
-			return out, fmt.Errorf("feed.sources: unknown source %q", src)
-		}
-		out.feeds = append(out.feeds, feeds.Supervise(adapter, sup))
-	}
-	if cfg.Feed.Top > 0 {
-		all = nil // Binance's tokens are known only at run time: CoinGecko (and Token Metrics) serve their top coins
-	}
-	if cfg.Feed.Metadata {
-		out.feeds = append(out.feeds, coingecko.New(coingecko.Options{
-			URL: cfg.Feed.CoinGecko.URL, APIKey: firstNonEmpty(getenv("COINGECKO_API_KEY"), cfg.Feed.CoinGecko.APIKey),
-			Symbols: all, Logger: logger,
-		}))
-	}
-	if tm := tokenMetrics(cfg, all, getenv); tm != nil {
-		out.feeds = append(out.feeds, tm)
-	}
-	return out, nil
-}
-
-// tokenMetrics is the official-ratings feed when [ratings] provider says
-// so; nil otherwise.
-func tokenMetrics(cfg config.Config, symbols []string, getenv func(string) string) feeds.Feed {
-	if cfg.Ratings.Provider != config.ProviderTokenMetrics {
-		return nil
-	}
-	return tokenmetrics.New(tokenmetrics.Options{
-		APIKey:  cfg.TokenMetricsAPIKey(getenv),
-		URL:     cfg.Ratings.TokenMetrics.URL,
-		Every:   cfg.Ratings.TokenMetrics.Every,
-		Symbols: symbols,
-	})
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// demoSources is the simulated market (and Token Metrics, if configured,
-// for the demo's symbols).
-func demoSources(cfg config.Config, getenv func(string) string) sources {
-	feed := demo.New(demo.Options{Seed: cfg.Demo.Seed, Speed: cfg.Demo.Speed, Tokens: cfg.Demo.Tokens})
-	out := sources{feeds: []feeds.Feed{feed}, clock: feed.Clock(), demo: true}
-	var syms []string
-	for _, t := range feed.Universe() {
-		syms = append(syms, t.Symbol)
-	}
-	if tm := tokenMetrics(cfg, syms, getenv); tm != nil {
-		out.feeds = append(out.feeds, tm)
-	}
-	return out
-}
-
-// openLog opens the --log file (appending, mode 0600); with no path the
-// log is discarded. Nothing is ever logged to the terminal.
-func openLog(path string) (*slog.Logger, io.Closer, error) {
-	if path == "" {
-		return slog.New(slog.DiscardHandler), io.NopCloser(nil), nil
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--log: %w", err)
-	}
-	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), f, nil
-}
-
-// dashboard wires the feeds to the market hub and the hub to the UI, and
-// runs until the user quits or a signal arrives.
+// dashboard is the local dashboard: one session of the user "local" on a
+// market runtime, on this terminal, until the user quits or a signal
+// arrives.
 func dashboard(s settings) error {
-	logger, logFile, err := openLog(s.opts.logPath)
+	rt, err := engine.New(engine.Options{
+		Config:  s.cfg,
+		Demo:    s.opts.demo,
+		DataDir: dataDir(s.opts.dataDir, s.cfg),
+		LogPath: s.opts.logPath,
+		Version: versionString(),
+		Getenv:  os.Getenv,
+	})
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
-
-	var src sources
-	if s.opts.demo {
-		src = demoSources(s.cfg, os.Getenv)
-	} else if src, err = liveSources(s.cfg, logger, os.Getenv); err != nil {
+	if err := rt.Start(); err != nil {
+		rt.Close()
 		return err
 	}
-	logger.Info("tokentop starting", "version", versionString(), "demo", src.demo, "feeds", len(src.feeds))
-
-	user, err := openUserStore(s, src.demo, logger)
-	if err != nil {
-		return err
-	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	market := model.NewMarket(model.MarketOptions{
-		Clock:         src.clock,
-		WhaleNotional: s.cfg.Market.WhaleUSD,
-		MaxTrades:     s.cfg.Market.MaxTrades,
-		Ratings:       s.cfg.RatingsOptions(),
-		Journal:       user.journal,
-		Warm:          user.warm,
+	// This terminal and this environment are the local session's to
+	// describe: its colour profile comes from them (NO_COLOR, TERM,
+	// COLORTERM), as the theme did in resolve.
+	sess, err := rt.NewSession(engine.SessionOptions{
+		User:    engine.LocalUser,
+		Local:   true,
+		In:      nil, // this terminal, as Bubble Tea finds it
+		Out:     os.Stdout,
+		Profile: termenv.NewOutput(os.Stdout).EnvColorProfile(),
+		Theme:   s.theme,
+		Mouse:   s.cfg.UI.Mouse,
 	})
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan struct{}, 1+len(src.feeds))
-	go func() { _ = market.Run(ctx); done <- struct{}{} }()
-	for _, f := range src.feeds {
-		go func() {
-			if err := f.Run(ctx, market); err != nil && ctx.Err() == nil {
-				logger.Error("feed stopped", "feed", f.Name(), "err", err)
-				market.Status(model.FeedStatus{Name: f.Name(), State: model.FeedStopped, Reason: err.Error(), Since: src.clock()})
-			}
-			done <- struct{}{}
-		}()
+	if err == nil {
+		err = sess.Run(ctx)
 	}
-
-	keepCtx, stopKeeper := context.WithCancel(context.Background())
-	defer stopKeeper()
-	kept := user.keep(keepCtx, s, market, src.demo, logger)
-
-	out := ttyOut{File: os.Stdout, mu: new(sync.Mutex)}
-	var bell func()
-	if s.cfg.Alerts.Bell {
-		bell = out.bell
-	}
-	renderer := lipgloss.NewRenderer(out)
-	if s.theme.Mono {
-		renderer.SetColorProfile(termenv.Ascii)
-	}
-	snaps := market.Subscribe()
-	app := ui.New(ui.Options{
-		Snapshots:  snaps,
-		History:    market,
-		Theme:      s.theme,
-		Renderer:   renderer,
-		Clock:      src.clock,
-		RefreshHz:  s.cfg.UI.RefreshHz,
-		Mouse:      s.cfg.UI.Mouse,
-		StaleAfter: s.cfg.UI.StaleAfter,
-		Flash:      s.cfg.UI.Flash,
-		Sort:       s.cfg.UI.Sort,
-		SortDesc:   s.cfg.UI.SortDesc,
-		DetailSide: s.cfg.UI.DetailSide,
-		Demo:       src.demo,
-		Version:    versionString(),
-
-		MoonshotMaxCap: s.cfg.RatingsOptions().MoonshotMaxCap,
-
-		User:         user.data,
-		Persist:      user.persister(),
-		ReadOnly:     user.readOnly,
-		HideBalances: s.cfg.Portfolio.HideBalances,
-		Bell:         bell,
-		Notify:       desktopNotify(s.cfg.Alerts.Desktop, logger),
-	})
-	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithOutput(out)}
-	if s.cfg.UI.Mouse {
-		progOpts = append(progOpts, tea.WithMouseCellMotion())
-	}
-	_, err = tea.NewProgram(app, progOpts...).Run()
-	// The keeper saves a last time while the market still runs (it asks
-	// the hub for the warm cache), then the feeds and the hub stop.
-	stopKeeper()
-	<-kept
-	if cerr := user.close(logger); cerr != nil {
-		logger.Error("store", "err", cerr)
-		if err == nil {
-			err = cerr
-		}
-	}
-	cancel()
-	market.Unsubscribe(snaps)
-	for range 1 + len(src.feeds) {
-		<-done
-	}
-	logger.Info("tokentop stopped")
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		return nil // a signal ended us; the terminal is restored
+	if cerr := rt.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }

@@ -249,3 +249,66 @@ func TestYourDataStays(t *testing.T) {
 		t.Fatalf("did not quit cleanly:\n%s", s)
 	}
 }
+
+// export and import take --user: an SSH user's records are theirs alone,
+// and a user id that is not one is refused before the store is opened.
+func TestExportImportPerUser(t *testing.T) {
+	dir := t.TempDir()
+	const alice = "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s"
+	in := writeTemp(t, "in.json", exportSample)
+	out, errOut, code := runBinary(t, nil, "import", "--data-dir", dir, "--user", alice, in)
+	if code != 0 || !strings.Contains(out, "2 watchlists, 2 lots and 3 alerts") {
+		t.Fatalf("import --user: exit %d\n%s%s", code, out, errOut)
+	}
+	local, errOut, code := runBinary(t, nil, "export", "--data-dir", dir)
+	if code != 0 || strings.Contains(local, "lot-1") || len(readExport(t, local).Lots) != 0 {
+		t.Fatalf("the local user sees another user's records: exit %d\n%s%s", code, local, errOut)
+	}
+	theirs, _, code := runBinary(t, nil, "export", "--data-dir", dir, "--user", alice)
+	if x := readExport(t, theirs); code != 0 || len(x.Lots) != 2 || len(x.Alerts) != 3 {
+		t.Fatalf("export --user:\n%s", theirs)
+	}
+	for _, args := range [][]string{
+		{"export", "--data-dir", dir, "--user", "root"},
+		{"import", "--data-dir", dir, "--user", "SHA256:\x1b[2J", in},
+	} {
+		_, errOut, code := runBinary(t, nil, args...)
+		if code != 2 || !strings.Contains(errOut, "--user") || strings.ContainsRune(errOut, 0x1b) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+	if help, _, _ := runBinary(t, nil, "export", "--help"); !strings.Contains(help, "--user ID") {
+		t.Errorf("export --help does not document --user:\n%s", help)
+	}
+}
+
+// A damaged record is left out of an export, named on standard error,
+// and left in the store.
+func TestExportNamesDamagedRecords(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, code := runBinary(t, nil, "import", "--data-dir", dir, writeTemp(t, "in.json", exportSample)); code != 0 {
+		t.Fatal(errOut)
+	}
+	path := filepath.Join(dir, "tokentop.db")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte("first buy"))
+	if i < 0 || bytes.Index(data[i+1:], []byte("first buy")) >= 0 {
+		t.Fatal("the lot's note is not in the file exactly once")
+	}
+	data[i] ^= 0x01 // "first buy" -> "girst buy"
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runBinary(t, nil, "export", "--data-dir", dir)
+	x := readExport(t, out)
+	if code != 0 || len(x.Lots) != 1 || strings.Contains(out, "girst") ||
+		!strings.Contains(errOut, "1 record could not be read (1 damaged)") || !strings.Contains(errOut, "lots/lot-1: damaged (checksum mismatch)") {
+		t.Fatalf("exit %d, %d lots, stderr %q", code, len(x.Lots), errOut)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, data) {
+		t.Error("export changed the store")
+	}
+}

@@ -161,6 +161,15 @@ func rowSymbol(screen string, rank string) string {
 	return m[1]
 }
 
+// cursorRank is the rank in the table row under the cursor ("▸").
+func cursorRank(screen string) string {
+	m := regexp.MustCompile(`(?m)^\s*▸\D*?(\d+)\s+[A-Z0-9]{2,10}\s`).FindStringSubmatch(screen)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
 // TestEndToEnd runs the built binary in a pseudo-terminal (tmux) on the
 // demo market and drives it the way a user would.
 func TestEndToEnd(t *testing.T) {
@@ -177,8 +186,14 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("no row ranked 3 on screen:\n%s", screen)
 	}
 
-	// Move down twice and open the detail pane of the third token.
-	term.Keys("j", "j", "Enter")
+	// Move down twice and open the detail pane of the third token. Each
+	// key waits for the cursor: two keys read at once ("jj") are one
+	// message that is no key at all.
+	for _, rank := range []string{"2", "3"} {
+		term.Keys("j")
+		term.WaitFor("the cursor on row "+rank, wait, func(s string) bool { return cursorRank(s) == rank })
+	}
+	term.Keys("Enter")
 	term.WaitFor("detail of "+third, wait, func(s string) bool {
 		return strings.Contains(s, "24h high") && strings.Contains(s, third)
 	})

@@ -13,20 +13,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math"
 	"os"
 	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 	"unicode"
 
 	"github.com/tokentop/tokentop/config"
-	"github.com/tokentop/tokentop/feeds/demo"
+	"github.com/tokentop/tokentop/engine"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -165,7 +163,7 @@ func ratingsMain(args []string, stdout, stderr io.Writer) int {
 	}
 	var snap *model.Snapshot
 	if o.demo {
-		if snap = rateDemo(cfg, o.run); snap == nil {
+		if snap = engine.RateDemo(cfg, o.run); snap == nil {
 			fmt.Fprintln(stderr, "tokentop ratings: the simulated market produced no snapshot")
 			return 1
 		}
@@ -174,7 +172,10 @@ func ratingsMain(args []string, stdout, stderr io.Writer) int {
 		if !o.runSet {
 			run = defaultLiveFor
 		}
-		if snap, err = rateLive(cfg, run); err != nil {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		snap, err = engine.RateLive(ctx, cfg, run, os.Getenv)
+		stop()
+		if err != nil {
 			fmt.Fprintf(stderr, "tokentop ratings: %s\n", safeLine(err.Error()))
 			return 1
 		}
@@ -197,89 +198,6 @@ func ratingsMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// rateDemo drives the simulated market directly into a Market, with the
-// generator's simulated clock as the market clock: the back history, then
-// run of simulated time in one-second steps, recomputing ratings every
-// TraderEvery of simulated time. Nothing reads the wall clock,
-// so the same config, seed and run give the same snapshot.
-func rateDemo(cfg config.Config, run time.Duration) *model.Snapshot {
-	g := demo.NewGenerator(demo.Options{Seed: cfg.Demo.Seed, Tokens: cfg.Demo.Tokens, Step: time.Second})
-	m := model.NewMarket(model.MarketOptions{
-		Clock:         g.Now,
-		WhaleNotional: cfg.Market.WhaleUSD,
-		MaxTrades:     cfg.Market.MaxTrades,
-		Ratings:       cfg.RatingsOptions(),
-	})
-	g.History(m.ApplyNow)
-	// Recompute on the engine's own schedule, as the dashboard's hub does:
-	// signals, grade history and moonshots depend on the grades' path, not
-	// only on where they end.
-	every := cfg.RatingsOptions().TraderEvery
-	if every <= 0 {
-		every = model.DefaultRatingsOptions().TraderEvery
-	}
-	m.SnapshotNow()
-	var since time.Duration
-	for range int64(run / time.Second) {
-		g.Step(m.ApplyNow)
-		if since += time.Second; since >= every {
-			m.SnapshotNow()
-			since = 0
-		}
-	}
-	return m.SnapshotNow()
-}
-
-// rateLive runs the configured live feeds into a Market for run of real
-// time and returns the latest snapshot. It fails when no token arrived,
-// saying what each feed was doing.
-func rateLive(cfg config.Config, run time.Duration) (*model.Snapshot, error) {
-	src, err := liveSources(cfg, slog.New(slog.DiscardHandler), os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	ctx, stop := context.WithTimeout(ctx, run)
-	defer stop()
-	market := model.NewMarket(model.MarketOptions{
-		Clock: src.clock, WhaleNotional: cfg.Market.WhaleUSD, MaxTrades: cfg.Market.MaxTrades,
-		Ratings: cfg.RatingsOptions(),
-	})
-	box := market.Subscribe()
-	var wg sync.WaitGroup
-	wg.Add(1 + len(src.feeds))
-	go func() { defer wg.Done(); _ = market.Run(ctx) }()
-	for _, f := range src.feeds {
-		go func() { defer wg.Done(); _ = f.Run(ctx, market) }()
-	}
-	var last *model.Snapshot
-	for {
-		s, ok := box.Take(ctx)
-		if !ok {
-			break
-		}
-		last = s
-	}
-	wg.Wait()
-	if s, ok := box.TryTake(); ok && s != nil {
-		last = s
-	}
-	if last == nil || len(last.Tokens) == 0 {
-		var states []string
-		if last != nil {
-			for _, f := range last.Feeds {
-				states = append(states, f.Name+" "+f.State.String()+" "+f.Reason)
-			}
-		}
-		if len(states) == 0 {
-			states = []string{"no feed reported"}
-		}
-		return nil, fmt.Errorf("no market data in %s (%s); try --demo", run, strings.Join(states, "; "))
-	}
-	return last, nil
 }
 
 // ratingsReport is what the command prints. Its JSON form is the --json

@@ -76,3 +76,11 @@ func (m *Mailbox[T]) Stats() (puts, drops uint64) {
 	defer m.mu.Unlock()
 	return m.puts, m.drops
 }
+
+// Ready is signalled after a Put (at most one signal waits): a reader
+// that selects on other channels too waits on it, then calls TryTake,
+// which may find nothing when a Take came first.
+func (m *Mailbox[T]) Ready() <-chan struct{} { return m.notify }
+
+// Done is closed when the mailbox is closed.
+func (m *Mailbox[T]) Done() <-chan struct{} { return m.closed }

@@ -223,12 +223,15 @@ func (m *Market) Status(st FeedStatus) {
 
 // Subscribe returns a mailbox that receives every snapshot published from
 // now on (coalesced: a slow reader sees only the newest). The latest
-// snapshot, if any, is put in at once.
-func (m *Market) Subscribe() *Mailbox[*Snapshot] {
+// snapshot, if any, is put in at once. When ctx ends the subscription
+// ends: deliveries stop and the mailbox is closed, so a subscriber cannot
+// be forgotten while the hub keeps feeding it. The hub stopping closes it
+// too.
+func (m *Market) Subscribe(ctx context.Context) *Mailbox[*Snapshot] {
 	mb := NewMailbox[*Snapshot]()
 	m.subsMu.Lock()
 	defer m.subsMu.Unlock()
-	if m.closed {
+	if m.closed || ctx.Err() != nil {
 		if m.latest != nil {
 			mb.Put(m.latest)
 		}
@@ -239,15 +242,23 @@ func (m *Market) Subscribe() *Mailbox[*Snapshot] {
 	if m.latest != nil {
 		mb.Put(m.latest)
 	}
+	context.AfterFunc(ctx, func() { m.unsubscribe(mb) })
 	return mb
 }
 
-// Unsubscribe stops deliveries to mb and closes it.
-func (m *Market) Unsubscribe(mb *Mailbox[*Snapshot]) {
+// unsubscribe stops deliveries to mb and closes it.
+func (m *Market) unsubscribe(mb *Mailbox[*Snapshot]) {
 	m.subsMu.Lock()
 	m.subs = slices.DeleteFunc(m.subs, func(x *Mailbox[*Snapshot]) bool { return x == mb })
 	m.subsMu.Unlock()
 	mb.Close()
+}
+
+// Subscribers is how many mailboxes the hub delivers to now.
+func (m *Market) Subscribers() int {
+	m.subsMu.Lock()
+	defer m.subsMu.Unlock()
+	return len(m.subs)
 }
 
 // Candles returns up to maxBars bars (oldest first) covering span back from

@@ -193,7 +193,7 @@ func TestStructuralSharing(t *testing.T) {
 		}
 	}
 	// Nothing changed: publish sends nothing new.
-	mb := m.Subscribe()
+	mb := m.Subscribe(t.Context())
 	if s, ok := mb.TryTake(); ok {
 		t.Fatalf("got snapshot before any publish: %d", s.Seq)
 	}
@@ -251,7 +251,7 @@ func TestCandlesMerged(t *testing.T) {
 		m.Send(ctx, Event{Kind: EventCandle, Symbol: "SOL", Res: Minute, Time: ns(day0 + i*60 + 59),
 			Candle: bar(day0+i*60, p, p, p, p, 1)})
 	}
-	mb := m.Subscribe()
+	mb := m.Subscribe(t.Context())
 	waitFor(t, mb, "SOL at 10", func(s *Snapshot) bool { v := s.Token("SOL"); return v != nil && v.Price == 10 })
 
 	got, err := m.Candles(ctx, "SOL", 10*time.Minute, 3)
@@ -294,8 +294,8 @@ func TestSlowSubscriberNeverBlocks(t *testing.T) {
 	clk := newFakeClock(day0)
 	m := NewMarket(MarketOptions{Clock: clk.Now, PublishEvery: time.Millisecond, QueueSize: 64})
 	runMarket(t, m)
-	stuck := m.Subscribe() // never takes
-	fast := m.Subscribe()
+	stuck := m.Subscribe(t.Context()) // never takes
+	fast := m.Subscribe(t.Context())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
@@ -359,7 +359,7 @@ func TestSendUnblocksWhenMarketStops(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Send blocked after the market stopped")
 	}
-	if _, ok := m.Subscribe().Take(context.Background()); ok {
+	if _, ok := m.Subscribe(t.Context()).Take(context.Background()); ok {
 		t.Error("subscribing to a stopped market gave a snapshot")
 	}
 }
@@ -373,7 +373,7 @@ func TestStatusCoalescedInOrder(t *testing.T) {
 	}
 	m.Status(FeedStatus{Name: "binance", State: FeedLive, Reason: "ok\x1b[2J"})
 	runMarket(t, m)
-	mb := m.Subscribe()
+	mb := m.Subscribe(t.Context())
 	waitFor(t, mb, "binance live", func(s *Snapshot) bool {
 		return len(s.Feeds) == 1 && s.Feeds[0].State == FeedLive && s.Feeds[0].Reason == "ok"
 	})
@@ -456,8 +456,9 @@ func TestManySubscribersConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			mb := m.Subscribe()
-			defer m.Unsubscribe(mb)
+			sctx, unsubscribe := context.WithCancel(ctx)
+			defer unsubscribe()
+			mb := m.Subscribe(sctx)
 			var seq uint64
 			for {
 				s, ok := mb.Take(ctx)
@@ -555,5 +556,40 @@ func BenchmarkPublish500Changed50(b *testing.B) {
 			m.apply(&ev)
 		}
 		m.buildSnapshot(m.opts.Clock())
+	}
+}
+
+// A subscription lives as long as its context: when it ends, the hub stops
+// delivering to the mailbox and closes it; nothing has to remember to
+// unsubscribe.
+func TestSubscriptionEndsWithItsContext(t *testing.T) {
+	clk := newFakeClock(day0)
+	m := NewMarket(MarketOptions{Clock: clk.Now, PublishEvery: time.Millisecond})
+	runMarket(t, m)
+	keep := m.Subscribe(t.Context())
+	ctx, cancel := context.WithCancel(t.Context())
+	mb := m.Subscribe(ctx)
+	if n := m.Subscribers(); n != 2 {
+		t.Fatalf("%d subscribers, want 2", n)
+	}
+	cancel()
+	select {
+	case <-mb.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the mailbox was not closed when its context ended")
+	}
+	if n := m.Subscribers(); n != 1 {
+		t.Fatalf("%d subscribers after one context ended, want 1", n)
+	}
+	// Deliveries go on to the other one only.
+	mb.TryTake()
+	m.Send(t.Context(), Event{Kind: EventQuote, Symbol: "ETH", Time: ns(day0 + 1), Price: 5})
+	waitFor(t, keep, "ETH at 5", func(s *Snapshot) bool { v := s.Token("ETH"); return v != nil && v.Price == 5 })
+	if s, ok := mb.TryTake(); ok && s != nil {
+		t.Errorf("a snapshot was delivered after the subscription ended (seq %d)", s.Seq)
+	}
+	// A context already ended subscribes nothing.
+	if m.Subscribe(ctx); m.Subscribers() != 1 {
+		t.Errorf("a subscription with an ended context was kept")
 	}
 }

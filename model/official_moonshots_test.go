@@ -131,7 +131,7 @@ func TestOfficialMoonshotsBadEvents(t *testing.T) {
 // is published by Run.
 func TestOfficialMoonshotsThroughRun(t *testing.T) {
 	m := NewMarket(MarketOptions{PublishEvery: 5 * time.Millisecond})
-	mb := m.Subscribe()
+	mb := m.Subscribe(t.Context())
 	runMarket(t, m)
 	ctx := t.Context()
 	if !m.Send(ctx, Event{Kind: EventOfficialMoonshots, OfficialMoonshots: &OfficialMoonshots{

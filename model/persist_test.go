@@ -502,7 +502,7 @@ func TestHistoryNeedsRunAndStops(t *testing.T) {
 	go func() { done <- m.Run(rctx) }()
 	m.Send(context.Background(), trade("BTC", day0, 5, 1))
 	m.Send(context.Background(), Event{Kind: EventInfo, Symbol: "ETH", Info: &TokenInfo{Name: "No price"}})
-	mb := m.Subscribe()
+	mb := m.Subscribe(t.Context())
 	waitFor(t, mb, "ETH", func(s *Snapshot) bool { return s.Token("ETH") != nil && s.Token("BTC") != nil })
 	h, err := m.History(context.Background())
 	if err != nil || len(h) != 1 || h[0].Info.Symbol != "BTC" || h[0].Price != 5 || len(h[0].Minute) != 1 ||

@@ -471,7 +471,7 @@ func TestOfficialRatingSanitised(t *testing.T) {
 func TestRatingsRunInTheHubOnSchedule(t *testing.T) {
 	r := universe(t, RatingsOptions{})
 	m := r.m
-	mb := m.Subscribe()
+	mb := m.Subscribe(t.Context())
 	runMarket(t, m)
 	s := waitFor(t, mb, "graded tokens", func(s *Snapshot) bool {
 		v := s.Token("UP")

@@ -68,7 +68,7 @@ func TestSIGKILLMidWrite(t *testing.T) {
 			t.Fatalf("round %d: Open after SIGKILL: %v", round, err)
 		}
 		checkDB(t, s)
-		d, rep, err := s.Load()
+		d, rep, err := s.Load(LocalUser)
 		if err != nil || rep.Skipped != 0 {
 			t.Fatalf("round %d: Load: %v %+v", round, err, rep)
 		}

@@ -32,23 +32,31 @@ type Export struct {
 	Alerts     []model.Alert     `json:"alerts"`
 }
 
-// Export returns the user's stored records (the ones Load can read;
-// alert history is not exported).
-func (s *Store) Export(now time.Time) (Export, error) {
+// Export returns user's stored records (the ones Load can read; alert
+// history is not exported). What is damaged or unreadable is left out,
+// and logged.
+func (s *Store) Export(user string, now time.Time) (Export, error) {
+	if err := ValidUser(user); err != nil {
+		return Export{}, fmt.Errorf("store: %w", err)
+	}
 	x := Export{Format: ExportFormat, Version: ExportVersion, Exported: now,
 		Watchlists: []model.Watchlist{}, Lots: []model.Lot{}, Alerts: []model.Alert{}}
 	var rep LoadReport
 	err := s.db.View(func(tx *bolt.Tx) error {
-		x.Watchlists = append(x.Watchlists, loadWatchlists(tx, &rep)...)
-		x.Lots = append(x.Lots, loadLots(tx, &rep)...)
-		x.Alerts = append(x.Alerts, loadAlerts(tx, &rep)...)
+		b, p := userRO(tx, user, &rep)
+		if b == nil {
+			return nil
+		}
+		x.Watchlists = append(x.Watchlists, loadWatchlists(b.Bucket(bucketWatchlists), p.child(bucketWatchlists), &rep)...)
+		x.Lots = append(x.Lots, loadLots(b.Bucket(bucketLots), p.child(bucketLots), &rep)...)
+		x.Alerts = append(x.Alerts, loadAlerts(b.Bucket(bucketAlerts), p.child(bucketAlerts), &rep)...)
 		return nil
 	})
 	if err != nil {
 		return Export{}, fmt.Errorf("store %s: reading your records: %w", shownPath(s.path), err)
 	}
 	if rep.Skipped > 0 {
-		s.log.Warn("store: export: unreadable records left out", "count", rep.Skipped, "reasons", rep.Reasons)
+		s.log.Warn("store: export: unreadable or damaged records left out", "user", user, "count", rep.Skipped, "damaged", rep.Damaged, "reasons", rep.Reasons)
 	}
 	return x, nil
 }
@@ -234,68 +242,86 @@ func checkExport(x *Export) error {
 // ImportStats counts what an import wrote.
 type ImportStats struct{ Watchlists, Lots, Alerts int }
 
-// Import writes x's records in one transaction: all or nothing. Merge
-// (replace false): watchlists merged by name (the union of symbols, the
-// stored ones first, in order), lots and alerts upserted by ID. Replace:
-// the stored watchlists, lots and alerts are replaced by x's; the alert
-// history is kept. x is validated first (as ParseExport does; its format
-// and version fields are not looked at).
-func (s *Store) Import(x Export, replace bool) (ImportStats, error) {
+// Import writes x's records into user's in one transaction: all or
+// nothing. Merge (replace false): watchlists merged by name (the union of
+// symbols, the stored ones first, in order), lots and alerts upserted by
+// ID. Replace: the stored watchlists, lots and alerts are replaced by
+// x's; the alert history is kept, and so are records damaged in the file
+// (SCHEMA.md, "Damage"), unless x has one with the same key. x is validated first (as ParseExport
+// does; its format and version fields are not looked at).
+func (s *Store) Import(user string, x Export, replace bool) (ImportStats, error) {
+	if err := ValidUser(user); err != nil {
+		return ImportStats{}, fmt.Errorf("store: %w", err)
+	}
 	if err := checkExport(&x); err != nil {
 		return ImportStats{}, err
 	}
 	err := s.update(func(tx *bolt.Tx) error {
+		u, _, err := userRW(tx, user, defaultLabel(user), s.now())
+		if err != nil {
+			return err
+		}
+		wb, err := u.sub(bucketWatchlists)
+		if err != nil {
+			return err
+		}
+		lb, err := u.sub(bucketLots)
+		if err != nil {
+			return err
+		}
+		ab, err := u.sub(bucketAlerts)
+		if err != nil {
+			return err
+		}
 		if replace {
-			for _, name := range [][]byte{bucketWatchlists, bucketLots, bucketAlerts} {
-				if tx.Bucket(name) != nil {
-					if err := tx.DeleteBucket(name); err != nil {
-						return err
-					}
+			for _, b := range []wbucket{wb, lb, ab} {
+				if err := b.clearSound(); err != nil {
+					return err
 				}
 			}
 		}
-		if err := createUserBuckets(tx); err != nil {
-			return err
-		}
 		for _, w := range x.Watchlists {
-			if err := importWatchlist(tx, w); err != nil {
+			if err := importWatchlist(wb, w); err != nil {
 				return fmt.Errorf("watchlist %q: %w", truncate(w.Name, 40), err)
 			}
 		}
 		for _, l := range x.Lots {
-			if err := putLot(tx, l, false); err != nil {
+			if err := putLot(lb, l, false); err != nil {
 				return fmt.Errorf("lot %q: %w", l.ID, err)
 			}
 		}
 		for _, a := range x.Alerts {
-			if err := putAlert(tx, a, false); err != nil {
+			if err := putAlert(ab, a, false); err != nil {
 				return fmt.Errorf("alert %q: %w", a.ID, err)
 			}
 		}
 		// The limits, once, on the result.
 		for _, l := range []struct {
-			bucket []byte
-			limit  int
-			what   string
-		}{{bucketWatchlists, model.MaxWatchlists, "watchlists"}, {bucketLots, model.MaxLots, "portfolio lots"}, {bucketAlerts, model.MaxAlerts, "alerts"}} {
-			if n := countKeys(tx.Bucket(l.bucket)); n > l.limit {
+			b     wbucket
+			limit int
+			what  string
+		}{{wb, model.MaxWatchlists, "watchlists"}, {lb, model.MaxLots, "portfolio lots"}, {ab, model.MaxAlerts, "alerts"}} {
+			if n := l.b.records(); n > l.limit {
 				return fmt.Errorf("that would make %d %s, more than the %d allowed", n, l.what, l.limit)
 			}
 		}
 		return nil
 	})
 	if err != nil {
+		if errors.Is(err, ErrReadOnly) {
+			return ImportStats{}, err
+		}
 		return ImportStats{}, fmt.Errorf("store %s: importing: %w", shownPath(s.path), err)
 	}
 	return ImportStats{Watchlists: len(x.Watchlists), Lots: len(x.Lots), Alerts: len(x.Alerts)}, nil
 }
 
 // importWatchlist merges w into the stored list of the same name.
-func importWatchlist(tx *bolt.Tx, w model.Watchlist) error {
-	v := tx.Bucket(bucketWatchlists).Get([]byte(w.Name))
+func importWatchlist(b wbucket, w model.Watchlist) error {
+	v, err := b.get([]byte(w.Name))
 	var r watchlistRec
-	if v == nil || decodeRecord(v, &r) != nil || r.Watchlist.Name != w.Name {
-		return putWatchlist(tx, w, false)
+	if err != nil || v == nil || decodeRecord(v, &r) != nil || r.Watchlist.Name != w.Name {
+		return putWatchlist(b, w, false)
 	}
 	merged := r.Watchlist
 	have := make(map[string]bool, len(merged.Symbols))
@@ -311,5 +337,5 @@ func importWatchlist(tx *bolt.Tx, w model.Watchlist) error {
 	if err := merged.Validate(); err != nil {
 		return err
 	}
-	return putWatchlist(tx, merged, false)
+	return putWatchlist(b, merged, false)
 }

@@ -28,7 +28,7 @@ func fullStore(t *testing.T) *Store {
 
 func TestExportParseImportRoundTrip(t *testing.T) {
 	s := fullStore(t)
-	x, err := s.Export(t0)
+	x, err := s.Export(LocalUser, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,19 +48,19 @@ func TestExportParseImportRoundTrip(t *testing.T) {
 	}
 	// Into a new store: the same records, in the same order.
 	s2 := openT(t, t.TempDir())
-	st, err := s2.Import(y, false)
+	st, err := s2.Import(LocalUser, y, false)
 	if err != nil || st != (ImportStats{2, 2, 5}) {
 		t.Fatalf("Import: %+v %v", st, err)
 	}
-	a, _, _ := s.Load()
-	b, _, _ := s2.Load()
+	a, _, _ := s.Load(LocalUser)
+	b, _, _ := s2.Load(LocalUser)
 	a.Firings = nil
 	if !reflect.DeepEqual(a, b) {
 		t.Fatalf("imported store differs:\n%+v\n%+v", a, b)
 	}
 	// An empty store exports empty lists, not the lazily made default
 	// watchlist.
-	e, _ := openT(t, t.TempDir()).Export(t0)
+	e, _ := openT(t, t.TempDir()).Export(LocalUser, t0)
 	data, _ = json.Marshal(e)
 	if !strings.Contains(string(data), `"watchlists":[],"lots":[],"alerts":[]`) {
 		t.Errorf("empty export: %s", data)
@@ -148,10 +148,10 @@ func TestImportMerge(t *testing.T) {
 		Lots:       []model.Lot{lot, sampleLot("l3")},
 		Alerts:     []model.Alert{{ID: "a-new", Symbol: "BTC", Kind: model.AlertPriceBelow, Price: 1}},
 	}
-	if _, err := s.Import(x, false); err != nil {
+	if _, err := s.Import(LocalUser, x, false); err != nil {
 		t.Fatal(err)
 	}
-	d, _, _ := s.Load()
+	d, _, _ := s.Load(LocalUser)
 	wantLists := []model.Watchlist{{Name: "Main", Symbols: []string{"BTC", "ETH", "XRP"}}, {Name: "Alts", Symbols: []string{"SOL"}}, {Name: "New", Symbols: []string{"TON"}}}
 	if !reflect.DeepEqual(d.Watchlists, wantLists) {
 		t.Errorf("watchlists %+v", d.Watchlists)
@@ -167,11 +167,11 @@ func TestImportMerge(t *testing.T) {
 func TestImportReplaceKeepsFirings(t *testing.T) {
 	s := fullStore(t)
 	x := Export{Lots: []model.Lot{sampleLot("only")}}
-	st, err := s.Import(x, true)
+	st, err := s.Import(LocalUser, x, true)
 	if err != nil || st != (ImportStats{0, 1, 0}) {
 		t.Fatal(st, err)
 	}
-	d, _, _ := s.Load()
+	d, _, _ := s.Load(LocalUser)
 	if len(d.Lots) != 1 || d.Lots[0].ID != "only" || len(d.Alerts) != 0 || len(d.Firings) != 1 ||
 		len(d.Watchlists) != 1 || d.Watchlists[0].Name != model.DefaultWatchlist {
 		t.Errorf("after replace: %+v", d)
@@ -181,30 +181,30 @@ func TestImportReplaceKeepsFirings(t *testing.T) {
 // An import that fails anywhere writes nothing.
 func TestImportAllOrNothing(t *testing.T) {
 	s := fullStore(t)
-	before, _, _ := s.Load()
+	before, _, _ := s.Load(LocalUser)
 	id := txid(t, s)
 	big := model.Watchlist{Name: "Main"}
 	for i := range model.MaxWatchlistLen - 1 {
 		big.Symbols = append(big.Symbols, fmt.Sprint("S", i))
 	}
 	x := Export{Lots: []model.Lot{sampleLot("new-lot")}, Watchlists: []model.Watchlist{big}} // Main has BTC, ETH: 1001 after merging
-	_, err := s.Import(x, false)
+	_, err := s.Import(LocalUser, x, false)
 	if err == nil || !strings.Contains(err.Error(), `watchlist "Main": symbols: at most 1000 symbols`) {
 		t.Fatalf("got %v", err)
 	}
-	after, _, _ := s.Load()
+	after, _, _ := s.Load(LocalUser)
 	if !reflect.DeepEqual(before, after) || txid(t, s) != id {
 		t.Error("a failed import changed the store")
 	}
 	bad := Export{Lots: []model.Lot{{ID: "x"}}}
-	if _, err := s.Import(bad, false); err == nil || !strings.HasPrefix(err.Error(), `lots[0] (id "x"): symbol: is required`) {
+	if _, err := s.Import(LocalUser, bad, false); err == nil || !strings.HasPrefix(err.Error(), `lots[0] (id "x"): symbol: is required`) {
 		t.Errorf("invalid record: %v", err)
 	}
 	var many Export
 	for i := range model.MaxAlerts {
 		many.Alerts = append(many.Alerts, model.Alert{ID: fmt.Sprint("m", i), Symbol: "BTC", Kind: model.AlertPriceAbove, Price: 1})
 	}
-	if _, err := s.Import(many, false); err == nil || !strings.Contains(err.Error(), "that would make 1005 alerts, more than the 1000 allowed") {
+	if _, err := s.Import(LocalUser, many, false); err == nil || !strings.Contains(err.Error(), "that would make 1005 alerts, more than the 1000 allowed") {
 		t.Errorf("too many after merging: %v", err)
 	}
 	if txid(t, s) != id {

@@ -1,9 +1,8 @@
 package store
 
 import (
-	"errors"
 	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,32 +11,16 @@ import (
 	"github.com/tokentop/tokentop/model"
 )
 
-// FuzzOpenDamagedStore patches bytes of a real store file and opens it.
-// Open must never crash the process, and must either refuse the file
+// FuzzOpenDamagedStore patches bytes of a real store file (several
+// users, every kind of record, the journal and the warm cache) and opens
+// it. Open must never crash the process, and must either refuse the file
 // (CorruptError or ForeignError, file untouched) or accept one that
-// bbolt's own Check finds sound, that loads without a panic and takes a
-// write.
+// bbolt's own Check finds sound, whose every loaded record is as it was
+// stored and whose every record not loaded is named as damaged (the flip
+// experiment's rule, tryFlip), and that takes a write.
 func FuzzOpenDamagedStore(f *testing.F) {
-	base := func() []byte {
-		dir := f.TempDir()
-		s, err := Open(Options{Dir: dir})
-		if err != nil {
-			f.Fatal(err)
-		}
-		for i := range 40 {
-			l := sampleLot("lot-" + string(rune('a'+i%26)) + string(rune('a'+i/26)))
-			s.Apply(model.UserChange{PutLot: &l})
-		}
-		s.Apply(model.UserChange{PutWatchlist: &model.Watchlist{Name: "W", Symbols: []string{"BTC"}}})
-		s.SaveJournal("live", journalSnap(3, 3, 2))
-		s.SaveWarm("live", model.WarmStart{Saved: time.Now(), Tokens: warmTokens(2, 20)})
-		s.Close()
-		b, err := os.ReadFile(filepath.Join(dir, FileName))
-		if err != nil {
-			f.Fatal(err)
-		}
-		return b
-	}()
+	base, _ := buildFlipStore(f)
+	want := soundContents(f, base)
 	ps := uint32(os.Getpagesize())
 	f.Add(uint32(0), []byte{})
 	f.Add(uint32(pageHeaderSize+40), []byte{0xff, 0xff})   // meta 0's page count
@@ -52,37 +35,33 @@ func FuzzOpenDamagedStore(f *testing.F) {
 		}
 		data := append([]byte(nil), base...)
 		copy(data[int(off)%len(data):], patch)
-		dir := t.TempDir()
-		path := filepath.Join(dir, FileName)
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		s, err := Open(Options{Dir: dir})
-		if err != nil {
-			var ce *CorruptError
-			var fe *ForeignError
-			if !errors.As(err, &ce) && !errors.As(err, &fe) {
-				t.Fatalf("Open: unexpected error %v", err)
+		out, why := tryFlip(t, data, want, func(s *Store) {
+			s.db.View(func(tx *bolt.Tx) error {
+				for err := range tx.Check() {
+					t.Fatalf("Open accepted a file bbolt's Check rejects: %v", err)
+				}
+				return nil
+			})
+			s.Users()
+			s.Export(flipUsers[1], time.Now())
+			for _, u := range flipUsers {
+				if err := s.Apply(u, model.UserChange{PutLot: ptr(sampleLot("fuzz"))}); err != nil {
+					t.Fatalf("a write to an accepted store failed: %v", err)
+				}
 			}
-			if after, _ := os.ReadFile(path); string(after) != string(data) {
-				t.Fatal("a refused file was modified")
+			s.SaveWarm("live", model.WarmStart{Tokens: warmTokens(1, 5)})
+			s.SaveJournal("live", journalSnap(1, 1, 1))
+			if err := s.TouchUser(fingerprint("carol"), "carol", time.Now()); err != nil {
+				t.Fatalf("TouchUser on an accepted store failed: %v", err)
 			}
-			return
-		}
-		defer s.Close()
-		s.db.View(func(tx *bolt.Tx) error {
-			for err := range tx.Check() {
-				t.Fatalf("Open accepted a file bbolt's Check rejects: %v", err)
-			}
-			return nil
 		})
-		s.Load()
-		s.LoadJournal("live")
-		s.LoadWarm("live", 0, time.Now())
-		s.Export(time.Now())
-		if err := s.Apply(model.UserChange{PutLot: ptr(sampleLot("fuzz"))}); err != nil {
-			t.Fatalf("a write to an accepted store failed: %v", err)
+		switch out {
+		case silentChange:
+			t.Fatalf("silent change: %s", why)
+		case refusedOther:
+			if !strings.Contains(why, "not a tokentop store") {
+				t.Fatalf("refused without a clear error: %s", why)
+			}
 		}
-		s.SaveWarm("live", model.WarmStart{Tokens: warmTokens(1, 5)})
 	})
 }

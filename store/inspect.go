@@ -51,6 +51,7 @@ var errNotBolt = errors.New("not a bbolt file")
 // inspection is what inspect learned about a sound bbolt file.
 type inspection struct {
 	buckets int               // top-level buckets
+	tops    map[string]bool   // their names (the first 64)
 	hasMeta bool              // a top-level "meta" bucket
 	meta    map[string][]byte // its plain (non-bucket) keys, values copied
 }
@@ -148,6 +149,12 @@ func inspect(r io.ReaderAt, size int64) (inspection, error) {
 		return inspection{}, damaged("its page count %d is impossible", m.hwm)
 	case m.hwm > uint64(size)/pageSize:
 		return inspection{}, damaged("the file is %d bytes, shorter than its contents: it was cut short", size)
+	case !(a.valid() && uint64(a.pageSize) == pageSize && b.valid() && uint64(b.pageSize) == pageSize):
+		// bbolt would carry on with the sound copy; but if the damaged
+		// one was the newer, that copy is the store as it was one change
+		// earlier, and the next write would reuse the pages of that last
+		// change. Nothing tells which was newer, so nothing is written.
+		return inspection{}, damaged("one of the two copies of the database header is damaged, and it may be the newer one")
 	}
 	// bbolt's own check reads both meta pages through their headers.
 	for id := range uint64(2) {
@@ -162,12 +169,15 @@ func inspect(r io.ReaderAt, size int64) (inspection, error) {
 	}
 	v := &verifier{r: r, pageSize: pageSize, hwm: m.hwm, used: make([]bool, m.hwm), free: make([]bool, m.hwm)}
 	v.used[0], v.used[1] = true, true
-	var in inspection
+	in := inspection{tops: map[string]bool{}}
 	err := v.tree(m.root, 0, nil, nil, func(depth int, k, val []byte, isBucket bool) error {
 		if !isBucket {
 			return nil // bbolt has no plain keys at the top level; ignore
 		}
 		in.buckets++
+		if len(in.tops) < 64 {
+			in.tops[string(k)] = true
+		}
 		if string(k) != "meta" {
 			return v.bucket(val, depth+1, v.anyEntry)
 		}
@@ -282,6 +292,9 @@ func (v *verifier) tree(id uint64, depth int, lo, hi []byte, fn entryFunc) error
 				return damaged("page %d has an entry past its end", id)
 			}
 			keys[i] = buf[start : start+ksize]
+			if ksize == 0 {
+				return damaged("page %d has an empty key", id)
+			}
 			if lo != nil && bytes.Compare(keys[i], lo) < 0 || hi != nil && bytes.Compare(keys[i], hi) >= 0 ||
 				i > 0 && bytes.Compare(keys[i-1], keys[i]) >= 0 {
 				return damaged("page %d has keys out of order", id)
@@ -320,6 +333,9 @@ func leafEntries(id uint64, depth int, buf []byte, count uint16, lo, hi []byte, 
 		}
 		k := buf[start : start+ksize]
 		val := buf[start+ksize : start+ksize+vsize]
+		if ksize == 0 { // bbolt never writes one, and asserts (panics) on reading one
+			return damaged("page %d has an empty key", id)
+		}
 		if lo != nil && bytes.Compare(k, lo) < 0 || hi != nil && bytes.Compare(k, hi) >= 0 || i > 0 && bytes.Compare(prev, k) >= 0 {
 			return damaged("page %d has keys out of order", id)
 		}

@@ -313,12 +313,16 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 		return nil
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		nsb, err := nsBucket(tx, bucketJournal, ns)
+		top, err := topBucket(tx, bucketJournal)
+		if err != nil {
+			return err
+		}
+		nsb, err := top.sub([]byte(ns))
 		if err != nil {
 			return err
 		}
 		if len(changed) > 0 {
-			fb, err := nsb.CreateBucketIfNotExists(bucketFlips)
+			fb, err := nsb.sub(bucketFlips)
 			if err != nil {
 				return err
 			}
@@ -333,7 +337,7 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 						recs = append(recs, r)
 					}
 				}
-				if err := putJSON(fb, []byte(t.Symbol), recs); err != nil {
+				if err := fb.putJSON([]byte(t.Symbol), recs); err != nil {
 					return err
 				}
 			}
@@ -345,12 +349,12 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 					recs = append(recs, toPickRec(m))
 				}
 			}
-			if err := putJSON(nsb, keyOpen, recs); err != nil {
+			if err := nsb.putJSON(keyOpen, recs); err != nil {
 				return err
 			}
 		}
 		if pastDirty {
-			pb, err := nsb.CreateBucketIfNotExists(bucketPast)
+			pb, err := nsb.sub(bucketPast)
 			if err != nil {
 				return err
 			}
@@ -360,13 +364,13 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 					continue
 				}
 				k := pastKey(m)
-				if pb.Get(k) == nil {
-					if err := putJSON(pb, k, toPickRec(m)); err != nil {
+				if pb.b.Get(k) == nil {
+					if err := pb.putJSON(k, toPickRec(m)); err != nil {
 						return err
 					}
 				}
 			}
-			return trimOldest(pb, pastKept)
+			return pb.trimOldest(pastKept)
 		}
 		return nil
 	})
@@ -381,91 +385,107 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 	return nil
 }
 
-// nsBucket returns (creating) the namespace's bucket under top.
-func nsBucket(tx *bolt.Tx, top []byte, ns string) (*bolt.Bucket, error) {
-	b, err := tx.CreateBucketIfNotExists(top)
-	if err != nil {
-		return nil, err
-	}
-	return b.CreateBucketIfNotExists([]byte(ns))
+// journalLayout is what a journal namespace holds (each made by the
+// first save that has one).
+var journalLayout = []entry{
+	{name: bucketFlips, bucket: true, optional: true},
+	{name: keyOpen, optional: true},
+	{name: bucketPast, bucket: true, optional: true},
 }
 
-// nsBucketRO returns the namespace's bucket under top, or nil.
-func nsBucketRO(tx *bolt.Tx, top []byte, ns string) *bolt.Bucket {
-	if b := tx.Bucket(top); b != nil {
-		return b.Bucket([]byte(ns))
+// validNamespace is checkNamespace for a key.
+func validNamespace(k []byte) bool { return checkNamespace(string(k)) == nil }
+
+// nsRO finds the namespace ns under top for a read, checking it; when it
+// is not there, top is checked for damage that could have taken it.
+func nsRO(tx *bolt.Tx, top []byte, ns string, layout []entry, rep *LoadReport) (*bolt.Bucket, bpath) {
+	tp := topPath(top)
+	p := tp.child([]byte(ns))
+	tb := tx.Bucket(top)
+	if tb == nil {
+		rep.damage(tp.name, "missing")
+		return nil, p
 	}
-	return nil
+	b := tb.Bucket([]byte(ns))
+	if b == nil {
+		checkChildren(tb, tp, validNamespace, rep, nil)
+		return nil, p
+	}
+	checkLayout(b, p, p.name, layout, rep)
+	return b, p
 }
 
 // LoadJournal reads the ratings journal of ns. Like Load, it skips (and
 // reports, and leaves in place) what it cannot use: a token whose flips
-// are unreadable or out of order, a pick that fails its checks. Flips is
-// never nil.
+// are unreadable or out of order, a pick that fails its checks, a damaged
+// record. Flips is never nil.
 func (s *Store) LoadJournal(ns string) (model.Journal, LoadReport, error) {
 	j := model.Journal{Flips: map[string][]model.SignalFlip{}}
 	var rep LoadReport
 	if err := checkNamespace(ns); err != nil {
 		return j, rep, err
 	}
-	prefix := "journal/" + ns + "/"
 	err := s.db.View(func(tx *bolt.Tx) error {
-		nsb := nsBucketRO(tx, bucketJournal, ns)
+		nsb, p := nsRO(tx, bucketJournal, ns, journalLayout, &rep)
 		if nsb == nil {
 			return nil
 		}
 		if fb := nsb.Bucket(bucketFlips); fb != nil {
-			fb.ForEach(func(k, v []byte) error {
-				where := prefix + "flips/" + shownKey(k)
+			fp := p.child(bucketFlips)
+			eachRecord(fb, fp, false, &rep, func(k, v []byte) bool {
 				if !model.ValidSymbol(string(k)) {
-					rep.skip(where, "not a token symbol")
-					return nil
+					rep.skip(fp.at(k), "not a token symbol")
+					return true
 				}
 				flips, err := decodeFlips(v)
 				if err != nil {
-					rep.skip(where, err.Error())
-					return nil
+					rep.skip(fp.at(k), err.Error())
+					return true
 				}
 				if len(flips) > 0 {
 					j.Flips[string(k)] = flips
 				}
-				return nil
+				return true
 			})
 		}
 		if v := nsb.Get(keyOpen); v != nil {
 			var recs []pickRec
-			if err := decodeRecord(v, &recs); err != nil {
-				rep.skip(prefix+"open", recordError(v, err))
+			if v, err := unseal(p, keyOpen, v); err != nil {
+				rep.damage(p.at(keyOpen), err.Error())
+			} else if err := decodeRecord(v, &recs); err != nil {
+				rep.skip(p.at(keyOpen), recordError(v, err))
 			}
 			for i := range recs {
 				if err := checkPick(recs[i], false); err != nil {
-					rep.skip(fmt.Sprintf("%sopen[%d]", prefix, i), err.Error())
+					rep.skip(fmt.Sprintf("%s[%d]", p.at(keyOpen), i), err.Error())
 					continue
 				}
 				j.Open = append(j.Open, recs[i].moonshot())
 			}
 		}
 		if pb := nsb.Bucket(bucketPast); pb != nil {
-			c := pb.Cursor()
-			for k, v := c.Last(); k != nil && len(j.Past) < pastKept; k, v = c.Prev() {
-				where := prefix + "past/" + shownTimeKey(k)
+			pp := p.child(bucketPast)
+			pp.keys = shownTimeKey
+			eachRecord(pb, pp, true, &rep, func(k, v []byte) bool {
 				var r pickRec
 				if err := decodeRecord(v, &r); err != nil {
-					rep.skip(where, recordError(v, err))
-					continue
+					rep.skip(pp.at(k), recordError(v, err))
+					return true
 				}
 				if err := checkPick(r, true); err != nil {
-					rep.skip(where, err.Error())
-					continue
+					rep.skip(pp.at(k), err.Error())
+					return true
 				}
 				j.Past = append(j.Past, r.moonshot())
-			}
+				return len(j.Past) < pastKept
+			})
 		}
 		return nil
 	})
 	if err != nil {
 		return j, rep, fmt.Errorf("store %s: loading the ratings journal: %w", shownPath(s.path), err)
 	}
+	s.logDamage("loading the ratings journal", "", rep)
 	return j, rep, nil
 }
 

@@ -1,13 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/tokentop/tokentop/model"
 )
@@ -148,16 +147,13 @@ func TestLoadJournalSkipsBadRecords(t *testing.T) {
 	if err := s.SaveJournal("live", journalSnap(2, 2, 1)); err != nil {
 		t.Fatal(err)
 	}
-	s.db.Update(func(tx *bolt.Tx) error {
-		ns := tx.Bucket(bucketJournal).Bucket([]byte("live"))
-		fb := ns.Bucket(bucketFlips)
-		fb.Put([]byte("BAD"), []byte(`[{"time":"2025-01-01T00:00:00Z","from":0,"to":7,"price":1}]`))
-		fb.Put([]byte("ORDER"), []byte(`[{"time":"2025-01-01T00:00:00Z","from":0,"to":1,"price":1},{"time":"2025-02-01T00:00:00Z","from":1,"to":0,"price":1}]`))
-		fb.Put([]byte("bad key"), []byte(`[]`))
-		ns.Put(keyOpen, []byte(`[{"symbol":"OK","entry":"2025-01-01T00:00:00Z","entry_price":1},{"symbol":"X","entry_price":1}]`))
-		ns.Bucket(bucketPast).Put([]byte("junk"), []byte(`{"symbol":"Y"`))
-		return nil
-	})
+	// Records that pass their checksum (as a buggy or hostile writer
+	// would leave them) are still checked.
+	pokeRecord(t, s, "BAD", `[{"time":"2025-01-01T00:00:00Z","from":0,"to":7,"price":1}]`, "journal", "live", "flips")
+	pokeRecord(t, s, "ORDER", `[{"time":"2025-01-01T00:00:00Z","from":0,"to":1,"price":1},{"time":"2025-02-01T00:00:00Z","from":1,"to":0,"price":1}]`, "journal", "live", "flips")
+	pokeRecord(t, s, "bad key", `[]`, "journal", "live", "flips")
+	pokeRecord(t, s, string(keyOpen), `[{"symbol":"OK","entry":"2025-01-01T00:00:00Z","entry_price":1},{"symbol":"X","entry_price":1}]`, "journal", "live")
+	pokeRecord(t, s, "junk", `{"symbol":"Y"`, "journal", "live", "past")
 	j, rep, err := s.LoadJournal("live")
 	if err != nil {
 		t.Fatal(err)
@@ -165,8 +161,8 @@ func TestLoadJournalSkipsBadRecords(t *testing.T) {
 	if len(j.Flips) != 2 || len(j.Open) != 1 || j.Open[0].Symbol != "OK" || len(j.Past) != 1 {
 		t.Errorf("journal %+v", j)
 	}
-	if rep.Skipped != 5 {
-		t.Errorf("skipped %d: %q", rep.Skipped, rep.Reasons)
+	if rep.Skipped != 5 || rep.Damaged != 0 {
+		t.Errorf("skipped %d, damaged %d: %q", rep.Skipped, rep.Damaged, rep.Reasons)
 	}
 	joined := strings.Join(rep.Reasons, "\n")
 	for _, want := range []string{
@@ -178,5 +174,28 @@ func TestLoadJournalSkipsBadRecords(t *testing.T) {
 		if !strings.Contains(joined, want) {
 			t.Errorf("no reason %q in\n%s", want, joined)
 		}
+	}
+}
+
+// A journal record whose checksum fails is damaged: named, counted, not
+// used, left in the file.
+func TestLoadJournalDamagedRecords(t *testing.T) {
+	s := openT(t, t.TempDir())
+	if err := s.SaveJournal("live", journalSnap(2, 2, 1)); err != nil {
+		t.Fatal(err)
+	}
+	v := rawValue(t, s, "T1", "journal", "live", "flips")
+	v[5] ^= 0x10
+	pokeRaw(t, s, "T1", string(v), "journal", "live", "flips")
+	j, rep, err := s.LoadJournal("live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := j.Flips["T1"]; ok || len(j.Flips) != 1 || rep.Damaged != 1 || rep.Skipped != 1 ||
+		rep.Reasons[0] != "journal/live/flips/T1: damaged (checksum mismatch)" {
+		t.Errorf("flips %v, report %+v", j.Flips, rep)
+	}
+	if got := rawValue(t, s, "T1", "journal", "live", "flips"); !bytes.Equal(got, v) {
+		t.Error("the damaged record was changed")
 	}
 }

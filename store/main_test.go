@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"os"
 	"strconv"
@@ -49,7 +51,7 @@ func childWriter() int {
 	tokens := warmTokens(20, 120)
 	for i := 0; ; i++ {
 		id := fmt.Sprintf("r%s-%d", round, i)
-		if err := s.Apply(model.UserChange{PutLot: ptr(sampleLot(id))}); err != nil {
+		if err := s.Apply(LocalUser, model.UserChange{PutLot: ptr(sampleLot(id))}); err != nil {
 			fmt.Println("ERR", err)
 			return 1
 		}
@@ -102,7 +104,7 @@ func openT(t testing.TB, dir string) *Store {
 
 func applyT(t testing.TB, s *Store, ch model.UserChange) {
 	t.Helper()
-	if err := s.Apply(ch); err != nil {
+	if err := s.Apply(LocalUser, ch); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
 }
@@ -234,3 +236,74 @@ func warmTokens(n, bars int) []model.WarmToken {
 	}
 	return out
 }
+
+// bucketAt walks path (bucket names from the top) in tx; nil when some
+// bucket is missing. p is its path for checksums.
+func bucketAt(tx *bolt.Tx, path ...string) (b *bolt.Bucket, p bpath) {
+	for i, name := range path {
+		if i == 0 {
+			b = tx.Bucket([]byte(name))
+		} else if b != nil {
+			b = b.Bucket([]byte(name))
+		}
+		p = p.child([]byte(name))
+	}
+	return b, p
+}
+
+// pokeRecord stores value under key in the bucket at path as the store's
+// own writes do (sealed, counted), so a load judges what the value says.
+func pokeRecord(t testing.TB, s *Store, key, value string, path ...string) {
+	t.Helper()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, p := bucketAt(tx, path...)
+		if b == nil {
+			return fmt.Errorf("no bucket %v", path)
+		}
+		return wbucket{b, p}.put([]byte(key), []byte(value))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pokeRaw stores value under key in the bucket at path as it is: no
+// checksum, no tally: what damage (or another program) would leave.
+func pokeRaw(t testing.TB, s *Store, key, value string, path ...string) {
+	t.Helper()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b, _ := bucketAt(tx, path...)
+		if b == nil {
+			return fmt.Errorf("no bucket %v", path)
+		}
+		return b.Put([]byte(key), []byte(value))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rawValue is the value stored under key at path, with its checksum;
+// nil when absent.
+func rawValue(t testing.TB, s *Store, key string, path ...string) []byte {
+	t.Helper()
+	var v []byte
+	s.db.View(func(tx *bolt.Tx) error {
+		if b, _ := bucketAt(tx, path...); b != nil {
+			v = bytes.Clone(b.Get([]byte(key)))
+		}
+		return nil
+	})
+	return v
+}
+
+// payloadOf is a sealed value without its checksum.
+func payloadOf(v []byte) string {
+	if len(v) < sumLen {
+		return ""
+	}
+	return string(v[:len(v)-sumLen])
+}
+
+// newTextLogger logs as text into w.
+func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

@@ -134,26 +134,66 @@ func TestRefusedFilesAreUntouched(t *testing.T) {
 			defer f.Close()
 			f.WriteAt(make([]byte, 64), int64(root)*int64(os.Getpagesize())) // the root page's header and first entries
 		}, wantCorrupt("page")},
+		{"one header damaged", func(t *testing.T, path string) {
+			makeStore(t, filepath.Dir(path))
+			f, _ := os.OpenFile(path, os.O_RDWR, 0)
+			defer f.Close()
+			f.WriteAt([]byte{0xff}, int64(os.Getpagesize())+pageHeaderSize+48) // meta 1's transaction id
+		}, wantCorrupt("one of the two copies of the database header is damaged")},
 		{"a newer store", func(t *testing.T, path string) {
 			makeStore(t, filepath.Dir(path))
 			rawBolt(t, path, func(tx *bolt.Tx) error {
-				return tx.Bucket(bucketMeta).Put(keyVersion, u64(3))
+				meta := tx.Bucket(bucketMeta)
+				meta.Put(keyVersion, u64(SchemaVersion+1))
+				return putMetaSum(meta)
 			})
 		}, func(t *testing.T, err error) {
 			var ne *NewerError
-			if !errors.As(err, &ne) || ne.Version != 3 || ne.Supported != SchemaVersion {
-				t.Fatalf("err = %v, want NewerError 3/%d", err, SchemaVersion)
+			if !errors.As(err, &ne) || ne.Version != SchemaVersion+1 || ne.Supported != SchemaVersion {
+				t.Fatalf("err = %v, want NewerError %d/%d", err, SchemaVersion+1, SchemaVersion)
 			}
-			if !strings.Contains(err.Error(), "newer tokentop (schema 3; this one reads up to 2): it was left untouched") {
+			if !strings.Contains(err.Error(), "newer tokentop (schema 4; this one reads up to 3): it was left untouched") {
 				t.Errorf("message: %s", err)
 			}
 		}},
 		{"an unreadable schema version", func(t *testing.T, path string) {
 			makeStore(t, filepath.Dir(path))
 			rawBolt(t, path, func(tx *bolt.Tx) error {
-				return tx.Bucket(bucketMeta).Put(keyVersion, []byte("two"))
+				meta := tx.Bucket(bucketMeta)
+				meta.Put(keyVersion, []byte("two"))
+				return putMetaSum(meta)
 			})
 		}, wantCorrupt("schema version")},
+		// A flip in the version (3 -> 1 would migrate a schema 3 store as
+		// a schema 1 one) is caught by the meta checksum.
+		{"a changed schema version", func(t *testing.T, path string) {
+			makeStore(t, filepath.Dir(path))
+			rawBolt(t, path, func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketMeta).Put(keyVersion, u64(1))
+			})
+		}, wantCorrupt("its meta records do not match their checksum")},
+		{"no meta checksum", func(t *testing.T, path string) {
+			makeStore(t, filepath.Dir(path))
+			rawBolt(t, path, func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketMeta).Delete(keyCheck)
+			})
+		}, wantCorrupt("its meta checksum is missing")},
+		{"a renamed meta bucket", func(t *testing.T, path string) {
+			makeStore(t, filepath.Dir(path))
+			rawBolt(t, path, func(tx *bolt.Tx) error {
+				nb, _ := tx.CreateBucket([]byte("mete"))
+				copyBucket(tx.Bucket(bucketMeta), nb)
+				return tx.DeleteBucket(bucketMeta)
+			})
+		}, wantCorrupt("its meta bucket is missing")},
+		{"a renamed users bucket", func(t *testing.T, path string) {
+			makeStore(t, filepath.Dir(path))
+			rawBolt(t, path, func(tx *bolt.Tx) error {
+				nb, _ := tx.CreateBucket([]byte("usevs"))
+				copyBucket(tx.Bucket(bucketUsers), nb)
+				return tx.DeleteBucket(bucketUsers)
+			})
+		}, wantCorrupt("its users bucket is missing")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -236,7 +276,7 @@ func TestEmptyFilesBecomeStores(t *testing.T) {
 			applyT(t, s, model.UserChange{PutLot: ptr(sampleLot("x"))})
 			s.Close()
 			s = openT(t, dir)
-			d, _, err := s.Load()
+			d, _, err := s.Load(LocalUser)
 			if err != nil || len(d.Lots) != 1 {
 				t.Fatalf("Load: %v %v", d.Lots, err)
 			}
@@ -266,12 +306,12 @@ func TestReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _, err := s.Load()
+	d, _, err := s.Load(LocalUser)
 	if err != nil || len(d.Lots) != 30 {
 		t.Fatalf("Load: %d lots, %v", len(d.Lots), err)
 	}
 	for name, err := range map[string]error{
-		"Apply":       s.Apply(model.UserChange{DeleteLot: "lot-1"}),
+		"Apply":       s.Apply(LocalUser, model.UserChange{DeleteLot: "lot-1"}),
 		"SaveJournal": s.SaveJournal("live", &model.Snapshot{}),
 		"SaveWarm":    s.SaveWarm("live", model.WarmStart{}),
 	} {
@@ -279,7 +319,7 @@ func TestReadOnly(t *testing.T) {
 			t.Errorf("%s: %v, want ErrReadOnly", name, err)
 		}
 	}
-	if _, err := s.Import(Export{}, true); !errors.Is(err, ErrReadOnly) {
+	if _, err := s.Import(LocalUser, Export{}, true); !errors.Is(err, ErrReadOnly) {
 		t.Errorf("Import: %v, want ErrReadOnly", err)
 	}
 	if _, err := os.Stat(path + ownerSuffix); !errors.Is(err, fs.ErrNotExist) {
@@ -316,7 +356,7 @@ func TestInUseInProcess(t *testing.T) {
 	applyT(t, s, model.UserChange{PutLot: ptr(sampleLot("still-works"))})
 	s.Close()
 	s2 := openT(t, dir) // the lock is released on Close
-	d, _, _ := s2.Load()
+	d, _, _ := s2.Load(LocalUser)
 	if len(d.Lots) != 1 {
 		t.Errorf("lots after reopen: %v", d.Lots)
 	}
@@ -339,7 +379,7 @@ func TestInUseByAnotherProcess(t *testing.T) {
 		}
 	}
 	applyT(t, s, model.UserChange{PutLot: ptr(sampleLot("after"))})
-	d, rep, err := s.Load()
+	d, rep, err := s.Load(LocalUser)
 	if err != nil || len(d.Lots) != 2 || rep.Skipped != 0 {
 		t.Fatalf("Load after the child: %v %+v %v", d.Lots, rep, err)
 	}

@@ -37,7 +37,7 @@ const FileName = "tokentop.db"
 
 // SchemaVersion is the layout this build writes (SCHEMA.md). Open
 // migrates older stores to it and refuses newer ones.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // DefaultTimeout is how long Open waits for another process's lock.
 const DefaultTimeout = 250 * time.Millisecond
@@ -73,9 +73,13 @@ type Options struct {
 	// Timeout is how long to wait for another process's lock; default
 	// 250ms.
 	Timeout time.Duration
-	// Logger gets what the store did (opened, migrated, skipped records);
-	// nil discards.
+	// Logger gets what the store did (opened, migrated, skipped and
+	// damaged records); nil discards.
 	Logger *slog.Logger
+	// Now is the clock for the times the store writes on its own (when it
+	// was created or migrated, when a user's records were made by their
+	// first change); default time.Now.
+	Now func() time.Time
 }
 
 // Store is an open tokentop store. Its methods are safe for concurrent
@@ -84,6 +88,7 @@ type Store struct {
 	path     string
 	db       *bolt.DB
 	log      *slog.Logger
+	now      func() time.Time
 	readOnly bool
 	owner    string // sidecar written by this Store; "" when none
 	temp     string // read-only migrated copy, removed on Close
@@ -130,7 +135,11 @@ func Open(o Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("store %s cannot be locked: %w", shownPath(path), err)
 	}
-	s := &Store{path: path, log: logger, readOnly: o.ReadOnly, journals: map[string]*journalState{}}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Store{path: path, log: logger, now: now, readOnly: o.ReadOnly, journals: map[string]*journalState{}}
 	s.firingsKept.Store(model.DefaultFiringsKept)
 	if err := s.open(f, o); err != nil {
 		return nil, err
@@ -236,7 +245,7 @@ func (s *Store) open(f *os.File, o Options) error {
 	}
 	switch version {
 	case 0:
-		err = s.db.Update(func(tx *bolt.Tx) error { return initSchema(tx, time.Now()) })
+		err = s.db.Update(func(tx *bolt.Tx) error { return initSchema(tx, s.now()) })
 		if err == nil {
 			s.log.Info("store created", "path", s.path, "schema", SchemaVersion)
 		}
@@ -259,20 +268,42 @@ func (s *Store) classify(in inspection) (int, error) {
 	if in.buckets == 0 {
 		return 0, nil
 	}
-	if !in.hasMeta || string(in.meta[string(keyMagic)]) != magic {
+	corrupt := func(why string) error { return &CorruptError{Path: s.path, Err: errors.New(why)} }
+	if !in.hasMeta {
+		// Our buckets without our meta: damage renamed the meta bucket.
+		for _, name := range [][]byte{bucketUsers, bucketJournal, bucketWarm, bucketWatchlists, bucketLots, bucketAlerts, bucketFirings} {
+			if in.tops[string(name)] {
+				return 0, corrupt("its meta bucket is missing")
+			}
+		}
+		return 0, &ForeignError{Path: s.path}
+	}
+	sum, hasSum := in.meta[string(keyCheck)]
+	if hasSum && (len(sum) != sumLen || binary.BigEndian.Uint32(sum) != metaSum(in.meta)) {
+		return 0, corrupt("its meta records do not match their checksum")
+	}
+	if string(in.meta[string(keyMagic)]) != magic {
 		return 0, &ForeignError{Path: s.path}
 	}
 	v, ok := in.meta[string(keyVersion)]
 	if !ok || len(v) != 8 {
-		return 0, &CorruptError{Path: s.path, Err: errors.New("its schema version is unreadable")}
+		return 0, corrupt("its schema version is unreadable")
 	}
 	n := binary.BigEndian.Uint64(v)
 	switch {
 	case n == 0:
-		return 0, &CorruptError{Path: s.path, Err: errors.New("its schema version is 0")}
+		return 0, corrupt("its schema version is 0")
 	case n > SchemaVersion:
 		sv := int(min(n, 1<<31))
 		return 0, &NewerError{Path: s.path, Version: sv, Supported: SchemaVersion}
+	case n == SchemaVersion && !hasSum:
+		return 0, corrupt("its meta checksum is missing")
+	case n == SchemaVersion:
+		for _, name := range [][]byte{bucketUsers, bucketJournal, bucketWarm} {
+			if !in.tops[string(name)] {
+				return 0, corrupt(fmt.Sprintf("its %s bucket is missing", name))
+			}
+		}
 	}
 	return int(n), nil
 }

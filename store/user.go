@@ -24,8 +24,14 @@ const maxReasons = 10
 // LoadReport says what a load skipped. Skipped records stay in the
 // database: data the user owns is never deleted for being unreadable.
 type LoadReport struct {
+	// Skipped counts the records not loaded: unreadable, invalid or
+	// damaged.
 	Skipped int
-	Reasons []string // at most 10: "lots/abc: quantity: must be greater than 0"
+	// Damaged counts what of it was damaged in the file: a record whose
+	// checksum fails, or a bucket whose tally, layout or name does not
+	// check (SCHEMA.md, "Damage").
+	Damaged int
+	Reasons []string // at most 10: "lots/abc: quantity: must be greater than 0", "lots/lot-3: damaged (checksum mismatch)"
 }
 
 func (r *LoadReport) skip(where, why string) {
@@ -33,6 +39,13 @@ func (r *LoadReport) skip(where, why string) {
 	if len(r.Reasons) < maxReasons {
 		r.Reasons = append(r.Reasons, where+": "+oneLine(why, 200))
 	}
+}
+
+// damage reports damage in the file: "lots/lot-3: damaged (checksum
+// mismatch)".
+func (r *LoadReport) damage(where, why string) {
+	r.Damaged++
+	r.skip(where, "damaged ("+why+")")
 }
 
 // recordError is why a stored record could not be used.
@@ -61,19 +74,20 @@ func decodeRecord(v []byte, into any) error {
 	return json.Unmarshal(v, into)
 }
 
-// Load reads the user's records. It never fails on a bad record: it skips
-// it, counts it in the report and leaves it in the database. A store with
-// no watchlist loads with one empty model.DefaultWatchlist (not written
-// until it is changed). Firings are newest first, at most the number set
-// by SetFiringsKept.
-func (s *Store) Load() (model.UserData, LoadReport, error) {
+// Load reads user's records. It never fails on a bad record: it skips
+// it, counts it in the report and leaves it in the database; damage
+// (SCHEMA.md) is reported and logged the same way. A user without
+// records yet loads as empty. A store with no watchlist loads with one
+// empty model.DefaultWatchlist (not written until it is changed).
+// Firings are newest first, at most the number set by SetFiringsKept.
+func (s *Store) Load(user string) (model.UserData, LoadReport, error) {
 	var d model.UserData
 	var rep LoadReport
+	if err := ValidUser(user); err != nil {
+		return d, rep, fmt.Errorf("store: %w", err)
+	}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		d.Watchlists = loadWatchlists(tx, &rep)
-		d.Lots = loadLots(tx, &rep)
-		d.Alerts = loadAlerts(tx, &rep)
-		d.Firings = loadFirings(tx, int(s.firingsKept.Load()), &rep)
+		d = loadUser(tx, user, int(s.firingsKept.Load()), &rep)
 		return nil
 	})
 	if err != nil {
@@ -82,7 +96,22 @@ func (s *Store) Load() (model.UserData, LoadReport, error) {
 	if len(d.Watchlists) == 0 {
 		d.Watchlists = []model.Watchlist{{Name: model.DefaultWatchlist, Symbols: []string{}}}
 	}
+	s.logDamage("loading", user, rep)
 	return d, rep, nil
+}
+
+// loadUser reads user's records in tx.
+func loadUser(tx *bolt.Tx, user string, firingsKept int, rep *LoadReport) model.UserData {
+	var d model.UserData
+	b, p := userRO(tx, user, rep)
+	if b == nil {
+		return d
+	}
+	d.Watchlists = loadWatchlists(b.Bucket(bucketWatchlists), p.child(bucketWatchlists), rep)
+	d.Lots = loadLots(b.Bucket(bucketLots), p.child(bucketLots), rep)
+	d.Alerts = loadAlerts(b.Bucket(bucketAlerts), p.child(bucketAlerts), rep)
+	d.Firings = loadFirings(b.Bucket(bucketFirings), firingsPath(p), firingsKept, rep)
+	return d
 }
 
 type seqd[T any] struct {
@@ -101,86 +130,80 @@ func inSeqOrder[T any](recs []seqd[T]) []T {
 	return out
 }
 
-func loadWatchlists(tx *bolt.Tx, rep *LoadReport) []model.Watchlist {
-	b := tx.Bucket(bucketWatchlists)
+func loadWatchlists(b *bolt.Bucket, p bpath, rep *LoadReport) []model.Watchlist {
 	if b == nil {
 		return nil
 	}
 	var recs []seqd[model.Watchlist]
-	b.ForEach(func(k, v []byte) error {
-		where := "watchlists/" + shownKey(k)
+	eachRecord(b, p, false, rep, func(k, v []byte) bool {
 		var r watchlistRec
 		if err := decodeRecord(v, &r); err != nil {
-			rep.skip(where, recordError(v, err))
-			return nil
+			rep.skip(p.at(k), recordError(v, err))
+			return true
 		}
 		if r.Watchlist.Name != string(k) {
-			rep.skip(where, "its name does not match its key")
-			return nil
+			rep.skip(p.at(k), "its name does not match its key")
+			return true
 		}
 		if err := r.Watchlist.Validate(); err != nil {
-			rep.skip(where, err.Error())
-			return nil
+			rep.skip(p.at(k), err.Error())
+			return true
 		}
 		if r.Watchlist.Symbols == nil {
 			r.Watchlist.Symbols = []string{}
 		}
 		recs = append(recs, seqd[model.Watchlist]{r.Seq, r.Watchlist})
-		return nil
+		return true
 	})
 	return inSeqOrder(recs)
 }
 
-func loadLots(tx *bolt.Tx, rep *LoadReport) []model.Lot {
-	b := tx.Bucket(bucketLots)
+func loadLots(b *bolt.Bucket, p bpath, rep *LoadReport) []model.Lot {
 	if b == nil {
 		return nil
 	}
 	var recs []seqd[model.Lot]
-	b.ForEach(func(k, v []byte) error {
-		where := "lots/" + shownKey(k)
+	eachRecord(b, p, false, rep, func(k, v []byte) bool {
 		var r lotRec
 		if err := decodeRecord(v, &r); err != nil {
-			rep.skip(where, recordError(v, err))
-			return nil
+			rep.skip(p.at(k), recordError(v, err))
+			return true
 		}
 		if r.Lot.ID != string(k) {
-			rep.skip(where, "its id does not match its key")
-			return nil
+			rep.skip(p.at(k), "its id does not match its key")
+			return true
 		}
 		if err := r.Lot.Validate(); err != nil {
-			rep.skip(where, err.Error())
-			return nil
+			rep.skip(p.at(k), err.Error())
+			return true
 		}
 		recs = append(recs, seqd[model.Lot]{r.Seq, r.Lot})
-		return nil
+		return true
 	})
 	return inSeqOrder(recs)
 }
 
-func loadAlerts(tx *bolt.Tx, rep *LoadReport) []model.Alert {
-	b := tx.Bucket(bucketAlerts)
+func loadAlerts(b *bolt.Bucket, p bpath, rep *LoadReport) []model.Alert {
 	if b == nil {
 		return nil
 	}
 	var recs []seqd[model.Alert]
-	b.ForEach(func(k, v []byte) error {
-		where := "alerts/" + shownKey(k)
+	eachRecord(b, p, false, rep, func(k, v []byte) bool {
 		var r alertRec
 		if err := decodeRecord(v, &r); err != nil {
-			rep.skip(where, recordError(v, err))
-			return nil
+			rep.skip(p.at(k), recordError(v, err))
+			return true
 		}
 		if r.Alert.ID != string(k) {
-			rep.skip(where, "its id does not match its key")
-			return nil
+			rep.skip(p.at(k), "its id does not match its key")
+			return true
 		}
 		if err := r.Alert.Validate(); err != nil {
-			rep.skip(where, err.Error())
-			return nil
+			rep.skip(p.at(k), err.Error())
+			return true
 		}
 		recs = append(recs, seqd[model.Alert]{r.Seq, r.Alert})
-		return nil
+		return true
 	})
 	return inSeqOrder(recs)
 }
@@ -224,26 +247,32 @@ func shownTimeKey(k []byte) string {
 	return t.Format(time.RFC3339) + "/" + shownKey(k[timeKeyLen:])
 }
 
-func loadFirings(tx *bolt.Tx, kept int, rep *LoadReport) []model.AlertFiring {
-	b := tx.Bucket(bucketFirings)
+// firingsPath is the path of a user's firings, whose keys a report shows
+// as times.
+func firingsPath(user bpath) bpath {
+	p := user.child(bucketFirings)
+	p.keys = shownTimeKey
+	return p
+}
+
+func loadFirings(b *bolt.Bucket, p bpath, kept int, rep *LoadReport) []model.AlertFiring {
 	if b == nil {
 		return nil
 	}
 	var out []model.AlertFiring
-	c := b.Cursor()
-	for k, v := c.Last(); k != nil && len(out) < kept; k, v = c.Prev() {
-		where := "firings/" + shownTimeKey(k)
+	eachRecord(b, p, true, rep, func(k, v []byte) bool {
 		var f model.AlertFiring
 		if err := decodeRecord(v, &f); err != nil {
-			rep.skip(where, recordError(v, err))
-			continue
+			rep.skip(p.at(k), recordError(v, err))
+			return true
 		}
 		if err := f.Validate(); err != nil {
-			rep.skip(where, err.Error())
-			continue
+			rep.skip(p.at(k), err.Error())
+			return true
 		}
 		out = append(out, f)
-	}
+		return len(out) < kept
+	})
 	return out
 }
 
@@ -262,12 +291,17 @@ func changeFields(ch model.UserChange) int {
 	return n
 }
 
-// Apply makes one change in one transaction. The change must set exactly
-// one field (else model.ErrNoChange). Records are validated first. Puts
-// upsert (a list, lot or alert keeps its place in the order); deletes of
-// something that is not there succeed; a rename fails if the new name is
-// taken. An added firing trims the history to the newest SetFiringsKept.
-func (s *Store) Apply(ch model.UserChange) error {
+// Apply makes one change to user's records in one transaction, and
+// returns once it is committed. A user's first change makes their
+// buckets. The change must set exactly one field (else
+// model.ErrNoChange). Records are validated first. Puts upsert (a list,
+// lot or alert keeps its place in the order); deletes of something that
+// is not there succeed; a rename fails if the new name is taken. An added
+// firing trims the history to the newest SetFiringsKept.
+func (s *Store) Apply(user string, ch model.UserChange) error {
+	if err := ValidUser(user); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	switch n := changeFields(ch); {
 	case n == 0:
 		return model.ErrNoChange
@@ -279,43 +313,59 @@ func (s *Store) Apply(ch model.UserChange) error {
 	case ch.PutWatchlist != nil:
 		w := *ch.PutWatchlist
 		if err = w.Validate(); err == nil {
-			err = s.update(func(tx *bolt.Tx) error { return putWatchlist(tx, w, true) })
+			err = s.change(user, bucketWatchlists, func(b wbucket) error { return putWatchlist(b, w, true) })
 		}
 		err = wrapChange(err, "saving watchlist %q", w.Name)
 	case ch.DeleteWatchlist != "":
-		err = s.update(func(tx *bolt.Tx) error { return deleteKey(tx, bucketWatchlists, ch.DeleteWatchlist) })
+		err = s.change(user, bucketWatchlists, func(b wbucket) error { return b.del([]byte(ch.DeleteWatchlist)) })
 		err = wrapChange(err, "deleting watchlist %q", ch.DeleteWatchlist)
 	case ch.RenameWatchlist != nil:
 		from, to := ch.RenameWatchlist[0], ch.RenameWatchlist[1]
-		err = s.update(func(tx *bolt.Tx) error { return renameWatchlist(tx, from, to) })
+		err = s.change(user, bucketWatchlists, func(b wbucket) error { return renameWatchlist(b, from, to) })
 		err = wrapChange(err, "renaming watchlist %q to %q", from, to)
 	case ch.PutLot != nil:
 		l := *ch.PutLot
 		if err = l.Validate(); err == nil {
-			err = s.update(func(tx *bolt.Tx) error { return putLot(tx, l, true) })
+			err = s.change(user, bucketLots, func(b wbucket) error { return putLot(b, l, true) })
 		}
 		err = wrapChange(err, "saving lot %q", l.ID)
 	case ch.DeleteLot != "":
-		err = s.update(func(tx *bolt.Tx) error { return deleteKey(tx, bucketLots, ch.DeleteLot) })
+		err = s.change(user, bucketLots, func(b wbucket) error { return b.del([]byte(ch.DeleteLot)) })
 		err = wrapChange(err, "deleting lot %q", ch.DeleteLot)
 	case ch.PutAlert != nil:
 		a := *ch.PutAlert
 		if err = a.Validate(); err == nil {
-			err = s.update(func(tx *bolt.Tx) error { return putAlert(tx, a, true) })
+			err = s.change(user, bucketAlerts, func(b wbucket) error { return putAlert(b, a, true) })
 		}
 		err = wrapChange(err, "saving alert %q", a.ID)
 	case ch.DeleteAlert != "":
-		err = s.update(func(tx *bolt.Tx) error { return deleteKey(tx, bucketAlerts, ch.DeleteAlert) })
+		err = s.change(user, bucketAlerts, func(b wbucket) error { return b.del([]byte(ch.DeleteAlert)) })
 		err = wrapChange(err, "deleting alert %q", ch.DeleteAlert)
 	case ch.AddFiring != nil:
 		f := *ch.AddFiring
 		if err = f.Validate(); err == nil {
 			kept := int(s.firingsKept.Load())
-			err = s.update(func(tx *bolt.Tx) error { return addFiring(tx, f, kept) })
+			err = s.change(user, bucketFirings, func(b wbucket) error { return addFiring(b, f, kept) })
 		}
 		err = wrapChange(err, "saving the firing of alert %q", f.AlertID)
 	}
 	return err
+}
+
+// change runs fn on one of user's record buckets in a write transaction,
+// making the user's buckets first when they are new.
+func (s *Store) change(user string, bucket []byte, fn func(b wbucket) error) error {
+	return s.update(func(tx *bolt.Tx) error {
+		u, _, err := userRW(tx, user, defaultLabel(user), s.now())
+		if err != nil {
+			return err
+		}
+		b, err := u.sub(bucket)
+		if err != nil {
+			return err
+		}
+		return fn(b)
+	})
 }
 
 func wrapChange(err error, format string, args ...any) error {
@@ -341,34 +391,23 @@ func truncate(s string, n int) string {
 // seqFor is the record's place in the order: the one it has when it
 // exists (and is readable), else the next one. isNew says it did not
 // exist.
-func seqFor(b *bolt.Bucket, k []byte) (seq uint64, isNew bool, err error) {
-	v := b.Get(k)
-	if v != nil {
+func seqFor(b wbucket, k []byte) (seq uint64, isNew bool, err error) {
+	isNew = b.b.Get(k) == nil
+	if payload, err := b.get(k); err == nil && payload != nil {
 		var env struct {
 			Seq uint64 `json:"seq"`
 		}
-		if decodeRecord(v, &env) == nil && env.Seq > 0 {
+		if decodeRecord(payload, &env) == nil && env.Seq > 0 {
 			return env.Seq, false, nil
 		}
 	}
-	seq, err = b.NextSequence()
-	return seq, v == nil, err
-}
-
-// countKeys counts b's keys as this transaction sees them (bbolt's
-// Stats does not see the transaction's own changes).
-func countKeys(b *bolt.Bucket) int {
-	n := 0
-	c := b.Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		n++
-	}
-	return n
+	seq, err = b.nextSequence()
+	return seq, isNew, err
 }
 
 // full checks a bucket's record count before an insert.
-func full(b *bolt.Bucket, limit int, what string) error {
-	if countKeys(b) >= limit {
+func full(b wbucket, limit int, what string) error {
+	if b.records() >= limit {
 		return tooMany(what, limit)
 	}
 	return nil
@@ -378,11 +417,7 @@ func tooMany(what string, limit int) error {
 	return fmt.Errorf("you have the most %s allowed (%d)", what, limit)
 }
 
-func putWatchlist(tx *bolt.Tx, w model.Watchlist, limit bool) error {
-	b, err := tx.CreateBucketIfNotExists(bucketWatchlists)
-	if err != nil {
-		return err
-	}
+func putWatchlist(b wbucket, w model.Watchlist, limit bool) error {
 	seq, isNew, err := seqFor(b, []byte(w.Name))
 	if err != nil {
 		return err
@@ -395,10 +430,10 @@ func putWatchlist(tx *bolt.Tx, w model.Watchlist, limit bool) error {
 	if w.Symbols == nil {
 		w.Symbols = []string{}
 	}
-	return putJSON(b, []byte(w.Name), watchlistRec{Seq: seq, Watchlist: w})
+	return b.putJSON([]byte(w.Name), watchlistRec{Seq: seq, Watchlist: w})
 }
 
-func renameWatchlist(tx *bolt.Tx, from, to string) error {
+func renameWatchlist(b wbucket, from, to string) error {
 	nw := model.Watchlist{Name: to}
 	if err := nw.Validate(); err != nil {
 		return err
@@ -406,38 +441,33 @@ func renameWatchlist(tx *bolt.Tx, from, to string) error {
 	if from == to {
 		return nil
 	}
-	b, err := tx.CreateBucketIfNotExists(bucketWatchlists)
-	if err != nil {
-		return err
-	}
-	if b.Get([]byte(to)) != nil {
+	if b.b.Get([]byte(to)) != nil {
 		return fmt.Errorf("a watchlist named %q already exists", truncate(to, 40))
 	}
-	v := b.Get([]byte(from))
-	if v == nil {
+	v, err := b.get([]byte(from))
+	switch {
+	case err != nil:
+		return fmt.Errorf("the stored watchlist is damaged (%w)", err)
+	case v == nil:
 		if from != model.DefaultWatchlist {
 			return fmt.Errorf("there is no watchlist named %q", truncate(from, 40))
 		}
 		// The default list exists before it is first saved (Load makes
 		// it): renaming it saves it under its new name.
-		return putWatchlist(tx, nw, true)
+		return putWatchlist(b, nw, true)
 	}
 	var r watchlistRec
 	if err := decodeRecord(v, &r); err != nil {
 		return fmt.Errorf("the stored watchlist is unreadable: %s", recordError(v, err))
 	}
 	r.Watchlist.Name = to
-	if err := putJSON(b, []byte(to), r); err != nil {
+	if err := b.putJSON([]byte(to), r); err != nil {
 		return err
 	}
-	return b.Delete([]byte(from))
+	return b.del([]byte(from))
 }
 
-func putLot(tx *bolt.Tx, l model.Lot, limit bool) error {
-	b, err := tx.CreateBucketIfNotExists(bucketLots)
-	if err != nil {
-		return err
-	}
+func putLot(b wbucket, l model.Lot, limit bool) error {
 	seq, isNew, err := seqFor(b, []byte(l.ID))
 	if err != nil {
 		return err
@@ -447,14 +477,10 @@ func putLot(tx *bolt.Tx, l model.Lot, limit bool) error {
 			return err
 		}
 	}
-	return putJSON(b, []byte(l.ID), lotRec{Seq: seq, Lot: l})
+	return b.putJSON([]byte(l.ID), lotRec{Seq: seq, Lot: l})
 }
 
-func putAlert(tx *bolt.Tx, a model.Alert, limit bool) error {
-	b, err := tx.CreateBucketIfNotExists(bucketAlerts)
-	if err != nil {
-		return err
-	}
+func putAlert(b wbucket, a model.Alert, limit bool) error {
 	seq, isNew, err := seqFor(b, []byte(a.ID))
 	if err != nil {
 		return err
@@ -464,43 +490,12 @@ func putAlert(tx *bolt.Tx, a model.Alert, limit bool) error {
 			return err
 		}
 	}
-	return putJSON(b, []byte(a.ID), alertRec{Seq: seq, Alert: a})
+	return b.putJSON([]byte(a.ID), alertRec{Seq: seq, Alert: a})
 }
 
-func deleteKey(tx *bolt.Tx, bucket []byte, key string) error {
-	b := tx.Bucket(bucket)
-	if b == nil {
-		return nil
-	}
-	if b.Get([]byte(key)) == nil {
-		return nil // not there (or a nested bucket, which is not ours to delete)
-	}
-	return b.Delete([]byte(key))
-}
-
-func addFiring(tx *bolt.Tx, f model.AlertFiring, kept int) error {
-	b, err := tx.CreateBucketIfNotExists(bucketFirings)
-	if err != nil {
+func addFiring(b wbucket, f model.AlertFiring, kept int) error {
+	if err := b.putJSON(firingKey(&f), f); err != nil {
 		return err
 	}
-	if err := putJSON(b, firingKey(&f), f); err != nil {
-		return err
-	}
-	return trimOldest(b, kept)
-}
-
-// trimOldest deletes the lowest keys of b until at most kept remain.
-func trimOldest(b *bolt.Bucket, kept int) error {
-	n := countKeys(b)
-	if n <= kept {
-		return nil
-	}
-	c := b.Cursor()
-	for k, _ := c.First(); k != nil && n > kept; k, _ = c.First() {
-		if err := c.Delete(); err != nil {
-			return err
-		}
-		n--
-	}
-	return nil
+	return b.trimOldest(kept)
 }

@@ -266,11 +266,14 @@ func (s *Store) SaveWarm(ns string, w model.WarmStart) error {
 		return ErrReadOnly
 	}
 	// One buffer for every value: bbolt needs them to live until commit.
+	// Each value is sealed with its checksum (SCHEMA.md) as it is encoded.
 	size := 0
 	for i := range w.Tokens {
 		t := &w.Tokens[i]
 		size += 64 + len(t.Info.Name) + (len(t.Minute)+len(t.Hour)+len(t.Day))*(barBytes+2)
 	}
+	nsPath := topPath(bucketWarm).child([]byte(ns))
+	tokPath := nsPath.child(bucketToks)
 	buf := make([]byte, 0, size)
 	type kv struct{ k, v []byte }
 	vals := make([]kv, 0, len(w.Tokens))
@@ -280,42 +283,42 @@ func (s *Store) SaveWarm(ns string, w model.WarmStart) error {
 			s.log.Warn("store: warm cache: token left out", "symbol", oneLine(t.Info.Symbol, 40))
 			continue
 		}
+		k := []byte(t.Info.Symbol)
 		start := len(buf)
 		buf = encodeWarmToken(buf, t)
-		vals = append(vals, kv{[]byte(t.Info.Symbol), buf[start:len(buf):len(buf)]})
+		buf = sealTail(buf, start, tokPath, k)
+		vals = append(vals, kv{k, buf[start:len(buf):len(buf)]})
 	}
 	saved := w.Saved
 	if saved.IsZero() {
 		saved = time.Now()
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		top, err := tx.CreateBucketIfNotExists(bucketWarm)
+		top, err := topBucket(tx, bucketWarm)
 		if err != nil {
 			return err
 		}
-		if top.Bucket([]byte(ns)) != nil {
-			if err := top.DeleteBucket([]byte(ns)); err != nil {
-				return err
-			}
+		if err := top.dropSub([]byte(ns)); err != nil {
+			return err
 		}
-		nsb, err := top.CreateBucket([]byte(ns))
+		nsb, err := top.sub([]byte(ns))
 		if err != nil {
 			return err
 		}
-		if err := nsb.Put(keySaved, timeKey(nil, saved)); err != nil {
+		if err := nsb.put(keySaved, timeKey(nil, saved)); err != nil {
 			return err
 		}
-		tb, err := nsb.CreateBucket(bucketToks)
+		tb, err := nsb.sub(bucketToks)
 		if err != nil {
 			return err
 		}
-		tb.FillPercent = 1 // written in key order, never edited
+		tb.b.FillPercent = 1 // written in key order, never edited
 		for _, e := range vals {
-			if err := tb.Put(e.k, e.v); err != nil {
+			if err := tb.b.Put(e.k, e.v); err != nil {
 				return err
 			}
 		}
-		return nil
+		return writeTally(tb.b, tb.p, tally{count: uint64(len(vals))})
 	})
 	if err != nil {
 		return fmt.Errorf("store %s: saving the warm-start cache: %w", shownPath(s.path), err)
@@ -323,56 +326,74 @@ func (s *Store) SaveWarm(ns string, w model.WarmStart) error {
 	return nil
 }
 
+// warmLayout is what a warm-cache namespace holds.
+var warmLayout = []entry{
+	{name: keySaved},
+	{name: bucketToks, bucket: true},
+}
+
 // LoadWarm reads the warm-start cache of ns: nil, nil when there is none,
 // or when it was saved more than maxAge before now (maxAge <= 0: any
-// age). A token that does not decode is skipped (and logged), never a
-// panic.
+// age). A token that does not decode, or is damaged, is skipped (and
+// logged), never a panic.
 func (s *Store) LoadWarm(ns string, maxAge time.Duration, now time.Time) (*model.WarmStart, error) {
 	if err := checkNamespace(ns); err != nil {
 		return nil, err
 	}
 	var w *model.WarmStart
-	skipped := 0
+	var rep LoadReport
 	err := s.db.View(func(tx *bolt.Tx) error {
-		nsb := nsBucketRO(tx, bucketWarm, ns)
-		if nsb == nil {
-			return nil
-		}
-		saved, ok := keyTime(nsb.Get(keySaved))
-		if !ok || maxAge > 0 && now.Sub(saved) > maxAge {
-			return nil
-		}
-		tb := nsb.Bucket(bucketToks)
-		if tb == nil {
-			return nil
-		}
-		ws := &model.WarmStart{Saved: saved.Local()}
-		tb.ForEach(func(k, v []byte) error {
-			if v == nil {
-				skipped++
-				return nil
-			}
-			t, err := decodeWarmToken(string(k), v)
-			if err != nil {
-				skipped++
-				if skipped <= maxReasons {
-					s.log.Warn("store: warm cache: token skipped", "token", shownKey(k), "why", err.Error())
-				}
-				return nil
-			}
-			ws.Tokens = append(ws.Tokens, t)
-			return nil
-		})
-		if len(ws.Tokens) > 0 {
-			w = ws
-		}
+		w = loadWarm(tx, ns, maxAge, now, &rep)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store %s: loading the warm-start cache: %w", shownPath(s.path), err)
 	}
-	if skipped > 0 {
-		s.log.Warn("store: warm cache: tokens skipped", "count", skipped)
+	if rep.Skipped > 0 {
+		s.log.Warn("store: warm cache: tokens skipped", "count", rep.Skipped, "damaged", rep.Damaged, "reasons", rep.Reasons)
 	}
 	return w, nil
+}
+
+func loadWarm(tx *bolt.Tx, ns string, maxAge time.Duration, now time.Time, rep *LoadReport) *model.WarmStart {
+	nsb, p := nsRO(tx, bucketWarm, ns, warmLayout, rep)
+	if nsb == nil {
+		return nil
+	}
+	v := nsb.Get(keySaved)
+	if v == nil {
+		return nil
+	}
+	v, err := unseal(p, keySaved, v)
+	if err != nil {
+		rep.damage(p.at(keySaved), err.Error())
+		return nil
+	}
+	saved, ok := keyTime(v)
+	if !ok || len(v) != timeKeyLen {
+		rep.skip(p.at(keySaved), "not a time")
+		return nil
+	}
+	if maxAge > 0 && now.Sub(saved) > maxAge {
+		return nil
+	}
+	tb := nsb.Bucket(bucketToks)
+	if tb == nil {
+		return nil
+	}
+	ws := &model.WarmStart{Saved: saved.Local()}
+	tp := p.child(bucketToks)
+	eachRecord(tb, tp, false, rep, func(k, v []byte) bool {
+		t, err := decodeWarmToken(string(k), v)
+		if err != nil {
+			rep.skip(tp.at(k), err.Error())
+			return true
+		}
+		ws.Tokens = append(ws.Tokens, t)
+		return true
+	})
+	if len(ws.Tokens) == 0 {
+		return nil
+	}
+	return ws
 }

@@ -96,13 +96,13 @@ func TestLoadWarmSkipsBadTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := encodeWarmToken(nil, &warmTokens(1, 50)[0])
+	pokeRecord(t, s, "T0", string(good[:len(good)-3]), "warm", "live", "tokens") // cut short
+	pokeRecord(t, s, "T1", string(append(good, 0)), "warm", "live", "tokens")    // a byte left over
+	pokeRecord(t, s, "lower", string(good), "warm", "live", "tokens")            // not a symbol
 	s.db.Update(func(tx *bolt.Tx) error {
-		tb := tx.Bucket(bucketWarm).Bucket([]byte("live")).Bucket(bucketToks)
-		tb.Put([]byte("T0"), good[:len(good)-3]) // cut short
-		tb.Put([]byte("T1"), append(good, 0))    // a byte left over
-		tb.Put([]byte("lower"), good)            // not a symbol
-		tb.CreateBucket([]byte("NESTED"))        // not a value
-		return nil
+		tb, _ := bucketAt(tx, "warm", "live", "tokens")
+		_, err := tb.CreateBucket([]byte("NESTED")) // not a value
+		return err
 	})
 	w, err := s.LoadWarm("live", 0, time.Now())
 	if err != nil || w == nil || len(w.Tokens) != 1 || w.Tokens[0].Info.Symbol != "T2" {

@@ -9,9 +9,8 @@ import (
 // DefaultQueue is a Writer's queue length when NewWriter is given 0.
 const DefaultQueue = 256
 
-// Writer applies the user's changes to a Store in order, on its own
-// goroutine, so the UI never waits on the disk. It satisfies
-// ui.Persister.
+// Writer applies users' changes to a Store in order (one queue for every
+// user), on its own goroutine, so the UI never waits on the disk.
 type Writer struct {
 	s    *Store
 	q    chan writeJob
@@ -23,8 +22,9 @@ type Writer struct {
 }
 
 type writeJob struct {
-	ch  model.UserChange
-	res chan error
+	user string
+	ch   model.UserChange
+	res  chan error
 }
 
 // NewWriter starts a writer with room for queue pending changes (0 or
@@ -41,7 +41,7 @@ func NewWriter(s *Store, queue int) *Writer {
 func (w *Writer) run() {
 	defer close(w.done)
 	for j := range w.q {
-		err := w.s.Apply(j.ch)
+		err := w.s.Apply(j.user, j.ch)
 		if err != nil {
 			w.noteErr(err)
 		}
@@ -57,11 +57,11 @@ func (w *Writer) noteErr(err error) {
 	w.mu.Unlock()
 }
 
-// Apply queues ch and returns at once. wait returns the change's result
+// Apply queues user's change ch and returns at once. wait returns the change's result
 // (blocking until it is saved); it may be called more than once, or never.
 // When the queue is full the change is not applied and wait returns
 // ErrBehind at once; after Close it returns ErrWriterClosed.
-func (w *Writer) Apply(ch model.UserChange) (wait func() error) {
+func (w *Writer) Apply(user string, ch model.UserChange) (wait func() error) {
 	res := make(chan error, 1)
 	w.mu.Lock()
 	if w.closed {
@@ -69,7 +69,7 @@ func (w *Writer) Apply(ch model.UserChange) (wait func() error) {
 		return func() error { return ErrWriterClosed }
 	}
 	select {
-	case w.q <- writeJob{ch, res}:
+	case w.q <- writeJob{user, ch, res}:
 	default:
 		if w.firstErr == nil {
 			w.firstErr = ErrBehind

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -24,14 +25,14 @@ func TestWriterKeepsOrder(t *testing.T) {
 	for i := range 300 {
 		list.Symbols = append(list.Symbols[:len(list.Symbols):len(list.Symbols)], fmt.Sprint("S", i))
 		l := list
-		waits = append(waits, w.Apply(model.UserChange{PutWatchlist: &l}))
+		waits = append(waits, w.Apply(LocalUser, model.UserChange{PutWatchlist: &l}))
 		id := fmt.Sprint("lot", i%10)
 		if i%3 == 0 {
-			waits = append(waits, w.Apply(model.UserChange{DeleteLot: id}))
+			waits = append(waits, w.Apply(LocalUser, model.UserChange{DeleteLot: id}))
 		} else {
 			lot := sampleLot(id)
 			lot.Quantity = float64(i + 1)
-			waits = append(waits, w.Apply(model.UserChange{PutLot: &lot}))
+			waits = append(waits, w.Apply(LocalUser, model.UserChange{PutLot: &lot}))
 		}
 	}
 	for i, wait := range waits {
@@ -45,7 +46,7 @@ func TestWriterKeepsOrder(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	d, _, _ := s.Load()
+	d, _, _ := s.Load(LocalUser)
 	if got := d.Watchlists[0].Symbols; len(got) != 300 || got[299] != "S299" {
 		t.Fatalf("watchlist has %d symbols", len(got))
 	}
@@ -79,13 +80,13 @@ func TestWriterFullQueueRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := NewWriter(s, 2)
-	first := w.Apply(model.UserChange{PutLot: ptr(sampleLot("q0"))})
+	first := w.Apply(LocalUser, model.UserChange{PutLot: ptr(sampleLot("q0"))})
 	waitFor(t, "the writer to take the first change", func() bool { return len(w.q) == 0 })
 	queued := []func() error{
-		w.Apply(model.UserChange{PutLot: ptr(sampleLot("q1"))}),
-		w.Apply(model.UserChange{PutLot: ptr(sampleLot("q2"))}),
+		w.Apply(LocalUser, model.UserChange{PutLot: ptr(sampleLot("q1"))}),
+		w.Apply(LocalUser, model.UserChange{PutLot: ptr(sampleLot("q2"))}),
 	}
-	refused := w.Apply(model.UserChange{PutLot: ptr(sampleLot("refused"))})
+	refused := w.Apply(LocalUser, model.UserChange{PutLot: ptr(sampleLot("refused"))})
 	got := make(chan error, 1)
 	go func() { got <- refused() }()
 	select {
@@ -108,11 +109,11 @@ func TestWriterFullQueueRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d, _, _ := s.Load()
+	d, _, _ := s.Load(LocalUser)
 	if len(d.Lots) != 3 {
 		t.Fatalf("lots %+v, want q0..q2", d.Lots)
 	}
-	if err := w.Apply(model.UserChange{DeleteLot: "q0"})(); !errors.Is(err, ErrWriterClosed) {
+	if err := w.Apply(LocalUser, model.UserChange{DeleteLot: "q0"})(); !errors.Is(err, ErrWriterClosed) {
 		t.Errorf("after Close: %v", err)
 	}
 }
@@ -124,12 +125,12 @@ func TestWriterCloseDrains(t *testing.T) {
 	s := openT(t, dir)
 	w := NewWriter(s, 1000)
 	for i := range 200 {
-		w.Apply(model.UserChange{PutLot: ptr(sampleLot(fmt.Sprint("d", i)))})
+		w.Apply(LocalUser, model.UserChange{PutLot: ptr(sampleLot(fmt.Sprint("d", i)))})
 	}
 	bad := sampleLot("bad")
 	bad.Cost = -1
-	badWait := w.Apply(model.UserChange{PutLot: &bad})
-	w.Apply(model.UserChange{PutLot: ptr(sampleLot("after-bad"))})
+	badWait := w.Apply(LocalUser, model.UserChange{PutLot: &bad})
+	w.Apply(LocalUser, model.UserChange{PutLot: ptr(sampleLot("after-bad"))})
 	err := w.Close()
 	if err == nil || err.Error() != `saving lot "bad": cost: must be 0 or more` {
 		t.Fatalf("Close: %v", err)
@@ -139,8 +140,52 @@ func TestWriterCloseDrains(t *testing.T) {
 	}
 	s.Close()
 	s = openT(t, dir)
-	d, _, _ := s.Load()
+	d, _, _ := s.Load(LocalUser)
 	if len(d.Lots) != 201 || d.Lots[200].ID != "after-bad" {
 		t.Fatalf("%d lots after Close", len(d.Lots))
+	}
+}
+
+// One writer serves every user, in order, each change to its own user.
+func TestWriterManyUsers(t *testing.T) {
+	s := openT(t, t.TempDir())
+	w := NewWriter(s, 0)
+	users := []string{LocalUser, fingerprint("alice"), fingerprint("bob")}
+	var waits []func() error
+	for i := range 30 {
+		u := users[i%len(users)]
+		lot := sampleLot(fmt.Sprint("lot-", i))
+		waits = append(waits, w.Apply(u, model.UserChange{PutLot: &lot}))
+		if i%2 == 1 {
+			waits = append(waits, w.Apply(u, model.UserChange{DeleteLot: fmt.Sprint("lot-", i-len(users))}))
+		}
+	}
+	for i, wait := range waits {
+		if err := wait(); err != nil {
+			t.Fatalf("change %d: %v", i, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for ui, u := range users {
+		d, rep, err := s.Load(u)
+		if err != nil || rep.Skipped != 0 {
+			t.Fatal(err, rep)
+		}
+		want := map[string]bool{}
+		for i := ui; i < 30; i += len(users) {
+			want[fmt.Sprint("lot-", i)] = true
+			if i%2 == 1 {
+				delete(want, fmt.Sprint("lot-", i-len(users)))
+			}
+		}
+		got := map[string]bool{}
+		for _, l := range d.Lots {
+			got[l.ID] = true
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: lots %v, want %v", u, got, want)
+		}
 	}
 }

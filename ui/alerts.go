@@ -14,9 +14,10 @@ import (
 
 // The Alerts view: the trader's alert rules (status, condition, mode, how
 // often and when each fired) over the history of firings, newest first;
-// the alert form (new and edit); and alert firing on each snapshot, which
-// records the firing, saves the alert's new state and rings the bell and
-// desktop notifications from a tea.Cmd.
+// the alert form (new and edit); and the announcement of the firings the
+// user's service recorded (it checks the alerts on every market snapshot,
+// whether or not a session is open): the status line, the bell and the
+// desktop notifications, from a tea.Cmd.
 
 // notifyTitle is the title of every desktop notification.
 const notifyTitle = "tokentop alert"
@@ -29,14 +30,14 @@ const maxNotifications = 3
 // user's records and renders its lines in Update (refresh); View only
 // joins them.
 type alertsView struct {
-	ctx *programContext
-	u   *userState
+	ctx  *programContext
+	u    *userState
+	send func(change) (tea.Cmd, error) // the root's sendChange
 
 	snap *model.Snapshot // the last snapshot checked: the form checks tokens against it
 
 	cursor, offset int
 	width, height  int
-	fires          uint64 // checks that fired: the alerts' state changed in memory
 
 	key   alertsKey
 	listH int      // lines of the alert list (header and rows)
@@ -45,7 +46,7 @@ type alertsView struct {
 
 // alertsKey is what the lines were rendered from.
 type alertsKey struct {
-	version, fires        uint64
+	version               uint64
 	width, height         int
 	cursor, offset        int
 	alerts, firings       int
@@ -75,14 +76,7 @@ func (v *alertsView) selected() *model.Alert {
 	return &as[v.cursor]
 }
 
-func (v *alertsView) indexOf(id string) int {
-	for i := range v.u.data.Alerts {
-		if v.u.data.Alerts[i].ID == id {
-			return i
-		}
-	}
-	return -1
-}
+func (v *alertsView) indexOf(id string) int { return v.u.data.AlertIndex(id) }
 
 func (v *alertsView) cursorIndex() int { return v.cursor }
 
@@ -158,7 +152,7 @@ func (v *alertsView) refresh() {
 	v.cursor = min(max(v.cursor, 0), max(len(as)-1, 0))
 	v.layoutList()
 	v.offset = scrollOffset(v.cursor, v.offset, v.listRows(), len(as))
-	k := alertsKey{version: v.u.version, fires: v.fires, width: v.width, height: v.height,
+	k := alertsKey{version: v.u.version, width: v.width, height: v.height,
 		cursor: v.cursor, offset: v.offset, alerts: len(as), firings: len(fs),
 		now: v.ctx.now.Unix(), rendered: true}
 	if len(as) > 0 {
@@ -369,54 +363,29 @@ func shortDuration(d time.Duration) string {
 	return s
 }
 
-// check evaluates the alerts on a new snapshot. Each firing is recorded
-// (AddFiring) and the alert's new state saved (PutAlert); the returned Cmd
-// waits for those saves and rings the bell and the desktop notifications
-// (at most three, then one "+N more"). announce is "🔔 " and the first
-// message ("" when nothing fired). A read-only store still fires (the
-// announcement, the bell) but saves nothing.
-func (v *alertsView) check(s *model.Snapshot, now time.Time) (cmd tea.Cmd, announce string) {
-	if s == nil {
-		return nil, ""
-	}
-	v.snap = s
-	u := v.u
-	if u.book == nil {
-		u.book = model.NewAlertBook()
-	}
-	fired := u.book.Check(u.data.Alerts, s, now)
+// announce is what the session does with firings the user's service
+// recorded (fired: newest first, as in the history): the status line
+// names the first that fired ("🔔 " and its message, "(+N more)"), and the
+// returned Cmd rings the bell once and sends a desktop notification for
+// each of the first three, then one "+N more".
+func (v *alertsView) announce(fired []model.AlertFiring) (cmd tea.Cmd, announce string) {
 	if len(fired) == 0 {
 		return nil, ""
 	}
-	v.fires++
-	var cmds []tea.Cmd
-	if u.readOnly == "" {
-		for i := range fired {
-			f := fired[i]
-			if c, err := u.apply(model.UserChange{AddFiring: &f}, "alert history"); err == nil {
-				cmds = append(cmds, c)
-			}
-			if k := v.indexOf(f.AlertID); k >= 0 {
-				a := u.data.Alerts[k]
-				if c, err := u.apply(model.UserChange{PutAlert: &a}, "alert state"); err == nil {
-					cmds = append(cmds, c)
-				}
-			}
-		}
+	n := len(fired)
+	first := fired[n-1] // oldest first: the order they fired in
+	msgs := make([]string, 0, min(n, maxNotifications)+1)
+	for i := range min(n, maxNotifications) {
+		msgs = append(msgs, Sanitize(fired[n-1-i].Message))
 	}
-	msgs := make([]string, 0, min(len(fired), maxNotifications)+1)
-	for i := range min(len(fired), maxNotifications) {
-		msgs = append(msgs, Sanitize(fired[i].Message))
+	if more := n - maxNotifications; more > 0 {
+		msgs = append(msgs, "+"+strconv.Itoa(more)+" more")
 	}
-	if n := len(fired) - maxNotifications; n > 0 {
-		msgs = append(msgs, "+"+strconv.Itoa(n)+" more")
+	announce = "🔔 " + Sanitize(first.Message)
+	if n > 1 {
+		announce += " (+" + strconv.Itoa(n-1) + " more)"
 	}
-	cmds = append(cmds, ringCmd(v.ctx.opts.Bell, v.ctx.opts.Notify, msgs))
-	announce = "🔔 " + Sanitize(fired[0].Message)
-	if len(fired) > 1 {
-		announce += " (+" + strconv.Itoa(len(fired)-1) + " more)"
-	}
-	return tea.Batch(cmds...), announce
+	return ringCmd(v.ctx.opts.Bell, v.ctx.opts.Notify, msgs), announce
 }
 
 // ringCmd rings the bell once and sends one notification per message. A
@@ -462,12 +431,8 @@ func (v *alertsView) deleteSelected() (tea.Cmd, error) {
 	if a == nil {
 		return nil, errNoAlert
 	}
-	cmd, err := v.u.apply(model.UserChange{DeleteAlert: a.ID}, "alert deleted")
-	if err != nil {
-		return nil, err
-	}
-	v.cursor = min(v.cursor, max(len(v.alerts())-1, 0))
-	return cmd, nil
+	return v.send(change{ch: model.UserChange{DeleteAlert: a.ID}, what: "alert deleted", saved: "Alert deleted", mark: "✓ ",
+		then: func() { v.cursor = min(v.cursor, max(len(v.alerts())-1, 0)) }})
 }
 
 // toggleSelected disables an armed alert, enables a disabled one and
@@ -478,18 +443,18 @@ func (v *alertsView) toggleSelected() (tea.Cmd, error) {
 		return nil, errNoAlert
 	}
 	a := *sel
-	what := "alert disabled"
+	what, saved := "alert disabled", "Alert disabled: "
 	switch {
 	case a.Done:
 		a.Done, a.Disabled = false, false
-		what = "alert re-armed"
+		what, saved = "alert re-armed", "Alert re-armed: "
 	case a.Disabled:
 		a.Disabled = false
-		what = "alert enabled"
+		what, saved = "alert enabled", "Alert enabled: "
 	default:
 		a.Disabled = true
 	}
-	return v.u.apply(model.UserChange{PutAlert: &a}, what)
+	return v.send(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + Sanitize(a.Describe()), mark: "✓ "})
 }
 
 // The alert form's choices.
@@ -708,13 +673,14 @@ func (v *alertsView) submitAlert(editID string, opened time.Time) func(*form) (t
 			setFormErr(f, err)
 			return nil, false
 		}
-		cmd, err := v.u.apply(model.UserChange{PutAlert: &a}, what)
+		saved := "Alert saved: "
+		if editID != "" {
+			saved = "Alert changed: "
+		}
+		cmd, err := v.send(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + Sanitize(a.Describe()), mark: "✓ ", form: f})
 		if err != nil {
 			setFormErr(f, err)
 			return nil, false
-		}
-		if v.u.book != nil {
-			v.u.book.Forget(a.ID) // a changed rule already true fires at the next check
 		}
 		return cmd, true
 	}

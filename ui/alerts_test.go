@@ -13,63 +13,75 @@ import (
 	"github.com/tokentop/tokentop/model"
 )
 
-// alertsRecorder is a Persister that records every change it is given.
-type alertsRecorder struct {
-	mu      sync.Mutex
-	changes []model.UserChange
-	err     error
-}
-
-func (r *alertsRecorder) Apply(ch model.UserChange) func() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	// Keep copies: the UI must not change what it handed over.
-	if ch.PutAlert != nil {
-		a := *ch.PutAlert
-		ch.PutAlert = &a
-	}
-	if ch.AddFiring != nil {
-		f := *ch.AddFiring
-		ch.AddFiring = &f
-	}
-	r.changes = append(r.changes, ch)
-	err := r.err
-	return func() error { return err }
-}
-
-func (r *alertsRecorder) take() []model.UserChange {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.changes
-	r.changes = nil
-	return out
-}
-
-// alertsFixture is an Alerts view on its own, as the root holds it.
+// alertsFixture is an Alerts view on its own, as the root holds it,
+// linked to a fake user service.
 type alertsFixture struct {
 	t    *testing.T
 	ctx  *programContext
 	u    *userState
 	v    *alertsView
-	rec  *alertsRecorder
+	rec  *fakeUser
 	snap *model.Snapshot
 }
 
-func newAlertsFixture(t *testing.T, theme string, w, h int, opts Options) *alertsFixture {
+// answer is the service's answer to one change, as the root takes it.
+type answer struct {
+	what string
+	err  error
+}
+
+func newAlertsFixture(t *testing.T, theme string, w, h int, opts Options, data ...model.UserData) *alertsFixture {
 	t.Helper()
-	rec := &alertsRecorder{}
-	if opts.Persist == nil && opts.ReadOnly == "" {
-		opts.Persist = rec
+	var d model.UserData
+	if len(data) > 0 {
+		d = data[0]
 	}
+	rec := newFakeUser(d)
+	opts.User = rec
 	opts.Theme = testTheme(t, theme)
 	ctx := &programContext{opts: opts, styles: NewStyles(opts.Theme, testRenderer(profileFor(theme))),
 		keys: NewKeyMap(), width: w, height: h + 3, now: t0}
 	u := newUserState(opts)
 	fx := &alertsFixture{t: t, ctx: ctx, u: u, v: newAlertsView(ctx, u), rec: rec, snap: makeSnapshot(20, 1)}
+	fx.v.send = func(c change) (tea.Cmd, error) {
+		return u.send(c.ch, c.what, func(err error) {
+			if err == nil && c.then != nil {
+				c.then()
+			}
+		})
+	}
 	fx.v.setSize(w, h)
-	fx.v.snap = fx.snap // as after the root's first check, without firing anything
+	fx.v.snap = fx.snap // as after the root's first tick
 	fx.v.refresh()
 	return fx
+}
+
+// run runs the Cmd of a change and takes the answers as the root does:
+// the new records first, then each change's follow-up.
+func (fx *alertsFixture) run(cmd tea.Cmd) []answer {
+	var out []answer
+	for _, m := range cmdMsgs(cmd) {
+		s, ok := m.(savedMsg)
+		if !ok {
+			continue
+		}
+		fx.u.pull()
+		p, ok := fx.u.answered(s.id)
+		if !ok {
+			fx.t.Fatalf("answer to no pending change: %+v", s)
+		}
+		p.done(s.err)
+		out = append(out, answer{p.what, s.err})
+	}
+	return out
+}
+
+// add commits an alert through the fake service, as another session would.
+func (fx *alertsFixture) add(a model.Alert) {
+	d := fx.rec.records()
+	d.Alerts = append(d.Alerts, a)
+	fx.rec.set(d)
+	fx.u.pull()
 }
 
 func (fx *alertsFixture) text() string {
@@ -128,17 +140,6 @@ func submitForm(t *testing.T, f *form, values map[string]string) (bool, tea.Cmd)
 	return f.update(formKey("ctrl+s"))
 }
 
-// runSave runs a save Cmd and returns the savedMsgs it produced.
-func runSave(cmd tea.Cmd) []savedMsg {
-	var out []savedMsg
-	for _, m := range cmdMsgs(cmd) {
-		if s, ok := m.(savedMsg); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func TestAlertFormCreatesEachKind(t *testing.T) {
 	btc := 67012.5 * 1.001
 	cases := []struct {
@@ -175,7 +176,7 @@ func TestAlertFormCreatesEachKind(t *testing.T) {
 			if !done || cmd == nil {
 				t.Fatalf("not submitted: %s", formText(f))
 			}
-			if saved := runSave(cmd); len(saved) != 1 || saved[0].err != nil || saved[0].what != "alert added" {
+			if saved := fx.run(cmd); len(saved) != 1 || saved[0].err != nil || saved[0].what != "alert added" {
 				t.Fatalf("saved %+v", saved)
 			}
 			ch := fx.rec.take()
@@ -299,79 +300,44 @@ func TestAlertFormShowsOnlyTheKindsFields(t *testing.T) {
 	}
 }
 
-func TestAlertFiresOnCrossing(t *testing.T) {
+// The service records firings (it checks the alerts on every snapshot);
+// the session announces the ones recorded after it started: the status
+// line, one bell, a notification for each of the first three.
+func TestAlertFiringsAnnounced(t *testing.T) {
 	var mu sync.Mutex
 	bells, notes := 0, []string{}
-	opts := Options{
-		Bell: func() { mu.Lock(); bells++; mu.Unlock() },
-		Notify: func(title, body string) {
-			mu.Lock()
-			notes = append(notes, title+": "+body)
-			mu.Unlock()
-		},
+	fx := newAlertsFixture(t, "mono", 100, 30, Options{
+		Bell:   func() { mu.Lock(); bells++; mu.Unlock() },
+		Notify: func(title, body string) { mu.Lock(); notes = append(notes, title+": "+body); mu.Unlock() },
+	}, alertsSample())
+	if fired := fx.u.pull(); fired != nil {
+		t.Fatalf("the history loaded at start was announced: %+v", fired)
 	}
-	fx := newAlertsFixture(t, "mono", 100, 30, opts)
-	f := fx.v.newForm(fx.snap.Token("BTC"), t0)
-	if done, cmd := submitForm(t, f, map[string]string{"price": "70000"}); !done {
-		t.Fatal(formText(f))
-	} else {
-		runSave(cmd)
-	}
-	fx.rec.take()
-	id := fx.u.data.Alerts[0].ID
-
-	// Below the level: nothing.
-	s := withPrice(fx.snap, "BTC", 69999)
-	if cmd, ann := fx.v.check(s, t0.Add(time.Minute)); cmd != nil || ann != "" {
-		t.Fatalf("fired below the level: %q", ann)
-	}
-	if fx.v.armed() != 1 {
-		t.Fatalf("armed %d", fx.v.armed())
-	}
-	// Crossing: an announcement, the firing and the alert's state saved.
-	now := t0.Add(2 * time.Minute)
-	cmd, ann := fx.v.check(withPrice(s, "BTC", 70012.5), now)
-	if !strings.HasPrefix(ann, "🔔 BTC") || !strings.Contains(ann, "70") {
+	f := model.AlertFiring{AlertID: "a1", Symbol: "BTC", Time: t0, Message: "BTC rose above $70,000.00 (now $70,012.50)"}
+	fx.rec.fire(f)
+	cmd, ann := fx.v.announce(fx.u.pull())
+	if ann != "🔔 "+f.Message {
 		t.Fatalf("announcement %q", ann)
-	}
-	ch := fx.rec.take()
-	if len(ch) != 2 || ch[0].AddFiring == nil || ch[1].PutAlert == nil {
-		t.Fatalf("changes %+v", ch)
-	}
-	if fr := ch[0].AddFiring; fr.AlertID != id || fr.Symbol != "BTC" || !fr.Time.Equal(now) || "🔔 "+fr.Message != ann {
-		t.Fatalf("firing %+v", fr)
-	}
-	if a := ch[1].PutAlert; a.ID != id || !a.Done || a.Fired != 1 || !a.LastFired.Equal(now) {
-		t.Fatalf("alert state %+v", a)
 	}
 	if bells != 0 || len(notes) != 0 {
 		t.Fatal("bell or notify called in Update")
 	}
-	saved := runSave(cmd)
-	if len(saved) != 2 || saved[0].err != nil || saved[1].err != nil {
-		t.Fatalf("saves %+v", saved)
-	}
-	if bells != 1 || len(notes) != 1 || notes[0] != "tokentop alert: "+strings.TrimPrefix(ann, "🔔 ") {
+	cmdMsgs(cmd)
+	if bells != 1 || len(notes) != 1 || notes[0] != "tokentop alert: "+f.Message {
 		t.Fatalf("bell %d, notes %q", bells, notes)
 	}
-	// Listed: done, fired once, in the history.
-	fx.ctx.now = now.Add(3 * time.Minute)
-	text := fx.text()
-	for _, want := range []string{"✓ BTC price above", "once", "1  3m ago", "History (1, newest first)", "Mar 14 15:11  BTC"} {
-		if !strings.Contains(text, want) {
-			t.Fatalf("missing %q:\n%s", want, text)
-		}
+	if fired := fx.u.pull(); fired != nil {
+		t.Fatal("a firing was announced twice")
 	}
-	if fx.v.armed() != 0 {
-		t.Fatalf("a done alert is armed")
-	}
-	// A one-shot alert does not fire again.
-	if cmd, ann := fx.v.check(withPrice(withPrice(s, "BTC", 60000), "BTC", 71000), now.Add(time.Hour)); cmd != nil || ann != "" {
-		t.Fatalf("fired twice: %q", ann)
+	if !strings.Contains(fx.text(), "History (4, newest first)") {
+		t.Fatalf("the firing is not in the history:\n%s", fx.text())
 	}
 }
 
-func TestAlertManyFiringsNotifyAtMostThree(t *testing.T) {
+// Snapshots coalesce in the mailbox; the firings they recorded are all
+// announced, from the records: the first that fired in the status line,
+// at most three notifications then "+N more".
+func TestAlertFiringsCoalescedAreAllAnnounced(t *testing.T) {
 	var mu sync.Mutex
 	bells, notes := 0, []string{}
 	fx := newAlertsFixture(t, "mono", 100, 30, Options{
@@ -379,25 +345,15 @@ func TestAlertManyFiringsNotifyAtMostThree(t *testing.T) {
 		Notify: func(_, body string) { mu.Lock(); notes = append(notes, body); mu.Unlock() },
 	})
 	for i, sym := range []string{"BTC", "ETH", "SOL", "BNB", "XRP"} {
-		a := model.Alert{ID: fmt.Sprintf("a%d", i), Symbol: sym, Kind: model.AlertPriceBelow, Price: 1e9}
-		if _, err := fx.u.apply(model.UserChange{PutAlert: &a}, "alert added"); err != nil {
-			t.Fatal(err)
-		}
+		fx.rec.fire(model.AlertFiring{AlertID: fmt.Sprintf("a%d", i), Symbol: sym, Time: t0, Message: sym + " fell"})
 	}
-	fx.rec.take()
-	cmd, ann := fx.v.check(nextSnapshot(fx.snap), t0)
-	if !strings.HasSuffix(ann, " (+4 more)") {
+	cmd, ann := fx.v.announce(fx.u.pull())
+	if ann != "🔔 BTC fell (+4 more)" {
 		t.Fatalf("announcement %q", ann)
 	}
-	if ch := fx.rec.take(); len(ch) != 10 {
-		t.Fatalf("%d changes, want a firing and a state per alert", len(ch))
-	}
-	runSave(cmd)
-	if bells != 1 || len(notes) != 4 || notes[3] != "+2 more" {
+	cmdMsgs(cmd)
+	if bells != 1 || len(notes) != 4 || notes[0] != "BTC fell" || notes[2] != "SOL fell" || notes[3] != "+2 more" {
 		t.Fatalf("bell %d, notes %q", bells, notes)
-	}
-	if len(fx.u.data.Firings) != 5 || fx.u.data.Firings[0].AlertID != "a4" {
-		t.Fatalf("history not newest first: %+v", fx.u.data.Firings)
 	}
 }
 
@@ -408,40 +364,25 @@ func TestAlertNotifyFailingOrAbsentIsFine(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			fx := newAlertsFixture(t, "mono", 100, 30, opts)
-			a := model.Alert{ID: "a1", Symbol: "BTC", Kind: model.AlertPriceAbove, Price: 1}
-			if _, err := fx.u.apply(model.UserChange{PutAlert: &a}, "alert added"); err != nil {
-				t.Fatal(err)
-			}
-			cmd, ann := fx.v.check(nextSnapshot(fx.snap), t0)
+			fx.rec.fire(model.AlertFiring{AlertID: "a1", Symbol: "BTC", Time: t0, Message: "BTC rose"})
+			cmd, ann := fx.v.announce(fx.u.pull())
 			if ann == "" {
-				t.Fatal("did not fire")
+				t.Fatal("not announced")
 			}
-			if saved := runSave(cmd); len(saved) != 2 {
-				t.Fatalf("saves %+v", saved)
-			}
+			cmdMsgs(cmd)
 		})
 	}
 }
 
-func TestAlertReadOnlyStoreStillFires(t *testing.T) {
-	bells := 0
-	alert := model.Alert{ID: "a1", Symbol: "BTC", Kind: model.AlertPriceAbove, Price: 1}
-	fx := newAlertsFixture(t, "mono", 100, 30, Options{ReadOnly: "the store is in use by another tokentop",
-		User: model.UserData{Alerts: []model.Alert{alert}}, Bell: func() { bells++ }})
-	cmd, ann := fx.v.check(fx.snap, t0)
-	if !strings.HasPrefix(ann, "🔔 BTC rose above") || strings.Contains(ann, "not saved") {
+// A user whose store is in use elsewhere still gets the firings its
+// service announces; its forms refuse with the reason, keeping the entry.
+func TestAlertReadOnlyStore(t *testing.T) {
+	fx := newAlertsFixture(t, "mono", 100, 30, Options{})
+	fx.rec.readOnly = "the store is in use by another tokentop"
+	fx.rec.fire(model.AlertFiring{AlertID: "a1", Symbol: "BTC", Time: t0, Message: "BTC rose above $1.00"})
+	if _, ann := fx.v.announce(fx.u.pull()); !strings.HasPrefix(ann, "🔔 BTC rose above") {
 		t.Fatalf("announcement %q", ann)
 	}
-	if saved := runSave(cmd); len(saved) != 0 || bells != 1 {
-		t.Fatalf("read-only saved %+v, bells %d", saved, bells)
-	}
-	if len(fx.u.data.Firings) != 0 {
-		t.Fatal("history kept in memory though it cannot be saved")
-	}
-	if !fx.u.data.Alerts[0].Done {
-		t.Fatal("a one-shot alert that fired is not done (it would fire on every snapshot)")
-	}
-	// The form refuses with the reason, keeping what was typed.
 	f := fx.v.newForm(fx.snap.Token("ETH"), t0)
 	if done, _ := submitForm(t, f, map[string]string{"price": "4000"}); done {
 		t.Fatal("saved into a read-only store")
@@ -449,13 +390,16 @@ func TestAlertReadOnlyStoreStillFires(t *testing.T) {
 	if !strings.Contains(formText(f), "✗ not saved: the store is in use") || f.field("price").Value != "4000" {
 		t.Fatalf("read-only form:\n%s", formText(f))
 	}
+	if len(fx.rec.all()) != 0 {
+		t.Fatal("a change was sent to a read-only service")
+	}
 }
 
 func TestAlertToggleDeleteAndConfirm(t *testing.T) {
-	fx := newAlertsFixture(t, "mono", 100, 30, Options{User: model.UserData{Alerts: []model.Alert{
+	fx := newAlertsFixture(t, "mono", 100, 30, Options{}, model.UserData{Alerts: []model.Alert{
 		{ID: "a1", Symbol: "BTC", Kind: model.AlertPriceAbove, Price: 1e9},
 		{ID: "a2", Symbol: "ETH", Kind: model.AlertPriceBelow, Price: 1, Done: true, Fired: 1, LastFired: t0},
-	}}})
+	}})
 	if got := fx.v.confirmDelete(); got != "Delete alert "+fx.u.data.Alerts[0].Describe()+"? y/n" || !strings.HasPrefix(got, "Delete alert BTC price above $1") {
 		t.Fatalf("confirm %q", got)
 	}
@@ -463,13 +407,17 @@ func TestAlertToggleDeleteAndConfirm(t *testing.T) {
 	if err != nil || cmd == nil {
 		t.Fatal(err)
 	}
+	if fx.v.armed() != 1 {
+		t.Fatal("a change not yet committed is shown")
+	}
+	fx.run(cmd)
 	if ch := fx.rec.take(); len(ch) != 1 || ch[0].PutAlert == nil || !ch[0].PutAlert.Disabled || ch[0].PutAlert.ID != "a1" {
 		t.Fatalf("disable: %+v", ch)
 	}
 	if !strings.Contains(fx.text(), "○ BTC") || fx.v.armed() != 0 {
 		t.Fatalf("disabled alert:\n%s", fx.text())
 	}
-	fx.v.toggleSelected()
+	fx.run(must(fx.v.toggleSelected()))
 	if ch := fx.rec.take(); ch[0].PutAlert.Disabled || fx.v.armed() != 1 {
 		t.Fatalf("enable: %+v", ch)
 	}
@@ -477,13 +425,11 @@ func TestAlertToggleDeleteAndConfirm(t *testing.T) {
 	if fx.v.cursorIndex() != 1 || fx.v.selectedSymbol() != "ETH" {
 		t.Fatalf("cursor %d on %q", fx.v.cursorIndex(), fx.v.selectedSymbol())
 	}
-	fx.v.toggleSelected() // a done alert is re-armed
+	fx.run(must(fx.v.toggleSelected())) // a done alert is re-armed
 	if ch := fx.rec.take(); ch[0].PutAlert.Done || ch[0].PutAlert.Disabled || fx.v.armed() != 2 {
 		t.Fatalf("re-arm: %+v", ch)
 	}
-	if _, err := fx.v.deleteSelected(); err != nil {
-		t.Fatal(err)
-	}
+	fx.run(must(fx.v.deleteSelected()))
 	if ch := fx.rec.take(); len(ch) != 1 || ch[0].DeleteAlert != "a2" {
 		t.Fatalf("delete: %+v", ch)
 	}
@@ -491,7 +437,7 @@ func TestAlertToggleDeleteAndConfirm(t *testing.T) {
 	if fx.v.cursorIndex() != 0 || fx.v.selectedSymbol() != "BTC" || strings.Contains(fx.text(), "ETH price") {
 		t.Fatalf("after delete:\n%s", fx.text())
 	}
-	fx.v.deleteSelected()
+	fx.run(must(fx.v.deleteSelected()))
 	fx.rec.take()
 	if _, err := fx.v.deleteSelected(); !errors.Is(err, errNoAlert) {
 		t.Fatalf("delete with none: %v", err)
@@ -507,10 +453,18 @@ func TestAlertToggleDeleteAndConfirm(t *testing.T) {
 	}
 }
 
+// must is cmd, failing the test on err.
+func must(cmd tea.Cmd, err error) tea.Cmd {
+	if err != nil {
+		panic(err)
+	}
+	return cmd
+}
+
 func TestAlertEditKeepsIDAndResetsDoneOnlyWhenTheRuleChanged(t *testing.T) {
 	done := model.Alert{ID: "a1", Symbol: "ETH", Kind: model.AlertMove, Percent: 0.07, Window: model.Duration(24 * time.Hour),
 		Repeat: true, Cooldown: model.Duration(90 * time.Minute), Created: t0.Add(-time.Hour), Done: true, Fired: 3, LastFired: t0}
-	fx := newAlertsFixture(t, "mono", 100, 30, Options{User: model.UserData{Alerts: []model.Alert{done}}})
+	fx := newAlertsFixture(t, "mono", 100, 30, Options{}, model.UserData{Alerts: []model.Alert{done}})
 	f := fx.v.editForm()
 	f.render(100, 20)
 	if f.id != "alert:edit:a1" || f.value("symbol") != "ETH" || f.value("kind") != "move within" ||
@@ -519,7 +473,7 @@ func TestAlertEditKeepsIDAndResetsDoneOnlyWhenTheRuleChanged(t *testing.T) {
 	}
 	// Unchanged: Done stays.
 	ok, cmd := submitForm(t, f, nil)
-	if !ok || runSave(cmd)[0].what != "alert changed" {
+	if !ok || fx.run(cmd)[0].what != "alert changed" {
 		t.Fatal(formText(f))
 	}
 	if ch := fx.rec.take(); *ch[0].PutAlert != done {
@@ -527,9 +481,11 @@ func TestAlertEditKeepsIDAndResetsDoneOnlyWhenTheRuleChanged(t *testing.T) {
 	}
 	// A new rule can fire again; the history and counts stay.
 	f = fx.v.editForm()
-	if ok, _ := submitForm(t, f, map[string]string{"percent": "10"}); !ok {
+	ok, cmd = submitForm(t, f, map[string]string{"percent": "10"})
+	if !ok {
 		t.Fatal(formText(f))
 	}
+	fx.run(cmd)
 	got := *fx.rec.take()[0].PutAlert
 	want := done
 	want.Percent, want.Done = 0.1, false
@@ -538,7 +494,7 @@ func TestAlertEditKeepsIDAndResetsDoneOnlyWhenTheRuleChanged(t *testing.T) {
 	}
 	// Editing an alert deleted meanwhile says so.
 	f = fx.v.editForm()
-	fx.v.deleteSelected()
+	fx.run(must(fx.v.deleteSelected()))
 	if ok, _ := submitForm(t, f, nil); ok || !strings.Contains(formText(f), "deleted") {
 		t.Fatalf("edit of a deleted alert:\n%s", formText(f))
 	}
@@ -565,7 +521,7 @@ func alertsSample() model.UserData {
 
 func TestAlertsViewRendering(t *testing.T) {
 	d := alertsSample()
-	fx := newAlertsFixture(t, "mono", 100, 20, Options{User: d})
+	fx := newAlertsFixture(t, "mono", 100, 20, Options{}, d)
 	text := fx.text()
 	for _, want := range []string{
 		"Condition", "Mode", "Fired", "Last fired",
@@ -619,7 +575,7 @@ func TestAlertsViewScrollsAndFitsEverySize(t *testing.T) {
 			Message: fmt.Sprintf("BTC rose above %d", i)})
 	}
 	for _, theme := range []string{"dark", "mono"} {
-		fx := newAlertsFixture(t, theme, 100, 20, Options{User: d})
+		fx := newAlertsFixture(t, theme, 100, 20, Options{}, d)
 		fx.v.move(1 << 30)
 		text := fx.text()
 		if fx.v.cursorIndex() != 44 || !strings.Contains(text, "▸ ● "+d.Alerts[44].Describe()) {
@@ -656,7 +612,7 @@ func TestAlertsViewScrollsAndFitsEverySize(t *testing.T) {
 // TestAlertsRefreshOnlyOnChange: refresh redraws when the records, the
 // cursor or the second change, not on every tick.
 func TestAlertsRefreshOnlyOnChange(t *testing.T) {
-	fx := newAlertsFixture(t, "mono", 100, 20, Options{User: alertsSample()})
+	fx := newAlertsFixture(t, "mono", 100, 20, Options{}, alertsSample())
 	fx.v.refresh()
 	first := &fx.v.lines[0]
 	fx.ctx.now = t0.Add(300 * time.Millisecond)
@@ -732,9 +688,10 @@ func TestGoldenAlertForm(t *testing.T) {
 	}
 }
 
-// TestAlertsThroughTheRoot: A opens the form, ctrl+s saves the alert, the
-// Alerts view lists it, and a snapshot crossing the level fires it: the
-// status line announces it and the firing and the alert's state are saved.
+// TestAlertsThroughTheRoot: A opens the form, ctrl+s sends the alert
+// ("saving…" until the service committed it, then "✓ Alert saved"), the
+// Alerts view lists it, and when the service records a firing the status
+// line announces it and the bell rings.
 func TestAlertsThroughTheRoot(t *testing.T) {
 	bells := 0
 	hs := newHarness(t, "mono", profileFor("mono"), 120, 40, func(o *Options) { o.Bell = func() { bells++ } })
@@ -745,80 +702,48 @@ func TestAlertsThroughTheRoot(t *testing.T) {
 	hs.key("tab")
 	hs.key("ctrl+u")
 	hs.typeText("70000")
-	hs.runCmd(hs.send(formKey("ctrl+s")))
+	hs.user.hold()
+	cmd := hs.send(formKey("ctrl+s"))
 	if hs.m.a.form != nil {
 		t.Fatalf("form still open:\n%s", plain(hs))
 	}
-	ch := hs.persist.all()
+	if s := plain(hs); !strings.Contains(s, "saving… alert added") || strings.Contains(s, "✓ Alert saved") {
+		t.Fatalf("a change not yet committed is not shown as pending:\n%s", s)
+	}
+	hs.user.release()
+	hs.runCmd(cmd)
+	ch := hs.user.all()
 	if len(ch) != 1 || ch[0].PutAlert == nil || ch[0].PutAlert.Price != 70000 || ch[0].PutAlert.Symbol != "BTC" {
 		t.Fatalf("saved %+v", ch)
+	}
+	if !strings.Contains(plain(hs), "✓ Alert saved: BTC price above $70,000.00") {
+		t.Fatalf("not announced as saved:\n%s", plain(hs))
 	}
 	toAlerts(t, hs)
 	if !strings.Contains(plain(hs), "● "+ch[0].PutAlert.Describe()) {
 		t.Fatalf("not listed:\n%s", plain(hs))
 	}
-	s := withPrice(hs.snap, "BTC", 71000)
-	hs.box.Put(s)
-	cmd := hs.send(tickMsg{})
-	if !strings.Contains(plain(hs), "🔔 BTC") {
+	hs.user.fire(model.AlertFiring{AlertID: ch[0].PutAlert.ID, Symbol: "BTC", Time: t0, Message: "BTC rose above $70,000.00 (now $71,000.00)"})
+	cmd = hs.send(tickMsg{})
+	if !strings.Contains(plain(hs), "🔔 BTC rose above $70,000.00") {
 		t.Fatalf("no announcement:\n%s", plain(hs))
 	}
 	hs.runCmd(cmd)
 	if bells != 1 {
 		t.Fatalf("bell rang %d times", bells)
 	}
-	ch = hs.persist.all()
-	if len(ch) != 3 || ch[1].AddFiring == nil || ch[2].PutAlert == nil || !ch[2].PutAlert.Done {
-		t.Fatalf("saved %+v", ch)
+	if !strings.Contains(plain(hs), "History (1, newest first)") {
+		t.Fatalf("firing not shown:\n%s", plain(hs))
 	}
-	if !strings.Contains(plain(hs), "✓ BTC price above") || !strings.Contains(plain(hs), "History (1, newest first)") {
-		t.Fatalf("fired alert not shown:\n%s", plain(hs))
-	}
-}
-
-// quietAlerts are n armed alerts that do not fire on makeSnapshot's market.
-func quietAlerts(n int) model.UserData {
-	var d model.UserData
-	for i := range n {
-		a := model.Alert{ID: fmt.Sprintf("q%d", i), Symbol: makeToken(i%20, 1).Symbol, Kind: model.AlertPriceAbove, Price: 1e9}
-		switch i % 3 {
-		case 1:
-			a.Kind, a.Percent, a.Window = model.AlertMove, 0.9, model.Duration(time.Hour)
-		case 2:
-			a.Symbol, a.Kind = "", model.AlertSignalFlip
-		}
-		d.Alerts = append(d.Alerts, a)
-	}
-	return d
-}
-
-// TestAlertsCheckWithoutFiringAllocatesNothing: check runs on every
-// snapshot; when nothing fires it must not allocate.
-func TestAlertsCheckWithoutFiringAllocatesNothing(t *testing.T) {
-	fx := newAlertsFixture(t, "mono", 100, 20, Options{User: quietAlerts(100)})
-	s := makeSnapshot(20, 1)
-	fx.v.check(s, t0) // the baseline
-	next := nextSnapshot(s, 0, 1, 2)
-	if allocs := testing.AllocsPerRun(100, func() { fx.v.check(next, t0) }); allocs != 0 {
-		t.Fatalf("check without a firing allocates %v times", allocs)
-	}
-}
-
-func BenchmarkAlertsCheck(b *testing.B) {
-	ctx := &programContext{styles: NewStyles(testTheme(b, "mono"), testRenderer(profileFor("mono"))), keys: NewKeyMap(), now: t0}
-	v := newAlertsView(ctx, newUserState(Options{User: quietAlerts(100), Persist: &alertsRecorder{}}))
-	s := makeSnapshot(500, 1)
-	v.check(s, t0)
-	next := nextSnapshot(s, 0, 1, 2)
-	b.ReportAllocs()
-	for b.Loop() {
-		v.check(next, t0)
+	hs.runCmd(hs.send(tickMsg{}))
+	if bells != 1 {
+		t.Fatal("a firing was announced twice")
 	}
 }
 
 func BenchmarkAlertsRefresh(b *testing.B) {
 	ctx := &programContext{styles: NewStyles(testTheme(b, "dark"), testRenderer(profileFor("dark"))), keys: NewKeyMap(), now: t0}
-	v := newAlertsView(ctx, newUserState(Options{User: alertsSample(), Persist: &alertsRecorder{}}))
+	v := newAlertsView(ctx, newUserState(Options{User: newFakeUser(alertsSample())}))
 	v.setSize(120, 37)
 	v.refresh()
 	b.ReportAllocs()
@@ -829,7 +754,7 @@ func BenchmarkAlertsRefresh(b *testing.B) {
 
 func BenchmarkAlertsRender(b *testing.B) {
 	ctx := &programContext{styles: NewStyles(testTheme(b, "dark"), testRenderer(profileFor("dark"))), keys: NewKeyMap(), now: t0}
-	v := newAlertsView(ctx, newUserState(Options{User: alertsSample(), Persist: &alertsRecorder{}}))
+	v := newAlertsView(ctx, newUserState(Options{User: newFakeUser(alertsSample())}))
 	v.setSize(120, 37)
 	b.ReportAllocs()
 	for b.Loop() {

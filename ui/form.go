@@ -132,13 +132,18 @@ func (f *form) doSubmit() (bool, tea.Cmd) {
 	if ok {
 		return true, cmd
 	}
+	f.focusError()
+	return false, cmd
+}
+
+// focusError moves the focus to the first field with an error.
+func (f *form) focusError() {
 	for i := range f.fields {
 		if fd := &f.fields[i]; fd.Err != "" && !fd.Hidden {
 			f.focus = i
-			break
+			return
 		}
 	}
-	return false, cmd
 }
 
 // cycle moves a choice field on a key; a letter picks the next choice that

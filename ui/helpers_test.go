@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -287,67 +288,213 @@ func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Dura
 }
 
 type harness struct {
-	tb      testing.TB
-	m       Model
-	box     *model.Mailbox[*model.Snapshot]
-	now     time.Time
-	hist    *fakeHistory
-	persist *fakePersister // the default Options.Persist: records every change
-	snap    *model.Snapshot
-	cmds    []tea.Cmd
-	quits   int
+	tb    testing.TB
+	m     Model
+	box   *model.Mailbox[*model.Snapshot]
+	now   time.Time
+	hist  *fakeHistory
+	user  *fakeUser // the default Options.User: records every change
+	snap  *model.Snapshot
+	cmds  []tea.Cmd
+	quits int
 }
 
-// fakePersister records the changes it is given, in order; err, when set,
-// is the result of every save after it was set.
-type fakePersister struct {
-	mu      sync.Mutex
-	changes []model.UserChange
-	err     error
+// fakeUser is a user service for tests. Apply queues a change; the
+// change is committed (checked and made with model.UserData's Check and
+// Apply, recorded, and the new records published to the session's
+// mailbox) when its wait is called, or, while the fake holds, when the
+// test releases it. err, when set, refuses every change committed after.
+type fakeUser struct {
+	mu       sync.Mutex
+	box      *model.Mailbox[*model.UserSnapshot]
+	data     model.UserData
+	readOnly string
+	seq      uint64
+	fired    uint64
+	changes  []model.UserChange // every change sent, in order
+	queue    []fakeReq
+	err      error
+	holding  bool
 }
 
-func (p *fakePersister) Apply(ch model.UserChange) (wait func() error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.changes = append(p.changes, ch)
-	err := p.err
-	return func() error { return err }
+type fakeReq struct {
+	ch  model.UserChange
+	res chan error
 }
 
-// all returns the changes so far.
-func (p *fakePersister) all() []model.UserChange {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.changes)
+func newFakeUser(d model.UserData) *fakeUser {
+	f := &fakeUser{box: model.NewMailbox[*model.UserSnapshot](), data: d.Clone()}
+	f.data.WithDefaultWatchlist()
+	f.mu.Lock()
+	f.publish()
+	f.mu.Unlock()
+	return f
 }
 
-func (p *fakePersister) fail(err error) {
-	p.mu.Lock()
-	p.err = err
-	p.mu.Unlock()
+func (f *fakeUser) Updates() *model.Mailbox[*model.UserSnapshot] { return f.box }
+
+func (f *fakeUser) Apply(ch model.UserChange) func() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Keep copies: the UI must not change what it handed over.
+	c := ch
+	if ch.PutAlert != nil {
+		a := *ch.PutAlert
+		c.PutAlert = &a
+	}
+	if ch.PutLot != nil {
+		l := *ch.PutLot
+		c.PutLot = &l
+	}
+	if ch.PutWatchlist != nil {
+		w := model.Watchlist{Name: ch.PutWatchlist.Name, Symbols: slices.Clone(ch.PutWatchlist.Symbols)}
+		c.PutWatchlist = &w
+	}
+	f.changes = append(f.changes, c)
+	r := fakeReq{ch: c, res: make(chan error, 1)}
+	f.queue = append(f.queue, r)
+	var once sync.Once
+	var err error
+	return func() error {
+		once.Do(func() {
+			f.mu.Lock()
+			if !f.holding {
+				f.commitLocked()
+			}
+			f.mu.Unlock()
+			err = <-r.res
+		})
+		return err
+	}
+}
+
+// commitLocked commits every queued change, in order.
+func (f *fakeUser) commitLocked() {
+	for _, r := range f.queue {
+		err := f.err
+		if err == nil && f.readOnly != "" {
+			err = errors.New("not saved: " + f.readOnly)
+		}
+		if err == nil {
+			err = f.data.Apply(r.ch, 0)
+		}
+		if err == nil {
+			f.publish()
+		}
+		r.res <- err
+	}
+	f.queue = nil
+}
+
+// hold makes changes wait until release commits them.
+func (f *fakeUser) hold() {
+	f.mu.Lock()
+	f.holding = true
+	f.mu.Unlock()
+}
+
+func (f *fakeUser) release() {
+	f.mu.Lock()
+	f.holding = false
+	f.commitLocked()
+	f.mu.Unlock()
+}
+
+// fire records firings (oldest first) as the service does when alerts
+// fire, and publishes them.
+func (f *fakeUser) fire(fs ...model.AlertFiring) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range fs {
+		if err := f.data.Apply(model.UserChange{AddFiring: &fs[i]}, 0); err != nil {
+			panic(err)
+		}
+		f.fired++
+	}
+	f.publish()
+}
+
+// set replaces the records, as another session's change would.
+func (f *fakeUser) set(d model.UserData) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.data = d.Clone()
+	f.data.WithDefaultWatchlist()
+	f.publish()
+}
+
+func (f *fakeUser) publish() {
+	f.seq++
+	f.box.Put(&model.UserSnapshot{Seq: f.seq, User: "test", Data: f.data.Clone(), ReadOnly: f.readOnly, FiringsAdded: f.fired})
+}
+
+// all returns the changes sent so far.
+func (f *fakeUser) all() []model.UserChange {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.changes)
+}
+
+// take returns the changes sent since the last take.
+func (f *fakeUser) take() []model.UserChange {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.changes
+	f.changes = nil
+	return out
+}
+
+func (f *fakeUser) fail(err error) {
+	f.mu.Lock()
+	f.err = err
+	f.mu.Unlock()
+}
+
+// records is the records as the fake holds them (committed).
+func (f *fakeUser) records() model.UserData {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.data.Clone()
 }
 
 // withUser starts the program with these records.
-func withUser(d model.UserData) harnessOpt { return func(o *Options) { o.User = d } }
+func withUser(d model.UserData) harnessOpt { return func(o *Options) { o.User = newFakeUser(d) } }
 
-// readOnlyStore starts the program with no store, for reason.
+// readOnlyStore starts the program linked to a user whose service saves
+// nothing, for reason.
 func readOnlyStore(reason string) harnessOpt {
-	return func(o *Options) { o.Persist, o.ReadOnly = nil, reason }
+	return func(o *Options) {
+		f, ok := o.User.(*fakeUser)
+		if !ok {
+			f = newFakeUser(model.UserData{})
+		}
+		f.mu.Lock()
+		f.readOnly = reason
+		f.publish()
+		f.mu.Unlock()
+		o.User = f
+	}
 }
+
+// anonymous starts the program with no user.
+func anonymous() harnessOpt { return func(o *Options) { o.User = nil } }
 
 type harnessOpt func(*Options)
 
 func newHarness(tb testing.TB, theme string, profile termenv.Profile, w, h int, opts ...harnessOpt) *harness {
 	tb.Helper()
 	hs := &harness{tb: tb, box: model.NewMailbox[*model.Snapshot](), now: t0, hist: &fakeHistory{},
-		persist: &fakePersister{}}
+		user: newFakeUser(model.UserData{})}
 	o := Options{
 		Snapshots: hs.box, History: hs.hist, Theme: testTheme(tb, theme), Renderer: testRenderer(profile),
 		Clock: fixedClock(&hs.now), Flash: 700 * time.Millisecond, Demo: true, Version: "v0.1.0-test",
-		Persist: hs.persist,
+		User: hs.user,
 	}
 	for _, f := range opts {
 		f(&o)
+	}
+	if f, ok := o.User.(*fakeUser); ok {
+		hs.user = f
 	}
 	hs.m = New(o)
 	hs.m.a.tickCmd = func() tea.Cmd { return func() tea.Msg { return tickMsg{} } }

@@ -13,8 +13,11 @@ import (
 // (e in the Portfolio view). Fields: Token, Quantity, Cost per unit (USD,
 // prefilled with the current price), Date (YYYY-MM-DD, today by default;
 // optional) and Note. Submit reads every field, shows each problem beside
-// its field, checks the lot (model.Lot.Validate) and saves it through
-// userState.apply; the form stays open with everything typed on any error.
+// its field, checks the lot (model.Lot.Validate) and sends it to the
+// user's service; the form stays open with everything typed on any error
+// it can see, and comes back as a draft with the error beside its field
+// when the service refuses the lot. "✓ Lot added" shows only once the
+// service has committed it to the store.
 
 const dateLayout = "2006-01-02"
 
@@ -143,12 +146,6 @@ func (a *app) submitLot(editID, orig string) func(*form) (tea.Cmd, bool) {
 			setFormErr(f, err)
 			return nil, false
 		}
-		cmd, err := a.user.apply(model.UserChange{PutLot: &l}, what)
-		if err != nil {
-			setFormErr(f, err)
-			return nil, false
-		}
-		a.port.selectLot(l.ID)
 		msg := "Lot added: "
 		if editID != "" {
 			msg = "Lot changed: "
@@ -158,7 +155,13 @@ func (a *app) submitLot(editID, orig string) func(*form) (tea.Cmd, bool) {
 		} else {
 			msg += string(appendQty(nil, l.Quantity)) + " " + Sanitize(l.Symbol) + " at $" + string(appendUnitCost(nil, l.Cost))
 		}
-		a.say(msg, 1, "✓ ")
+		id := l.ID
+		cmd, err := a.sendChange(change{ch: model.UserChange{PutLot: &l}, what: what, saved: msg, dir: 1, mark: "✓ ",
+			then: func() { a.port.selectLot(id) }, form: f})
+		if err != nil {
+			setFormErr(f, err)
+			return nil, false
+		}
 		return cmd, true
 	}
 }
@@ -180,10 +183,6 @@ func (a *app) deleteLotPrompt() {
 	}
 	id, sym := l.ID, Sanitize(l.Symbol)
 	a.ask(q+"? y/n", func() (tea.Cmd, error) {
-		cmd, err := a.user.apply(model.UserChange{DeleteLot: id}, "lot deleted")
-		if err == nil {
-			a.say("Lot of "+sym+" deleted", 0, "✓ ")
-		}
-		return cmd, err
+		return a.sendChange(change{ch: model.UserChange{DeleteLot: id}, what: "lot deleted", saved: "Lot of " + sym + " deleted", mark: "✓ "})
 	})
 }

@@ -100,7 +100,7 @@ func TestLotFormErrorsBesideFieldsKeepTyping(t *testing.T) {
 			t.Errorf("%s: %q / %q, want %q / %q", key, fd.Value, fd.Err, want[0], want[1])
 		}
 	}
-	if n := len(hs.persist.all()); n != 0 || len(a.user.data.Lots) != 0 {
+	if n := len(hs.user.all()); n != 0 || len(a.user.data.Lots) != 0 {
 		t.Fatalf("a bad form saved %d changes", n)
 	}
 }

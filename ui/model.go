@@ -49,20 +49,19 @@ type Options struct {
 	Demo           bool // show a clear DEMO label
 	Version        string
 
-	// User is the user's records loaded from the store at start.
-	User model.UserData
-	// Persist saves changes to User; nil means nothing is saved, and
-	// ReadOnly says why in words (shown, and every change is refused).
-	Persist  Persister
-	ReadOnly string
+	// User links the session to its user's service (the records, and the
+	// changes sent to it); nil is an anonymous session: read only, with no
+	// watchlists, portfolio or alerts, and the status bar says so.
+	User UserLink
 	// HideBalances starts with portfolio amounts hidden (key b toggles).
 	HideBalances bool
-	// Bell rings the terminal bell when an alert fires; nil = no bell. It
-	// is called from a tea.Cmd, never from Update or View.
+	// Bell rings the terminal bell when the user's service records an
+	// alert firing; nil = no bell. It is called from a tea.Cmd, never from
+	// Update or View.
 	Bell func()
-	// Notify shows a desktop notification when an alert fires; nil = none.
-	// Called from a tea.Cmd; it must not block for long and its failure is
-	// never an error on screen.
+	// Notify shows a desktop notification when an alert fires; nil = none
+	// (always nil for a remote session). Called from a tea.Cmd; it must not
+	// block for long and its failure is never an error on screen.
 	Notify func(title, body string)
 }
 
@@ -211,6 +210,7 @@ func New(opts Options) Model {
 	a.table.starred = a.watch.isMember
 	a.port = newPortfolioView(ctx, a.user)
 	a.alerts = newAlertsView(ctx, a.user)
+	a.alerts.send = a.sendChange
 	a.drafts = make(map[string]*form)
 	every := time.Second / time.Duration(opts.RefreshHz)
 	a.tickCmd = func() tea.Cmd {
@@ -240,7 +240,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.MouseMsg:
 		cmd = a.onMouse(msg)
 	case savedMsg:
-		a.onSaved(msg)
+		cmd = a.onSaved(msg)
 	}
 	a.sync()
 	return m, cmd
@@ -382,7 +382,6 @@ func (a *app) onTick() tea.Cmd {
 	ctx := a.ctx
 	ctx.now = ctx.opts.Clock()
 	ctx.ticks++
-	var alertCmd tea.Cmd
 	if box := ctx.opts.Snapshots; box != nil {
 		if s, ok := box.TryTake(); ok && s != nil && (a.snap == nil || s.Seq != a.snap.Seq || s != a.snap) {
 			a.snap = s
@@ -391,18 +390,15 @@ func (a *app) onTick() tea.Cmd {
 			a.port.setSnapshot(s)
 			a.moon.apply(s.Moonshots, s.Track, s.Official)
 			a.past.apply(s.PastMoonshots, s.Track, s.Official)
+			a.alerts.snap = s
 			a.findNewPicks(s)
 			a.announceNews()
-			var fired string
-			alertCmd, fired = a.alerts.check(s, ctx.now)
-			if fired != "" { // the trader's own alert outranks the market's news
-				a.say(fired, 0, "")
-			}
 			if len(s.Tokens) == 0 {
 				a.renderWaiting()
 			}
 		}
 	}
+	alertCmd := a.takeUser() // after the market's news: the trader's own alert outranks it
 	a.table.expireFlashes(ctx.now)
 	a.moon.expire()
 	if a.announce != "" && ctx.ticks >= a.announceUntil {
@@ -421,7 +417,7 @@ func (a *app) updateStatus() {
 	t := a.table
 	a.status.update(a.snap, statusInfo{filter: t.filter, shown: len(t.view), total: len(t.all),
 		sortBy: t.sortBy, desc: t.desc, announce: a.announce, announceDir: a.announceDir,
-		announceMark: a.announceMark, readOnly: a.user.readOnly, hidden: a.user.hide})
+		announceMark: a.announceMark, readOnly: a.user.readOnly, anonymous: a.user.anonymous, hidden: a.user.hide})
 }
 
 // say puts msg (sanitised by the caller) in the status line for the
@@ -440,12 +436,88 @@ func (a *app) refuse(err error) {
 	}
 }
 
-// onSaved reports a save that failed; a save that worked says nothing
-// more (the change was announced when made).
-func (a *app) onSaved(m savedMsg) {
-	if m.err != nil {
-		a.say("not saved: "+Sanitize(m.what)+": "+Sanitize(m.err.Error()), -1, "✗ ")
+// onSaved takes the service's answer to a change: the snapshot holding
+// it is already in the mailbox, so it is shown at once, then the change's
+// own follow-up runs (announce it, select the new lot; or say why it was
+// not saved).
+func (a *app) onSaved(m savedMsg) tea.Cmd {
+	cmd := a.takeUser()
+	p, ok := a.user.answered(m.id)
+	if !ok {
+		return cmd
 	}
+	if p.done != nil {
+		p.done(m.err)
+	} else if m.err != nil {
+		a.notSaved(p.what, m.err)
+	}
+	a.sync()
+	return cmd
+}
+
+// notSaved says that a change was refused or failed.
+func (a *app) notSaved(what string, err error) {
+	a.say("not saved: "+Sanitize(what)+": "+Sanitize(err.Error()), -1, "✗ ")
+}
+
+// takeUser shows the newest snapshot of the user's records, if one came,
+// and announces the alert firings it recorded (returning the Cmd that
+// rings the bell and sends the notifications).
+func (a *app) takeUser() tea.Cmd {
+	fired := a.user.pull()
+	if len(fired) == 0 {
+		return nil
+	}
+	cmd, msg := a.alerts.announce(fired)
+	a.say(msg, 0, "")
+	return cmd
+}
+
+// change is one change a key or a form makes to the user's records.
+type change struct {
+	ch   model.UserChange
+	what string // "lot added": "saving… lot added", "not saved: lot added: disk full"
+	// saved is announced once the service committed the change ("Lot
+	// added: 0.5 BTC at $60,000.00"), with mark ("✓ ") and dir; "" says
+	// nothing.
+	saved string
+	mark  string
+	dir   int
+	then  func() // after the commit, before the announcement
+	// form, when the change comes from one, is kept as its draft with the
+	// refusal beside the field when the service refuses the change: the
+	// same key opens it again with everything typed.
+	form *form
+}
+
+// sendChange sends a change to the user's service and says "saving…
+// <what>" until it answers; then c.then runs and c.saved is announced, or
+// the refusal is. A change refused at once (read only, invalid, what it
+// names is gone) returns the error and sends nothing.
+func (a *app) sendChange(c change) (tea.Cmd, error) {
+	cmd, err := a.user.send(c.ch, c.what, func(err error) {
+		if err != nil {
+			if f := c.form; f != nil {
+				setFormErr(f, err)
+				f.focusError()
+				f.rerender()
+				a.drafts[f.id] = f
+			}
+			a.notSaved(c.what, err)
+			return
+		}
+		if c.then != nil {
+			c.then()
+		}
+		if c.saved != "" {
+			a.say(c.saved, c.dir, c.mark)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.say("saving… "+Sanitize(c.what), 0, "")
+	return cmd, nil
 }
 
 // now is the market clock of the last tick (the program's clock before

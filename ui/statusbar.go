@@ -28,6 +28,7 @@ type statusInfo struct {
 	announceDir   int    // > 0 good news, < 0 bad, 0 neither
 	announceMark  string // the glyph before it ("✦ "); "" when announce starts with its own
 	readOnly      string // why the user's changes are not saved; "" when they are
+	anonymous     bool   // a session with no user: read only, no records
 	hidden        bool   // balances are hidden
 }
 
@@ -53,7 +54,11 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 		left.WriteString(style.Render(info.announceMark + info.announce))
 		left.WriteString(sep)
 	}
-	if info.readOnly != "" {
+	switch {
+	case info.anonymous:
+		left.WriteString(st.BarWarning.Render("read-only: " + anonymousReason))
+		left.WriteString(sep)
+	case info.readOnly != "":
 		left.WriteString(st.BarWarning.Render("not saving: " + Sanitize(info.readOnly)))
 		left.WriteString(sep)
 	}

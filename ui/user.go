@@ -2,133 +2,154 @@ package ui
 
 import (
 	"errors"
-	"fmt"
-	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/tokentop/tokentop/model"
 )
 
-// Persister saves the user's changes. store.Writer satisfies it: Apply
-// queues the change without blocking and returns a func that waits for
-// the result, which the UI calls only inside a tea.Cmd.
-type Persister interface {
+// UserLink connects a session to its user's service, the one owner of the
+// user's watchlists, lots, alerts and alert history (engine.User satisfies
+// it through the session). ui never writes the store: it sends changes and
+// shows what the service published.
+type UserLink interface {
+	// Updates delivers the user's latest snapshot, coalesced: the one
+	// current when the session subscribed is waiting in it at once.
+	Updates() *model.Mailbox[*model.UserSnapshot]
+	// Apply sends ch to the service and returns at once. wait returns nil
+	// once the service has committed the change to the store (and put the
+	// snapshot holding it in Updates), or why it refused; the UI calls it
+	// only inside a tea.Cmd.
 	Apply(ch model.UserChange) (wait func() error)
 }
 
-// savedMsg reports the result of one saved change. what is the change in
-// words ("lot added", "BTC starred") for the status line on failure.
+// savedMsg is the service's answer to one change sent by this session.
 type savedMsg struct {
-	what string
-	err  error
+	id  uint64 // the pending change
+	err error
 }
 
-// userState is the user's records as this program holds them: loaded at
-// start (Options.User), changed only in Update, saved through the
-// Persister in order. Views read it; only its methods change it.
+// pendingChange is a change sent to the service and not answered yet.
+// While it waits the status line says "saving… <what>"; done runs in
+// Update with the answer.
+type pendingChange struct {
+	id   uint64
+	ch   model.UserChange
+	what string // "lot added", "BTC watched": in "saving… " and "not saved: …"
+	done func(err error)
+}
+
+// userState is this session's view of the user's records: the latest
+// snapshot the user's service published, and the changes this session
+// sent that the service has not answered yet. The records shown are only
+// the committed ones: a change shows as saved ("✓ Lot added") only after
+// the store has it, and as "saving…" until then. The snapshot's records
+// are shared with the user's other sessions: nothing here changes them.
 type userState struct {
-	data    model.UserData
-	list    int // the active watchlist, an index into data.Watchlists
-	persist Persister
+	link UserLink
+	snap *model.UserSnapshot
+	data model.UserData // snap.Data (read only), with a default watchlist when it has none
 	// readOnly explains why changes cannot be saved (the store is in use
-	// by another tokentop, or could not be opened); "" when saving works.
-	// While set, every change is refused with this message and nothing is
-	// changed in memory either: the screen never shows unsaved data as kept.
-	readOnly string
-	hide     bool // balances hidden (screen sharing)
-	book     *model.AlertBook
-	version  uint64 // increases with every change, so views know to redraw
+	// by another tokentop, the session is anonymous); "" when saving
+	// works. While set, every change is refused with this message.
+	readOnly  string
+	anonymous bool
+
+	list     int    // the active watchlist, an index into data.Watchlists
+	listName string // its name: the active list stays when others come and go
+	hide     bool   // balances hidden (screen sharing)
+	version  uint64 // increases whenever data changes, so views know to redraw
+
+	pending []pendingChange
+	nextID  uint64
+
+	firingsSeen uint64 // the FiringsAdded of the last snapshot taken
+	firingsInit bool
 }
 
-// noStore is the read-only reason when the program was given no store.
-const noStore = "no data store is open in this session"
+// anonymousReason is why a session with no user saves nothing.
+const anonymousReason = "anonymous session"
 
-// newUserState takes the records loaded at start. The loaded records are
-// copied, so the caller's slices are never changed; a load without any
-// watchlist gets the default one (in memory only: it is saved with the
-// first change to it).
+// defaultLists is the watchlist shown when the records have none.
+var defaultLists = []model.Watchlist{{Name: model.DefaultWatchlist, Symbols: []string{}}}
+
+// newUserState links the session to its user. With no link the session
+// is anonymous: read only, with no records. The snapshot waiting in the
+// link's mailbox is taken at once: its firings are not news to this
+// session, only later ones are announced.
 func newUserState(opts Options) *userState {
-	u := &userState{persist: opts.Persist, readOnly: opts.ReadOnly, hide: opts.HideBalances}
-	if u.persist == nil && u.readOnly == "" {
-		u.readOnly = noStore
+	u := &userState{link: opts.User, hide: opts.HideBalances}
+	u.data.Watchlists = defaultLists
+	if u.link == nil {
+		u.readOnly, u.anonymous = anonymousReason, true
+		return u
 	}
-	d := opts.User
-	for _, w := range d.Watchlists {
-		u.data.Watchlists = append(u.data.Watchlists, model.Watchlist{Name: w.Name, Symbols: slices.Clone(w.Symbols)})
-	}
-	if len(u.data.Watchlists) == 0 {
-		u.data.Watchlists = []model.Watchlist{{Name: model.DefaultWatchlist, Symbols: []string{}}}
-	}
-	u.data.Lots = slices.Clone(d.Lots)
-	u.data.Alerts = slices.Clone(d.Alerts)
-	u.data.Firings = slices.Clone(d.Firings)
+	u.pull()
 	return u
 }
 
-// activeList is the watchlist the Watch view shows and * edits.
-func (u *userState) activeList() *model.Watchlist {
-	if len(u.data.Watchlists) == 0 {
-		u.data.Watchlists = []model.Watchlist{{Name: model.DefaultWatchlist, Symbols: []string{}}}
+// pull takes the newest snapshot from the service, if one came, and
+// returns the firings recorded since the last one taken (newest first).
+func (u *userState) pull() []model.AlertFiring {
+	if u.link == nil {
+		return nil
 	}
+	box := u.link.Updates()
+	if box == nil {
+		return nil
+	}
+	s, ok := box.TryTake()
+	if !ok {
+		return nil
+	}
+	return u.adopt(s)
+}
+
+// adopt makes s the records shown (an older or repeated snapshot is
+// ignored) and returns the firings it added since the last one.
+func (u *userState) adopt(s *model.UserSnapshot) []model.AlertFiring {
+	if s == nil || (u.snap != nil && s.Seq <= u.snap.Seq) {
+		return nil
+	}
+	u.snap, u.data, u.readOnly = s, s.Data, s.ReadOnly
+	if len(u.data.Watchlists) == 0 {
+		u.data.Watchlists = defaultLists
+	}
+	u.version++
+	if i := u.data.WatchlistIndex(u.listName); i >= 0 {
+		u.list = i
+	}
+	u.activeList() // the active list was deleted: its neighbour
+	var fired []model.AlertFiring
+	if u.firingsInit {
+		fired = s.NewFirings(u.firingsSeen)
+	}
+	u.firingsSeen, u.firingsInit = s.FiringsAdded, true
+	return fired
+}
+
+// activeList is the watchlist the Watch view shows and * edits. It is
+// the snapshot's: read it, never change it.
+func (u *userState) activeList() *model.Watchlist {
 	u.list = min(max(u.list, 0), len(u.data.Watchlists)-1)
-	return &u.data.Watchlists[u.list]
+	l := &u.data.Watchlists[u.list]
+	u.listName = l.Name
+	return l
+}
+
+// selectList makes the watchlist named name the active one (when it is
+// there).
+func (u *userState) selectList(name string) {
+	if i := u.data.WatchlistIndex(name); i >= 0 {
+		u.list, u.listName = i, name
+	}
 }
 
 // listIndex is the index of the watchlist named name, or -1.
-func (u *userState) listIndex(name string) int {
-	for i := range u.data.Watchlists {
-		if u.data.Watchlists[i].Name == name {
-			return i
-		}
-	}
-	return -1
-}
+func (u *userState) listIndex(name string) int { return u.data.WatchlistIndex(name) }
 
-// lotIndex is the index of the lot with id, or -1.
-// putByID replaces (*list)[i] with v, or appends v when i < 0 and the list
-// is below its limit.
-func putByID[T any](list *[]T, v T, i, limit int, what string) error {
-	switch {
-	case i >= 0:
-		(*list)[i] = v
-	case len(*list) >= limit:
-		return fmt.Errorf("at most %d %s", limit, what)
-	default:
-		*list = append(*list, v)
-	}
-	return nil
-}
-
-// deleteAt removes (*list)[i]; i < 0 (the record is gone) is the error gone.
-func deleteAt[T any](list *[]T, i int, gone string) error {
-	if i < 0 {
-		return errors.New(gone)
-	}
-	*list = slices.Delete(*list, i, i+1)
-	return nil
-}
-
-func (u *userState) lotIndex(id string) int {
-	for i := range u.data.Lots {
-		if u.data.Lots[i].ID == id {
-			return i
-		}
-	}
-	return -1
-}
-
-func (u *userState) alertIndex(id string) int {
-	for i := range u.data.Alerts {
-		if u.data.Alerts[i].ID == id {
-			return i
-		}
-	}
-	return -1
-}
-
-// lot returns the lot with id, or nil.
+// lot returns the lot with id, or nil. Read it, never change it.
 func (u *userState) lot(id string) *model.Lot {
-	if i := u.lotIndex(id); i >= 0 {
+	if i := u.data.LotIndex(id); i >= 0 {
 		return &u.data.Lots[i]
 	}
 	return nil
@@ -136,125 +157,63 @@ func (u *userState) lot(id string) *model.Lot {
 
 // watched reports whether sym is in the active watchlist.
 func (u *userState) watched(sym string) bool {
-	return slices.Contains(u.activeList().Symbols, sym)
+	for _, s := range u.activeList().Symbols {
+		if s == sym {
+			return true
+		}
+	}
+	return false
 }
 
 // errReadOnly is the refusal of a change that cannot be saved.
-func (u *userState) errReadOnly() error { return errors.New("not saved: " + u.readOnly) }
+func (u *userState) errReadOnly() error {
+	if u.anonymous {
+		return errors.New("read-only: " + anonymousReason + " (no watchlists, portfolio or alerts)")
+	}
+	return errors.New("not saved: " + u.readOnly)
+}
 
-// apply makes one change in memory and queues it for saving. It returns
-// the Cmd that waits for the save and reports a savedMsg, or an error in
-// words when the change is refused (read-only store, invalid record).
-//
-// The change is checked first (the record's Validate, the limits, that
-// what it names exists); a refused change changes nothing. The records
-// in memory are copies of the change's, so the Persister may read ch on
-// its own goroutine while the UI goes on changing its data.
-func (u *userState) apply(ch model.UserChange, what string) (tea.Cmd, error) {
-	if u.readOnly != "" || u.persist == nil {
-		if u.readOnly == "" {
-			u.readOnly = noStore
-		}
+// current is the records as they will be once the pending changes are
+// committed: what the next change is computed from (so two quick stars
+// both stay). It is a copy when anything is pending.
+func (u *userState) current() model.UserData {
+	if len(u.pending) == 0 {
+		return u.data
+	}
+	d := u.data.Clone()
+	for _, p := range u.pending {
+		_ = d.Apply(p.ch, 0) // a change the service will refuse is reported then
+	}
+	return d
+}
+
+// send checks ch against the records (with the pending changes) and sends
+// it to the user's service. It returns the Cmd that waits for the answer
+// (a savedMsg; done then runs in Update), or why the change is refused at
+// once (read only, an invalid record, something it names is gone).
+func (u *userState) send(ch model.UserChange, what string, done func(err error)) (tea.Cmd, error) {
+	if u.readOnly != "" { // always so without a link (anonymous)
 		return nil, u.errReadOnly()
 	}
-	if err := u.change(ch); err != nil {
+	cur := u.current()
+	if err := cur.Check(ch); err != nil {
 		return nil, err
 	}
-	u.version++
-	wait := u.persist.Apply(ch) // never blocks
-	return func() tea.Msg { return savedMsg{what: what, err: wait()} }, nil
+	u.nextID++
+	id := u.nextID
+	wait := u.link.Apply(ch) // never blocks
+	u.pending = append(u.pending, pendingChange{id: id, ch: ch, what: what, done: done})
+	return func() tea.Msg { return savedMsg{id: id, err: wait()} }, nil
 }
 
-// fields counts the fields set in ch.
-func fields(ch *model.UserChange) int {
-	n := 0
-	for _, set := range []bool{ch.PutWatchlist != nil, ch.DeleteWatchlist != "", ch.RenameWatchlist != nil,
-		ch.PutLot != nil, ch.DeleteLot != "", ch.PutAlert != nil, ch.DeleteAlert != "", ch.AddFiring != nil} {
-		if set {
-			n++
+// answered removes the pending change id and returns it (ok false when
+// it is not pending: a second answer).
+func (u *userState) answered(id uint64) (pendingChange, bool) {
+	for i, p := range u.pending {
+		if p.id == id {
+			u.pending = append(u.pending[:i], u.pending[i+1:]...)
+			return p, true
 		}
 	}
-	return n
-}
-
-// change validates ch and applies it to u.data.
-func (u *userState) change(ch model.UserChange) error {
-	switch n := fields(&ch); {
-	case n == 0:
-		return model.ErrNoChange
-	case n > 1:
-		return errors.New("a change must set exactly one record")
-	}
-	d := &u.data
-	switch {
-	case ch.PutWatchlist != nil:
-		w := model.Watchlist{Name: ch.PutWatchlist.Name, Symbols: slices.Clone(ch.PutWatchlist.Symbols)}
-		if w.Symbols == nil {
-			w.Symbols = []string{}
-		}
-		if err := w.Validate(); err != nil {
-			return err
-		}
-		if i := u.listIndex(w.Name); i >= 0 {
-			d.Watchlists[i] = w
-			return nil
-		}
-		if len(d.Watchlists) >= model.MaxWatchlists {
-			return fmt.Errorf("at most %d watchlists", model.MaxWatchlists)
-		}
-		d.Watchlists = append(d.Watchlists, w)
-	case ch.DeleteWatchlist != "":
-		i := u.listIndex(ch.DeleteWatchlist)
-		switch {
-		case i < 0:
-			return fmt.Errorf("no watchlist named %q", Sanitize(ch.DeleteWatchlist))
-		case len(d.Watchlists) == 1:
-			return errors.New("the last watchlist cannot be deleted")
-		}
-		d.Watchlists = slices.Delete(d.Watchlists, i, i+1)
-		if u.list > i || u.list >= len(d.Watchlists) {
-			u.list = max(u.list-1, 0)
-		}
-	case ch.RenameWatchlist != nil:
-		from, to := ch.RenameWatchlist[0], ch.RenameWatchlist[1]
-		i := u.listIndex(from)
-		if i < 0 {
-			return fmt.Errorf("no watchlist named %q", Sanitize(from))
-		}
-		if u.listIndex(to) >= 0 {
-			return &model.FieldError{Field: "name", Msg: "a watchlist with that name exists"}
-		}
-		if err := (&model.Watchlist{Name: to}).Validate(); err != nil {
-			return err
-		}
-		d.Watchlists[i].Name = to
-	case ch.PutLot != nil:
-		if err := ch.PutLot.Validate(); err != nil {
-			return err
-		}
-		return putByID(&d.Lots, *ch.PutLot, u.lotIndex(ch.PutLot.ID), model.MaxLots, "lots")
-	case ch.DeleteLot != "":
-		return deleteAt(&d.Lots, u.lotIndex(ch.DeleteLot), "that lot is already gone")
-	case ch.PutAlert != nil:
-		if err := ch.PutAlert.Validate(); err != nil {
-			return err
-		}
-		return putByID(&d.Alerts, *ch.PutAlert, u.alertIndex(ch.PutAlert.ID), model.MaxAlerts, "alerts")
-	case ch.DeleteAlert != "":
-		return deleteAt(&d.Alerts, u.alertIndex(ch.DeleteAlert), "that alert is already gone")
-	case ch.AddFiring != nil:
-		f := *ch.AddFiring
-		if err := f.Validate(); err != nil {
-			return err
-		}
-		fs := d.Firings
-		if len(fs) > model.DefaultFiringsKept-1 {
-			fs = fs[:model.DefaultFiringsKept-1]
-		}
-		fs = append(fs, model.AlertFiring{})
-		copy(fs[1:], fs[:len(fs)-1])
-		fs[0] = f
-		d.Firings = fs
-	}
-	return nil
+	return pendingChange{}, false
 }

@@ -6,172 +6,283 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/muesli/termenv"
 	"github.com/tokentop/tokentop/model"
 )
 
-func newTestUser(d model.UserData) (*userState, *fakePersister) {
-	p := &fakePersister{}
-	return newUserState(Options{User: d, Persist: p}), p
+func newTestUser(d model.UserData) (*userState, *fakeUser) {
+	f := newFakeUser(d)
+	return newUserState(Options{User: f}), f
 }
 
-// applyOK applies ch, fails the test on a refusal, and runs the save.
-func applyOK(t *testing.T, u *userState, ch model.UserChange, what string) savedMsg {
+// sendOK sends ch, fails the test on a refusal, runs the wait and takes
+// the answer as the root does.
+func sendOK(t *testing.T, u *userState, ch model.UserChange, what string) error {
 	t.Helper()
-	cmd, err := u.apply(ch, what)
+	var got error
+	answered := false
+	cmd, err := u.send(ch, what, func(err error) { got, answered = err, true })
 	if err != nil {
-		t.Fatalf("apply %s: %v", what, err)
+		t.Fatalf("send %s: %v", what, err)
 	}
 	msg, ok := cmd().(savedMsg)
 	if !ok {
-		t.Fatalf("apply %s: the Cmd did not report a savedMsg", what)
+		t.Fatalf("send %s: the Cmd did not report a savedMsg", what)
 	}
-	return msg
+	u.pull()
+	p, ok := u.answered(msg.id)
+	if !ok {
+		t.Fatalf("send %s: no pending change %d", what, msg.id)
+	}
+	p.done(msg.err)
+	if !answered {
+		t.Fatal("done was not called")
+	}
+	return got
 }
 
-func TestApplyEveryKindOfChange(t *testing.T) {
-	u, p := newTestUser(sampleUser())
-	v0 := u.version
-
-	// watchlists: insert, replace, rename, delete
-	applyOK(t, u, model.UserChange{PutWatchlist: &model.Watchlist{Name: "Majors", Symbols: []string{"BTC"}}}, "list")
-	applyOK(t, u, model.UserChange{PutWatchlist: &model.Watchlist{Name: "Majors", Symbols: []string{"BTC", "ETH"}}}, "list")
-	if i := u.listIndex("Majors"); i != 2 || !slices.Equal(u.data.Watchlists[i].Symbols, []string{"BTC", "ETH"}) {
-		t.Fatalf("put watchlist: %+v", u.data.Watchlists)
-	}
-	applyOK(t, u, model.UserChange{RenameWatchlist: &[2]string{"Majors", "Big"}}, "rename")
-	if u.listIndex("Majors") >= 0 || u.listIndex("Big") != 2 {
-		t.Fatalf("rename: %+v", u.data.Watchlists)
-	}
-	u.list = 2
-	applyOK(t, u, model.UserChange{DeleteWatchlist: "Big"}, "delete")
-	if len(u.data.Watchlists) != 2 || u.list != 1 {
-		t.Fatalf("delete: %d lists, active %d", len(u.data.Watchlists), u.list)
-	}
-
-	// lots: insert, replace by ID, delete
+// The session shows only what the service committed: a sent change is
+// pending (and not in the records shown) until its answer, then the
+// snapshot holding it is shown.
+func TestUserChangesShowOnlyOnceCommitted(t *testing.T) {
+	u, f := newTestUser(sampleUser())
+	f.hold()
 	lot := model.Lot{ID: "new-1", Symbol: "DOGE", Quantity: 1000, Cost: 0.1}
-	applyOK(t, u, model.UserChange{PutLot: &lot}, "lot")
-	lot.Quantity = 2000
-	applyOK(t, u, model.UserChange{PutLot: &lot}, "lot")
-	if l := u.lot("new-1"); l == nil || l.Quantity != 2000 || len(u.data.Lots) != 6 {
-		t.Fatalf("put lot: %+v", u.data.Lots)
+	cmd, err := u.send(model.UserChange{PutLot: &lot}, "lot added", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	applyOK(t, u, model.UserChange{DeleteLot: "lot-eth-1"}, "lot")
-	if u.lot("lot-eth-1") != nil || len(u.data.Lots) != 5 {
-		t.Fatal("delete lot")
+	u.pull()
+	if u.lot("new-1") != nil || len(u.pending) != 1 {
+		t.Fatalf("a pending lot is shown as saved (pending %d)", len(u.pending))
 	}
-
-	// alerts
-	al := model.Alert{ID: "al-1", Symbol: "BTC", Kind: model.AlertPriceAbove, Price: 70000, Created: t0}
-	applyOK(t, u, model.UserChange{PutAlert: &al}, "alert")
-	if len(u.data.Alerts) != 1 {
-		t.Fatal("put alert")
+	// The next change is computed from the records with the pending ones.
+	if cur := u.current(); cur.LotIndex("new-1") < 0 {
+		t.Fatal("current() lacks the pending lot")
 	}
-	applyOK(t, u, model.UserChange{DeleteAlert: "al-1"}, "alert")
-	if len(u.data.Alerts) != 0 {
-		t.Fatal("delete alert")
+	f.release()
+	msg := cmd().(savedMsg)
+	if msg.err != nil {
+		t.Fatal(msg.err)
 	}
-
-	// firings: newest first, trimmed to the history kept
-	for i := range model.DefaultFiringsKept + 3 {
-		f := model.AlertFiring{AlertID: "al-1", Symbol: "BTC", Time: t0, Message: "fired", Price: float64(i)}
-		applyOK(t, u, model.UserChange{AddFiring: &f}, "firing")
+	u.pull()
+	if l := u.lot("new-1"); l == nil || l.Quantity != 1000 {
+		t.Fatal("the committed lot is not shown")
 	}
-	fs := u.data.Firings
-	if len(fs) != model.DefaultFiringsKept || fs[0].Price != float64(model.DefaultFiringsKept+2) || fs[1].Price != fs[0].Price-1 {
-		t.Fatalf("firings: %d kept, newest %v", len(fs), fs[0].Price)
+	if _, ok := u.answered(msg.id); !ok || len(u.pending) != 0 {
+		t.Fatal("the answered change is still pending")
 	}
-
-	changes := p.all()
-	if n := 9 + model.DefaultFiringsKept + 3; len(changes) != n || u.version != v0+uint64(n) {
-		t.Fatalf("%d changes saved, version %d, want %d", len(changes), u.version-v0, n)
-	}
-	if changes[0].PutWatchlist == nil || changes[0].PutWatchlist.Name != "Majors" || changes[len(changes)-1].AddFiring == nil {
-		t.Fatal("changes saved out of order")
+	if _, ok := u.answered(msg.id); ok {
+		t.Fatal("a change was answered twice")
 	}
 }
 
-// A refused change changes nothing and saves nothing.
-func TestApplyRefusesBadChanges(t *testing.T) {
+// A change the records refuse is refused at once: nothing is sent.
+func TestUserSendRefusesBadChangesAtOnce(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		ch   model.UserChange
 		want string
 	}{
-		{"empty", model.UserChange{}, "empty change"},
-		{"two fields", model.UserChange{DeleteLot: "lot-btc-1", DeleteAlert: "x"}, "exactly one"},
 		{"zero quantity", model.UserChange{PutLot: &model.Lot{ID: "x", Symbol: "BTC", Quantity: 0}}, "quantity: must be greater than 0"},
-		{"bad symbol", model.UserChange{PutLot: &model.Lot{ID: "x", Symbol: "btc", Quantity: 1}}, "not a token symbol"},
-		{"bad list name", model.UserChange{PutWatchlist: &model.Watchlist{Name: " Main"}}, "spaces"},
-		{"repeated symbol", model.UserChange{PutWatchlist: &model.Watchlist{Name: "Main", Symbols: []string{"BTC", "BTC"}}}, "twice"},
 		{"rename onto another", model.UserChange{RenameWatchlist: &[2]string{"Main", "DeFi"}}, "exists"},
-		{"rename missing", model.UserChange{RenameWatchlist: &[2]string{"Nope", "X"}}, "no watchlist"},
-		{"delete missing list", model.UserChange{DeleteWatchlist: "Nope"}, "no watchlist"},
 		{"delete missing lot", model.UserChange{DeleteLot: "nope"}, "already gone"},
-		{"bad alert", model.UserChange{PutAlert: &model.Alert{ID: "a", Symbol: "BTC", Kind: model.AlertPriceAbove}}, "price"},
-		{"bad firing", model.UserChange{AddFiring: &model.AlertFiring{AlertID: "bad id!"}}, "alert_id"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			u, p := newTestUser(sampleUser())
-			before := sampleUser()
-			cmd, err := u.apply(c.ch, "x")
+			u, f := newTestUser(sampleUser())
+			v := u.version
+			cmd, err := u.send(c.ch, "x", nil)
 			if err == nil || cmd != nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err %v (cmd %v), want %q", err, cmd != nil, c.want)
 			}
-			if u.version != 0 || len(p.all()) != 0 {
-				t.Fatal("a refused change was counted or saved")
-			}
-			if !slices.EqualFunc(u.data.Lots, before.Lots, func(a, b model.Lot) bool { return a == b }) ||
-				len(u.data.Watchlists) != 2 || u.data.Watchlists[0].Name != "Main" || u.data.Watchlists[1].Name != "DeFi" {
-				t.Fatal("a refused change changed the records")
+			if u.version != v || len(f.all()) != 0 || len(u.pending) != 0 {
+				t.Fatal("a refused change was sent or counted")
 			}
 		})
 	}
-	u, _ := newTestUser(model.UserData{Watchlists: []model.Watchlist{{Name: "Only"}}})
-	if _, err := u.apply(model.UserChange{DeleteWatchlist: "Only"}, "x"); err == nil || !strings.Contains(err.Error(), "last watchlist") {
-		t.Fatalf("deleting the last list: %v", err)
-	}
 }
 
-func TestApplyReadOnlyRefusesEverything(t *testing.T) {
-	u := newUserState(Options{User: sampleUser(), ReadOnly: "the store is in use by another tokentop"})
+func TestUserReadOnlyAndAnonymousRefuseEverything(t *testing.T) {
+	f := newFakeUser(sampleUser())
+	f.readOnly = "the store is in use by another tokentop"
+	f.publish()
+	u := newUserState(Options{User: f})
 	lot := model.Lot{ID: "n", Symbol: "BTC", Quantity: 1}
-	cmd, err := u.apply(model.UserChange{PutLot: &lot}, "lot added")
+	cmd, err := u.send(model.UserChange{PutLot: &lot}, "lot added", nil)
 	if cmd != nil || err == nil || err.Error() != "not saved: the store is in use by another tokentop" {
-		t.Fatalf("read-only apply: %v", err)
+		t.Fatalf("read-only send: %v", err)
 	}
-	if len(u.data.Lots) != 5 || u.version != 0 {
-		t.Fatal("read-only apply changed the records")
+	if len(u.data.Lots) != 5 || len(f.all()) != 0 {
+		t.Fatal("read-only send changed or sent the records")
 	}
-	// no store at all: refused with a reason too
+	// No user at all: read only, with no records but the default list.
 	none := newUserState(Options{})
-	if _, err := none.apply(model.UserChange{PutLot: &lot}, "x"); err == nil || !strings.Contains(err.Error(), "not saved: no data store") {
-		t.Fatalf("no store: %v", err)
+	if _, err := none.send(model.UserChange{PutLot: &lot}, "x", nil); err == nil || !strings.Contains(err.Error(), "read-only: anonymous") {
+		t.Fatalf("anonymous: %v", err)
 	}
-	if len(none.data.Watchlists) != 1 || none.data.Watchlists[0].Name != model.DefaultWatchlist {
-		t.Fatalf("no watchlist loaded: want the default, got %+v", none.data.Watchlists)
+	if !none.anonymous || len(none.data.Watchlists) != 1 || none.data.Watchlists[0].Name != model.DefaultWatchlist || len(none.data.Lots) != 0 {
+		t.Fatalf("anonymous records: %+v", none.data)
 	}
 }
 
-// The records in memory never share memory with the change handed to the
-// Persister (which reads it on its own goroutine) or with Options.User.
-func TestApplyCopiesRecords(t *testing.T) {
-	d := sampleUser()
-	u, p := newTestUser(d)
-	d.Watchlists[0].Symbols[0] = "CHANGED"
-	if u.data.Watchlists[0].Symbols[0] != "ETH" {
-		t.Fatal("the loaded records share memory with Options.User")
-	}
+// The session never changes the snapshot's records (the user's other
+// sessions share them), nor shares memory with what it sent.
+func TestUserNeverChangesTheSharedRecords(t *testing.T) {
+	u, f := newTestUser(sampleUser())
+	shown := u.snap
 	w := &model.Watchlist{Name: "Main", Symbols: []string{"BTC", "ETH"}}
-	applyOK(t, u, model.UserChange{PutWatchlist: w}, "list")
-	u.data.Watchlists[0].Symbols[0] = "XRP"
-	if got := p.all()[0].PutWatchlist.Symbols[0]; got != "BTC" {
-		t.Fatalf("the saved change was changed through memory: %s", got)
+	if err := sendOK(t, u, model.UserChange{PutWatchlist: w}, "list"); err != nil {
+		t.Fatal(err)
 	}
-	// a failed save is reported with what it was
-	p.fail(errors.New("disk full"))
-	msg := applyOK(t, u, model.UserChange{DeleteLot: "lot-btc-1"}, "lot deleted")
-	if msg.err == nil || msg.what != "lot deleted" {
-		t.Fatalf("failed save reported %+v", msg)
+	w.Symbols[0] = "XRP"
+	if got := f.all()[0].PutWatchlist.Symbols[0]; got != "BTC" {
+		t.Fatalf("the sent change was changed through the caller: %s", got)
+	}
+	if shown.Data.Watchlists[0].Symbols[0] != "ETH" || len(shown.Data.Watchlists[0].Symbols) != 4 {
+		t.Fatal("an older snapshot's records were changed")
+	}
+	// A refusal comes back to done.
+	f.fail(errors.New("disk full"))
+	if err := sendOK(t, u, model.UserChange{DeleteLot: "lot-btc-1"}, "lot deleted"); err == nil || err.Error() != "disk full" {
+		t.Fatalf("refusal: %v", err)
+	}
+	if u.lot("lot-btc-1") == nil {
+		t.Fatal("a refused delete removed the lot")
+	}
+}
+
+// The active watchlist is followed by name when another session adds or
+// deletes lists before it; deleting it moves to its neighbour.
+func TestUserActiveListFollowsItsName(t *testing.T) {
+	u, f := newTestUser(sampleUser())
+	u.selectList("DeFi")
+	d := f.records()
+	d.Watchlists = append([]model.Watchlist{{Name: "First", Symbols: []string{}}}, d.Watchlists...)
+	f.set(d)
+	u.pull()
+	if got := u.activeList().Name; got != "DeFi" || u.list != 2 {
+		t.Fatalf("active list %q at %d, want DeFi at 2", got, u.list)
+	}
+	d.Watchlists = d.Watchlists[:2]
+	f.set(d)
+	u.pull()
+	if got := u.activeList().Name; got != "Main" {
+		t.Fatalf("after its deletion the active list is %q, want its neighbour Main", got)
+	}
+}
+
+// A lot is "saving…" until the service committed it: no "✓ Lot added"
+// and no row before that; then both.
+func TestLotShowsAsSavedOnlyOnceCommitted(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
+	hs.put(makeSnapshot(30, 1))
+	hs.key("k") // BTC
+	hs.user.hold()
+	hs.key("a")
+	hs.typeText("0.5")
+	cmd := hs.key("ctrl+s")
+	if hs.m.a.form != nil {
+		t.Fatal("the form stayed open")
+	}
+	if s := statusLine(hs); !strings.Contains(s, "saving… lot added") || strings.Contains(s, "✓") {
+		t.Fatalf("pending lot: %s", s)
+	}
+	hs.key("tab")
+	hs.key("tab") // Portfolio
+	hs.send(tickMsg{})
+	if s := plain(hs); !strings.Contains(s, "Portfolio (0)") || strings.Contains(s, "0.50000") {
+		t.Fatalf("a lot not yet committed is shown:\n%s", s)
+	}
+	hs.user.release()
+	hs.runCmd(cmd)
+	if s := statusLine(hs); !strings.Contains(s, "✓ Lot added: 0.50000 BTC") {
+		t.Fatalf("committed lot: %s", s)
+	}
+	if s := plain(hs); !strings.Contains(s, "Portfolio (1)") || !strings.Contains(s, "0.50000") {
+		t.Fatalf("the committed lot is not shown:\n%s", s)
+	}
+}
+
+// When the service refuses a form's change (here: the store is full),
+// the entry comes back as the form's draft with the reason beside its
+// field, and the status line says it was not saved.
+func TestRefusedFormComesBackAsItsDraft(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
+	hs.put(makeSnapshot(30, 1))
+	hs.key("k") // BTC
+	hs.key("a")
+	hs.typeText("0.5")
+	hs.user.fail(&model.FieldError{Field: "quantity", Msg: "you have the most portfolio lots allowed (10000)"})
+	hs.runCmd(hs.key("ctrl+s"))
+	if s := statusLine(hs); !strings.Contains(s, "✗ not saved: lot added: quantity: you have the most") {
+		t.Fatalf("status: %s", s)
+	}
+	hs.key("a")
+	f := hs.m.a.form
+	if f == nil || f.value("quantity") != "0.5" || !strings.Contains(f.field("quantity").Err, "the most portfolio lots") {
+		t.Fatalf("the refused entry did not come back: %+v", f)
+	}
+	if f.fields[f.focus].Key != "quantity" {
+		t.Fatalf("focus on %s, want the field with the error", f.fields[f.focus].Key)
+	}
+}
+
+// Two stars in a row, before the first is committed, both stay: the
+// second is computed from the list with the first pending change.
+func TestQuickStarsAllStay(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
+	hs.put(makeSnapshot(30, 1))
+	hs.user.hold()
+	c1 := hs.key("*") // BTC
+	hs.key("j")
+	c2 := hs.key("*") // ETH
+	hs.user.release()
+	hs.runCmd(c1)
+	hs.runCmd(c2)
+	d := hs.user.records()
+	if got := d.Watchlists[0].Symbols; !slices.Equal(got, []string{"BTC", "ETH"}) {
+		t.Fatalf("watchlist %v, want both stars", got)
+	}
+	if !hs.m.a.user.watched("BTC") || !hs.m.a.user.watched("ETH") {
+		t.Fatal("the session does not show both stars")
+	}
+}
+
+// An anonymous session (serve's allow_anonymous) sees the market, has no
+// records, opens no form and says it is read-only.
+func TestAnonymousSessionIsReadOnly(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 30, anonymous())
+	hs.put(makeSnapshot(30, 1))
+	if s := statusLine(hs); !strings.Contains(s, "read-only: anonymous session") {
+		t.Fatalf("status: %s", s)
+	}
+	for _, k := range []string{"a", "A", "*"} {
+		if cmd := hs.key(k); cmd != nil || hs.m.a.form != nil {
+			t.Fatalf("%s: a change or a form in an anonymous session", k)
+		}
+		if s := statusLine(hs); !strings.Contains(s, "read-only: anonymous session") {
+			t.Fatalf("%s refused without saying why: %s", k, s)
+		}
+	}
+	if s := plain(hs); !strings.Contains(s, "Watch (0)") || !strings.Contains(s, "Portfolio (0)") || !strings.Contains(s, "Alerts (0)") {
+		t.Fatalf("records in an anonymous session:\n%s", s)
+	}
+}
+
+// Firings recorded before the session started are history, not news.
+func TestNewSessionDoesNotReplayFirings(t *testing.T) {
+	f := newFakeUser(model.UserData{})
+	f.fire(model.AlertFiring{AlertID: "a1", Symbol: "BTC", Time: t0, Message: "BTC rose above $1.00"})
+	bells := 0
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 30, func(o *Options) { o.User = f; o.Bell = func() { bells++ } })
+	hs.put(makeSnapshot(30, 1))
+	hs.runCmd(hs.send(tickMsg{}))
+	if strings.Contains(statusLine(hs), "🔔") || bells != 0 {
+		t.Fatalf("an old firing was announced: %s", statusLine(hs))
+	}
+	f.fire(model.AlertFiring{AlertID: "a1", Symbol: "BTC", Time: t0, Message: "BTC rose above $2.00"})
+	hs.runCmd(hs.send(tickMsg{}))
+	if !strings.Contains(statusLine(hs), "🔔 BTC rose above $2.00") || bells != 1 {
+		t.Fatalf("a new firing was not announced: %s (bells %d)", statusLine(hs), bells)
 	}
 }

@@ -224,35 +224,45 @@ func (w *watchView) selectedToken() *model.TokenView {
 }
 
 // toggleStar watches or unwatches the selected token in the active list,
-// saved at once.
+// saved at once. It works from the list as it will be once this session's
+// pending changes are saved, so quick stars all stay.
 func (a *app) toggleStar() tea.Cmd {
 	sym := a.selectedSymbol()
 	if sym == "" {
 		a.say("no token selected", -1, "✗ ")
 		return nil
 	}
-	l := a.user.activeList()
-	name := Sanitize(l.Name)
-	syms := make([]string, 0, len(l.Symbols)+1)
+	if a.user.readOnly != "" {
+		a.refuse(a.user.errReadOnly())
+		return nil
+	}
+	name := a.user.activeList().Name
+	cur := a.user.current()
+	var from []string
+	if i := cur.WatchlistIndex(name); i >= 0 {
+		from = cur.Watchlists[i].Symbols
+	}
+	syms := make([]string, 0, len(from)+1)
 	added := true
-	for _, s := range l.Symbols {
+	for _, s := range from {
 		if s == sym {
 			added = false
 			continue
 		}
 		syms = append(syms, s)
 	}
-	what, msg, mark := Sanitize(sym)+" unwatched", Sanitize(sym)+" removed from "+name, "☆ "
+	shown := Sanitize(name)
+	what, msg, mark := Sanitize(sym)+" unwatched", Sanitize(sym)+" removed from "+shown, "☆ "
 	if added {
 		syms = append(syms, sym)
-		what, msg, mark = Sanitize(sym)+" watched", Sanitize(sym)+" added to "+name, "★ "
+		what, msg, mark = Sanitize(sym)+" watched", Sanitize(sym)+" added to "+shown, "★ "
 	}
-	cmd, err := a.user.apply(model.UserChange{PutWatchlist: &model.Watchlist{Name: l.Name, Symbols: syms}}, what)
+	cmd, err := a.sendChange(change{ch: model.UserChange{PutWatchlist: &model.Watchlist{Name: name, Symbols: syms}},
+		what: what, saved: msg, mark: mark})
 	if err != nil {
 		a.refuse(err)
 		return nil
 	}
-	a.say(mark+msg, 0, "")
 	return cmd
 }
 
@@ -264,6 +274,7 @@ func (a *app) switchList(step int) {
 		return
 	}
 	a.user.list = ((a.user.list+step)%n + n) % n
+	a.user.activeList() // its name is the active list's from now on
 	a.watch.sync(false)
 }
 
@@ -303,14 +314,12 @@ func (a *app) submitList(rename string) func(*form) (tea.Cmd, bool) {
 			ch.RenameWatchlist = &[2]string{rename, name}
 			what = "watchlist " + rename + " renamed " + name
 		}
-		cmd, err := a.user.apply(ch, what)
+		cmd, err := a.sendChange(change{ch: ch, what: what, saved: "★ " + Sanitize(what), form: f,
+			then: func() { a.user.selectList(name); a.watch.sync(false) }})
 		if err != nil {
 			setFormErr(f, err)
 			return nil, false
 		}
-		a.user.list = a.user.listIndex(name)
-		a.watch.sync(false)
-		a.say("★ "+Sanitize(what), 0, "")
 		return cmd, true
 	}
 }
@@ -334,11 +343,7 @@ func (a *app) deleteListPrompt() {
 		count = "1 token"
 	}
 	a.ask("Delete watchlist "+Sanitize(name)+" ("+count+")? y/n", func() (tea.Cmd, error) {
-		cmd, err := a.user.apply(model.UserChange{DeleteWatchlist: name}, "watchlist "+name+" deleted")
-		if err == nil {
-			a.watch.sync(false)
-			a.say("Watchlist "+Sanitize(name)+" deleted", 0, "✓ ")
-		}
-		return cmd, err
+		return a.sendChange(change{ch: model.UserChange{DeleteWatchlist: name}, what: "watchlist " + name + " deleted",
+			saved: "Watchlist " + Sanitize(name) + " deleted", mark: "✓ ", then: func() { a.watch.sync(false) }})
 	})
 }

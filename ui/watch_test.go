@@ -30,7 +30,7 @@ func screenLineWith(hs *harness, s string) string {
 // lastChange is the last change the fake store received.
 func lastChange(t *testing.T, hs *harness) model.UserChange {
 	t.Helper()
-	all := hs.persist.all()
+	all := hs.user.all()
 	if len(all) == 0 {
 		t.Fatal("nothing was saved")
 	}
@@ -90,7 +90,7 @@ func TestStarSavesAndShowsInWatch(t *testing.T) {
 	if v := plain(hs); !strings.Contains(v, "No tokens yet: press * on a token in Markets to watch it") {
 		t.Fatalf("empty Watch view:\n%s", v)
 	}
-	if n := len(hs.persist.all()); n != 4 {
+	if n := len(hs.user.all()); n != 4 {
 		t.Fatalf("%d changes saved, want 4", n)
 	}
 }
@@ -200,13 +200,13 @@ func TestWatchlistsCreateSwitchRenameDelete(t *testing.T) {
 	}
 
 	// X asks first; anything but y cancels
-	saved := len(hs.persist.all())
+	saved := len(hs.user.all())
 	hs.key("X")
 	if h := helpLine(hs); !strings.Contains(h, "Delete watchlist Big caps (0 tokens)? y/n") {
 		t.Fatalf("no question: %q", h)
 	}
 	hs.key("n")
-	if len(hs.persist.all()) != saved || len(a.user.data.Watchlists) != 3 || a.confirm != nil {
+	if len(hs.user.all()) != saved || len(a.user.data.Watchlists) != 3 || a.confirm != nil {
 		t.Fatal("n did not cancel the delete")
 	}
 	hs.key("X")
@@ -269,7 +269,7 @@ func TestReadOnlyStoreRefusesChanges(t *testing.T) {
 func TestSaveErrorIsShown(t *testing.T) {
 	hs := newHarness(t, "dark", termenv.TrueColor, 120, 30)
 	hs.put(makeSnapshot(30, 1))
-	hs.persist.fail(errors.New("write /home/x/.local/share/tokentop/data.db: no space left on device"))
+	hs.user.fail(errors.New("write /home/x/.local/share/tokentop/data.db: no space left on device"))
 	hs.key("j")
 	hs.runCmd(hs.key("*"))
 	s := statusLine(hs)
