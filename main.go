@@ -23,6 +23,7 @@ import (
 	"github.com/tokentop/tokentop/engine"
 	"github.com/tokentop/tokentop/store"
 	"github.com/tokentop/tokentop/themes"
+	"github.com/tokentop/tokentop/ui/screen"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -190,6 +191,10 @@ func run(args []string) int {
 	}
 	if err := dashboard(s); err != nil {
 		fmt.Fprintf(os.Stderr, "tokentop: %v\n", err)
+		var crash *screen.PanicError
+		if errors.As(err, &crash) {
+			_, _ = os.Stderr.Write(crash.Stack) // the terminal is restored by now
+		}
 		return 1
 	}
 	return 0

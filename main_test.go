@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -232,6 +233,27 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// TestDashboardDrawsInColour: in a true-colour terminal the dashboard
+// draws its theme's colours, and with the mono theme none. (The renderer
+// draws through a wrapper of stdout, behind which lipgloss sees no terminal
+// and would choose no colour at all.)
+func TestDashboardDrawsInColour(t *testing.T) {
+	colour := regexp.MustCompile(`\x1b\[[0-9;]*[34]8;[25];`)
+	for _, c := range []struct {
+		theme string
+		want  bool
+	}{{"dark", true}, {"mono", false}} {
+		// CI= : termenv takes any CI variable for "not a terminal".
+		env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir(), "NO_COLOR=", "CI=",
+			"COLORTERM=truecolor"}
+		term := termtest.Start(t, 100, 24, env, binary, "--demo", "--theme", c.theme)
+		term.WaitFor("the table", 10*time.Second, func(s string) bool { return strings.Contains(s, "BTC") })
+		if got := colour.MatchString(term.ScreenANSI()); got != c.want {
+			t.Errorf("theme %s: colour drawn %v, want %v:\n%q", c.theme, got, c.want, term.ScreenANSI())
+		}
+	}
+}
+
 func TestNoColorSelectsMonoUnlessAThemeIsGiven(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	env := func(noColor string) func(string) string {
@@ -386,5 +408,184 @@ func TestUnreachableExchangeSaysSo(t *testing.T) {
 	term.Keys("q")
 	if s := term.WaitText("EXIT:", 10*time.Second); !strings.Contains(s, "EXIT:0") {
 		t.Fatalf("did not exit cleanly:\n%s", s)
+	}
+}
+
+// tableRanks returns the ranks of the table rows on screen, top to
+// bottom (a row: optional cursor marks, the rank, the symbol).
+func tableRanks(screen string) []int {
+	var ranks []int
+	for _, m := range tableRow.FindAllStringSubmatch(screen, -1) {
+		n := 0
+		fmt.Sscan(m[1], &n)
+		ranks = append(ranks, n)
+	}
+	return ranks
+}
+
+var tableRow = regexp.MustCompile(`(?m)^\W{0,6}?(\d{1,3}) +[A-Z0-9]{2,10} `)
+
+// wholeTable reports whether the screen is the table at w x h and nothing
+// else: the tab bar on the first row, the status bar on the last, at least
+// min rows ranked 1, 2, 3, … in order, blank rows between the table and
+// the help line, and no character of another view left over (the detail
+// chart draws braille, the table never does).
+func wholeTable(screen string, w, h, min int) bool {
+	lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
+	for len(lines) < h {
+		lines = append(lines, "") // capture-pane leaves out blank rows at the bottom
+	}
+	if len(lines) != h || !strings.Contains(lines[0], "[Markets]") || !strings.Contains(lines[h-1], "DEMO") {
+		return false
+	}
+	for _, l := range lines {
+		if len([]rune(l)) > w || strings.ContainsFunc(l, func(r rune) bool { return r >= 0x2800 && r <= 0x28ff }) {
+			return false
+		}
+	}
+	ranks := tableRanks(screen)
+	if len(ranks) < min {
+		return false
+	}
+	for i, r := range ranks {
+		if r != i+1 {
+			return false
+		}
+	}
+	for _, l := range lines[2+len(ranks) : h-2] {
+		if strings.TrimSpace(l) != "" {
+			return false
+		}
+	}
+	return !strings.Contains(screen, "24h high") && !strings.Contains(screen, "Recent trades")
+}
+
+// TestEndToEndScreen: the default renderer writes only the cells that
+// change; after the detail pane opens beside the table and closes, after
+// resizes down and up, and after quitting, the terminal shows exactly the
+// screen it should, with no cell of an earlier one left over.
+func TestEndToEndScreen(t *testing.T) {
+	env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir(), "NO_COLOR="}
+	term := termtest.Start(t, 200, 60, env, binary, "--demo", "--seed", "3")
+	const wait = 10 * time.Second
+	// 46 tokens: the table leaves 10 blank rows above the help line.
+	term.WaitFor("the whole table at 200x60", wait, func(s string) bool { return wholeTable(s, 200, 60, 46) })
+	if !term.AltScreen() || term.CursorVisible() {
+		t.Errorf("running: alternate screen %v, cursor visible %v; want the alternate screen and no cursor", term.AltScreen(), term.CursorVisible())
+	}
+
+	// The detail pane opens beside the table, over the blank rows too,
+	// and closes.
+	term.Keys("Enter")
+	term.WaitFor("the detail pane beside the table", wait, func(s string) bool {
+		return strings.Contains(s, "24h high") && strings.Contains(s, "Recent trades") && len(tableRanks(s)) > 10
+	})
+	term.Keys("Escape")
+	term.WaitFor("the table alone again, nothing of the pane left", wait, func(s string) bool { return wholeTable(s, 200, 60, 46) })
+
+	// Resizes: smaller, then larger than the first size.
+	term.Resize(90, 24)
+	term.WaitFor("the whole table at 90x24", wait, func(s string) bool { return wholeTable(s, 90, 24, 15) })
+	term.Resize(220, 64)
+	term.WaitFor("the whole table at 220x64", wait, func(s string) bool { return wholeTable(s, 220, 64, 46) })
+
+	// The help covers the screen, then leaves it.
+	term.Keys("?")
+	term.WaitFor("the help", wait, func(s string) bool { return len(tableRanks(s)) == 0 && strings.Contains(s, "quit") })
+	term.Keys("?")
+	term.WaitFor("the table alone again, nothing of the help left", wait, func(s string) bool { return wholeTable(s, 220, 64, 46) })
+
+	// Quit: the shell's screen is back with its cursor.
+	term.Keys("q")
+	screen := term.WaitText("EXIT:", wait)
+	if !strings.Contains(screen, "EXIT:0") {
+		t.Fatalf("tokentop did not exit cleanly:\n%s", screen)
+	}
+	if strings.Contains(screen, "DEMO") || strings.Contains(screen, "[Markets]") {
+		t.Errorf("the dashboard is still on screen after quitting:\n%s", screen)
+	}
+	if term.AltScreen() {
+		t.Error("still on the alternate screen after quitting")
+	}
+	if !term.CursorVisible() {
+		t.Error("the cursor is hidden after quitting")
+	}
+}
+
+// TestEndToEndLinesRenderer: [ui] renderer = "lines" (Bubble Tea's
+// renderer) still draws, takes keys and restores the terminal.
+func TestEndToEndLinesRenderer(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "tokentop"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tokentop", "config.toml"), []byte("[ui]\nrenderer = \"lines\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + t.TempDir()}, binary, "--demo")
+	const wait = 10 * time.Second
+	term.WaitFor("the whole table", wait, func(s string) bool { return wholeTable(s, 120, 30, 20) })
+	term.Keys("Enter")
+	term.WaitText("24h high", wait)
+	term.Keys("q")
+	if s := term.WaitText("EXIT:", wait); !strings.Contains(s, "EXIT:0") || term.AltScreen() || !term.CursorVisible() {
+		t.Fatalf("not restored (alternate screen %v, cursor %v):\n%s", term.AltScreen(), term.CursorVisible(), s)
+	}
+}
+
+// pidOf finds the process whose command line has every one of args (read
+// from /proc; the end-to-end tests run on Linux).
+func pidOf(t *testing.T, args ...string) int {
+	t.Helper()
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil {
+			continue
+		}
+		cmd := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if len(cmd) == 0 || cmd[0] != binary {
+			continue
+		}
+		if all := func() bool {
+			for _, a := range args {
+				if !slices.Contains(cmd, a) {
+					return false
+				}
+			}
+			return true
+		}(); all {
+			var pid int
+			fmt.Sscan(filepath.Base(d), &pid)
+			return pid
+		}
+	}
+	return 0
+}
+
+// TestEndToEndSignalRestores: SIGTERM and SIGINT end the dashboard with
+// the terminal restored.
+func TestEndToEndSignalRestores(t *testing.T) {
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Skip("needs /proc to find the process")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			data := t.TempDir() // also tells this run's process apart
+			term := termtest.Start(t, 100, 30, []string{"XDG_CONFIG_HOME=" + t.TempDir()}, binary, "--demo", "--data-dir", data)
+			const wait = 10 * time.Second
+			term.WaitFor("the table", wait, func(s string) bool { return wholeTable(s, 100, 30, 20) })
+			pid := pidOf(t, "--data-dir", data)
+			if pid == 0 {
+				t.Fatal("the process is not found")
+			}
+			if err := syscall.Kill(pid, sig); err != nil {
+				t.Fatal(err)
+			}
+			screen := term.WaitText("EXIT:", wait)
+			if strings.Contains(screen, "DEMO") || term.AltScreen() || !term.CursorVisible() {
+				t.Errorf("not restored after %v (alternate screen %v, cursor %v):\n%s", sig, term.AltScreen(), term.CursorVisible(), screen)
+			}
+		})
 	}
 }

@@ -36,6 +36,7 @@ type Config struct {
 		Sort       string        // default sort column, one of SortColumns(); default "rank"
 		SortDesc   bool          // sort descending; default false
 		DetailSide int           // min terminal width for the detail pane beside the table; 60..1000; default 140
+		Renderer   string        // how frames reach the terminal, one of Renderers(); default "cells"
 	}
 	Demo struct {
 		Seed   int64   // simulated market seed; default 1
@@ -67,6 +68,7 @@ func Default() Config {
 	c.UI.Sort = "rank"
 	c.UI.SortDesc = false
 	c.UI.DetailSide = 140
+	c.UI.Renderer = "cells"
 	c.Demo.Seed = 1
 	c.Demo.Speed = 1
 	c.Demo.Tokens = 0
@@ -84,6 +86,11 @@ func SortColumns() []string {
 	return []string{"rank", "symbol", "name", "price", "change_1h", "change_24h", "change_7d", "volume", "market_cap",
 		"trader_grade", "investor_grade", "signal"}
 }
+
+// Renderers lists the names ui.renderer may take: "cells" writes only the
+// cells that changed (ui/screen), "lines" is Bubble Tea's renderer, which
+// rewrites every line that changed.
+func Renderers() []string { return []string{"cells", "lines"} }
 
 // Ranges of the settings.
 const (
@@ -243,7 +250,7 @@ func sortedKeys(m map[string]any) []string {
 // The tables and their keys, for "unknown key" messages.
 var (
 	tableKeys = map[string][]string{
-		"ui":     {"refresh_hz", "mouse", "stale_after", "flash", "sort", "sort_desc", "detail_side"},
+		"ui":     {"refresh_hz", "mouse", "stale_after", "flash", "sort", "sort_desc", "detail_side", "renderer"},
 		"demo":   {"seed", "speed", "tokens"},
 		"market": {"whale_usd", "max_trades"},
 		"ratings": {"provider", "tokenmetrics_api_key", "tokenmetrics_url", "tokenmetrics_every",
@@ -404,6 +411,13 @@ func (p *parser) set(key toml.Key, name string, v any) error {
 		problem = setBool(v, &c.UI.SortDesc)
 	case "ui.detail_side":
 		problem = setInt(v, minDetailSide, maxDetailSide, &c.UI.DetailSide)
+	case "ui.renderer":
+		var s string
+		if s, problem = asString(v); problem == "" {
+			if problem = checkRenderer(s); problem == "" {
+				c.UI.Renderer = s
+			}
+		}
 	case "demo.seed":
 		n, ok := v.(int64)
 		if !ok {
@@ -531,6 +545,15 @@ func checkSort(s string) string {
 	return "must be one of " + strings.Join(SortColumns(), ", ") + ", got " + tomlfile.QuoteValue(s)
 }
 
+func checkRenderer(s string) string {
+	for _, r := range Renderers() {
+		if s == r {
+			return ""
+		}
+	}
+	return "must be one of " + strings.Join(Renderers(), ", ") + ", got " + tomlfile.QuoteValue(s)
+}
+
 func checkStaleAfter(d time.Duration) string {
 	if d < minStaleAfter || d > maxStaleAfter {
 		return fmt.Sprintf("must be between %s and %s, got %s", fmtDuration(minStaleAfter), fmtDuration(maxStaleAfter), fmtDuration(d))
@@ -571,6 +594,7 @@ func (c Config) Validate() error {
 		{"ui.flash", checkFlash(c.UI.Flash)},
 		{"ui.sort", checkSort(c.UI.Sort)},
 		{"ui.detail_side", checkInt(int64(c.UI.DetailSide), minDetailSide, maxDetailSide)},
+		{"ui.renderer", checkRenderer(c.UI.Renderer)},
 		{"demo.speed", checkSpeed(c.Demo.Speed)},
 		{"demo.tokens", checkInt(int64(c.Demo.Tokens), 0, maxTokens)},
 		{"market.whale_usd", checkWhaleUSD(c.Market.WhaleUSD)},

@@ -15,7 +15,7 @@ import (
 func TestDefault(t *testing.T) {
 	c := Default()
 	if c.Theme != "dark" || c.UI.RefreshHz != 10 || !c.UI.Mouse || c.UI.StaleAfter != 60*time.Second ||
-		c.UI.Flash != 700*time.Millisecond || c.UI.Sort != "rank" || c.UI.SortDesc || c.UI.DetailSide != 140 ||
+		c.UI.Flash != 700*time.Millisecond || c.UI.Sort != "rank" || c.UI.SortDesc || c.UI.DetailSide != 140 || c.UI.Renderer != "cells" ||
 		c.Demo.Seed != 1 || c.Demo.Speed != 1 || c.Demo.Tokens != 0 ||
 		c.Market.WhaleUSD != 100000 || c.Market.MaxTrades != 50 {
 		t.Fatalf("Default() = %+v", c)
@@ -80,6 +80,7 @@ flash = "0s"
 sort = "market_cap"
 sort_desc = true
 detail_side = 60
+renderer = "lines"
 [demo]
 seed = -42
 speed = 3600
@@ -101,6 +102,7 @@ max_trades = 1000
 	want.UI.Sort = "market_cap"
 	want.UI.SortDesc = true
 	want.UI.DetailSide = 60
+	want.UI.Renderer = "lines"
 	want.Demo.Seed = -42
 	want.Demo.Speed = 3600
 	want.Demo.Tokens = 500
@@ -156,6 +158,8 @@ func TestValidationMessages(t *testing.T) {
 		{"[ui]\nsort = \"Price\"", `c.toml:2: ui.sort: must be one of rank, symbol, name, price, change_1h, change_24h, change_7d, volume, market_cap, trader_grade, investor_grade, signal, got "Price"`},
 		{"[ui]\ndetail_side = 59", "c.toml:2: ui.detail_side: must be between 60 and 1000, got 59"},
 		{"[ui]\ndetail_side = 1001", "c.toml:2: ui.detail_side: must be between 60 and 1000, got 1001"},
+		{"[ui]\n\nrenderer = \"curses\"", `c.toml:3: ui.renderer: must be one of cells, lines, got "curses"`},
+		{"[ui]\nrenderer = true", "c.toml:2: ui.renderer: must be a string, got the boolean true"},
 		{"[demo]\nspeed = 0.09", "c.toml:2: demo.speed: must be between 0.1 and 3600, got 0.09"},
 		{"[demo]\nspeed = 3601", "c.toml:2: demo.speed: must be between 0.1 and 3600, got 3601"},
 		{"[demo]\nspeed = nan", "c.toml:2: demo.speed: must be between 0.1 and 3600, got NaN"},
@@ -198,17 +202,17 @@ func TestWrongTypes(t *testing.T) {
 func TestUnknownKeys(t *testing.T) {
 	cases := []struct{ body, want string }{
 		{"theme = \"dark\"\nthem = \"light\"", "c.toml:2: them: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"},
-		{"[ui]\nrefresh_hz = 10\nrefreshhz = 10", "c.toml:3: ui.refreshhz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
-		{"[ui]\nRefresh_Hz = 10", "c.toml:2: ui.Refresh_Hz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
+		{"[ui]\nrefresh_hz = 10\nrefreshhz = 10", "c.toml:3: ui.refreshhz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
+		{"[ui]\nRefresh_Hz = 10", "c.toml:2: ui.Refresh_Hz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
 		{"[feeds]\nbinance = true", "c.toml:1: feeds: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"},
 		{"[market]\nwhales = 1", "c.toml:2: market.whales: unknown key ([market] keys: whale_usd, max_trades)"},
 		{"[demo.extra]\nx = 1", "c.toml:1: demo.extra: unknown key ([demo] keys: seed, speed, tokens)"},
-		{"\nui.x.y = 1", "c.toml:2: ui.x: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
+		{"\nui.x.y = 1", "c.toml:2: ui.x: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
 		{"\nui.mouse.y = 1", "c.toml:2: ui.mouse: must be true or false, got a table"},
 		{"\nfoo.x = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"},
 		{"\nfoo.x.y = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"},
 		// The first problem in the file wins, whatever the map order.
-		{"[ui]\nzzz = 1\naaa = 2\nmmm = 3", "c.toml:2: ui.zzz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side)"},
+		{"[ui]\nzzz = 1\naaa = 2\nmmm = 3", "c.toml:2: ui.zzz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
 		// Hostile key names are escaped.
 		{"\"\\u001b[2J\" = 1", `c.toml:1: "\x1b[2J": unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])`},
 	}

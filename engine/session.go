@@ -5,16 +5,15 @@ import (
 	"errors"
 	"io"
 	"os"
-	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/themes"
 	"github.com/tokentop/tokentop/ui"
+	uiscreen "github.com/tokentop/tokentop/ui/screen"
 )
 
 // SessionOptions describe one terminal. Everything a session decides
@@ -44,6 +43,9 @@ type SessionOptions struct {
 	Profile termenv.Profile
 	Theme   themes.Theme
 	Mouse   bool // mouse reporting ([ui] mouse)
+	// WriteTimeout: a write to Out that takes longer ends the session
+	// (an SSH client that stopped reading); 0 = none.
+	WriteTimeout time.Duration
 }
 
 // Session is one terminal: a Bubble Tea program with its own renderer,
@@ -53,7 +55,7 @@ type Session struct {
 	rt   *Runtime
 	o    SessionOptions
 	user *User // nil: anonymous
-	term terminal
+	term *uiscreen.Terminal
 	// probe, in tests, wraps the program's model to watch its views.
 	probe func(tea.Model) tea.Model
 }
@@ -77,22 +79,27 @@ func (r *Runtime) NewSession(o SessionOptions) (*Session, error) {
 			}
 		}
 	}
-	var opts []tea.ProgramOption
-	opts = append(opts, tea.WithAltScreen())
-	if o.Mouse {
-		opts = append(opts, tea.WithMouseCellMotion())
+	profile := o.Profile
+	if o.Theme.Mono {
+		profile = termenv.Ascii
 	}
-	if !o.Local {
-		// The process's signals (SIGINT, SIGTERM, SIGWINCH) are not a
-		// remote session's: its size comes from Resize.
-		opts = append(opts, tea.WithoutSignalHandler())
-	}
-	s.term = newTeaTerminal(o.In, o.Out, o.Width, o.Height, opts)
+	// The process's signals (SIGINT, SIGTERM, SIGWINCH) reach the program
+	// only when Out is the process's own terminal; a remote session's size
+	// comes from Resize.
+	s.term = uiscreen.New(o.Out, uiscreen.Options{
+		Renderer:     r.cfg.UI.Renderer,
+		Profile:      profile,
+		AltScreen:    true,
+		Mouse:        o.Mouse,
+		Width:        o.Width,
+		Height:       o.Height,
+		WriteTimeout: o.WriteTimeout,
+	})
 	return s, nil
 }
 
 // Resize tells the session its terminal's new size (an SSH window-change
-// request). It may wait until the program takes it.
+// request). It never waits for the program.
 func (s *Session) Resize(w, h int) { s.term.Resize(w, h) }
 
 // Run runs the session until the user quits, ctx ends or the runtime
@@ -122,13 +129,14 @@ func (s *Session) Run(ctx context.Context) error {
 	if s.o.Local {
 		notify = rt.notifier(cfg.Alerts.Desktop, rt.log)
 	}
-	renderer := lipgloss.NewRenderer(s.term.Output())
 	profile := s.o.Profile
 	if s.o.Theme.Mono {
 		profile = termenv.Ascii
 	}
-	renderer.SetColorProfile(profile)
-	renderer.SetHasDarkBackground(true) // decided here, never by asking the terminal
+	// The session's own renderer (the profile the screen reduces to as
+	// well): decided here, never read from this process's environment or
+	// asked of a terminal.
+	renderer := ui.NewRenderer(s.o.Out, profile)
 	app := ui.New(ui.Options{
 		Snapshots:  rt.market.Subscribe(ctx),
 		History:    rt.market,
@@ -156,7 +164,14 @@ func (s *Session) Run(ctx context.Context) error {
 	if s.probe != nil {
 		m = s.probe(m)
 	}
-	_, err := s.term.Run(ctx, m)
+	in := s.o.In
+	if in == nil {
+		in = os.Stdin // local: this terminal (screen opens /dev/tty when stdin is not one)
+	}
+	_, err := s.term.Run(ctx, m, in)
+	st := s.term.Stats()
+	rt.log.Info("terminal", "user", s.o.User, "renderer", cfg.UI.Renderer,
+		"frames", st.FramesWritten, "skipped", st.FramesSkipped, "bytes", st.BytesWritten)
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil // ended from outside (a signal, the runtime closing); the terminal is restored
 	}
@@ -172,121 +187,3 @@ type userLink struct {
 func (l userLink) Updates() *model.Mailbox[*model.UserSnapshot] { return l.box }
 
 func (l userLink) Apply(ch model.UserChange) func() error { return l.u.Apply(ch) }
-
-// terminal is the one seam between a session and its screen: it runs the
-// program and rings the bell between frames. (The cell renderer of
-// ui/screen will be another terminal.)
-type terminal interface {
-	Run(ctx context.Context, m tea.Model) (tea.Model, error)
-	Bell()
-	Resize(w, h int)
-	// Output is where the frames go (the lipgloss renderer is built on it).
-	Output() io.Writer
-}
-
-// teaTerminal runs a Bubble Tea program on a reader and a writer. Every
-// write to the writer holds one lock, so the bell never lands inside a
-// frame.
-type teaTerminal struct {
-	in   io.Reader
-	out  io.Writer // locked
-	mu   *sync.Mutex
-	w, h int
-	opts []tea.ProgramOption
-
-	pmu  sync.Mutex
-	prog *tea.Program
-}
-
-func newTeaTerminal(in io.Reader, out io.Writer, w, h int, opts []tea.ProgramOption) *teaTerminal {
-	mu := new(sync.Mutex)
-	t := &teaTerminal{in: in, mu: mu, w: w, h: h, opts: opts}
-	if f, ok := out.(*os.File); ok {
-		t.out = ttyOut{File: f, mu: mu}
-	} else {
-		t.out = lockedWriter{w: out, mu: mu}
-	}
-	return t
-}
-
-func (t *teaTerminal) Output() io.Writer { return t.out }
-
-func (t *teaTerminal) Run(ctx context.Context, m tea.Model) (tea.Model, error) {
-	opts := append([]tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(t.out)}, t.opts...)
-	if t.in != nil {
-		opts = append(opts, tea.WithInput(t.in))
-	}
-	t.pmu.Lock()
-	if t.w > 0 && t.h > 0 {
-		m = sizedStart{Model: m, size: tea.WindowSizeMsg{Width: t.w, Height: t.h}}
-	}
-	p := tea.NewProgram(m, opts...)
-	t.prog = p
-	t.pmu.Unlock()
-	return p.Run()
-}
-
-// Bell rings the terminal bell between frames.
-func (t *teaTerminal) Bell() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if f, ok := t.out.(ttyOut); ok {
-		_, _ = f.File.Write([]byte{'\a'})
-		return
-	}
-	_, _ = t.out.(lockedWriter).w.Write([]byte{'\a'})
-}
-
-func (t *teaTerminal) Resize(w, h int) {
-	t.pmu.Lock()
-	p := t.prog
-	if p == nil {
-		t.w, t.h = w, h
-	}
-	t.pmu.Unlock()
-	if p != nil {
-		p.Send(tea.WindowSizeMsg{Width: w, Height: h})
-	}
-}
-
-// sizedStart gives the program its terminal's size first, for a terminal
-// Bubble Tea cannot ask (a remote one).
-type sizedStart struct {
-	tea.Model
-	size tea.WindowSizeMsg
-}
-
-func (m sizedStart) Init() tea.Cmd {
-	size := m.size
-	return tea.Batch(func() tea.Msg { return size }, m.Model.Init())
-}
-
-// Update hands over to the model itself from the first message on.
-func (m sizedStart) Update(msg tea.Msg) (tea.Model, tea.Cmd) { return m.Model.Update(msg) }
-
-// ttyOut is a terminal the program draws on, with a lock around each
-// write. It embeds *os.File so Bubble Tea still sees a terminal
-// (term.File: raw mode, size, resize signals).
-type ttyOut struct {
-	*os.File
-	mu *sync.Mutex
-}
-
-func (t ttyOut) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.File.Write(p)
-}
-
-// lockedWriter is any other output (an SSH channel, a test's pipe) with
-// a lock around each write.
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}

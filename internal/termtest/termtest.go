@@ -128,12 +128,43 @@ func (term *Term) Resize(w, h int) {
 // Screen returns the visible screen as plain text, one line per row.
 func (term *Term) Screen() string {
 	term.t.Helper()
-	cmd := exec.Command("tmux", "-L", term.socket, "capture-pane", "-p", "-t", term.target)
+	return term.capture()
+}
+
+// ScreenANSI returns the visible screen with its colours and attributes as
+// SGR escape sequences (as tmux redraws it, not the bytes the program
+// wrote).
+func (term *Term) ScreenANSI() string {
+	term.t.Helper()
+	return term.capture("-e")
+}
+
+func (term *Term) capture(flags ...string) string {
+	term.t.Helper()
+	args := append([]string{"-L", term.socket, "capture-pane", "-p", "-t", term.target}, flags...)
+	cmd := exec.Command("tmux", args...)
 	out, err := cmd.Output()
 	if err != nil {
 		term.t.Fatalf("capture-pane: %v", err)
 	}
 	return string(out)
+}
+
+// CursorVisible reports whether the terminal shows its cursor.
+func (term *Term) CursorVisible() bool { return term.paneFlag("cursor_flag") == "1" }
+
+// AltScreen reports whether the terminal is on its alternate screen.
+func (term *Term) AltScreen() bool { return term.paneFlag("alternate_on") == "1" }
+
+// paneFlag is one of tmux's pane format variables ("0" or "1" for flags).
+func (term *Term) paneFlag(name string) string {
+	term.t.Helper()
+	cmd := exec.Command("tmux", "-L", term.socket, "display-message", "-p", "-t", term.target, "#{"+name+"}")
+	out, err := cmd.Output()
+	if err != nil {
+		term.t.Fatalf("display-message %s: %v", name, err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // WaitFor polls the screen until cond holds or the timeout passes, and
