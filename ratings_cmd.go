@@ -118,7 +118,7 @@ func parseRatingsFlags(args []string) (ratingsOptions, error) {
 	case !(o.speed >= 0.1 && o.speed <= 3600):
 		return o, fmt.Errorf("--demo-speed: must be between 0.1 and 3600, got %v", o.speed)
 	case o.run < 0 || o.run > maxRatingsFor:
-		return o, fmt.Errorf("--for: must be between 0s and %s, got %s", fmtDur(maxRatingsFor), o.run)
+		return o, fmt.Errorf("--for: must be between 0s and %s, got %s", model.FormatDuration(maxRatingsFor), o.run)
 	case o.json && o.csv:
 		return o, errors.New("--json and --csv: choose one")
 	case o.limit < 0:
@@ -141,7 +141,7 @@ func ratingsMain(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if o.help {
-		fmt.Fprintf(stdout, ratingsUsage, fmtDur(maxRatingsFor), fmtDur(defaultRatingsFor), config.DefaultPath(), strings.Join(engine.RatingsSortColumns, ", "))
+		fmt.Fprintf(stdout, ratingsUsage, model.FormatDuration(maxRatingsFor), model.FormatDuration(defaultRatingsFor), config.DefaultPath(), strings.Join(engine.RatingsSortColumns, ", "))
 		return 0
 	}
 	cfg, err := config.Load(o.configPath, o.configSet)
@@ -189,14 +189,4 @@ func ratingsMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func fmtDur(d time.Duration) string {
-	switch {
-	case d%time.Hour == 0:
-		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"
-	case d%time.Minute == 0:
-		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
-	}
-	return d.String()
 }
