@@ -108,4 +108,3 @@ func goForm(d time.Duration) string {
 	}
 	return s
 }
-

@@ -171,4 +171,3 @@ func summarise(past []Moonshot) TrackRecord {
 	tr.MeanROI = mean(rois)
 	return tr
 }
-
