@@ -603,14 +603,32 @@ func benchRatings(b testing.TB, n int) *rtMarket {
 // history, each token having ticked since the last recompute: all (Trader
 // and Investor Grades, signals, moonshots), and each schedule alone.
 func BenchmarkRecompute500(b *testing.B) {
-	r := benchRatings(b, 500)
+	benchRecompute(b, 500, true)
+}
+
+// BenchmarkRecompute: each schedule at N tokens (benchSizes).
+func BenchmarkRecompute(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) { benchRecompute(b, n, false) })
+	}
+}
+
+// benchRecompute runs a sub-benchmark for each schedule (and for both, if
+// all) on a market of n tokens.
+func benchRecompute(b *testing.B, n int, all bool) {
+	r := benchRatings(b, n)
 	m := r.m
 	now := r.clk.ns.Load()
 	m.rateDue(now)
-	for _, c := range []struct {
+	type schedule struct {
 		name             string
 		trader, investor bool
-	}{{"all", true, true}, {"trader", true, false}, {"investor", false, true}} {
+	}
+	schedules := []schedule{{"trader", true, false}, {"investor", false, true}}
+	if all {
+		schedules = append([]schedule{{"all", true, true}}, schedules...)
+	}
+	for _, c := range schedules {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
@@ -627,41 +645,6 @@ func BenchmarkRecompute500(b *testing.B) {
 				if c.investor {
 					m.recomputeInvestor(now)
 				}
-			}
-		})
-	}
-}
-
-// BenchmarkRecompute: the same at N tokens (benchSizes).
-func BenchmarkRecompute(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
-			r := benchRatings(b, n)
-			m := r.m
-			now := r.clk.ns.Load()
-			m.rateDue(now)
-			for _, c := range []struct {
-				name             string
-				trader, investor bool
-			}{{"trader", true, false}, {"investor", false, true}} {
-				b.Run(c.name, func(b *testing.B) {
-					b.ReportAllocs()
-					for i := 0; b.Loop(); i++ {
-						b.StopTimer()
-						now += 1e9
-						m.now = now
-						for _, tk := range m.list {
-							m.apply(&Event{Kind: EventTrade, Symbol: tk.sym, Time: now, Price: tk.price * (1 + 0.001*math.Sin(float64(i))), Qty: 1})
-						}
-						b.StartTimer()
-						if c.trader {
-							m.recomputeTrader(now)
-						}
-						if c.investor {
-							m.recomputeInvestor(now)
-						}
-					}
-				})
 			}
 		})
 	}
