@@ -126,10 +126,10 @@ type AuthorizedKeys struct {
 
 	mu       sync.Mutex
 	onReload func(n int, err error)
-	keys    map[string]Key
-	size    int64
-	modTime time.Time
-	missing bool
+	keys     map[string]Key
+	size     int64
+	modTime  time.Time
+	missing  bool
 }
 
 // LoadAuthorizedKeys reads the authorized_keys file at path. A missing

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/ssh"
-	gossh "golang.org/x/crypto/ssh"
 	"github.com/muesli/termenv"
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/tokentop/tokentop/engine"
 	"github.com/tokentop/tokentop/themes"
