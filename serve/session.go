@@ -178,7 +178,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 		<-resized
 	}
 	s.log.Info("ssh: session ended", "user", ls.who(), "addr", ls.addr, "reason", reason,
-		"duration", s.o.Now().Sub(ls.started).Round(time.Millisecond).String(), "bytes", ls.out.bytes.Load(),
+		"duration", s.o.Now().Sub(ls.started).Round(time.Millisecond).String(), "bytes", ls.out.sent.Load(),
 		"sessions", s.Sessions()-1)
 }
 
@@ -352,19 +352,30 @@ func (in *input) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// output is the session's screen: the SSH channel, counting what was
-// written and the writes begun and finished (a write begun and not
-// finished is a client not reading).
+// output is the session's screen: the SSH channel, counting the bytes
+// sent and the writes begun and finished. A write is sent in pieces of at
+// most one SSH packet (as the channel sends it anyway), so sent is exact
+// to a packet even while a write waits on a client that stopped reading.
 type output struct {
 	w               io.Writer
-	bytes           atomic.Uint64
+	sent            atomic.Uint64
 	begun, finished atomic.Uint64
 }
 
+// packet is the SSH channel's largest data packet.
+const packet = 32 << 10
+
 func (o *output) Write(p []byte) (int, error) {
 	o.begun.Add(1)
-	n, err := o.w.Write(p)
-	o.bytes.Add(uint64(max(n, 0)))
-	o.finished.Add(1)
-	return n, err
+	defer o.finished.Add(1)
+	n := 0
+	for n < len(p) {
+		m, err := o.w.Write(p[n:min(len(p), n+packet)])
+		n += m
+		o.sent.Add(uint64(max(m, 0)))
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
