@@ -139,7 +139,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	}()
 
 	attrs := []any{"user", ls.who(), "label", ls.label, "addr", ls.addr, "key", ls.key,
-		"pty", fmt.Sprintf("%dx%d", w, h), "term", pty.Term, "colors", profileName(profile), "theme", theme.Name,
+		"pty", fmt.Sprintf("%dx%d", w, h), "term", cleanLabel(pty.Term), "colors", profileName(profile), "theme", theme.Name,
 		"sessions", s.Sessions()}
 	if themeNote != "" {
 		attrs = append(attrs, "theme_problem", themeNote)
