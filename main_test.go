@@ -210,6 +210,27 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// TestDashboardDrawsInColour: in a true-colour terminal the dashboard
+// draws its theme's colours, and with the mono theme none. (The renderer
+// draws through a wrapper of stdout, behind which lipgloss sees no terminal
+// and would choose no colour at all.)
+func TestDashboardDrawsInColour(t *testing.T) {
+	colour := regexp.MustCompile(`\x1b\[[0-9;]*[34]8;[25];`)
+	for _, c := range []struct {
+		theme string
+		want  bool
+	}{{"dark", true}, {"mono", false}} {
+		// CI= : termenv takes any CI variable for "not a terminal".
+		env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir(), "NO_COLOR=", "CI=",
+			"COLORTERM=truecolor"}
+		term := termtest.Start(t, 100, 24, env, binary, "--demo", "--theme", c.theme)
+		term.WaitFor("the table", 10*time.Second, func(s string) bool { return strings.Contains(s, "BTC") })
+		if got := colour.MatchString(term.ScreenANSI()); got != c.want {
+			t.Errorf("theme %s: colour drawn %v, want %v:\n%q", c.theme, got, c.want, term.ScreenANSI())
+		}
+	}
+}
+
 func TestNoColorSelectsMonoUnlessAThemeIsGiven(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	env := func(noColor string) func(string) string {

@@ -323,11 +323,11 @@ func buildRatingsReport(snap *model.Snapshot, seed int64, o ratingsOptions) rati
 		Tokens: []tokenRating{}, Moonshots: []moonshotJSON{}, PastMoonshots: []moonshotJSON{}}
 	if !o.demo {
 		rep.Seed = 0
-		for _, f := range snap.Feeds {
+		for _, f := range snap.Feeds.All() {
 			rep.Sources = append(rep.Sources, safeLine(f.Name)+" "+f.State.String())
 		}
 	}
-	views := slices.Clone(snap.Tokens)
+	views := snap.Tokens.Clone() // our own copy: sortViews sorts it
 	sortViews(views, o.sort)
 	if o.limit > 0 && len(views) > o.limit {
 		views = views[:o.limit]
@@ -347,7 +347,7 @@ func buildRatingsReport(snap *model.Snapshot, seed int64, o ratingsOptions) rati
 			s := tv.Signal.String()
 			r.Signal = &s
 		}
-		for _, f := range tv.Signals {
+		for _, f := range tv.Signals.All() {
 			r.Signals = append(r.Signals, flipJSON{Time: rfc3339(f.Time), From: f.From.String(), To: f.To.String(),
 				Price: jnum(f.Price), Grade: jnum(f.Grade), Return: jnum(f.Return)})
 		}
@@ -362,10 +362,10 @@ func buildRatingsReport(snap *model.Snapshot, seed int64, o ratingsOptions) rati
 		}
 		rep.Tokens = append(rep.Tokens, r)
 	}
-	for _, m := range snap.Moonshots {
+	for _, m := range snap.Moonshots.All() {
 		rep.Moonshots = append(rep.Moonshots, moonshotOf(m))
 	}
-	for _, m := range snap.PastMoonshots {
+	for _, m := range snap.PastMoonshots.All() {
 		rep.PastMoonshots = append(rep.PastMoonshots, moonshotOf(m))
 	}
 	t := snap.Track
@@ -379,7 +379,7 @@ func gradeOf(g model.Grade) gradeJSON {
 		b := g.Band.String()
 		out.Band = &b
 	}
-	for _, f := range g.Factors {
+	for _, f := range g.Factors.All() {
 		out.Factors = append(out.Factors, factorJSON{Name: safeText(f.Name), Raw: jnum(f.Raw), Unit: safeText(f.Unit),
 			Score: jnum(f.Score), Weight: jnum(f.Weight), Contribution: jnum(f.Contribution)})
 	}

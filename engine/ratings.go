@@ -82,10 +82,10 @@ func RateLive(ctx context.Context, cfg config.Config, run time.Duration, getenv 
 	if s, ok := box.TryTake(); ok && s != nil {
 		last = s
 	}
-	if last == nil || len(last.Tokens) == 0 {
+	if last == nil || last.Tokens.Len() == 0 {
 		var states []string
 		if last != nil {
-			for _, f := range last.Feeds {
+			for _, f := range last.Feeds.All() {
 				states = append(states, f.Name+" "+f.State.String()+" "+f.Reason)
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"github.com/tokentop/tokentop/model"
@@ -130,13 +129,14 @@ func (s *Session) Run(ctx context.Context) error {
 	if s.o.Local {
 		notify = rt.notifier(cfg.Alerts.Desktop, rt.log)
 	}
-	renderer := lipgloss.NewRenderer(s.o.Out)
 	profile := s.o.Profile
 	if s.o.Theme.Mono {
 		profile = termenv.Ascii
 	}
-	renderer.SetColorProfile(profile)   // the profile the screen reduces to as well
-	renderer.SetHasDarkBackground(true) // decided here, never by asking the terminal
+	// The session's own renderer (the profile the screen reduces to as
+	// well): decided here, never read from this process's environment or
+	// asked of a terminal.
+	renderer := ui.NewRenderer(s.o.Out, profile)
 	app := ui.New(ui.Options{
 		Snapshots:  rt.market.Subscribe(ctx),
 		History:    rt.market,

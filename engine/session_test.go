@@ -28,7 +28,7 @@ func market(t *testing.T, r *Runtime, feed *scriptFeed) {
 	feed.price("BTC", 100)
 	feed.price("ETH", 10)
 	feed.price("SOL", 1)
-	waitMarket(t, r, "three tokens", func(s *model.Snapshot) bool { return len(s.Tokens) == 3 })
+	waitMarket(t, r, "three tokens", func(s *model.Snapshot) bool { return s.Tokens.Len() == 3 })
 }
 
 // One user with two sessions (a laptop and a phone): a change made in

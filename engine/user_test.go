@@ -266,10 +266,12 @@ func quietAlerts(n int) model.UserData {
 // quietMarket is a snapshot of n tokens at small prices, version v.
 func quietMarket(n int, v uint64) *model.Snapshot {
 	s := &model.Snapshot{Seq: v, Time: t0}
+	tokens := make([]*model.TokenView, n)
 	for i := range n {
-		s.Tokens = append(s.Tokens, &model.TokenView{Symbol: fmt.Sprintf("TK%03d", i), Price: float64(i + 1), Version: v,
-			Change1h: 0.01, Change24h: 0.02, Change7d: 0.03})
+		tokens[i] = &model.TokenView{Symbol: fmt.Sprintf("TK%03d", i), Price: float64(i + 1), Version: v,
+			Change1h: 0.01, Change24h: 0.02, Change7d: 0.03}
 	}
+	s.Tokens = model.ReadOnlyOf(tokens...)
 	return s
 }
 

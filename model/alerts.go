@@ -121,7 +121,7 @@ func (b *AlertBook) Check(alerts []Alert, snap *Snapshot, now time.Time) []Alert
 			if v == nil || !canFire(a, now) {
 				continue
 			}
-			f := v.Signals[0]
+			f := v.Signals.At(0)
 			msg := fmt.Sprintf("%s turned %s", v.Symbol, f.To)
 			out = append(out, fire(a, now, v.Symbol, f.Price, withPriceGrade(msg, f.Price, f.Grade, more)))
 		case AlertMoonshot:
@@ -148,10 +148,10 @@ func (b *AlertBook) Check(alerts []Alert, snap *Snapshot, now time.Time) []Alert
 // tokens whose flip is new (none at the first check).
 func (b *AlertBook) scanTokens(snap *Snapshot, gen uint64) {
 	b.fresh = b.fresh[:0]
-	for _, v := range snap.Tokens {
+	for _, v := range snap.Tokens.s {
 		var newest time.Time
-		if len(v.Signals) > 0 {
-			newest = v.Signals[0].Time
+		if v.Signals.Len() > 0 {
+			newest = v.Signals.At(0).Time
 		}
 		seen, ok := b.tokens[v.Symbol]
 		if ok && newest.After(seen.flip) {
@@ -172,8 +172,8 @@ func (b *AlertBook) scanTokens(snap *Snapshot, gen uint64) {
 func (b *AlertBook) scanPicks(snap *Snapshot, gen uint64) {
 	b.freshPicks = b.freshPicks[:0]
 	open := 0
-	for i := range snap.Moonshots {
-		pk := &snap.Moonshots[i]
+	for i := range snap.Moonshots.s {
+		pk := &snap.Moonshots.s[i] // read only
 		seen, ok := b.picks[pk.Symbol]
 		if ok && seen.gen == gen {
 			continue // the same symbol twice in one list: the first counts
@@ -260,11 +260,11 @@ func (b *AlertBook) freshPick(snap *Snapshot, sym string) (*Moonshot, int) {
 		return nil, 0
 	}
 	if sym == "" {
-		return &snap.Moonshots[b.freshPicks[0]], len(b.freshPicks) - 1
+		return &snap.Moonshots.s[b.freshPicks[0]], len(b.freshPicks) - 1 // read only
 	}
 	for _, i := range b.freshPicks {
-		if snap.Moonshots[i].Symbol == sym {
-			return &snap.Moonshots[i], 0
+		if snap.Moonshots.s[i].Symbol == sym {
+			return &snap.Moonshots.s[i], 0 // read only
 		}
 	}
 	return nil, 0

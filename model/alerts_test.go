@@ -18,7 +18,7 @@ func tv(sym string, price float64) *TokenView {
 
 // withFlip gives v a newest flip at minute min to `to` at price and grade.
 func withFlip(v *TokenView, min int, to Signal, price, grade float64) *TokenView {
-	v.Signals = []SignalFlip{{Time: alertT0.Add(time.Duration(min) * time.Minute), From: SignalNeutral, To: to, Price: price, Grade: grade}}
+	v.Signals = ReadOnlyOf(SignalFlip{Time: alertT0.Add(time.Duration(min) * time.Minute), From: SignalNeutral, To: to, Price: price, Grade: grade})
 	return v
 }
 
@@ -72,7 +72,7 @@ func runAlertSteps(t *testing.T, alerts []Alert, steps []alertStep) []Alert {
 	return alerts
 }
 
-func snapWith(views ...*TokenView) *Snapshot { return &Snapshot{Tokens: views} }
+func snapWith(views ...*TokenView) *Snapshot { return &Snapshot{Tokens: ReadOnlyOf(views...)} }
 
 func TestAlertPriceKinds(t *testing.T) {
 	above := Alert{ID: "a1", Symbol: "BTC", Kind: AlertPriceAbove, Price: 70000}
@@ -232,7 +232,7 @@ func TestAlertMoonshot(t *testing.T) {
 		{ID: "any", Kind: AlertMoonshot, Repeat: true},
 		{ID: "tide", Symbol: "TIDE", Kind: AlertMoonshot, Repeat: true},
 	}
-	ms := func(p ...Moonshot) *Snapshot { return &Snapshot{Moonshots: p} }
+	ms := func(p ...Moonshot) *Snapshot { return &Snapshot{Moonshots: ReadOnlyOf(p...)} }
 	tide := pick("TIDE", 1, 0.0123, 82)
 	runAlertSteps(t, alerts, []alertStep{
 		{at: 0, snap: ms(pick("OLD", -60, 1, 80))}, // baseline
@@ -291,7 +291,7 @@ func alertBench() ([]Alert, *Snapshot) {
 	for i := range views {
 		views[i] = withMove(withFlip(tv(fmt.Sprintf("T%03d", i), 100+float64(i)), -10, SignalBullish, 100, 70), 0.01, 0.02, 0.03)
 	}
-	snap := &Snapshot{Tokens: views, Moonshots: []Moonshot{pick("T001", -5, 101, 80), pick("T002", -5, 102, 80)}}
+	snap := &Snapshot{Tokens: ReadOnlyOf(views...), Moonshots: ReadOnlyOf(pick("T001", -5, 101, 80), pick("T002", -5, 102, 80))}
 	alerts := make([]Alert, 200)
 	for i := range alerts {
 		sym := fmt.Sprintf("T%03d", (i*7)%500)
@@ -337,11 +337,12 @@ func TestAlertCheckDoesNotAllocateWhenNothingFires(t *testing.T) {
 		t.Errorf("Check allocated %v times per run with nothing firing", allocs)
 	}
 	// A new flip for one token fires the "any" and that token's alerts.
-	v := *snap.Tokens[7]
+	v := *snap.Tokens.At(7)
 	withFlip(&v, 1, SignalBearish, 90, 20)
 	snap2 := *snap
-	snap2.Tokens = append([]*TokenView(nil), snap.Tokens...)
-	snap2.Tokens[7] = &v
+	tokens2 := snap.Tokens.Clone()
+	tokens2[7] = &v
+	snap2.Tokens = ReadOnlyOf(tokens2...)
 	got := b.Check(alerts, &snap2, alertT0)
 	ids := ""
 	for _, f := range got {

@@ -40,6 +40,10 @@ type MarketOptions struct {
 	// a feed's candle covering the end of that history fills the gap.
 	// Invalid entries are dropped and counted in Snapshot.BadEvents.
 	Warm *WarmStart
+	// CandlesCache is how many chart answers the candles cache keeps
+	// (candles.go); default DefaultCandlesCacheSize, negative turns the
+	// cache off (every Candles call goes to the hub).
+	CandlesCache int
 }
 
 // Defaults of MarketOptions.
@@ -66,11 +70,12 @@ var ErrMarketStopped = errors.New("market stopped")
 type Market struct {
 	opts MarketOptions
 
-	events    chan Event
-	requests  chan candlesRequest
-	histories chan chan []WarmToken // History requests: the hub replies on the channel sent
-	done      chan struct{}
-	running   atomic.Bool
+	events       chan Event
+	requests     chan candlesRequest
+	candlesCache *candlesCache
+	histories    chan chan []WarmToken // History requests: the hub replies on the channel sent
+	done         chan struct{}
+	running      atomic.Bool
 
 	statusMu      sync.Mutex
 	statusPending map[string]FeedStatus
@@ -104,9 +109,10 @@ type Market struct {
 
 	rt ratingsEngine
 
-	warmSaved time.Time // WarmStart.Saved of the cache applied; zero = none
-	warmN     int       // tokens still marked as cached (token.cachedUntil != 0)
-	histBuf   []Candle  // scratch for History
+	warmSaved  time.Time // WarmStart.Saved of the cache applied; zero = none
+	warmN      int       // tokens still marked as cached (token.cachedUntil != 0)
+	histBuf    []Candle  // scratch for History
+	candlesBuf []Candle  // scratch for candles
 }
 
 // token is the hub's private state of one token.
@@ -167,11 +173,15 @@ func NewMarket(opts MarketOptions) *Market {
 	if opts.MaxFutureSkew == 0 {
 		opts.MaxFutureSkew = DefaultMaxFutureSkew
 	}
+	if opts.CandlesCache == 0 {
+		opts.CandlesCache = DefaultCandlesCacheSize
+	}
 	m := &Market{
 		rt:            newRatingsEngine(opts.Ratings),
 		opts:          opts,
 		events:        make(chan Event, opts.QueueSize),
 		requests:      make(chan candlesRequest),
+		candlesCache:  newCandlesCache(opts.CandlesCache),
 		histories:     make(chan chan []WarmToken),
 		done:          make(chan struct{}),
 		statusPending: make(map[string]FeedStatus),
@@ -261,30 +271,6 @@ func (m *Market) Subscribers() int {
 	return len(m.subs)
 }
 
-// Candles returns up to maxBars bars (oldest first) covering span back from
-// the token's last update, at the finest resolution whose window covers the
-// span, consecutive bars merged when there are more than maxBars. maxBars
-// <= 0 means no limit. The hub goroutine serves it.
-func (m *Market) Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) ([]Candle, error) {
-	if span <= 0 {
-		return nil, fmt.Errorf("candles %s: span %v is not positive", symbol, span)
-	}
-	req := candlesRequest{symbol: symbol, span: span, maxBars: maxBars, reply: make(chan candlesReply, 1)}
-	select {
-	case m.requests <- req:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("candles %s: %w", symbol, ctx.Err())
-	case <-m.done:
-		return nil, fmt.Errorf("candles %s: %w", symbol, ErrMarketStopped)
-	}
-	select {
-	case r := <-req.reply:
-		return r.candles, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("candles %s: %w", symbol, ctx.Err())
-	}
-}
-
 // Run is the hub: it applies events, serves requests and publishes
 // snapshots until ctx ends, then closes every subscriber's mailbox and
 // returns nil. It may run only once.
@@ -315,8 +301,10 @@ func (m *Market) Run(ctx context.Context) error {
 		case <-m.statusWake:
 			m.takeStatuses()
 		case req := <-m.requests:
+			start := time.Now()
 			c, err := m.candles(req.symbol, req.span, req.maxBars)
 			req.reply <- candlesReply{candles: c, err: err}
+			m.candlesCache.busy.Add(int64(time.Since(start)))
 		case reply := <-m.histories:
 			reply <- m.history()
 		case <-ticker.C:
@@ -475,13 +463,13 @@ func (m *Market) applyOfficialMoonshots(ev *Event) {
 	if out.Updated.IsZero() || m.skew > 0 && out.Updated.UnixNano() > m.now+m.skew {
 		out.Updated = time.Unix(0, t)
 	}
-	clean := func(in []Moonshot) []Moonshot {
-		res := make([]Moonshot, 0, min(len(in), MaxOfficialMoonshots))
-		for i := range in {
+	clean := func(in ReadOnly[Moonshot]) ReadOnly[Moonshot] {
+		res := make([]Moonshot, 0, min(in.Len(), MaxOfficialMoonshots))
+		for i := range in.s {
 			if len(res) == MaxOfficialMoonshots {
 				break
 			}
-			p := in[i]
+			p := in.s[i]
 			p.Symbol = sanitizeText(p.Symbol, maxSymbolLen)
 			if p.Symbol == "" {
 				m.bad++
@@ -498,9 +486,9 @@ func (m *Market) applyOfficialMoonshots(ev *Event) {
 			res = append(res, p)
 		}
 		if len(res) == 0 {
-			return nil
+			return ReadOnly[Moonshot]{}
 		}
-		return res
+		return frozen(res)
 	}
 	out.Active, out.Past = clean(o.Active), clean(o.Past)
 	m.official = out
@@ -663,12 +651,15 @@ func (m *Market) buildSnapshot(now time.Time) *Snapshot {
 			}
 			tokens[i] = tk.view
 		}
-		snap.Tokens = tokens
+		snap.Tokens = frozen(tokens)
 	} else {
 		snap.Tokens = m.prev.Tokens
 	}
-	snap.Feeds = m.feeds
-	snap.Moonshots, snap.PastMoonshots, snap.Track = m.rt.openPub, m.rt.past, m.rt.track
+	// The hub never writes into a slice it has published: each of these is
+	// replaced by a new one when it changes (takeStatuses, updateMoonshots,
+	// closePick), so sharing them between snapshots is safe.
+	snap.Feeds = frozen(m.feeds)
+	snap.Moonshots, snap.PastMoonshots, snap.Track = frozen(m.rt.openPub), frozen(m.rt.past), m.rt.track
 	snap.Official = m.official
 	m.dirty, m.feedsDirty = false, false
 	m.prev = snap
@@ -707,13 +698,13 @@ func (m *Market) buildView(tk *token) *TokenView {
 		Change7d:   change(s, tk.price, last-7*86400),
 		Supply:     tk.supply,
 		Volatility: s.Volatility(last),
-		Trades:     tk.recentTrades(),
+		Trades:     frozen(tk.recentTrades()),
 		Version:    tk.version,
 
 		TraderGrade:   tk.r.trader.pub,
 		InvestorGrade: tk.r.investor.pub,
 		Signal:        tk.r.signal,
-		Signals:       tk.r.signalsPub,
+		Signals:       frozen(tk.r.signalsPub),
 		Official:      tk.r.official,
 	}
 	if tk.view != nil {
@@ -727,7 +718,7 @@ func (m *Market) buildView(tk *token) *TokenView {
 	}
 	v.High24h, v.Low24h, v.Volume24h, _ = s.Range24h(last)
 	v.MarketCap = tk.marketCap()
-	v.Spark = s.Spark(last, make([]float64, 0, SparkPoints))
+	v.Spark = frozen(s.Spark(last, make([]float64, 0, SparkPoints)))
 	return v
 }
 
@@ -783,7 +774,8 @@ func (m *Market) deliver(snap *Snapshot) {
 	}
 }
 
-// candles serves a Candles request on the hub goroutine.
+// candles serves a Candles request on the hub goroutine. The bars are a
+// new slice each time (published as read-only by hubCandles).
 func (m *Market) candles(symbol string, span time.Duration, maxBars int) ([]Candle, error) {
 	tk, ok := m.tokens[symbol]
 	if !ok {
@@ -804,11 +796,17 @@ func (m *Market) candles(symbol string, span time.Duration, maxBars int) ([]Cand
 	to := end - end%w
 	n := max((int64(span/time.Second)+w-1)/w, 1)
 	from := to - (n-1)*w
-	bars := tk.series.Candles(res, from, to, nil)
-	if maxBars <= 0 || int64(maxBars) >= n || len(bars) == 0 {
-		return bars, nil
+	// The bars are read into the hub's scratch buffer and merged there;
+	// only the answer, at its own size, is allocated (and may be cached).
+	bars := tk.series.Candles(res, from, to, m.candlesBuf[:0])
+	m.candlesBuf = bars[:0]
+	if len(bars) == 0 {
+		return nil, nil
 	}
-	return mergeBars(bars, to, w, (n+int64(maxBars)-1)/int64(maxBars)), nil
+	if maxBars > 0 && int64(maxBars) < n {
+		bars = mergeBars(bars, to, w, (n+int64(maxBars)-1)/int64(maxBars))
+	}
+	return slices.Clone(bars), nil
 }
 
 // mergeBars merges bars (oldest first, width w) into buckets of g bars

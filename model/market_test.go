@@ -87,12 +87,12 @@ func TestApplyAndViews(t *testing.T) {
 		m.apply(&ev)
 	}
 	snap := m.buildSnapshot(clk.Now())
-	if len(snap.Tokens) != 3 {
-		t.Fatalf("tokens = %d, want 3", len(snap.Tokens))
+	if snap.Tokens.Len() != 3 {
+		t.Fatalf("tokens = %d, want 3", snap.Tokens.Len())
 	}
 	btc := snap.Token("BTC")
-	if btc == nil || snap.Tokens[0] != btc || btc.Rank != 1 {
-		t.Fatalf("BTC should rank first by cap: %+v", snap.Tokens[0])
+	if btc == nil || snap.Tokens.At(0) != btc || btc.Rank != 1 {
+		t.Fatalf("BTC should rank first by cap: %+v", snap.Tokens.At(0))
 	}
 	if btc.Name != "Bitcoin" {
 		t.Errorf("name = %q, want sanitised Bitcoin", btc.Name)
@@ -111,11 +111,11 @@ func TestApplyAndViews(t *testing.T) {
 	if want := 300/(291.0-167) - 1; !near(btc.Change7d, want) {
 		t.Errorf("Change7d = %v, want %v", btc.Change7d, want)
 	}
-	if len(btc.Trades) != 3 || btc.Trades[0].Qty != 3 || btc.Trades[2].Qty != 20 || !btc.Trades[2].Whale || btc.Trades[0].Whale {
+	if btc.Trades.Len() != 3 || btc.Trades.At(0).Qty != 3 || btc.Trades.At(2).Qty != 20 || !btc.Trades.At(2).Whale || btc.Trades.At(0).Whale {
 		t.Errorf("trades = %+v, want newest first, 3 kept, whale marked", btc.Trades)
 	}
-	if btc.Volume24h < 26*300 || len(btc.Spark) != SparkPoints || math.IsNaN(btc.Volatility) {
-		t.Errorf("vol24h=%v spark=%d volatility=%v", btc.Volume24h, len(btc.Spark), btc.Volatility)
+	if btc.Volume24h < 26*300 || btc.Spark.Len() != SparkPoints || math.IsNaN(btc.Volatility) {
+		t.Errorf("vol24h=%v spark=%d volatility=%v", btc.Volume24h, btc.Spark.Len(), btc.Volatility)
 	}
 	eth, doge := snap.Token("ETH"), snap.Token("DOGE")
 	if eth.MarketCap != 5 || eth.Supply != 0 || eth.Rank != 2 {
@@ -155,8 +155,8 @@ func TestBadEventsCounted(t *testing.T) {
 		t.Errorf("bad = %d, want %d", m.bad, len(bad))
 	}
 	snap := m.buildSnapshot(clk.Now())
-	if len(snap.Tokens) != 0 || snap.BadEvents != uint64(len(bad)) {
-		t.Errorf("bad events made %d tokens, counted %d", len(snap.Tokens), snap.BadEvents)
+	if snap.Tokens.Len() != 0 || snap.BadEvents != uint64(len(bad)) {
+		t.Errorf("bad events made %d tokens, counted %d", snap.Tokens.Len(), snap.BadEvents)
 	}
 	// A quote with no time takes the market clock; its qty is no volume.
 	m.apply(&Event{Kind: EventQuote, Symbol: "BTC", Price: 5, Qty: 7})
@@ -180,7 +180,7 @@ func TestStructuralSharing(t *testing.T) {
 	if second.Seq != first.Seq+1 {
 		t.Errorf("seq %d -> %d", first.Seq, second.Seq)
 	}
-	for _, v := range first.Tokens {
+	for _, v := range first.Tokens.All() {
 		now := second.Token(v.Symbol)
 		if v.Symbol == "T03" {
 			if now == v || now.Version <= v.Version || now.Price != 11 {
@@ -215,7 +215,7 @@ func TestRankMovesShareUnchangedRows(t *testing.T) {
 	m.apply(&ev)
 	s1 := m.buildSnapshot(clk.Now())
 	order := func(s *Snapshot) (out string) {
-		for _, v := range s.Tokens {
+		for _, v := range s.Tokens.All() {
 			out += fmt.Sprintf("%s%d ", v.Symbol, v.Rank)
 		}
 		return out
@@ -268,18 +268,18 @@ func TestCandlesMerged(t *testing.T) {
 		t.Errorf("merged candles\n got %v\nwant %v", got, want)
 	}
 	all, err := m.Candles(ctx, "SOL", 10*time.Minute, 0)
-	if err != nil || len(all) != 9 || all[0].T != day0 || all[8].T != day0+540 {
+	if err != nil || all.Len() != 9 || all.At(0).T != day0 || all.At(8).T != day0+540 {
 		t.Errorf("unmerged = %v, %v", all, err)
 	}
 	// A 3-day span comes from hour bars (one, rolled up).
 	hours, err := m.Candles(ctx, "SOL", 72*time.Hour, 100)
-	if err != nil || len(hours) != 1 || hours[0] != bar(day0, 1, 10, 1, 10, 9) {
+	if err != nil || hours.Len() != 1 || hours.At(0) != bar(day0, 1, 10, 1, 10, 9) {
 		t.Errorf("hourly = %v, %v", hours, err)
 	}
 	// A 2-year span comes from day bars, merged 8 to a bar (730/100),
 	// buckets counted back from the last day.
 	days, err := m.Candles(ctx, "SOL", 2*365*24*time.Hour, 100)
-	if err != nil || len(days) != 1 || days[0].T != day0-7*86400 || days[0].Volume != 9 {
+	if err != nil || days.Len() != 1 || days.At(0).T != day0-7*86400 || days.At(0).Volume != 9 {
 		t.Errorf("daily = %v, %v", days, err)
 	}
 	if _, err := m.Candles(ctx, "NOPE", time.Hour, 10); err == nil {
@@ -375,15 +375,15 @@ func TestStatusCoalescedInOrder(t *testing.T) {
 	runMarket(t, m)
 	mb := m.Subscribe(t.Context())
 	waitFor(t, mb, "binance live", func(s *Snapshot) bool {
-		return len(s.Feeds) == 1 && s.Feeds[0].State == FeedLive && s.Feeds[0].Reason == "ok"
+		return s.Feeds.Len() == 1 && s.Feeds.At(0).State == FeedLive && s.Feeds.At(0).Reason == "ok"
 	})
 	m.Status(FeedStatus{Name: "demo", State: FeedStale, Demo: true})
 	waitFor(t, mb, "demo after binance", func(s *Snapshot) bool {
-		return len(s.Feeds) == 2 && s.Feeds[0].Name == "binance" && s.Feeds[1].Name == "demo"
+		return s.Feeds.Len() == 2 && s.Feeds.At(0).Name == "binance" && s.Feeds.At(1).Name == "demo"
 	})
 	m.Status(FeedStatus{Name: "binance", State: FeedReconnecting})
 	waitFor(t, mb, "binance reconnecting in place", func(s *Snapshot) bool {
-		return len(s.Feeds) == 2 && s.Feeds[0].State == FeedReconnecting && s.Feeds[1].State == FeedStale
+		return s.Feeds.Len() == 2 && s.Feeds.At(0).State == FeedReconnecting && s.Feeds.At(1).State == FeedStale
 	})
 }
 

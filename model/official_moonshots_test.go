@@ -28,14 +28,15 @@ func TestOfficialMoonshotsPublished(t *testing.T) {
 	hostile.ExitReason = "closed\nby\tTM"
 	hostile.MarketCap = math.Inf(-1)
 	hostile.Grade = math.NaN()
+	past := []Moonshot{officialPick("\x1b[0m", 0.1), officialPick("LMPK", -0.1255)}
+	past[1].Exit = updated.Add(-time.Hour)
+	past[1].ExitReason = "closed by Token Metrics"
 	in := &OfficialMoonshots{
 		Provider: "Token\x1b[31m Metrics\r\n",
-		Active:   []Moonshot{officialPick("AMSH", 0.2387), hostile},
-		Past:     []Moonshot{officialPick("\x1b[0m", 0.1), officialPick("LMPK", -0.1255)},
+		Active:   ReadOnlyOf(officialPick("AMSH", 0.2387), hostile),
+		Past:     ReadOnlyOf(past...),
 		Updated:  updated,
 	}
-	in.Past[1].Exit = updated.Add(-time.Hour)
-	in.Past[1].ExitReason = "closed by Token Metrics"
 	m.ApplyNow(Event{Kind: EventOfficialMoonshots, Time: clock.Now().UnixNano(), OfficialMoonshots: in})
 	s1 := m.SnapshotNow()
 	o := s1.Official
@@ -48,17 +49,17 @@ func TestOfficialMoonshotsPublished(t *testing.T) {
 	if o.Provider != "Token Metrics" || !o.Updated.Equal(updated) {
 		t.Errorf("provider %q updated %v", o.Provider, o.Updated)
 	}
-	if len(o.Active) != 2 || len(o.Past) != 1 {
-		t.Fatalf("%d active, %d past; want 2, 1 (the empty symbol dropped)", len(o.Active), len(o.Past))
+	if o.Active.Len() != 2 || o.Past.Len() != 1 {
+		t.Fatalf("%d active, %d past; want 2, 1 (the empty symbol dropped)", o.Active.Len(), o.Past.Len())
 	}
 	if s1.BadEvents != 1 {
 		t.Errorf("BadEvents %d, want 1 (the pick without a symbol)", s1.BadEvents)
 	}
-	a := o.Active[0]
+	a := o.Active.At(0)
 	if a.Symbol != "AMSH" || a.ROI != 0.2387 || a.Grade != 80 || a.MarketCap != 2e7 || !math.IsNaN(a.EntryPrice) {
 		t.Errorf("active[0] %+v", a)
 	}
-	h := o.Active[1]
+	h := o.Active.At(1)
 	for _, txt := range []string{h.Symbol, h.Name, h.ExitReason, o.Provider} {
 		if strings.ContainsAny(txt, "\x1b\x07\r\n\t\u202e") {
 			t.Errorf("unsafe text %q", txt)
@@ -70,10 +71,10 @@ func TestOfficialMoonshotsPublished(t *testing.T) {
 	if !math.IsNaN(h.ROI) || !math.IsNaN(h.MarketCap) || !math.IsNaN(h.Grade) {
 		t.Errorf("non-finite numbers not NaN: ROI %v cap %v grade %v", h.ROI, h.MarketCap, h.Grade)
 	}
-	if p := o.Past[0]; p.Symbol != "LMPK" || p.Active() || p.ExitReason != "closed by Token Metrics" || p.ROI != -0.1255 {
+	if p := o.Past.At(0); p.Symbol != "LMPK" || p.Active() || p.ExitReason != "closed by Token Metrics" || p.ROI != -0.1255 {
 		t.Errorf("past[0] %+v", p)
 	}
-	if in.Active[1].Symbol != "EV\x1b[2JIL" {
+	if in.Active.At(1).Symbol != "EV\x1b[2JIL" {
 		t.Error("the hub changed the feed's value")
 	}
 
@@ -87,7 +88,7 @@ func TestOfficialMoonshotsPublished(t *testing.T) {
 	// event's time.
 	m.ApplyNow(Event{Kind: EventOfficialMoonshots, Time: ns(2_000_001), OfficialMoonshots: &OfficialMoonshots{Provider: "Token Metrics"}})
 	s3 := m.SnapshotNow()
-	if s3.Official == o || s3.Official == nil || s3.Official.Active != nil || s3.Official.Past != nil ||
+	if s3.Official == o || s3.Official == nil || s3.Official.Active.Len() != 0 || s3.Official.Past.Len() != 0 ||
 		!s3.Official.Updated.Equal(time.Unix(2_000_001, 0)) {
 		t.Errorf("replacement %+v", s3.Official)
 	}
@@ -105,18 +106,20 @@ func TestOfficialMoonshotsBadEvents(t *testing.T) {
 	if s.Official != nil || s.BadEvents != 2 {
 		t.Fatalf("official %+v, bad %d; want nil, 2", s.Official, s.BadEvents)
 	}
-	many := &OfficialMoonshots{Provider: "Token Metrics", Updated: clock.Now().Add(48 * time.Hour)}
+	var active, past []Moonshot
 	for i := range MaxOfficialMoonshots + 50 {
-		many.Active = append(many.Active, officialPick(fmt.Sprintf("A%d", i), 0))
-		many.Past = append(many.Past, officialPick(fmt.Sprintf("P%d", i), 0))
+		active = append(active, officialPick(fmt.Sprintf("A%d", i), 0))
+		past = append(past, officialPick(fmt.Sprintf("P%d", i), 0))
 	}
+	many := &OfficialMoonshots{Provider: "Token Metrics", Updated: clock.Now().Add(48 * time.Hour),
+		Active: ReadOnlyOf(active...), Past: ReadOnlyOf(past...)}
 	m.ApplyNow(Event{Kind: EventOfficialMoonshots, Symbol: "ignored symbol!", OfficialMoonshots: many})
 	s = m.SnapshotNow()
 	o := s.Official
-	if o == nil || len(o.Active) != MaxOfficialMoonshots || len(o.Past) != MaxOfficialMoonshots {
+	if o == nil || o.Active.Len() != MaxOfficialMoonshots || o.Past.Len() != MaxOfficialMoonshots {
 		t.Fatalf("capped lists: %+v", o)
 	}
-	if o.Active[MaxOfficialMoonshots-1].Symbol != fmt.Sprint("A", MaxOfficialMoonshots-1) {
+	if o.Active.At(MaxOfficialMoonshots-1).Symbol != fmt.Sprint("A", MaxOfficialMoonshots-1) {
 		t.Error("the cap did not keep the first picks")
 	}
 	if !o.Updated.Equal(clock.Now()) {
@@ -135,11 +138,11 @@ func TestOfficialMoonshotsThroughRun(t *testing.T) {
 	runMarket(t, m)
 	ctx := t.Context()
 	if !m.Send(ctx, Event{Kind: EventOfficialMoonshots, OfficialMoonshots: &OfficialMoonshots{
-		Provider: "Token Metrics", Active: []Moonshot{officialPick("AMSH", 0.5)}}}) {
+		Provider: "Token Metrics", Active: ReadOnlyOf(officialPick("AMSH", 0.5))}}) {
 		t.Fatal("Send refused")
 	}
 	s := waitFor(t, mb, "official moonshots", func(s *Snapshot) bool { return s.Official != nil })
-	if len(s.Official.Active) != 1 || s.Official.Active[0].Symbol != "AMSH" || s.Official.Updated.IsZero() {
+	if s.Official.Active.Len() != 1 || s.Official.Active.At(0).Symbol != "AMSH" || s.Official.Updated.IsZero() {
 		t.Errorf("published %+v", s.Official)
 	}
 }

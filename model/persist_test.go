@@ -13,10 +13,10 @@ import (
 // journalOf is what the store saves: the engine's record as a snapshot
 // shows it.
 func journalOf(s *Snapshot) *Journal {
-	j := &Journal{Flips: map[string][]SignalFlip{}, Open: s.Moonshots, Past: s.PastMoonshots}
-	for _, v := range s.Tokens {
-		if len(v.Signals) > 0 {
-			j.Flips[v.Symbol] = v.Signals
+	j := &Journal{Flips: map[string][]SignalFlip{}, Open: s.Moonshots.Clone(), Past: s.PastMoonshots.Clone()}
+	for _, v := range s.Tokens.All() {
+		if v.Signals.Len() > 0 {
+			j.Flips[v.Symbol] = v.Signals.Clone()
 		}
 	}
 	return j
@@ -60,13 +60,13 @@ func TestJournalRoundTrip(t *testing.T) {
 	// Before any token appears: the picks show, no token does.
 	s1 := m.SnapshotNow()
 	checkSnapshot(t, s1)
-	if len(s1.Tokens) != 0 || s1.BadEvents != 0 {
-		t.Errorf("tokens %d bad %d before any event", len(s1.Tokens), s1.BadEvents)
+	if s1.Tokens.Len() != 0 || s1.BadEvents != 0 {
+		t.Errorf("tokens %d bad %d before any event", s1.Tokens.Len(), s1.BadEvents)
 	}
-	if len(s1.Moonshots) != 1 || !samePick(s1.Moonshots[0], s.Moonshots[0]) {
+	if s1.Moonshots.Len() != 1 || !samePick(s1.Moonshots.At(0), s.Moonshots.At(0)) {
 		t.Errorf("open picks\n got %+v\nwant %+v", s1.Moonshots, s.Moonshots)
 	}
-	if len(s1.PastMoonshots) != 2 || s1.PastMoonshots[0].Symbol != "BBB" || !samePick(s1.PastMoonshots[1], j.Past[0]) {
+	if s1.PastMoonshots.Len() != 2 || s1.PastMoonshots.At(0).Symbol != "BBB" || !samePick(s1.PastMoonshots.At(1), j.Past[0]) {
 		t.Errorf("past picks %+v", s1.PastMoonshots)
 	}
 	if tr := s1.Track; tr.Picks != 2 || tr.Hits != 1 || tr.HitRate != 0.5 || !near(tr.MeanROI, 0) {
@@ -82,27 +82,27 @@ func TestJournalRoundTrip(t *testing.T) {
 	checkSnapshot(t, s2)
 	for _, sym := range []string{"UP", "DOWN"} {
 		got, want := s2.Token(sym), s.Token(sym)
-		if got.Signal != want.Signal || got.Signal != want.Signals[0].To || len(got.Signals) != len(want.Signals) {
-			t.Fatalf("%s: signal %v flips %d, want %v %d", sym, got.Signal, len(got.Signals), want.Signal, len(want.Signals))
+		if got.Signal != want.Signal || got.Signal != want.Signals.At(0).To || got.Signals.Len() != want.Signals.Len() {
+			t.Fatalf("%s: signal %v flips %d, want %v %d", sym, got.Signal, got.Signals.Len(), want.Signal, want.Signals.Len())
 		}
-		for i := range got.Signals {
-			if !sameFlip(got.Signals[i], want.Signals[i]) {
-				t.Errorf("%s flip %d\n got %+v\nwant %+v", sym, i, got.Signals[i], want.Signals[i])
+		for i := range got.Signals.All() {
+			if !sameFlip(got.Signals.At(i), want.Signals.At(i)) {
+				t.Errorf("%s flip %d\n got %+v\nwant %+v", sym, i, got.Signals.At(i), want.Signals.At(i))
 			}
 		}
 	}
 
 	// The pick's token appears: tracked from its price, and not picked twice.
-	pk := s.Moonshots[0]
+	pk := s.Moonshots.At(0)
 	m.ApplyNow(trade("PUMP", tm, pk.EntryPrice*1.2, 1))
 	m.ApplyNow(Event{Kind: EventInfo, Symbol: "PUMP", Info: &TokenInfo{Supply: 1e8}})
 	clk.Advance(time.Second)
 	s3 := m.SnapshotNow()
 	checkSnapshot(t, s3)
-	if len(s3.Moonshots) != 1 {
+	if s3.Moonshots.Len() != 1 {
 		t.Fatalf("open picks %+v", s3.Moonshots)
 	}
-	if got := s3.Moonshots[0]; !near(got.ROI, 0.2) || !near(got.PeakROI, max(pk.PeakROI, 0.2)) || got.Price != pk.EntryPrice*1.2 ||
+	if got := s3.Moonshots.At(0); !near(got.ROI, 0.2) || !near(got.PeakROI, max(pk.PeakROI, 0.2)) || got.Price != pk.EntryPrice*1.2 ||
 		!got.Entry.Equal(pk.Entry) || !near(got.MarketCap, 1e8*got.Price) {
 		t.Errorf("tracked pick %+v", got)
 	}
@@ -115,10 +115,10 @@ func TestJournalRoundTrip(t *testing.T) {
 	clk.Advance(time.Second)
 	s4 := m.SnapshotNow()
 	checkSnapshot(t, s4)
-	if len(s4.Moonshots) != 0 || len(s4.PastMoonshots) != 3 {
-		t.Fatalf("open %+v past %d", s4.Moonshots, len(s4.PastMoonshots))
+	if s4.Moonshots.Len() != 0 || s4.PastMoonshots.Len() != 3 {
+		t.Fatalf("open %+v past %d", s4.Moonshots, s4.PastMoonshots.Len())
 	}
-	if p := s4.PastMoonshots[0]; p.Symbol != "PUMP" || p.ExitReason != "stop loss -25%" || !near(p.ROI, -0.3) || !p.Exit.Equal(clk.Now()) {
+	if p := s4.PastMoonshots.At(0); p.Symbol != "PUMP" || p.ExitReason != "stop loss -25%" || !near(p.ROI, -0.3) || !p.Exit.Equal(clk.Now()) {
 		t.Errorf("closed pick %+v", p)
 	}
 	if tr := s4.Track; tr.Picks != 3 || tr.Hits != 1 {
@@ -189,14 +189,14 @@ func TestJournalHostile(t *testing.T) {
 	if s.BadEvents != wantBad {
 		t.Errorf("bad = %d, want %d", s.BadEvents, wantBad)
 	}
-	if len(s.Moonshots) != 1 {
+	if s.Moonshots.Len() != 1 {
 		t.Fatalf("open %+v", s.Moonshots)
 	}
-	if o := s.Moonshots[0]; o.Name != "Open Coin" || o.Price != 2 || o.ROI != 0 || o.PeakROI != 0 || o.Grade != 80 ||
+	if o := s.Moonshots.At(0); o.Name != "Open Coin" || o.Price != 2 || o.ROI != 0 || o.PeakROI != 0 || o.Grade != 80 ||
 		o.Volume24h != 0 || o.MarketCap != 0 {
 		t.Errorf("open pick not cleaned: %+v", o)
 	}
-	if len(s.PastMoonshots) != 2 || s.PastMoonshots[0].Symbol != "NEW" || s.PastMoonshots[0].ExitReason != "stop loss" {
+	if s.PastMoonshots.Len() != 2 || s.PastMoonshots.At(0).Symbol != "NEW" || s.PastMoonshots.At(0).ExitReason != "stop loss" {
 		t.Errorf("past %+v", s.PastMoonshots)
 	}
 	// Tokens appear: GOOD has its one valid flip, MANY its newest 50.
@@ -207,10 +207,10 @@ func TestJournalHostile(t *testing.T) {
 	s = m.SnapshotNow()
 	checkSnapshot(t, s)
 	good.Return = 0 // refreshed from the price now: 10 against 10 at the flip
-	if g := s.Token("GOOD"); len(g.Signals) != 1 || !sameFlip(g.Signals[0], good) || g.Signal != SignalBullish {
+	if g := s.Token("GOOD"); g.Signals.Len() != 1 || !sameFlip(g.Signals.At(0), good) || g.Signal != SignalBullish {
 		t.Errorf("GOOD flips %+v", g.Signals)
 	}
-	mf := s.Token("MANY").Signals
+	mf := s.Token("MANY").Signals.Clone()
 	if len(mf) != maxFlips {
 		t.Fatalf("MANY kept %d flips, want %d", len(mf), maxFlips)
 	}
@@ -225,7 +225,7 @@ func TestJournalHostile(t *testing.T) {
 	if !mf[0].Time.Equal(at(-3600)) {
 		t.Errorf("newest MANY flip %v", mf[0].Time)
 	}
-	if v := s.Token("NONE"); len(v.Signals) != 0 || v.Signal != SignalNeutral {
+	if v := s.Token("NONE"); v.Signals.Len() != 0 || v.Signal != SignalNeutral {
 		t.Errorf("NONE %+v", v.Signals)
 	}
 	if tk := m.tokens["OLD"]; tk.r.lastExit != ns(now-8*86400) {
@@ -241,8 +241,8 @@ func TestJournalPastCappedAtMaxPast(t *testing.T) {
 	past[0], past[29] = past[29], past[0] // out of order
 	m := NewMarket(MarketOptions{Clock: newFakeClock(rtEnd).Now, Ratings: RatingsOptions{MaxPast: 10}, Journal: &Journal{Past: past}})
 	s := m.SnapshotNow()
-	if len(s.PastMoonshots) != 10 || s.PastMoonshots[0].Symbol != "P29" || s.PastMoonshots[9].Symbol != "P20" || s.Track.Picks != 10 {
-		t.Errorf("past %d, first %s", len(s.PastMoonshots), s.PastMoonshots[0].Symbol)
+	if s.PastMoonshots.Len() != 10 || s.PastMoonshots.At(0).Symbol != "P29" || s.PastMoonshots.At(9).Symbol != "P20" || s.Track.Picks != 10 {
+		t.Errorf("past %d, first %s", s.PastMoonshots.Len(), s.PastMoonshots.At(0).Symbol)
 	}
 }
 
@@ -292,10 +292,10 @@ func TestWarmStartRoundTrip(t *testing.T) {
 	m := NewMarket(MarketOptions{Clock: clk.Now, Warm: &WarmStart{Saved: saved, Tokens: hist}, Journal: journalOf(src)})
 	got := m.SnapshotNow()
 	checkSnapshot(t, got)
-	if got.BadEvents != 0 || !got.WarmSaved.Equal(saved) || got.WarmTokens != 8 || len(got.Tokens) != 8 {
-		t.Errorf("bad %d saved %v warm tokens %d tokens %d", got.BadEvents, got.WarmSaved, got.WarmTokens, len(got.Tokens))
+	if got.BadEvents != 0 || !got.WarmSaved.Equal(saved) || got.WarmTokens != 8 || got.Tokens.Len() != 8 {
+		t.Errorf("bad %d saved %v warm tokens %d tokens %d", got.BadEvents, got.WarmSaved, got.WarmTokens, got.Tokens.Len())
 	}
-	for _, want := range src.Tokens {
+	for _, want := range src.Tokens.All() {
 		if want.Symbol == "META" {
 			continue
 		}
@@ -323,8 +323,8 @@ func TestWarmStartRoundTrip(t *testing.T) {
 				t.Errorf("%s %s = %v, want %v", v.Symbol, c[0], a, b)
 			}
 		}
-		if len(v.Signals) != len(want.Signals) || v.Signal != want.Signal {
-			t.Errorf("%s signal %v (%d flips), want %v (%d)", v.Symbol, v.Signal, len(v.Signals), want.Signal, len(want.Signals))
+		if v.Signals.Len() != want.Signals.Len() || v.Signal != want.Signal {
+			t.Errorf("%s signal %v (%d flips), want %v (%d)", v.Symbol, v.Signal, v.Signals.Len(), want.Signal, want.Signals.Len())
 		}
 		wantCached := time.Unix(hist[0].Minute[len(hist[0].Minute)-1].T+60, 0)
 		if !v.Cached.Equal(wantCached) {
@@ -363,13 +363,13 @@ func TestWarmStartKnownChanges(t *testing.T) {
 	if want := 300/123.0 - 1; !near(v.Change7d, want) {
 		t.Errorf("Change7d = %v, want %v", v.Change7d, want)
 	}
-	if len(v.Spark) != SparkPoints {
-		t.Fatalf("spark has %d points", len(v.Spark))
+	if v.Spark.Len() != SparkPoints {
+		t.Fatalf("spark has %d points", v.Spark.Len())
 	}
 	for k := range SparkPoints {
 		tm := last - int64(SparkPoints-1-k)*SparkStep
-		if want := 100 + float64((tm-day0)/3600); v.Spark[k] != want {
-			t.Errorf("spark[%d] = %v, want %v", k, v.Spark[k], want)
+		if want := 100 + float64((tm-day0)/3600); v.Spark.At(k) != want {
+			t.Errorf("spark[%d] = %v, want %v", k, v.Spark.At(k), want)
 		}
 	}
 	if v.High24h != 291 || v.Low24h != 268 || !near(v.Volume24h, sumCloses(168, 191)*60) {
@@ -478,15 +478,15 @@ func TestWarmStartHostile(t *testing.T) {
 	if s.BadEvents != wantBad {
 		t.Errorf("bad = %d, want %d", s.BadEvents, wantBad)
 	}
-	if len(s.Tokens) != 2 || s.WarmTokens != 2 {
-		t.Fatalf("tokens %d, warm %d", len(s.Tokens), s.WarmTokens)
+	if s.Tokens.Len() != 2 || s.WarmTokens != 2 {
+		t.Fatalf("tokens %d, warm %d", s.Tokens.Len(), s.WarmTokens)
 	}
 	g := s.Token("GOOD")
 	if g.Name != "Good" || g.MarketCap != 0 || g.Supply != 0 || g.Price != 2 || g.High24h != 2 || g.Low24h != 1 {
 		t.Errorf("GOOD %+v", g)
 	}
-	if h := s.Token("HUGE"); len(h.Spark) != SparkPoints || !h.Cached.Equal(time.Unix(now, 0)) {
-		t.Errorf("HUGE spark %d cached %v", len(h.Spark), h.Cached)
+	if h := s.Token("HUGE"); h.Spark.Len() != SparkPoints || !h.Cached.Equal(time.Unix(now, 0)) {
+		t.Errorf("HUGE spark %d cached %v", h.Spark.Len(), h.Cached)
 	}
 }
 

@@ -95,8 +95,8 @@ func ValuePortfolio(lots []Lot, snap *Snapshot) Portfolio {
 	// Many positions: index the snapshot once rather than search it each time.
 	lookup := snap.Token
 	if snap != nil && len(pf.Positions) > 8 {
-		bySym := make(map[string]*TokenView, len(snap.Tokens))
-		for _, v := range snap.Tokens {
+		bySym := make(map[string]*TokenView, snap.Tokens.Len())
+		for _, v := range snap.Tokens.All() {
 			if _, dup := bySym[v.Symbol]; !dup {
 				bySym[v.Symbol] = v
 			}

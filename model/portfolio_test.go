@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func snapOf(views ...*TokenView) *Snapshot { return &Snapshot{Tokens: views} }
+func snapOf(views ...*TokenView) *Snapshot { return &Snapshot{Tokens: ReadOnlyOf(views...)} }
 
 func lotAt(id, sym string, qty, cost float64, opened time.Time) Lot {
 	return Lot{ID: id, Symbol: sym, Quantity: qty, Cost: cost, Opened: opened}

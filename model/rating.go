@@ -51,10 +51,10 @@ type Factor struct {
 type Grade struct {
 	Value     float64 // 0..100, NaN when absent
 	Band      Band
-	Reason    string   // why absent ("needs 24h of history, has 3h"); "" when present
-	Factors   []Factor // shared, read-only
-	Change24h float64  // Value now minus 24h ago (hourly grade history); NaN if unknown
-	Change7d  float64  // NaN if unknown
+	Reason    string // why absent ("needs 24h of history, has 3h"); "" when present
+	Factors   ReadOnly[Factor]
+	Change24h float64 // Value now minus 24h ago (hourly grade history); NaN if unknown
+	Change7d  float64 // NaN if unknown
 }
 
 // Present reports whether the grade has a value.
@@ -141,14 +141,15 @@ type OfficialRating struct {
 }
 
 // OfficialMoonshots are an outside provider's (Token Metrics) moonshot
-// picks, shown beside our own. Fields the provider does not serve are NaN
+// picks, shown beside our own. Published shared (Snapshot.Official): never
+// write through the pointer. Fields the provider does not serve are NaN
 // (numbers; 0 for MarketCap and Volume24h, as in TokenInfo) or zero (times,
 // texts). ROI is as the provider gives it, as a fraction.
 type OfficialMoonshots struct {
-	Provider string     // "Token Metrics"
-	Active   []Moonshot // open picks, in the provider's order; shared, read-only
-	Past     []Moonshot // closed picks, in the provider's order; shared, read-only
-	Updated  time.Time  // when the provider's lists were fetched
+	Provider string             // "Token Metrics"
+	Active   ReadOnly[Moonshot] // open picks, in the provider's order
+	Past     ReadOnly[Moonshot] // closed picks, in the provider's order
+	Updated  time.Time          // when the provider's lists were fetched
 }
 
 // MaxOfficialMoonshots is how many picks of each list the hub keeps.

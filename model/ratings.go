@@ -568,7 +568,7 @@ func (m *Market) publishGrade(g *gradeState, hour int32, needHistory int64, nfac
 	}
 	factors := make([]Factor, nfac)
 	copy(factors, m.rt.factors[:nfac])
-	g.pub = Grade{Value: g.value, Band: BandOf(g.value), Factors: factors, Change24h: ch24, Change7d: ch7}
+	g.pub = Grade{Value: g.value, Band: BandOf(g.value), Factors: frozen(factors), Change24h: ch24, Change7d: ch7}
 	g.pubWhy = g.why
 	return true
 }

@@ -29,8 +29,8 @@ func TestDemoMarketRatingsMix(t *testing.T) {
 			continue
 		}
 		snap = m.SnapshotNow()
-		if first == nil && len(snap.Moonshots) > 0 {
-			p := snap.Moonshots[0]
+		if first == nil && snap.Moonshots.Len() > 0 {
+			p := snap.Moonshots.At(0)
 			first, firstAt = &p, time.Duration(s)*time.Second
 			v := snap.Token(p.Symbol)
 			if p.EntryPrice != v.Price || p.MarketCap >= 50e6 || p.EntryGrade < 75 {
@@ -45,7 +45,7 @@ func TestDemoMarketRatingsMix(t *testing.T) {
 		t.Fatalf("no moonshot in %d simulated hours", hours)
 	}
 	t.Logf("first moonshot %s after %v at %.6g (grade %.1f)", first.Symbol, firstAt, first.EntryPrice, first.EntryGrade)
-	for _, p := range snap.PastMoonshots {
+	for _, p := range snap.PastMoonshots.All() {
 		t.Logf("past %s entry %.6g ROI %+.3f peak %+.3f: %s", p.Symbol, p.EntryPrice, p.ROI, p.PeakROI, p.ExitReason)
 	}
 	// Flips in three hours: hysteresis keeps them rare.
@@ -57,7 +57,7 @@ func TestDemoMarketRatingsMix(t *testing.T) {
 			most, who = n, sym
 		}
 	}
-	t.Logf("%d signal flips in %dh over %d tokens; most %d (%s)", total, hours, len(snap.Tokens), most, who)
+	t.Logf("%d signal flips in %dh over %d tokens; most %d (%s)", total, hours, snap.Tokens.Len(), most, who)
 	if most > 10 {
 		t.Errorf("%s flipped %d times in %d hours: the signal flaps", who, most, hours)
 	}
@@ -65,8 +65,8 @@ func TestDemoMarketRatingsMix(t *testing.T) {
 
 func flipsBySymbol(s *model.Snapshot) map[string]int {
 	out := map[string]int{}
-	for _, v := range s.Tokens {
-		out[v.Symbol] = len(v.Signals)
+	for _, v := range s.Tokens.All() {
+		out[v.Symbol] = v.Signals.Len()
 	}
 	return out
 }
@@ -76,7 +76,7 @@ func flipsBySymbol(s *model.Snapshot) map[string]int {
 func checkMix(t *testing.T, when string, s *model.Snapshot) {
 	t.Helper()
 	bull, bear, trader, investor := 0, 0, 0, 0
-	for _, v := range s.Tokens {
+	for _, v := range s.Tokens.All() {
 		if g := v.TraderGrade; g.Present() {
 			trader++
 			if !(g.Value >= 0 && g.Value <= 100) {
@@ -94,8 +94,8 @@ func checkMix(t *testing.T, when string, s *model.Snapshot) {
 		}
 	}
 	t.Logf("%s: trader %d/%d investor %d: bullish %d bearish %d; moonshots %d past %d",
-		when, trader, len(s.Tokens), investor, bull, bear, len(s.Moonshots), len(s.PastMoonshots))
-	if trader != len(s.Tokens) || investor != len(s.Tokens) || bull < 5 || bear < 5 {
+		when, trader, s.Tokens.Len(), investor, bull, bear, s.Moonshots.Len(), s.PastMoonshots.Len())
+	if trader != s.Tokens.Len() || investor != s.Tokens.Len() || bull < 5 || bear < 5 {
 		t.Errorf("%s: not a believable mix", when)
 	}
 }

@@ -107,7 +107,7 @@ func checkGrade(t *testing.T, who string, g Grade) {
 		t.Errorf("%s: band %v for %v", who, g.Band, g.Value)
 	}
 	sum, wsum := 0.0, 0.0
-	for _, f := range g.Factors {
+	for _, f := range g.Factors.All() {
 		if math.IsNaN(f.Score) {
 			if f.Weight != 0 || f.Contribution != 0 {
 				t.Errorf("%s: absent factor %s has weight %v", who, f.Name, f.Weight)
@@ -137,16 +137,16 @@ func checkGrade(t *testing.T, who string, g Grade) {
 
 func checkSnapshot(t *testing.T, s *Snapshot) {
 	t.Helper()
-	for _, v := range s.Tokens {
+	for _, v := range s.Tokens.All() {
 		checkGrade(t, v.Symbol+" trader", v.TraderGrade)
 		checkGrade(t, v.Symbol+" investor", v.InvestorGrade)
-		for _, f := range v.Signals {
+		for _, f := range v.Signals.All() {
 			if math.IsInf(f.Return, 0) || math.IsNaN(f.Grade) || f.Grade < 0 || f.Grade > 100 {
 				t.Errorf("%s: flip %+v", v.Symbol, f)
 			}
 		}
 	}
-	for _, p := range append(append([]Moonshot(nil), s.Moonshots...), s.PastMoonshots...) {
+	for _, p := range append(s.Moonshots.Clone(), s.PastMoonshots.Clone()...) {
 		for _, x := range []float64{p.ROI, p.PeakROI, p.EntryPrice, p.Price, p.Grade, p.EntryGrade} {
 			if math.IsNaN(x) || math.IsInf(x, 0) {
 				t.Errorf("moonshot %s: %+v", p.Symbol, p)
@@ -181,10 +181,10 @@ func TestUptrendGradesAboveFlatAndFalling(t *testing.T) {
 	}
 	// Every configured factor is listed, in order; the 90d return is
 	// unknown with 31 days of history and carries no weight.
-	if n := len(up.TraderGrade.Factors); n != nTrader {
+	if n := up.TraderGrade.Factors.Len(); n != nTrader {
 		t.Errorf("trader factors = %d", n)
 	}
-	f90 := up.InvestorGrade.Factors[1]
+	f90 := up.InvestorGrade.Factors.At(1)
 	if f90.Name != "return 90d" || !math.IsNaN(f90.Score) || f90.Weight != 0 {
 		t.Errorf("90d factor %+v, want absent", f90)
 	}
@@ -220,7 +220,7 @@ func TestSmallUniverseHasNoGrade(t *testing.T) {
 	r.add("UP", day0, trendPath(100, 0.005, 0.2))
 	r.add("FLAT", day0, func(int64) (float64, float64) { return 100, 10 })
 	s := r.m.SnapshotNow()
-	for _, v := range s.Tokens {
+	for _, v := range s.Tokens.All() {
 		want := fmt.Sprintf("needs %d tokens with enough history to compare, has 2", minUniverse)
 		if v.TraderGrade.Present() || v.TraderGrade.Reason != want {
 			t.Errorf("%s: %+v, want absent: %s", v.Symbol, v.TraderGrade, want)
@@ -235,7 +235,7 @@ func TestCrashFlipsBullishToBearish(t *testing.T) {
 	r := universe(t, RatingsOptions{})
 	s := r.m.SnapshotNow()
 	up := s.Token("UP")
-	if up.Signal != SignalBullish || len(up.Signals) != 1 {
+	if up.Signal != SignalBullish || up.Signals.Len() != 1 {
 		t.Fatalf("before the crash: signal %v flips %+v", up.Signal, up.Signals)
 	}
 	crash := up.Price * 0.7
@@ -250,21 +250,21 @@ func TestCrashFlipsBullishToBearish(t *testing.T) {
 	if up.Signal != SignalBearish {
 		t.Fatalf("one TraderEvery after a 30%% crash: signal %v, grade %.1f", up.Signal, up.TraderGrade.Value)
 	}
-	f := up.Signals[0]
-	if len(up.Signals) != 2 || f.From != SignalBullish || f.To != SignalBearish || f.Price != crash ||
+	f := up.Signals.At(0)
+	if up.Signals.Len() != 2 || f.From != SignalBullish || f.To != SignalBearish || f.Price != crash ||
 		!f.Time.Equal(r.clk.Now()) || f.Grade > DefaultRatingsOptions().BearishEnter {
-		t.Errorf("flip %+v (of %d)", f, len(up.Signals))
+		t.Errorf("flip %+v (of %d)", f, up.Signals.Len())
 	}
 	// The older flip's outcome is frozen at the crash price; the latest
 	// follows the price: a bearish call that fell further is a gain.
-	if old := up.Signals[1]; !near(old.Return, crash/old.Price-1) {
+	if old := up.Signals.At(1); !near(old.Return, crash/old.Price-1) {
 		t.Errorf("old flip return %v, want %v", old.Return, crash/old.Price-1)
 	}
 	r.m.ApplyNow(Event{Kind: EventTrade, Symbol: "UP", Price: crash * 0.9, Qty: 1, Side: SideSell})
 	r.clk.Advance(time.Second)
 	up = r.m.SnapshotNow().Token("UP")
-	if !near(up.Signals[0].Return, 0.1) {
-		t.Errorf("latest flip return %v, want +0.1", up.Signals[0].Return)
+	if !near(up.Signals.At(0).Return, 0.1) {
+		t.Errorf("latest flip return %v, want +0.1", up.Signals.At(0).Return)
 	}
 }
 
@@ -337,7 +337,7 @@ func pumpMarket(t *testing.T, opts RatingsOptions) (*rtMarket, *Snapshot, int64)
 		s := r.minute(tm)
 		tm += 60
 		checkSnapshot(t, s)
-		if len(s.Moonshots) > 0 {
+		if s.Moonshots.Len() > 0 {
 			t.Logf("picked after %d pump minutes", k+1)
 			return r, s, tm
 		}
@@ -353,7 +353,7 @@ func (r *rtMarket) setPrice(sym string, p float64) {
 
 func TestMoonshotEntryAndROI(t *testing.T) {
 	r, s, tm := pumpMarket(t, RatingsOptions{})
-	pk := s.Moonshots[0]
+	pk := s.Moonshots.At(0)
 	v := s.Token("PUMP")
 	if pk.Symbol != "PUMP" || pk.Name != "Pump" || pk.EntryPrice != v.Price || pk.ROI != 0 ||
 		!pk.Entry.Equal(s.Time) || pk.EntryGrade != v.TraderGrade.Value || pk.EntryGrade < 75 || !pk.Active() {
@@ -367,29 +367,29 @@ func TestMoonshotEntryAndROI(t *testing.T) {
 		r.setPrice("PUMP", pk.EntryPrice*up)
 		s = r.minute(tm)
 		tm += 60
-		if len(s.Moonshots) != 1 {
+		if s.Moonshots.Len() != 1 {
 			t.Fatalf("pick left early: past %+v", s.PastMoonshots)
 		}
 		peak = max(peak, up-1)
-		if got := s.Moonshots[0]; !near(got.ROI, up-1) || !near(got.PeakROI, peak) || got.Price != pk.EntryPrice*up {
+		if got := s.Moonshots.At(0); !near(got.ROI, up-1) || !near(got.PeakROI, peak) || got.Price != pk.EntryPrice*up {
 			t.Errorf("at %.2fx entry: ROI %v peak %v price %v", up, got.ROI, got.PeakROI, got.Price)
 		}
 	}
-	if len(s.PastMoonshots) != 0 || s.Track.Picks != 0 || !math.IsNaN(s.Track.HitRate) {
+	if s.PastMoonshots.Len() != 0 || s.Track.Picks != 0 || !math.IsNaN(s.Track.HitRate) {
 		t.Errorf("no pick has closed: %+v %+v", s.PastMoonshots, s.Track)
 	}
 }
 
 func TestMoonshotExitsByStopLoss(t *testing.T) {
 	r, s, tm := pumpMarket(t, RatingsOptions{})
-	entry := s.Moonshots[0].EntryPrice
+	entry := s.Moonshots.At(0).EntryPrice
 	r.setPrice("PUMP", entry*0.7)
 	s = r.minute(tm)
 	checkSnapshot(t, s)
-	if len(s.Moonshots) != 0 || len(s.PastMoonshots) != 1 {
-		t.Fatalf("open %d past %d", len(s.Moonshots), len(s.PastMoonshots))
+	if s.Moonshots.Len() != 0 || s.PastMoonshots.Len() != 1 {
+		t.Fatalf("open %d past %d", s.Moonshots.Len(), s.PastMoonshots.Len())
 	}
-	p := s.PastMoonshots[0]
+	p := s.PastMoonshots.At(0)
 	if !near(p.ROI, -0.3) || p.ExitReason != "stop loss -25%" || !p.Exit.Equal(s.Time) || p.Active() {
 		t.Errorf("past pick %+v", p)
 	}
@@ -402,40 +402,40 @@ func TestMoonshotExitsByStopLoss(t *testing.T) {
 		p2 *= 1.04
 		r.paths["PUMP"] = func(int64) (float64, float64) { return p2, 100 }
 		tm += 60
-		if s = r.minute(tm); len(s.Moonshots) != 0 {
-			t.Fatalf("re-picked within the cooldown: %+v", s.Moonshots[0])
+		if s = r.minute(tm); s.Moonshots.Len() != 0 {
+			t.Fatalf("re-picked within the cooldown: %+v", s.Moonshots.At(0))
 		}
 	}
 }
 
 func TestMoonshotExitsByGrade(t *testing.T) {
 	r, s, tm := pumpMarket(t, RatingsOptions{StopLoss: -0.9})
-	entry := s.Moonshots[0].EntryPrice
+	entry := s.Moonshots.At(0).EntryPrice
 	r.setPrice("PUMP", entry*0.5)
 	s = r.minute(tm)
-	if len(s.PastMoonshots) != 1 {
+	if s.PastMoonshots.Len() != 1 {
 		t.Fatalf("grade %.1f: no exit", s.Token("PUMP").TraderGrade.Value)
 	}
-	if p := s.PastMoonshots[0]; !near(p.ROI, -0.5) || p.ExitReason != "grade fell below 45" || p.Grade >= 45 {
+	if p := s.PastMoonshots.At(0); !near(p.ROI, -0.5) || p.ExitReason != "grade fell below 45" || p.Grade >= 45 {
 		t.Errorf("past pick %+v", p)
 	}
 }
 
 func TestMoonshotExitsByAge(t *testing.T) {
 	r, s, tm := pumpMarket(t, RatingsOptions{MaxAge: 30 * time.Minute, ExitGrade: 0.001})
-	entry := s.Moonshots[0].EntryPrice
+	entry := s.Moonshots.At(0).EntryPrice
 	r.setPrice("PUMP", entry*1.1)
 	for k := 1; k <= 30; k++ {
 		s = r.minute(tm)
 		tm += 60
-		if k < 29 && len(s.Moonshots) != 1 {
+		if k < 29 && s.Moonshots.Len() != 1 {
 			t.Fatalf("left after %d minutes: %+v", k, s.PastMoonshots)
 		}
 	}
-	if len(s.PastMoonshots) != 1 {
+	if s.PastMoonshots.Len() != 1 {
 		t.Fatalf("still open after MaxAge")
 	}
-	if p := s.PastMoonshots[0]; !near(p.ROI, 0.1) || p.ExitReason != "max age 30m" || p.Exit.Sub(p.Entry) < 30*time.Minute {
+	if p := s.PastMoonshots.At(0); !near(p.ROI, 0.1) || p.ExitReason != "max age 30m" || p.Exit.Sub(p.Entry) < 30*time.Minute {
 		t.Errorf("past pick %+v", p)
 	}
 	if tr := s.Track; tr.Picks != 1 || tr.Hits != 1 || tr.HitRate != 1 || !near(tr.MeanROI, 0.1) {

@@ -5,7 +5,9 @@ import "time"
 // TokenView is one token as of a snapshot. It is immutable once published:
 // the hub builds a new TokenView when anything about the token changes and
 // reuses the old pointer otherwise (structural sharing), so Version and the
-// pointer both tell a subscriber whether a row needs redrawing.
+// pointer both tell a subscriber whether a row needs redrawing. Every
+// subscriber holds the same pointer: never write through it (copy the
+// struct to change a field); its lists are ReadOnly.
 type TokenView struct {
 	Symbol string
 	Name   string
@@ -23,20 +25,20 @@ type TokenView struct {
 	Volatility                    float64 // annualised stdev of hourly log returns over 7d; NaN if unknown
 
 	// Spark is the last 24h of closes, oldest first, one point per
-	// SparkStep seconds. Shared and read-only.
-	Spark []float64
-	// Trades are the most recent trades, newest first. Shared, read-only.
-	Trades []Trade
+	// SparkStep seconds.
+	Spark ReadOnly[float64]
+	// Trades are the most recent trades, newest first.
+	Trades ReadOnly[Trade]
 
 	// Ratings (docs/RATINGS.md). Absent grades have NaN values and a reason.
 	TraderGrade   Grade
 	InvestorGrade Grade
 	Signal        Signal
 	// Signals are the signal's flips, newest first, with their outcomes.
-	// Shared, read-only.
-	Signals []SignalFlip
+	Signals ReadOnly[SignalFlip]
 	// Official is the outside provider's rating when one is configured and
-	// has served this token; nil otherwise.
+	// has served this token; nil otherwise. Shared like the view: never
+	// write through it.
 	Official *OfficialRating
 
 	// Cached is the end of the history that came from the warm-start cache
@@ -51,20 +53,21 @@ type TokenView struct {
 // SparkStep is the spacing of TokenView.Spark points in seconds.
 const SparkStep = 30 * 60
 
-// Snapshot is the whole market at one instant. Immutable once published;
-// safe to read from any goroutine.
+// Snapshot is the whole market at one instant. Immutable once published
+// and shared by every subscriber; safe to read from any goroutine. Its lists
+// are ReadOnly, its pointers are never to be written through.
 type Snapshot struct {
-	Seq       uint64       // increases with every snapshot published
-	Time      time.Time    // market clock when built
-	Tokens    []*TokenView // in rank order (market cap, then symbol)
-	Feeds     []FeedStatus // one per feed, in registration order
-	MsgPerSec float64      // events applied per second, whole market
-	LastEvent time.Time    // market clock of the newest event applied
+	Seq       uint64               // increases with every snapshot published
+	Time      time.Time            // market clock when built
+	Tokens    ReadOnly[*TokenView] // in rank order (market cap, then symbol)
+	Feeds     ReadOnly[FeedStatus] // one per feed, in registration order
+	MsgPerSec float64              // events applied per second, whole market
+	LastEvent time.Time            // market clock of the newest event applied
 
 	// Moonshots are the open picks, newest first; PastMoonshots the closed
 	// ones, newest exit first. Track summarises the closed picks.
-	Moonshots     []Moonshot
-	PastMoonshots []Moonshot
+	Moonshots     ReadOnly[Moonshot]
+	PastMoonshots ReadOnly[Moonshot]
 	Track         TrackRecord
 	// Official are the outside provider's moonshots when one is configured
 	// and has served them; nil otherwise. Shared between snapshots until a
@@ -83,7 +86,7 @@ func (s *Snapshot) Token(symbol string) *TokenView {
 	if s == nil {
 		return nil
 	}
-	for _, t := range s.Tokens {
+	for _, t := range s.Tokens.s {
 		if t.Symbol == symbol {
 			return t
 		}

@@ -221,24 +221,23 @@ func mixTime(h uint64, t time.Time) uint64 {
 // flipsHash covers what changes in a token's stored flips: their count,
 // the newest one's time, and the returns (a flip's other fields are fixed
 // when it happens).
-func flipsHash(fs []model.SignalFlip) uint64 {
-	n := min(len(fs), flipsKept)
+func flipsHash(fs model.ReadOnly[model.SignalFlip]) uint64 {
+	n := min(fs.Len(), flipsKept)
 	h := mix(0x5157, uint64(n))
 	if n > 0 {
-		h = mixTime(h, fs[0].Time)
+		h = mixTime(h, fs.At(0).Time)
 	}
 	for i := range n {
-		h = mix(h, math.Float64bits(fs[i].Return))
+		h = mix(h, math.Float64bits(fs.At(i).Return))
 	}
 	return h
 }
 
 // openHash covers every field of the open picks (they move with the
 // price).
-func openHash(ps []model.Moonshot) uint64 {
-	h := mix(0x09e4, uint64(len(ps)))
-	for i := range ps {
-		p := &ps[i]
+func openHash(ps model.ReadOnly[model.Moonshot]) uint64 {
+	h := mix(0x09e4, uint64(ps.Len()))
+	for _, p := range ps.All() {
 		h = mixString(h, p.Symbol)
 		h = mixString(h, p.Name)
 		h = mixTime(h, p.Entry)
@@ -252,10 +251,9 @@ func openHash(ps []model.Moonshot) uint64 {
 }
 
 // pastHash covers which picks are past (a closed pick does not change).
-func pastHash(ps []model.Moonshot) uint64 {
-	h := mix(0x9a57, uint64(len(ps)))
-	for i := range ps {
-		p := &ps[i]
+func pastHash(ps model.ReadOnly[model.Moonshot]) uint64 {
+	h := mix(0x9a57, uint64(ps.Len()))
+	for _, p := range ps.All() {
 		h = mixString(h, p.Symbol)
 		h = mixTime(h, p.Entry)
 		h = mixTime(h, p.Exit)
@@ -295,8 +293,8 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 	}
 	var changed []*model.TokenView
 	var hashes []uint64
-	for _, t := range snap.Tokens {
-		if t == nil || len(t.Signals) == 0 {
+	for _, t := range snap.Tokens.All() {
+		if t == nil || t.Signals.Len() == 0 {
 			continue
 		}
 		h := flipsHash(t.Signals)
@@ -330,8 +328,8 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 				if !model.ValidSymbol(t.Symbol) {
 					continue
 				}
-				recs := make([]flipRec, 0, min(len(t.Signals), flipsKept))
-				for _, f := range t.Signals[:min(len(t.Signals), flipsKept)] {
+				recs := make([]flipRec, 0, min(t.Signals.Len(), flipsKept))
+				for _, f := range t.Signals.Slice(0, min(t.Signals.Len(), flipsKept)).All() {
 					r := flipRec{Time: f.Time, From: int8(f.From), To: int8(f.To), Price: nf(f.Price), Grade: nf(f.Grade), Return: nf(f.Return)}
 					if jsonTime(f.Time) && checkFlip(&r) == nil {
 						recs = append(recs, r)
@@ -343,9 +341,9 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 			}
 		}
 		if openDirty {
-			recs := make([]pickRec, 0, len(snap.Moonshots))
-			for i := range snap.Moonshots {
-				if m := &snap.Moonshots[i]; m.Exit.IsZero() && storable(m) {
+			recs := make([]pickRec, 0, snap.Moonshots.Len())
+			for _, pk := range snap.Moonshots.All() {
+				if m := &pk; m.Exit.IsZero() && storable(m) {
 					recs = append(recs, toPickRec(m))
 				}
 			}
@@ -358,8 +356,8 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 			if err != nil {
 				return err
 			}
-			for i := range snap.PastMoonshots {
-				m := &snap.PastMoonshots[i]
+			for _, pk := range snap.PastMoonshots.All() {
+				m := &pk
 				if m.Exit.IsZero() || !storable(m) {
 					continue
 				}

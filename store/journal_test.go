@@ -15,27 +15,33 @@ import (
 // first, the newest with a NaN return), open and past picks.
 func journalSnap(n, flips, past int) *model.Snapshot {
 	snap := &model.Snapshot{Time: t0}
+	var tokens []*model.TokenView
 	for i := range n {
 		tv := &model.TokenView{Symbol: fmt.Sprint("T", i)}
+		var signals []model.SignalFlip
 		for j := range flips {
 			f := model.SignalFlip{Time: t0.Add(-time.Duration(j) * time.Hour), From: model.SignalNeutral, To: model.SignalBullish,
 				Price: 10 + float64(j), Grade: 66, Return: 0.01 * float64(j)}
 			if j == 0 {
 				f.To, f.Return = model.SignalNeutral, math.NaN()
 			}
-			tv.Signals = append(tv.Signals, f)
+			signals = append(signals, f)
 		}
-		snap.Tokens = append(snap.Tokens, tv)
+		tv.Signals = model.ReadOnlyOf(signals...)
+		tokens = append(tokens, tv)
 	}
-	snap.Moonshots = []model.Moonshot{
-		{Symbol: "TIDE", Name: "Tide\x1b[31m", Entry: t0.Add(-time.Hour), EntryPrice: 0.05, EntryGrade: 81, Price: 0.06, ROI: 0.2, PeakROI: 0.25, Grade: math.NaN(), Volume24h: 5e6, MarketCap: 12e6},
-	}
+	snap.Tokens = model.ReadOnlyOf(tokens...)
+	snap.Moonshots = model.ReadOnlyOf(
+		model.Moonshot{Symbol: "TIDE", Name: "Tide\x1b[31m", Entry: t0.Add(-time.Hour), EntryPrice: 0.05, EntryGrade: 81, Price: 0.06, ROI: 0.2, PeakROI: 0.25, Grade: math.NaN(), Volume24h: 5e6, MarketCap: 12e6},
+	)
+	var pastPicks []model.Moonshot
 	for i := range past {
-		snap.PastMoonshots = append(snap.PastMoonshots, model.Moonshot{
+		pastPicks = append(pastPicks, model.Moonshot{
 			Symbol: fmt.Sprint("P", i), Entry: t0.Add(-time.Duration(100+i) * time.Hour), EntryPrice: 1, Price: 0.8, ROI: -0.2,
 			Exit: t0.Add(-time.Duration(i) * time.Hour), ExitReason: "grade fell below 45",
 		})
 	}
+	snap.PastMoonshots = model.ReadOnlyOf(pastPicks...)
 	return snap
 }
 
@@ -62,12 +68,12 @@ func TestJournalRoundTrip(t *testing.T) {
 	if len(j.Flips) != 3 {
 		t.Fatalf("flips for %d tokens", len(j.Flips))
 	}
-	for _, tv := range snap.Tokens {
-		if got, want := show(j.Flips[tv.Symbol]), show(tv.Signals[:50]); got != want {
+	for _, tv := range snap.Tokens.All() {
+		if got, want := show(j.Flips[tv.Symbol]), show(tv.Signals.Clone()[:50]); got != want {
 			t.Errorf("%s flips:\n got %s\nwant %s", tv.Symbol, got, want)
 		}
 	}
-	wantOpen := snap.Moonshots[0]
+	wantOpen := snap.Moonshots.At(0)
 	wantOpen.Name = "Tide[31m" // no escape reaches the terminal
 	if got := show(j.Open); got != show([]model.Moonshot{wantOpen}) {
 		t.Errorf("open picks: %s", got)
@@ -106,11 +112,13 @@ func TestSaveJournalWritesChangesOnly(t *testing.T) {
 	}
 	// The newest flip's return moves: that token is rewritten.
 	next := *snap
-	next.Tokens = append([]*model.TokenView(nil), snap.Tokens...)
-	tv := *snap.Tokens[2]
-	tv.Signals = append([]model.SignalFlip(nil), tv.Signals...)
-	tv.Signals[1].Return = 0.5
-	next.Tokens[2] = &tv
+	tokens := snap.Tokens.Clone()
+	tv := *tokens[2]
+	signals := tv.Signals.Clone()
+	signals[1].Return = 0.5
+	tv.Signals = model.ReadOnlyOf(signals...)
+	tokens[2] = &tv
+	next.Tokens = model.ReadOnlyOf(tokens...)
 	if err := s.SaveJournal("live", &next); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +130,7 @@ func TestSaveJournalWritesChangesOnly(t *testing.T) {
 		t.Errorf("T2 flips %+v", j.Flips["T2"])
 	}
 	// Past picks the engine has dropped stay in the journal.
-	next.PastMoonshots = []model.Moonshot{{Symbol: "NEW", Entry: t0, EntryPrice: 1, Price: 1, Exit: t0.Add(time.Hour), ExitReason: "max age 7d"}}
+	next.PastMoonshots = model.ReadOnlyOf(model.Moonshot{Symbol: "NEW", Entry: t0, EntryPrice: 1, Price: 1, Exit: t0.Add(time.Hour), ExitReason: "max age 7d"})
 	if err := s.SaveJournal("live", &next); err != nil {
 		t.Fatal(err)
 	}

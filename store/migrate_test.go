@@ -266,18 +266,19 @@ func buildV2(t *testing.T, dir string) string {
 		top("lots").SetSequence(2)
 		top("alerts").SetSequence(1)
 		live := sub(top("journal"), "live")
-		for _, tv := range snap.Tokens {
+		for _, tv := range snap.Tokens.All() {
 			var recs []flipRec
-			for _, f := range tv.Signals {
+			for _, f := range tv.Signals.All() {
 				recs = append(recs, flipRec{Time: f.Time, From: int8(f.From), To: int8(f.To), Price: nf(f.Price), Grade: nf(f.Grade), Return: nf(f.Return)})
 			}
 			data, _ := json.Marshal(recs)
 			put(sub(live, "flips"), tv.Symbol, data)
 		}
-		data, _ := json.Marshal([]pickRec{toPickRec(&snap.Moonshots[0])})
+		open := snap.Moonshots.At(0)
+		data, _ := json.Marshal([]pickRec{toPickRec(&open)})
 		put(live, "open", data)
-		for i := range snap.PastMoonshots {
-			m := &snap.PastMoonshots[i]
+		for _, pk := range snap.PastMoonshots.All() {
+			m := &pk
 			data, _ := json.Marshal(toPickRec(m))
 			put(sub(live, "past"), string(pastKey(m)), data)
 		}
@@ -318,7 +319,7 @@ func wantV2Data(t *testing.T, s *Store) {
 	j, jrep, err := s.LoadJournal("live")
 	snap := journalSnap(2, 3, 2)
 	if err != nil || jrep.Skipped != 0 || len(j.Flips) != 2 || len(j.Open) != 1 || len(j.Past) != 2 ||
-		show(j.Flips["T1"]) != show(snap.Tokens[1].Signals) {
+		show(j.Flips["T1"]) != show(snap.Tokens.At(1).Signals) {
 		t.Errorf("journal: %+v %+v %v", j, jrep, err)
 	}
 	w, err := s.LoadWarm("live", 0, t0)

@@ -93,14 +93,15 @@ func (fx *alertsFixture) text() string {
 func withPrice(prev *model.Snapshot, sym string, p float64) *model.Snapshot {
 	s := *prev
 	s.Seq++
-	s.Tokens = append([]*model.TokenView(nil), prev.Tokens...)
-	for i, tok := range s.Tokens {
-		if tok.Symbol == sym {
-			c := *tok
-			c.Price, c.Version = p, tok.Version+1
-			s.Tokens[i] = &c
+	editTokens(&s, func(tokens []*model.TokenView) {
+		for i, tok := range tokens {
+			if tok.Symbol == sym {
+				c := *tok
+				c.Price, c.Version = p, tok.Version+1
+				tokens[i] = &c
+			}
 		}
-	}
+	})
 	return &s
 }
 

@@ -35,7 +35,7 @@ type candlesMsg struct {
 	symbol  string
 	tf      timeframe
 	seq     uint64
-	candles []model.Candle
+	candles model.ReadOnly[model.Candle]
 	err     error
 }
 
@@ -78,7 +78,7 @@ type detail struct {
 	ticks      int    // ticks since the last fetch
 
 	loaded     bool // candles answer the latest request
-	candles    []model.Candle
+	candles    model.ReadOnly[model.Candle]
 	candlesErr error
 
 	chartLines []string
@@ -100,7 +100,7 @@ func (d *detail) show(tok *model.TokenView, h HistorySource) tea.Cmd {
 
 func (d *detail) hide() {
 	d.open, d.focused = false, false
-	d.symbol, d.tok, d.loaded, d.candles = "", nil, false, nil
+	d.symbol, d.tok, d.loaded, d.candles = "", nil, false, model.ReadOnly[model.Candle]{}
 	d.seq++ // whatever is in flight is now stale
 }
 
@@ -119,7 +119,7 @@ func (d *detail) setToken(tok *model.TokenView) {
 	}
 	if tok.Symbol != d.symbol {
 		d.symbol = tok.Symbol
-		d.loaded, d.candles, d.candlesErr = false, nil, nil
+		d.loaded, d.candles, d.candlesErr = false, model.ReadOnly[model.Candle]{}, nil
 		d.tradesOffset, d.ratingsOffset = 0, 0
 		d.pending = true
 		d.seq++
@@ -153,7 +153,7 @@ func (d *detail) setTimeframe(tf timeframe, h HistorySource) tea.Cmd {
 		return nil
 	}
 	d.tf = tf
-	d.loaded, d.candles, d.candlesErr = false, nil, nil
+	d.loaded, d.candles, d.candlesErr = false, model.ReadOnly[model.Candle]{}, nil
 	d.drawChart()
 	d.render()
 	return d.fetch(h)
@@ -267,7 +267,7 @@ func (d *detail) scrollTrades(delta int) {
 	if d.tok == nil {
 		return
 	}
-	maxOff := max(len(d.tok.Trades)-d.tradeRows, 0)
+	maxOff := max(d.tok.Trades.Len()-d.tradeRows, 0)
 	off := min(max(d.tradesOffset+delta, 0), maxOff)
 	if off != d.tradesOffset {
 		d.tradesOffset = off
@@ -324,7 +324,7 @@ func (d *detail) drawChart() {
 		msg = "loading " + d.tf.String() + " history…"
 	case d.candlesErr != nil:
 		msg = "history unavailable: " + Sanitize(d.candlesErr.Error())
-	case len(d.candles) == 0:
+	case d.candles.Len() == 0:
 		msg = "no " + d.tf.String() + " history yet"
 	}
 	if msg != "" {
@@ -436,7 +436,7 @@ func (d *detail) tabsLine() string {
 	if d.mode == chart.Candles {
 		mode = "candles"
 	}
-	right := st.Muted.Render(mode + " · " + strconv.Itoa(len(d.candles)) + " bars")
+	right := st.Muted.Render(mode + " · " + strconv.Itoa(d.candles.Len()) + " bars")
 	if d.tok != nil && !d.tok.Cached.IsZero() {
 		// Warm start: the chart up to Cached is the cache's, until the
 		// feeds fill the gap after it.
@@ -515,16 +515,16 @@ func (d *detail) tradesBlock() []string {
 	b = appendCellString(b, span{}, "Qty", qtyW, true)
 	b = appendCellString(b, span{}, "Notional", notionalW, true)
 	out = append(out, st.Label.Render(string(b)))
-	if d.tok == nil || len(d.tok.Trades) == 0 {
+	if d.tok == nil || d.tok.Trades.Len() == 0 {
 		out = append(out, st.Muted.Render("no trades yet"))
 		d.buf = b
 		return out
 	}
 	loc := d.ctx.now.Location()
-	trades := d.tok.Trades[min(d.tradesOffset, len(d.tok.Trades)):]
+	trades := d.tok.Trades.Slice(min(d.tradesOffset, d.tok.Trades.Len()), d.tok.Trades.Len())
 	var num [32]byte
-	for i := 0; i < d.tradeRows && i < len(trades); i++ {
-		tr := trades[i]
+	for i := 0; i < d.tradeRows && i < trades.Len(); i++ {
+		tr := trades.At(i)
 		b = b[:0]
 		b = time.Unix(0, tr.Time).In(loc).AppendFormat(b, "15:04:05")
 		b = append(b, "  "...)

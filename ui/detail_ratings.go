@@ -77,8 +77,8 @@ func (d *detail) ratingsSummary() []string {
 	switch {
 	case tok.Official != nil:
 		second = d.officialLine(tok.Official)
-	case len(tok.Signals) > 0:
-		second = st.Label.Render("Last flip ") + d.flipSummary(tok.Signals[0])
+	case tok.Signals.Len() > 0:
+		second = st.Label.Render("Last flip ") + d.flipSummary(tok.Signals.At(0))
 	case !tok.TraderGrade.Present() && tok.TraderGrade.Reason != "":
 		second = st.Muted.Render("No grade yet: " + Sanitize(tok.TraderGrade.Reason))
 	default:
@@ -200,7 +200,7 @@ func padLeft(s string, w int) string {
 // factorBlock is one grade's factors: a header and one line each.
 func (d *detail) factorBlock(g model.Grade) []string {
 	st := &d.ctx.styles
-	if !g.Present() && len(g.Factors) == 0 {
+	if !g.Present() && g.Factors.Len() == 0 {
 		reason := Sanitize(g.Reason)
 		if reason == "" {
 			reason = "not enough data yet"
@@ -217,7 +217,7 @@ func (d *detail) factorBlock(g model.Grade) []string {
 	b = appendCellString(b, span{}, "Points", pointsW, true)
 	out := []string{st.Label.Render(string(b))}
 	var num []byte
-	for _, f := range g.Factors {
+	for _, f := range g.Factors.All() {
 		b = appendCellString(b[:0], span{}, Sanitize(f.Name), nameW, false)
 		name := string(b)
 		num = appendFactorRaw(num[:0], f)
@@ -248,7 +248,7 @@ func (d *detail) factorBlock(g model.Grade) []string {
 func (d *detail) signalBlock() []string {
 	st := &d.ctx.styles
 	tok := d.tok
-	if len(tok.Signals) == 0 {
+	if tok.Signals.Len() == 0 {
 		return []string{st.Muted.Render("No signal flips yet.")}
 	}
 	const whenW, callW, priceW, gradeW, outW = 12, 19, 14, 6, 9
@@ -261,9 +261,9 @@ func (d *detail) signalBlock() []string {
 	out := []string{st.Label.Render(string(b))}
 	loc := d.ctx.now.Location()
 	var num []byte
-	for i, f := range tok.Signals {
+	for i, f := range tok.Signals.All() {
 		if i >= maxFlipsShown {
-			out = append(out, st.Muted.Render("… "+strconv.Itoa(len(tok.Signals)-i)+" older flips"))
+			out = append(out, st.Muted.Render("… "+strconv.Itoa(tok.Signals.Len()-i)+" older flips"))
 			break
 		}
 		b = appendWhen(b[:0], f.Time, loc)

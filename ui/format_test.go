@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/tokentop/tokentop/model"
 )
 
 func TestAppendPrice(t *testing.T) {
@@ -139,26 +140,26 @@ func FuzzSanitize(f *testing.F) {
 }
 
 func TestSpark(t *testing.T) {
-	pts := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+	pts := model.ReadOnlyOf[float64](1, 2, 3, 4, 5, 6, 7, 8)
 	if got := string(appendSpark(nil, pts, 8)); got != "▁▂▃▄▅▆▇█" {
 		t.Errorf("spark = %q", got)
 	}
 	if got := string(appendSpark(nil, pts, 4)); got != "▂▄▆█" { // last of each bucket
 		t.Errorf("thinned spark = %q", got)
 	}
-	if got := string(appendSpark(nil, []float64{1, 8}, 4)); got != "▁▁██" {
+	if got := string(appendSpark(nil, model.ReadOnlyOf[float64](1, 8), 4)); got != "▁▁██" {
 		t.Errorf("stretched spark = %q", got)
 	}
-	if got := string(appendSpark(nil, []float64{5, 5, 5}, 3)); got != "▄▄▄" {
+	if got := string(appendSpark(nil, model.ReadOnlyOf[float64](5, 5, 5), 3)); got != "▄▄▄" {
 		t.Errorf("flat spark = %q", got)
 	}
-	if got := string(appendSpark(nil, []float64{1, math.NaN(), 3}, 3)); got != "▁ █" {
+	if got := string(appendSpark(nil, model.ReadOnlyOf(1, math.NaN(), 3), 3)); got != "▁ █" {
 		t.Errorf("gap spark = %q", got)
 	}
-	if got := string(appendSpark(nil, nil, 3)); got != "   " {
+	if got := string(appendSpark(nil, model.ReadOnly[float64]{}, 3)); got != "   " {
 		t.Errorf("empty spark = %q", got)
 	}
-	if sparkDirection(pts) != 1 || sparkDirection([]float64{3, 1}) != -1 || sparkDirection(nil) != 0 {
+	if sparkDirection(pts) != 1 || sparkDirection(model.ReadOnlyOf[float64](3, 1)) != -1 || sparkDirection(model.ReadOnly[float64]{}) != 0 {
 		t.Error("spark direction")
 	}
 	buf := make([]byte, 0, 256)

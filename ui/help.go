@@ -19,9 +19,9 @@ type helpView struct {
 }
 
 func newHelpView(ctx *programContext) *helpView {
-	m := help.New()
-	m.Styles = ctx.styles.Help
-	m.ShortSeparator = " · "
+	// Not help.New: its default styles are bound to lipgloss's
+	// process-wide renderer. Every style here is the session's.
+	m := help.Model{ShortSeparator: " · ", FullSeparator: "    ", Ellipsis: "…", Styles: ctx.styles.Help}
 	return &helpView{ctx: ctx, model: m}
 }
 
@@ -126,7 +126,7 @@ func (hv *helpView) fullKeys(groups [][]key.Binding, titles []string, w int) str
 			head = ""
 		}
 		last = title
-		row = append(row, lipgloss.PlaceHorizontal(cw, lipgloss.Left, col))
+		row = append(row, hv.ctx.opts.Renderer.PlaceHorizontal(cw, lipgloss.Left, col))
 		heads = append(heads, st.Section.Render(head)+strings.Repeat(" ", cw-len(head)))
 		rowW += cw
 	}

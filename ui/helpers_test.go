@@ -32,12 +32,7 @@ func testTheme(tb testing.TB, name string) themes.Theme {
 	return th
 }
 
-func testRenderer(p termenv.Profile) *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(p)
-	r.SetHasDarkBackground(true)
-	return r
-}
+func testRenderer(p termenv.Profile) *lipgloss.Renderer { return NewRenderer(io.Discard, p) }
 
 // named tokens cover every price magnitude and a hostile name.
 var namedTokens = []struct {
@@ -88,7 +83,7 @@ func makeToken(i int, version uint64) *model.TokenView {
 	for j := range spark {
 		spark[j] = price * (1 + 0.03*math.Sin(float64(j)/(3+f/7)+f) + 0.001*float64(j)*math.Copysign(1, tok.Change24h))
 	}
-	tok.Spark = spark
+	tok.Spark = model.ReadOnlyOf(spark...)
 	trades := make([]model.Trade, 20)
 	for j := range trades {
 		side := model.SideBuy
@@ -100,7 +95,7 @@ func makeToken(i int, version uint64) *model.TokenView {
 			Qty: 0.05 * float64(j%7+1) * 60000 / price, Side: side, Whale: j%6 == 2,
 		}
 	}
-	tok.Trades = trades
+	tok.Trades = model.ReadOnlyOf(trades...)
 	addRatings(tok, i)
 	return tok
 }
@@ -123,12 +118,14 @@ func bandOf(v float64) model.Band {
 // makeGrade builds a present grade from factor scores and weights.
 func makeGrade(names, units []string, raws, scores, weights []float64) model.Grade {
 	g := model.Grade{}
+	var factors []model.Factor
 	for k := range names {
 		f := model.Factor{Name: names[k], Unit: units[k], Raw: raws[k], Score: scores[k], Weight: weights[k]}
 		f.Contribution = f.Weight * f.Score
 		g.Value += f.Contribution
-		g.Factors = append(g.Factors, f)
+		factors = append(factors, f)
 	}
+	g.Factors = model.ReadOnlyOf(factors...)
 	g.Band = bandOf(g.Value)
 	return g
 }
@@ -177,14 +174,14 @@ func addRatings(tok *model.TokenView, i int) {
 			tok.Signal = model.SignalBearish
 		}
 		if tok.Signal != model.SignalNeutral {
-			tok.Signals = []model.SignalFlip{
-				{Time: t0.Add(-3 * time.Hour), From: model.SignalNeutral, To: tok.Signal, Price: tok.Price * 0.98,
+			tok.Signals = model.ReadOnlyOf(
+				model.SignalFlip{Time: t0.Add(-3 * time.Hour), From: model.SignalNeutral, To: tok.Signal, Price: tok.Price * 0.98,
 					Grade: g.Value - 2, Return: 0.0204 * float64(tok.Signal)},
-				{Time: t0.Add(-27 * time.Hour), From: -tok.Signal, To: model.SignalNeutral, Price: tok.Price * 0.9,
+				model.SignalFlip{Time: t0.Add(-27 * time.Hour), From: -tok.Signal, To: model.SignalNeutral, Price: tok.Price * 0.9,
 					Grade: 50, Return: math.NaN()},
-				{Time: t0.Add(-50 * time.Hour), From: model.SignalNeutral, To: -tok.Signal, Price: tok.Price * 0.95,
+				model.SignalFlip{Time: t0.Add(-50 * time.Hour), From: model.SignalNeutral, To: -tok.Signal, Price: tok.Price * 0.95,
 					Grade: 50 - 20*float64(tok.Signal), Return: -0.0526},
-			}
+			)
 		}
 	}
 	if i < 2 {
@@ -210,15 +207,17 @@ func makePick(tok *model.TokenView, k int, exit bool) model.Moonshot {
 // addMoonshots gives s three open picks and twelve past ones with their
 // track record (the tokens must exist: at least 60).
 func addMoonshots(s *model.Snapshot) {
+	var open, past []model.Moonshot
 	for k, i := range []int{41, 47, 55} {
-		s.Moonshots = append(s.Moonshots, makePick(s.Tokens[i], k, false))
+		open = append(open, makePick(s.Tokens.At(i), k, false))
 	}
 	var rois []float64
 	for k := range 12 {
-		m := makePick(s.Tokens[20+k*3], k+3, true)
-		s.PastMoonshots = append(s.PastMoonshots, m)
+		m := makePick(s.Tokens.At(20+k*3), k+3, true)
+		past = append(past, m)
 		rois = append(rois, m.ROI)
 	}
+	s.Moonshots, s.PastMoonshots = model.ReadOnlyOf(open...), model.ReadOnlyOf(past...)
 	tr := model.TrackRecord{Picks: len(rois)}
 	sum := 0.0
 	for _, r := range rois {
@@ -236,10 +235,12 @@ func addMoonshots(s *model.Snapshot) {
 
 func makeSnapshot(n int, seq uint64) *model.Snapshot {
 	s := &model.Snapshot{Seq: seq, Time: t0, MsgPerSec: 1234.5, LastEvent: t0.Add(-400 * time.Millisecond),
-		Feeds: []model.FeedStatus{{Name: "demo", State: model.FeedLive, Demo: true, Since: t0.Add(-time.Hour)}}}
+		Feeds: model.ReadOnlyOf(model.FeedStatus{Name: "demo", State: model.FeedLive, Demo: true, Since: t0.Add(-time.Hour)})}
+	tokens := make([]*model.TokenView, n)
 	for i := range n {
-		s.Tokens = append(s.Tokens, makeToken(i, 1))
+		tokens[i] = makeToken(i, 1)
 	}
+	s.Tokens = model.ReadOnlyOf(tokens...)
 	if n >= 60 { // enough small tokens for the moonshot views
 		addMoonshots(s)
 	}
@@ -251,11 +252,26 @@ func makeSnapshot(n int, seq uint64) *model.Snapshot {
 func nextSnapshot(prev *model.Snapshot, idx ...int) *model.Snapshot {
 	s := *prev
 	s.Seq++
-	s.Tokens = append([]*model.TokenView(nil), prev.Tokens...)
-	for _, i := range idx {
-		s.Tokens[i] = makeToken(i, prev.Tokens[i].Version+1)
-	}
+	editTokens(&s, func(tokens []*model.TokenView) {
+		for _, i := range idx {
+			tokens[i] = makeToken(i, tokens[i].Version+1)
+		}
+	})
 	return &s
+}
+
+// editTokens gives s a copy of its token list changed by edit (a
+// published list is read-only: a test changes its own copy).
+func editTokens(s *model.Snapshot, edit func(tokens []*model.TokenView)) {
+	tokens := s.Tokens.Clone()
+	edit(tokens)
+	s.Tokens = model.ReadOnlyOf(tokens...)
+}
+
+// editPicks does the same for the open and past picks.
+func editPicks(s *model.Snapshot, edit func(open, past []model.Moonshot) (newOpen, newPast []model.Moonshot)) {
+	open, past := edit(s.Moonshots.Clone(), s.PastMoonshots.Clone())
+	s.Moonshots, s.PastMoonshots = model.ReadOnlyOf(open...), model.ReadOnlyOf(past...)
 }
 
 // fakeHistory answers Candles with a deterministic series and records calls.
@@ -270,7 +286,7 @@ type historyCall struct {
 	maxBars int
 }
 
-func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) ([]model.Candle, error) {
+func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) (model.ReadOnly[model.Candle], error) {
 	h.mu.Lock()
 	h.calls = append(h.calls, historyCall{symbol, span, maxBars})
 	h.mu.Unlock()
@@ -284,7 +300,7 @@ func (h *fakeHistory) Candles(ctx context.Context, symbol string, span time.Dura
 		out[i] = model.Candle{T: t0.Unix() - int64(n-i)*step, Open: o, Close: p,
 			High: math.Max(o, p) * 1.002, Low: math.Min(o, p) * 0.998, Volume: 10}
 	}
-	return out, nil
+	return model.ReadOnlyOf(out...), nil
 }
 
 type harness struct {

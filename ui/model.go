@@ -19,17 +19,23 @@ import (
 )
 
 // HistorySource answers the detail chart's questions. model.Market
-// satisfies it.
+// satisfies it (through its candles cache, shared by every session); the
+// bars it returns may be shared with other sessions, so they are read-only.
 type HistorySource interface {
-	Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) ([]model.Candle, error)
+	Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) (model.ReadOnly[model.Candle], error)
 }
 
 // Options configure one program (one terminal or SSH session).
 type Options struct {
-	Snapshots  *model.Mailbox[*model.Snapshot] // from Market.Subscribe()
-	History    HistorySource                   // model.Market satisfies it
-	Theme      themes.Theme
-	Renderer   *lipgloss.Renderer // all styles built from this (per-session styles)
+	Snapshots *model.Mailbox[*model.Snapshot] // from Market.Subscribe()
+	History   HistorySource                   // model.Market satisfies it
+	Theme     themes.Theme
+	// Renderer draws every style of this program. Required, one per
+	// session: built on the session's output with the client's colour
+	// profile (tests: on a buffer with a fixed profile). Nothing in ui
+	// falls back to lipgloss's process-wide renderer, which would read the
+	// server's own terminal and environment.
+	Renderer   *lipgloss.Renderer
 	Clock      model.Clock
 	RefreshHz  int           // render tick, default 10
 	Mouse      bool          // main enables tea.WithMouseCellMotion when true; ui handles tea.MouseMsg
@@ -165,8 +171,13 @@ type tabKey struct {
 	hasSnap, focused   bool
 }
 
-// New builds the dashboard. Zero options get their documented defaults.
+// New builds the dashboard. Zero options get their documented defaults;
+// Options.Renderer has none: New panics without one (a wiring mistake, not
+// a user's).
 func New(opts Options) Model {
+	if opts.Renderer == nil {
+		panic("ui.New: Options.Renderer is required (one per session, on its own output)")
+	}
 	if opts.RefreshHz <= 0 {
 		opts.RefreshHz = 10
 	}
@@ -190,9 +201,6 @@ func New(opts Options) Model {
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
-	}
-	if opts.Renderer == nil {
-		opts.Renderer = lipgloss.DefaultRenderer()
 	}
 	ctx := &programContext{opts: opts, styles: NewStyles(opts.Theme, opts.Renderer), keys: NewKeyMap()}
 	ctx.keys.setDetail(false)
@@ -286,7 +294,7 @@ func (a *app) appendBodyLine(out []byte, i int) []byte {
 		return append(out, a.tabBar...)
 	case a.form != nil:
 		return append(out, a.form.line(i-1)...)
-	case a.snap == nil || len(a.snap.Tokens) == 0:
+	case a.snap == nil || a.snap.Tokens.Len() == 0:
 		return append(out, a.loading[i]...)
 	case i == 0:
 		return append(out, a.tabBar...)
@@ -393,7 +401,7 @@ func (a *app) onTick() tea.Cmd {
 			a.alerts.snap = s
 			a.findNewPicks(s)
 			a.announceNews()
-			if len(s.Tokens) == 0 {
+			if s.Tokens.Len() == 0 {
 				a.renderWaiting()
 			}
 		}
@@ -533,7 +541,7 @@ func (a *app) now() time.Time {
 // snapshot announces nothing: its picks are not news to this session.
 func (a *app) findNewPicks(s *model.Snapshot) {
 	a.newPicks = a.newPicks[:0]
-	for _, m := range s.Moonshots {
+	for _, m := range s.Moonshots.All() {
 		id := pickID{m.Symbol, m.Entry.UnixNano()}
 		if _, ok := a.picksSeen[id]; !ok && a.picksInit {
 			a.newPicks = append(a.newPicks, m)
@@ -664,7 +672,7 @@ func (a *app) renderTabs() {
 		shown: len(a.table.view), total: len(a.table.all), focused: a.focusDetail,
 		watched: len(a.user.activeList().Symbols), lots: len(a.user.data.Lots), arm: a.alerts.armed()}
 	if a.snap != nil {
-		k.open, k.past = len(a.snap.Moonshots), len(a.snap.PastMoonshots)
+		k.open, k.past = a.snap.Moonshots.Len(), a.snap.PastMoonshots.Len()
 	}
 	if k == a.tabKey && a.tabBar != "" {
 		return
@@ -1186,14 +1194,14 @@ func (a *app) renderWaiting() {
 	}
 	var b strings.Builder
 	b.WriteString("\n")
-	if a.snap == nil || len(a.snap.Feeds) == 0 {
+	if a.snap == nil || a.snap.Feeds.Len() == 0 {
 		b.WriteString(st.Muted.Render("  connecting… loading market"))
 		a.loading = fitLines(b.String(), ctx.width, a.bodyH)
 		return
 	}
 	b.WriteString(st.Muted.Render("  waiting for market data") + "\n\n")
 	failing := ""
-	for _, f := range a.snap.Feeds {
+	for _, f := range a.snap.Feeds.All() {
 		line := "  " + Sanitize(f.Name) + ": " + f.State.String()
 		if f.Reason != "" {
 			line += " — " + Sanitize(f.Reason)

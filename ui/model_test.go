@@ -264,7 +264,7 @@ func TestDetailOpenFetchCloseAndFocus(t *testing.T) {
 		t.Fatalf("open issued %d messages", len(msgs))
 	}
 	cm, ok := msgs[0].(candlesMsg)
-	if !ok || cm.symbol != "ETH" || cm.tf != tf24h || cm.seq != d.seq || len(cm.candles) == 0 {
+	if !ok || cm.symbol != "ETH" || cm.tf != tf24h || cm.seq != d.seq || cm.candles.Len() == 0 {
 		t.Fatalf("fetch reply %+v", msgs[0])
 	}
 	call := hs.hist.calls[0]
@@ -470,9 +470,10 @@ func TestFlashStartsAndExpires(t *testing.T) {
 	}
 	down := *up
 	down.Seq++
-	down.Tokens = append([]*model.TokenView(nil), up.Tokens...)
-	down.Tokens[1] = makeToken(1, 1) // back down
-	down.Tokens[1].Version = 3
+	editTokens(&down, func(tokens []*model.TokenView) {
+		tokens[1] = makeToken(1, 1) // back down
+		tokens[1].Version = 3
+	})
 	hs.put(&down)
 	if r.flash != -1 || !strings.Contains(r.line, "▼") {
 		t.Fatal("no down flash")
@@ -565,8 +566,8 @@ func TestTooSmallAndResize(t *testing.T) {
 func TestHostileNamesSanitised(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 200, 50)
 	s := makeSnapshot(15, 1)
-	s.Feeds = append(s.Feeds, model.FeedStatus{Name: "bin\x1b[2Jance", State: model.FeedReconnecting,
-		Reason: "dial: \x1b]52;c;cGFzdGU=\x07refused", Bad: 3})
+	s.Feeds = model.ReadOnlyOf(append(s.Feeds.Clone(), model.FeedStatus{Name: "bin\x1b[2Jance", State: model.FeedReconnecting,
+		Reason: "dial: \x1b]52;c;cGFzdGU=\x07refused", Bad: 3})...)
 	hs.put(s)
 	hs.key("G")
 	for range 3 {
@@ -588,10 +589,10 @@ func TestHostileNamesSanitised(t *testing.T) {
 // cannot connect, what to try; never an empty screen with no explanation.
 func TestWaitingScreenExplainsFeeds(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 100, 20)
-	hs.put(&model.Snapshot{Seq: 1, Feeds: []model.FeedStatus{
-		{Name: "binance", State: model.FeedReconnecting, Reason: "reconnecting in 4s (attempt 3): dial tcp: connection refused\x1b[2J"},
-		{Name: "coingecko", State: model.FeedLive},
-	}})
+	hs.put(&model.Snapshot{Seq: 1, Feeds: model.ReadOnlyOf(
+		model.FeedStatus{Name: "binance", State: model.FeedReconnecting, Reason: "reconnecting in 4s (attempt 3): dial tcp: connection refused\x1b[2J"},
+		model.FeedStatus{Name: "coingecko", State: model.FeedLive},
+	)})
 	v := hs.m.View()
 	for _, want := range []string{"waiting for market data", "binance: reconnecting", "connection refused",
 		"Cannot get market data from binance", "tokentop --demo", "coingecko: live"} {
@@ -611,7 +612,7 @@ func TestWaitingScreenExplainsFeeds(t *testing.T) {
 }
 
 func TestStatusBarCutKeepsTheClockApart(t *testing.T) {
-	bar := lipgloss.NewStyle()
+	bar := testRenderer(termenv.Ascii).NewStyle()
 	got := barJoin(bar, "updated 68s ago and more text", "15:16:08 ", 30)
 	if lipgloss.Width(got) != 30 {
 		t.Fatalf("width %d, want 30: %q", lipgloss.Width(got), got)

@@ -23,7 +23,7 @@ type pickTable struct {
 	ctx  *programContext
 	past bool
 
-	picks []model.Moonshot // from the snapshot: shared, read-only
+	picks model.ReadOnly[model.Moonshot] // from the snapshot
 	track model.TrackRecord
 	order []int // picks indices, sorted
 
@@ -150,16 +150,16 @@ func idOf(m *model.Moonshot) pickID { return pickID{m.Symbol, m.Entry.UnixNano()
 
 // apply takes the picks of a new snapshot and the provider's (nil when
 // none).
-func (t *pickTable) apply(picks []model.Moonshot, track model.TrackRecord, official *model.OfficialMoonshots) {
+func (t *pickTable) apply(picks model.ReadOnly[model.Moonshot], track model.TrackRecord, official *model.OfficialMoonshots) {
 	t.picks, t.track, t.official = picks, track, official
 	t.rebuild()
 }
 
 // officialPicks are the provider's picks this view lists.
-func (t *pickTable) officialPicks() []model.Moonshot {
+func (t *pickTable) officialPicks() model.ReadOnly[model.Moonshot] {
 	switch {
 	case t.official == nil:
-		return nil
+		return model.ReadOnly[model.Moonshot]{}
 	case t.past:
 		return t.official.Past
 	}
@@ -176,7 +176,7 @@ func (t *pickTable) officialHeight() int {
 		return 0
 	}
 	avail := max(t.height-t.topLines()-1, 0)
-	n := len(t.officialPicks())
+	n := t.officialPicks().Len()
 	need := 2
 	if n > 0 {
 		need = 3 + n
@@ -288,13 +288,16 @@ func (t *pickTable) relayout() {
 // rebuild sorts the picks, keeping the cursor on the same pick.
 func (t *pickTable) rebuild() {
 	t.order = t.order[:0]
-	for i := range t.picks {
+	for i := range t.picks.All() {
 		t.order = append(t.order, i)
 	}
-	slices.SortStableFunc(t.order, func(i, j int) int { return t.compare(&t.picks[i], &t.picks[j]) })
+	slices.SortStableFunc(t.order, func(i, j int) int {
+		a, b := t.picks.At(i), t.picks.At(j)
+		return t.compare(&a, &b)
+	})
 	found := false
 	for i, k := range t.order {
-		if idOf(&t.picks[k]) == t.selected {
+		if m := t.picks.At(k); idOf(&m) == t.selected {
 			t.cursor, found = i, true
 			break
 		}
@@ -303,7 +306,8 @@ func (t *pickTable) rebuild() {
 		t.cursor = min(max(t.cursor, 0), max(len(t.order)-1, 0))
 		t.selected = pickID{}
 		if len(t.order) > 0 {
-			t.selected = idOf(&t.picks[t.order[t.cursor]])
+			m := t.picks.At(t.order[t.cursor])
+			t.selected = idOf(&m)
 		}
 	}
 	t.scroll()
@@ -372,7 +376,8 @@ func (t *pickTable) move(delta int) {
 		return
 	}
 	t.cursor = min(max(t.cursor+delta, 0), len(t.order)-1)
-	t.selected = idOf(&t.picks[t.order[t.cursor]])
+	m := t.picks.At(t.order[t.cursor])
+	t.selected = idOf(&m)
 	t.scroll()
 	t.dirty = true
 }
@@ -392,7 +397,7 @@ func (t *pickTable) selectedSymbol() string {
 	if t.cursor < 0 || t.cursor >= len(t.order) {
 		return ""
 	}
-	return t.picks[t.order[t.cursor]].Symbol
+	return t.picks.At(t.order[t.cursor]).Symbol
 }
 
 func (t *pickTable) line(i int) string {
@@ -457,9 +462,9 @@ func (t *pickTable) refresh() {
 		}
 	}
 	for i := t.offset; i < len(t.order) && len(lines) < end; i++ {
-		m := &t.picks[t.order[i]]
-		_, hl := t.hl[idOf(m)]
-		lines = append(lines, t.renderRow(m, i == t.cursor, hl))
+		m := t.picks.At(t.order[i])
+		_, hl := t.hl[idOf(&m)]
+		lines = append(lines, t.renderRow(&m, i == t.cursor, hl))
 	}
 	lines = t.appendOfficial(lines)
 	blank := strings.Repeat(" ", max(w, 0))
@@ -493,26 +498,27 @@ func (t *pickTable) appendOfficial(lines []string) []string {
 	if t.offAge != "" {
 		notes = append(notes, t.offAge)
 	}
-	shown := min(len(picks), max(h-3, 0))
+	shown := min(picks.Len(), max(h-3, 0))
 	switch {
-	case len(picks) == 0 && t.past:
+	case picks.Len() == 0 && t.past:
 		notes = append(notes, "none listed")
-	case len(picks) == 0:
+	case picks.Len() == 0:
 		notes = append(notes, "none active")
-	case shown < len(picks):
-		notes = append(notes, strconv.Itoa(shown)+" of "+strconv.Itoa(len(picks))+" shown")
+	case shown < picks.Len():
+		notes = append(notes, strconv.Itoa(shown)+" of "+strconv.Itoa(picks.Len())+" shown")
 	}
 	if len(notes) > 0 {
 		title += " (" + strings.Join(notes, ", ") + ")"
 	}
 	head := "── " + title + " "
 	lines = append(lines, strings.Repeat(" ", max(t.width, 0)), fitLine(t.ctx.styles.Section.Render(head+strings.Repeat("─", max(t.width-textWidth(head), 0))), t.width))
-	if len(picks) == 0 {
+	if picks.Len() == 0 {
 		return lines
 	}
 	lines = append(lines, t.headerLine(false))
 	for i := range shown {
-		lines = append(lines, t.renderRow(&picks[i], false, false))
+		m := picks.At(i)
+		lines = append(lines, t.renderRow(&m, false, false))
 	}
 	return lines
 }

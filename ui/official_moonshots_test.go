@@ -24,15 +24,15 @@ func tmPick(sym, name string, entry time.Time, roi, grade, vol, cap float64) mod
 // clock, fetched 12 minutes before t0.
 func tmMoonshots() *model.OfficialMoonshots {
 	o := &model.OfficialMoonshots{Provider: "Token Metrics", Updated: t0.Add(-12 * time.Minute)}
-	o.Active = []model.Moonshot{
+	o.Active = model.ReadOnlyOf(
 		tmPick("AMSH", "Aurora Mesh", t0.Add(-4*24*time.Hour), 0.2387, 82.15, 2210934.18, 18422310.55),
 		tmPick("QFN", "Quillfinch", t0.Add(-30*time.Hour), -0.0412, 76.03, 903344.71, 7351902.40),
-	}
+	)
 	drft := tmPick("DRFT", "Driftwood Labs", t0.Add(-40*24*time.Hour), 0.4137, 58.44, 1844921.33, 26730418.02)
 	drft.Exit, drft.ExitReason = t0.Add(-18*24*time.Hour), "closed by Token Metrics"
 	lmpk := tmPick("LMPK", "Lumenpeak", t0.Add(-32*24*time.Hour), -0.1255, 41.90, 412330.05, 5120077.91)
 	lmpk.Exit, lmpk.ExitReason = t0.Add(-22*24*time.Hour), "closed by Token Metrics"
-	o.Past = []model.Moonshot{drft, lmpk}
+	o.Past = model.ReadOnlyOf(drft, lmpk)
 	return o
 }
 
@@ -103,7 +103,7 @@ func TestOfficialMoonshotsShownBelowOurs(t *testing.T) {
 		t.Fatalf("our picks: %d, body %d", len(m.order), m.bodyRows())
 	}
 	hs.key("G")
-	if m.cursor != 2 || m.selectedSymbol() != m.picks[m.order[2]].Symbol {
+	if m.cursor != 2 || m.selectedSymbol() != m.picks.At(m.order[2]).Symbol {
 		t.Errorf("G moved the cursor to %d", m.cursor)
 	}
 	if _, ok := m.rowAt(at("AMSH") - 1); ok { // screen line minus the tab bar
@@ -151,12 +151,13 @@ func TestOfficialMoonshotsShownBelowOurs(t *testing.T) {
 // lists say so; hostile text never reaches the screen.
 func TestOfficialMoonshotsCrowded(t *testing.T) {
 	o := tmMoonshots()
-	o.Active = nil
+	var active []model.Moonshot
 	for i := range 40 {
-		o.Active = append(o.Active, tmPick(fmt.Sprintf("TM%02d", i), "Pick\x1b[2J\x1b]0;x\x07 "+fmt.Sprint(i),
+		active = append(active, tmPick(fmt.Sprintf("TM%02d", i), "Pick\x1b[2J\x1b]0;x\x07 "+fmt.Sprint(i),
 			t0.Add(-time.Duration(i)*time.Hour), 0.01*float64(i), 70, 1e6, 1e7))
 	}
-	o.Past = nil
+	o.Active = model.ReadOnlyOf(active...)
+	o.Past = model.ReadOnly[model.Moonshot]{}
 	hs := newHarness(t, "dark", termenv.TrueColor, 120, 30)
 	hs.put(withOfficial(o))
 	hs.key("m")
@@ -198,9 +199,11 @@ func TestOfficialMoonshotsCrowded(t *testing.T) {
 // (and our lists empty or not) are exactly the window at every size.
 func TestOfficialMoonshotsFitWindow(t *testing.T) {
 	many := tmMoonshots()
+	past := many.Past.Clone()
 	for i := range 30 {
-		many.Past = append(many.Past, many.Past[i%2])
+		past = append(past, past[i%2])
 	}
+	many.Past = model.ReadOnlyOf(past...)
 	for _, c := range []struct {
 		name string
 		snap *model.Snapshot

@@ -85,10 +85,10 @@ func TestPortfolioCursorMovesOverLots(t *testing.T) {
 	hs.key("j")
 	hs.key("j") // lot-sol-1
 	s := nextSnapshot(hs.snap)
-	sol := *s.Tokens[2]
+	sol := *s.Tokens.At(2)
 	sol.Price *= 10
 	sol.Version++
-	s.Tokens[2] = &sol
+	editTokens(s, func(tokens []*model.TokenView) { tokens[2] = &sol })
 	hs.put(s)
 	if p.selectedLot().ID != "lot-sol-1" || !strings.HasPrefix(screenLines(hs)[2], "  SOL") {
 		t.Fatalf("after a re-sort: %s selected\n%s", p.selectedLot().ID, plain(hs))

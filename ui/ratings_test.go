@@ -17,16 +17,15 @@ import (
 func withToken(prev *model.Snapshot, i int, edit func(*model.TokenView)) *model.Snapshot {
 	s := *prev
 	s.Seq++
-	s.Tokens = append([]*model.TokenView(nil), prev.Tokens...)
-	tok := *prev.Tokens[i]
+	tok := *prev.Tokens.At(i)
 	tok.Version++
 	edit(&tok)
-	s.Tokens[i] = &tok
+	editTokens(&s, func(tokens []*model.TokenView) { tokens[i] = &tok })
 	return &s
 }
 
 func indexOf(s *model.Snapshot, sym string) int {
-	for i, t := range s.Tokens {
+	for i, t := range s.Tokens.All() {
 		if t.Symbol == sym {
 			return i
 		}
@@ -148,15 +147,15 @@ func TestSignalFlipHighlightsAndAnnounces(t *testing.T) {
 		t.Fatal("the first snapshot announced something")
 	}
 	i := indexOf(hs.snap, "SOL")
-	if hs.snap.Tokens[i].Signal != model.SignalBullish {
+	if hs.snap.Tokens.At(i).Signal != model.SignalBullish {
 		t.Fatal("test data: SOL should start bullish")
 	}
 	hs.put(withToken(hs.snap, i, func(tok *model.TokenView) {
 		tok.Signal = model.SignalBearish
 		tok.TraderGrade.Value = 31.6
 		tok.Price = 212.19
-		tok.Signals = append([]model.SignalFlip{{Time: t0, From: model.SignalBullish, To: model.SignalBearish,
-			Price: 212.19, Grade: 31.6, Return: math.NaN()}}, tok.Signals...)
+		tok.Signals = model.ReadOnlyOf(append([]model.SignalFlip{{Time: t0, From: model.SignalBullish, To: model.SignalBearish,
+			Price: 212.19, Grade: 31.6, Return: math.NaN()}}, tok.Signals.Clone()...)...)
 	}))
 	r := hs.m.a.table.rows["SOL"]
 	if r.hl != hlDown {
@@ -202,7 +201,7 @@ func TestSignalFlipHighlightsAndAnnounces(t *testing.T) {
 	}
 	// a token whose grade was absent gets its first signal: not news
 	k := indexOf(hs.snap, "XRP")
-	if hs.snap.Tokens[k].TraderGrade.Present() {
+	if hs.snap.Tokens.At(k).TraderGrade.Present() {
 		t.Fatal("test data: XRP should have no grade")
 	}
 	hs.put(withToken(hs.snap, k, func(tok *model.TokenView) {
@@ -242,10 +241,10 @@ func TestNewMoonshotHighlightsAndAnnounces(t *testing.T) {
 	}
 	s := *hs.snap
 	s.Seq++
-	pick := makePick(s.Tokens[50], 9, false)
+	pick := makePick(s.Tokens.At(50), 9, false)
 	pick.Entry = t0
 	pick.EntryPrice = 0.0481
-	s.Moonshots = append([]model.Moonshot{pick}, s.Moonshots...)
+	s.Moonshots = model.ReadOnlyOf(append([]model.Moonshot{pick}, s.Moonshots.Clone()...)...)
 	hs.put(&s)
 	if !strings.Contains(plain(hs), "New moonshot: TK050 at 0.048100") {
 		t.Fatalf("no announcement: %q", hs.m.a.announce)
@@ -308,15 +307,15 @@ func TestViewsCycleAndMoonshotTables(t *testing.T) {
 		}
 	}
 	m := a.moon
-	if m.picks[m.order[0]].Symbol != "TK041" {
-		t.Fatalf("first pick %s, want the newest (TK041)", m.picks[m.order[0]].Symbol)
+	if m.picks.At(m.order[0]).Symbol != "TK041" {
+		t.Fatalf("first pick %s, want the newest (TK041)", m.picks.At(m.order[0]).Symbol)
 	}
 	hs.key("s")
 	if m.sortBy != pickByROI || !m.desc || !strings.Contains(plain(hs), "ROI ▼") {
 		t.Fatal("s did not sort picks by ROI")
 	}
 	for i := 1; i < len(m.order); i++ {
-		if m.picks[m.order[i-1]].ROI < m.picks[m.order[i]].ROI {
+		if m.picks.At(m.order[i-1]).ROI < m.picks.At(m.order[i]).ROI {
 			t.Fatal("picks not sorted by ROI")
 		}
 	}
@@ -345,12 +344,12 @@ func TestViewsCycleAndMoonshotTables(t *testing.T) {
 	}
 	p := a.past
 	for i := 1; i < len(p.order); i++ {
-		if p.picks[p.order[i-1]].Exit.Before(p.picks[p.order[i]].Exit) {
+		if p.picks.At(p.order[i-1]).Exit.Before(p.picks.At(p.order[i]).Exit) {
 			t.Fatal("past picks not newest exit first")
 		}
 	}
 	hs.key("r")
-	if p.desc || p.picks[p.order[0]].Exit.After(p.picks[p.order[1]].Exit) {
+	if p.desc || p.picks.At(p.order[0]).Exit.After(p.picks.At(p.order[1]).Exit) {
 		t.Fatal("r did not reverse the past picks")
 	}
 	// the mouse: a click on a tab switches views
@@ -500,18 +499,21 @@ func TestHostileRatingsData(t *testing.T) {
 	hs := newHarness(t, "dark", termenv.TrueColor, 200, 60)
 	s := makeSnapshot(60, 1)
 	evil := "\x1b]52;c;cGFzdGU=\x07x\x1b[2J\u202e"
-	tok := s.Tokens[1]
-	tok.TraderGrade.Factors = append([]model.Factor{{Name: "evil" + evil, Raw: math.Inf(1), Unit: evil,
-		Score: math.NaN(), Weight: math.Inf(1), Contribution: math.NaN()}}, tok.TraderGrade.Factors...)
+	tok := s.Tokens.At(1)
+	tok.TraderGrade.Factors = model.ReadOnlyOf(append([]model.Factor{{Name: "evil" + evil, Raw: math.Inf(1), Unit: evil,
+		Score: math.NaN(), Weight: math.Inf(1), Contribution: math.NaN()}}, tok.TraderGrade.Factors.Clone()...)...)
 	tok.TraderGrade.Change24h = math.Inf(-1)
 	tok.InvestorGrade = model.NoGrade("reason" + evil)
 	tok.Official = &model.OfficialRating{Provider: "TM" + evil, TMGrade: math.Inf(1), TraderGrade: math.NaN(),
 		InvestorGrade: 1e300, HasSignal: true, Signal: 7}
-	tok.Signals = append(tok.Signals, model.SignalFlip{Price: math.NaN(), Grade: math.Inf(1), Return: math.Inf(1), From: 9, To: -9})
-	s.Moonshots[0].ExitReason = "x" + evil
-	s.Moonshots[0].Symbol = "TK041" + evil
-	s.Moonshots[1].ROI, s.Moonshots[1].EntryPrice, s.Moonshots[1].Grade = math.NaN(), math.Inf(1), math.Inf(-1)
-	s.PastMoonshots[0].ExitReason = "reason" + evil
+	tok.Signals = model.ReadOnlyOf(append(tok.Signals.Clone(), model.SignalFlip{Price: math.NaN(), Grade: math.Inf(1), Return: math.Inf(1), From: 9, To: -9})...)
+	editPicks(s, func(open, past []model.Moonshot) ([]model.Moonshot, []model.Moonshot) {
+		open[0].ExitReason = "x" + evil
+		open[0].Symbol = "TK041" + evil
+		open[1].ROI, open[1].EntryPrice, open[1].Grade = math.NaN(), math.Inf(1), math.Inf(-1)
+		past[0].ExitReason = "reason" + evil
+		return open, past
+	})
 	s.Track.MeanROI, s.Track.HitRate = math.NaN(), math.Inf(1)
 	hs.put(s)
 	hs.key("j")

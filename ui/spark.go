@@ -15,13 +15,14 @@ const sparkBars = "▁▂▃▄▅▆▇█"
 // cell shows the last point of its bucket (the close), so a series shorter
 // than w is stretched and a longer one is thinned. Unknown points are
 // blank. It allocates nothing when dst has room.
-func appendSpark(dst []byte, pts []float64, w int) []byte {
-	n := len(pts)
+func appendSpark(dst []byte, pts model.ReadOnly[float64], w int) []byte {
+	n := pts.Len()
 	if w <= 0 {
 		return dst
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range pts {
+	for i := range n {
+		v := pts.At(i)
 		if bad(v) {
 			continue
 		}
@@ -37,7 +38,7 @@ func appendSpark(dst []byte, pts []float64, w int) []byte {
 	span := hi - lo
 	for i := range w {
 		j := ((i+1)*n - 1) / w
-		v := pts[j]
+		v := pts.At(j)
 		if bad(v) {
 			dst = append(dst, ' ')
 			continue
@@ -54,17 +55,17 @@ func appendSpark(dst []byte, pts []float64, w int) []byte {
 
 // sparkDirection is +1 when the series ends above where it starts, -1
 // below, 0 otherwise.
-func sparkDirection(pts []float64) int {
+func sparkDirection(pts model.ReadOnly[float64]) int {
 	first, last := math.NaN(), math.NaN()
-	for _, v := range pts {
-		if !bad(v) {
+	for i := range pts.Len() {
+		if v := pts.At(i); !bad(v) {
 			first = v
 			break
 		}
 	}
-	for i := len(pts) - 1; i >= 0; i-- {
-		if !bad(pts[i]) {
-			last = pts[i]
+	for i := pts.Len() - 1; i >= 0; i-- {
+		if v := pts.At(i); !bad(v) {
+			last = v
 			break
 		}
 	}
@@ -81,7 +82,7 @@ func sparkDirection(pts []float64) int {
 // from the warm-start cache: those at or before tok.Cached. The points end
 // at the token's last update, one per model.SparkStep.
 func cachedPoints(tok *model.TokenView) int {
-	n := len(tok.Spark)
+	n := tok.Spark.Len()
 	if tok.Cached.IsZero() || n == 0 {
 		return 0
 	}
@@ -95,8 +96,8 @@ func cachedPoints(tok *model.TokenView) int {
 
 // appendSparkSplit draws the spark like appendSpark, the cells showing the
 // first cut points in the cached span and the rest in live.
-func appendSparkSplit(dst []byte, pts []float64, w, cut int, cached, live span) []byte {
-	n := len(pts)
+func appendSparkSplit(dst []byte, pts model.ReadOnly[float64], w, cut int, cached, live span) []byte {
+	n := pts.Len()
 	if n == 0 || w <= 0 {
 		return appendSpark(dst, pts, w)
 	}

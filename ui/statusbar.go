@@ -81,7 +81,7 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			s.buf = b
 		}
 		bad := uint64(0)
-		for i, f := range snap.Feeds {
+		for i, f := range snap.Feeds.All() {
 			if i > 0 {
 				left.WriteString(st.Bar.Render("  "))
 			}
@@ -103,7 +103,7 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			}
 			bad += f.Bad
 		}
-		if len(snap.Feeds) == 0 {
+		if snap.Feeds.Len() == 0 {
 			left.WriteString(st.BarMuted.Render("no feeds"))
 		}
 		b := s.buf[:0]

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"io"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 	"github.com/tokentop/tokentop/themes"
 	"github.com/tokentop/tokentop/ui/chart"
 )
@@ -74,12 +76,27 @@ type rowPalette struct {
 	cached                                        span // history from the warm-start cache
 }
 
-// NewStyles turns a palette into styles bound to r. A mono theme (or a
-// renderer without colour) still tells up from down, the cursor, flashes and
-// stale rows apart: by signs, markers, bold, faint and reverse video.
+// NewRenderer is a session's renderer: it draws for w with the colour
+// profile the caller found for that session's terminal (the client's, under
+// tokentop serve), and reads neither the process's environment nor its
+// terminal (lipgloss would otherwise guess the profile from both, and
+// termenv takes any writer that is not an *os.File for "not a terminal":
+// no colour at all).
+func NewRenderer(w io.Writer, profile termenv.Profile) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(w, termenv.WithProfile(profile))
+	r.SetColorProfile(profile)
+	r.SetHasDarkBackground(true) // no style here adapts to the background; never ask the terminal
+	return r
+}
+
+// NewStyles turns a palette into styles bound to r, the session's renderer
+// (required: it panics on nil rather than use lipgloss's process-wide
+// one). A mono theme (or a renderer without colour) still tells up from
+// down, the cursor, flashes and stale rows apart: by signs, markers, bold,
+// faint and reverse video.
 func NewStyles(t themes.Theme, r *lipgloss.Renderer) Styles {
 	if r == nil {
-		r = lipgloss.DefaultRenderer()
+		panic("ui.NewStyles: nil renderer (build one per session)")
 	}
 	mono := t.Mono
 	fg := func(c string) lipgloss.Style {

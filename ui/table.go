@@ -362,11 +362,11 @@ func (t *table) applyTokens(s *model.Snapshot, extra []*model.TokenView, now tim
 	t.pass++
 	t.all = t.all[:0]
 	t.flips = t.flips[:0]
-	n := len(s.Tokens)
+	n := s.Tokens.Len()
 	for k := range n + len(extra) {
 		var tok *model.TokenView
 		if k < n {
-			tok = s.Tokens[k]
+			tok = s.Tokens.At(k)
 			if tok != nil && t.member != nil && !t.member(tok.Symbol) {
 				continue
 			}
@@ -395,8 +395,8 @@ func (t *table) applyTokens(s *model.Snapshot, extra []*model.TokenView, now tim
 			}
 			if old := r.tok; old != nil && old.Signal != tok.Signal && old.TraderGrade.Present() {
 				f := signalFlip{from: old.Signal, to: tok.Signal, price: tok.Price, grade: tok.TraderGrade.Value}
-				if len(tok.Signals) > 0 && tok.Signals[0].To == tok.Signal {
-					f.price, f.grade = tok.Signals[0].Price, tok.Signals[0].Grade
+				if tok.Signals.Len() > 0 && tok.Signals.At(0).To == tok.Signal {
+					f.price, f.grade = tok.Signals.At(0).Price, tok.Signals.At(0).Grade
 				}
 				r.setToken(tok)
 				f.symbol = r.symbol

@@ -11,7 +11,7 @@ import (
 
 func TestCachedPoints(t *testing.T) {
 	end := time.Unix(1_800_000_000, 0)
-	tok := &model.TokenView{Spark: make([]float64, 48), LastUpdate: end}
+	tok := &model.TokenView{Spark: model.ReadOnlyOf(make([]float64, 48)...), LastUpdate: end}
 	if got := cachedPoints(tok); got != 0 {
 		t.Errorf("no cache: %d", got)
 	}
@@ -36,7 +36,7 @@ func TestCachedPoints(t *testing.T) {
 // The split spark draws the same cells as the plain one, the cached ones
 // inside the cached span.
 func TestSparkSplit(t *testing.T) {
-	pts := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+	pts := model.ReadOnlyOf[float64](1, 2, 3, 4, 5, 6, 7, 8)
 	plain := string(appendSpark(nil, pts, 8))
 	cached, live := span{"<c>", "</c>"}, span{"<l>", "</l>"}
 	got := string(appendSparkSplit(nil, pts, 8, 3, cached, live))
@@ -46,7 +46,7 @@ func TestSparkSplit(t *testing.T) {
 	}
 	// Stretched (fewer points than cells) and thinned (more).
 	for _, w := range []int{3, 8, 20} {
-		for cut := 0; cut <= len(pts); cut++ {
+		for cut := 0; cut <= pts.Len(); cut++ {
 			s := appendSparkSplit([]byte("prefix"), pts, w, cut, cached, live)
 			clean := strings.NewReplacer("<c>", "", "</c>", "", "<l>", "", "</l>", "").Replace(string(s))
 			if clean != "prefix"+string(appendSpark(nil, pts, w)) {
@@ -62,7 +62,7 @@ func TestWarmStartStatus(t *testing.T) {
 	s := makeSnapshot(5, 1)
 	s.WarmTokens = 5
 	s.WarmSaved = hs.now.Add(-2 * time.Hour)
-	for _, tok := range s.Tokens {
+	for _, tok := range s.Tokens.All() {
 		tok.Cached = tok.LastUpdate
 	}
 	hs.put(s)

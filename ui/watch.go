@@ -110,7 +110,7 @@ func (w *watchView) sync(snapChanged bool) {
 		s = &model.Snapshot{}
 	}
 	seq := s.Seq + 1 // never 0, the "not seen" mark
-	for _, tok := range s.Tokens {
+	for _, tok := range s.Tokens.All() {
 		if tok == nil {
 			continue
 		}

@@ -128,7 +128,7 @@ func TestWatchShowsTokensTheMarketLacks(t *testing.T) {
 	next := nextSnapshot(s)
 	tok := *makeToken(3, 1)
 	tok.Symbol, tok.Name = "NEWCOIN", "New Coin"
-	next.Tokens = append(next.Tokens, &tok)
+	next.Tokens = model.ReadOnlyOf(append(next.Tokens.Clone(), &tok)...)
 	hs2.put(next)
 	hs2.key("tab")
 	if v := plain(hs2); strings.Contains(v, "not in the market yet") || !strings.Contains(screenLineWith(hs2, "NEWCOIN"), "589") {

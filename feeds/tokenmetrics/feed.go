@@ -410,7 +410,7 @@ func (f *Feed) refresh(ctx context.Context, sink feeds.Sink) error {
 		}
 	}
 	if moonOK {
-		moons := &model.OfficialMoonshots{Provider: Provider, Active: active, Past: past, Updated: now}
+		moons := &model.OfficialMoonshots{Provider: Provider, Active: model.ReadOnlyOf(active...), Past: model.ReadOnlyOf(past...), Updated: now}
 		if !sink.Send(ctx, model.Event{Kind: model.EventOfficialMoonshots, Time: ts, OfficialMoonshots: moons}) {
 			return ctx.Err()
 		}

@@ -310,7 +310,7 @@ func TestRefreshCurrentAPI(t *testing.T) {
 		t.Errorf("last event %v, want the moonshots", last.Kind)
 	}
 	om := evs[0].OfficialMoonshots
-	if om == nil || om.Provider != "Token Metrics" || !om.Updated.Equal(scene) || len(om.Active) != 2 || len(om.Past) != 2 {
+	if om == nil || om.Provider != "Token Metrics" || !om.Updated.Equal(scene) || om.Active.Len() != 2 || om.Past.Len() != 2 {
 		t.Fatalf("moonshots event %+v", om)
 	}
 	want := []struct {
@@ -325,16 +325,16 @@ func TestRefreshCurrentAPI(t *testing.T) {
 		{"LMPK", "Lumenpeak", time.Date(2025, 4, 22, 16, 0, 0, 0, time.UTC), -0.1255, 5120077.91, false},
 	}
 	for i, w := range want {
-		m := om.Active[min(i, 1)]
+		m := om.Active.At(min(i, 1))
 		if i >= 2 {
-			m = om.Past[i-2]
+			m = om.Past.At(i - 2)
 		}
 		if m.Symbol != w.sym || m.Name != w.name || !m.Entry.Equal(w.entry) || !near(m.ROI, w.roi) ||
 			!near(m.MarketCap, w.cap) || m.Active() != w.active || !math.IsNaN(m.EntryPrice) {
 			t.Errorf("moonshot %d: %+v, want %+v", i, m, w)
 		}
 	}
-	if p := om.Past[0]; !p.Exit.Equal(time.Date(2025, 5, 6, 18, 0, 0, 0, time.UTC)) || !near(p.Grade, 58.44) || !near(p.Volume24h, 1844921.33) {
+	if p := om.Past.At(0); !p.Exit.Equal(time.Date(2025, 5, 6, 18, 0, 0, 0, time.UTC)) || !near(p.Grade, 58.44) || !near(p.Volume24h, 1844921.33) {
 		t.Errorf("past moonshot DRFT %+v", p)
 	}
 }

@@ -108,7 +108,21 @@ func (term *Term) Resize(w, h int) {
 // Screen returns the visible screen as plain text, one line per row.
 func (term *Term) Screen() string {
 	term.t.Helper()
-	cmd := exec.Command("tmux", "-L", term.socket, "capture-pane", "-p", "-t", term.target)
+	return term.capture()
+}
+
+// ScreenANSI returns the visible screen with its colours and attributes as
+// SGR escape sequences (as tmux redraws it, not the bytes the program
+// wrote).
+func (term *Term) ScreenANSI() string {
+	term.t.Helper()
+	return term.capture("-e")
+}
+
+func (term *Term) capture(flags ...string) string {
+	term.t.Helper()
+	args := append([]string{"-L", term.socket, "capture-pane", "-p", "-t", term.target}, flags...)
+	cmd := exec.Command("tmux", args...)
 	out, err := cmd.Output()
 	if err != nil {
 		term.t.Fatalf("capture-pane: %v", err)

@@ -44,9 +44,11 @@ func (m Mode) String() string {
 	return "line"
 }
 
-// Style holds the chart's styles, built by the caller from a theme and a
-// renderer. Only colours and text attributes are used: width, padding,
-// margins and borders are ignored so the chart keeps its exact size.
+// Style holds the chart's styles, built by the caller from a theme and the
+// session's renderer (a zero lipgloss.Style would draw through lipgloss's
+// process-wide renderer: never leave one unset). Only colours and text
+// attributes are used: width, padding, margins and borders are ignored so
+// the chart keeps its exact size.
 type Style struct {
 	Line, Up, Down, Axis, Label lipgloss.Style
 }
@@ -66,7 +68,7 @@ const (
 // Candles with a NaN, infinite, zero or negative price are skipped (in line
 // mode only the close matters). Fewer than two usable bars draw the frame
 // with NoData in the middle. Times are read as Unix seconds in UTC.
-func Render(candles []model.Candle, w, h int, mode Mode, st Style) string {
+func Render(candles model.ReadOnly[model.Candle], w, h int, mode Mode, st Style) string {
 	if h <= 0 {
 		return ""
 	}
@@ -83,10 +85,10 @@ func Render(candles []model.Candle, w, h int, mode Mode, st Style) string {
 // usable close, in candle mode those with four usable prices, with High and
 // Low widened to cover Open and Close (outside data may disagree with
 // itself).
-func usableBars(candles []model.Candle, mode Mode) []model.Candle {
+func usableBars(candles model.ReadOnly[model.Candle], mode Mode) []model.Candle {
 	n := 0
-	for i := range candles {
-		if usable(&candles[i], mode) {
+	for i := range candles.Len() {
+		if b := candles.At(i); usable(&b, mode) {
 			n++
 		}
 	}
@@ -94,8 +96,8 @@ func usableBars(candles []model.Candle, mode Mode) []model.Candle {
 		return nil
 	}
 	out := make([]model.Candle, 0, n)
-	for i := range candles {
-		b := candles[i]
+	for i := range candles.Len() {
+		b := candles.At(i)
 		if !usable(&b, mode) {
 			continue
 		}

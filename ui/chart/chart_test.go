@@ -52,9 +52,18 @@ func flat(n int) []model.Candle {
 	return out
 }
 
+// asciiRenderer is a renderer with no colour, as on a mono terminal (never
+// lipgloss's process-wide one: what it draws depends on where the tests
+// run).
+func asciiRenderer() *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	return r
+}
+
 // plain is a style with no colour, as on a mono terminal.
 func plain() Style {
-	s := lipgloss.NewStyle()
+	s := asciiRenderer().NewStyle()
 	return Style{Line: s, Up: s, Down: s, Axis: s, Label: s}
 }
 
@@ -99,15 +108,15 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestGoldenLine(t *testing.T) {
-	golden(t, "line_60x15", Render(walk(1, 120, 60, 67012), 60, 15, Line, plain()))
+	golden(t, "line_60x15", Render(model.ReadOnlyOf(walk(1, 120, 60, 67012)...), 60, 15, Line, plain()))
 }
 
 func TestGoldenCandles(t *testing.T) {
-	golden(t, "candles_60x15", Render(walk(2, 24, 3600, 3456.8), 60, 15, Candles, plain()))
+	golden(t, "candles_60x15", Render(model.ReadOnlyOf(walk(2, 24, 3600, 3456.8)...), 60, 15, Candles, plain()))
 }
 
 func BenchmarkRenderLine(b *testing.B) {
-	bars := walk(9, 240, 60, 67012)
+	bars := model.ReadOnlyOf(walk(9, 240, 60, 67012)...)
 	st := colour()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -116,7 +125,7 @@ func BenchmarkRenderLine(b *testing.B) {
 }
 
 func BenchmarkRenderCandles(b *testing.B) {
-	bars := walk(9, 120, 60, 67012)
+	bars := model.ReadOnlyOf(walk(9, 120, 60, 67012)...)
 	st := colour()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -166,7 +175,7 @@ func TestExactSize(t *testing.T) {
 			for _, mode := range []Mode{Line, Candles} {
 				for _, w := range widths {
 					for _, h := range heights {
-						checkSize(t, name+"/"+sname+"/"+mode.String(), Render(bars, w, h, mode, st), w, h)
+						checkSize(t, name+"/"+sname+"/"+mode.String(), Render(model.ReadOnlyOf(bars...), w, h, mode, st), w, h)
 					}
 				}
 			}
@@ -181,17 +190,17 @@ func TestExactSizeRandomSizes(t *testing.T) {
 		w, h := rng.IntN(201), rng.IntN(61)
 		n := rng.IntN(len(bars) + 1)
 		for _, mode := range []Mode{Line, Candles} {
-			checkSize(t, "random/"+mode.String(), Render(bars[:n], w, h, mode, colour()), w, h)
+			checkSize(t, "random/"+mode.String(), Render(model.ReadOnlyOf(bars[:n]...), w, h, mode, colour()), w, h)
 		}
 	}
 }
 
 // A style with layout of its own must not change the chart's size.
 func TestStyleLayoutIgnored(t *testing.T) {
-	s := lipgloss.NewStyle().Width(30).Padding(1, 2).Margin(1).Border(lipgloss.RoundedBorder()).MaxWidth(3)
+	s := asciiRenderer().NewStyle().Width(30).Padding(1, 2).Margin(1).Border(lipgloss.RoundedBorder()).MaxWidth(3)
 	st := Style{Line: s, Up: s, Down: s, Axis: s, Label: s}
 	for _, mode := range []Mode{Line, Candles} {
-		checkSize(t, "layout/"+mode.String(), Render(walk(1, 80, 60, 100), 70, 20, mode, st), 70, 20)
+		checkSize(t, "layout/"+mode.String(), Render(model.ReadOnlyOf(walk(1, 80, 60, 100)...), 70, 20, mode, st), 70, 20)
 	}
 }
 
@@ -208,7 +217,7 @@ func isBraille(r rune) bool { return r >= 0x2801 && r <= 0x28ff }
 
 func TestRisingLineEndsHigh(t *testing.T) {
 	const w, h = 50, 14
-	g := plotCells(Render(rising(90), w, h, Line, plain()))
+	g := plotCells(Render(model.ReadOnlyOf(rising(90)...), w, h, Line, plain()))
 	plotH := h - 2
 	first, last := -1, -1 // rows of the leftmost and rightmost braille columns
 	firstCol, lastCol := w, -1
@@ -242,7 +251,7 @@ func TestRisingLineEndsHigh(t *testing.T) {
 func TestFlatSeriesCentred(t *testing.T) {
 	for _, mode := range []Mode{Line, Candles} {
 		const w, h = 40, 13
-		g := plotCells(Render(flat(30), w, h, mode, plain()))
+		g := plotCells(Render(model.ReadOnlyOf(flat(30)...), w, h, mode, plain()))
 		plotH := h - 2
 		rows := map[int]bool{}
 		for y := 0; y < plotH; y++ {
@@ -269,7 +278,7 @@ func TestCandlesUpAndDownDiffer(t *testing.T) {
 		{T: t0 + 3600, Open: 110, High: 114, Low: 98, Close: 100}, // down
 	}
 	const w, h = 30, 12
-	out := Render(bars, w, h, Candles, plain())
+	out := Render(model.ReadOnlyOf(bars...), w, h, Candles, plain())
 	g := plotCells(out)
 	column := func(x int) map[rune]bool {
 		set := map[rune]bool{}
@@ -310,7 +319,7 @@ func TestCandlesUpAndDownDiffer(t *testing.T) {
 
 	// with colour, each candle is drawn in its own style
 	st := colour()
-	colOut := Render(bars, w, h, Candles, st)
+	colOut := Render(model.ReadOnlyOf(bars...), w, h, Candles, st)
 	for name, s := range map[string]lipgloss.Style{"up": st.Up, "down": st.Down} {
 		pre, _ := styleCodes(s)
 		if pre == "" || !strings.Contains(colOut, pre+"┃") && !strings.Contains(colOut, pre+"█") {
@@ -335,7 +344,7 @@ func TestNoData(t *testing.T) {
 		"oneGood": {{T: t0, Close: math.NaN()}, {T: t0 + 60, Open: 1, High: 1, Low: 1, Close: 1}},
 	} {
 		for _, mode := range []Mode{Line, Candles} {
-			out := Render(bars, 40, 10, mode, plain())
+			out := Render(model.ReadOnlyOf(bars...), 40, 10, mode, plain())
 			ls := checkSize(t, name, out, 40, 10)
 			found := -1
 			for y, l := range ls {
@@ -360,7 +369,7 @@ func TestUnusableBarsSkipped(t *testing.T) {
 	dirty = append(dirty, model.Candle{T: clean[29].T + 1, Open: -1, High: math.Inf(1), Low: 0, Close: -3})
 	dirty = append(dirty, clean[30:]...)
 	for _, mode := range []Mode{Line, Candles} {
-		if a, b := Render(clean, 70, 20, mode, plain()), Render(dirty, 70, 20, mode, plain()); a != b {
+		if a, b := Render(model.ReadOnlyOf(clean...), 70, 20, mode, plain()), Render(model.ReadOnlyOf(dirty...), 70, 20, mode, plain()); a != b {
 			t.Errorf("%s: unusable bars changed the chart:\n%s\nvs\n%s", mode, a, b)
 		}
 	}
@@ -387,7 +396,7 @@ func TestPriceLabels(t *testing.T) {
 		t.Errorf("fine ticks: got %q", got)
 	}
 
-	out := Render(walk(1, 120, 60, 67012), 80, 20, Line, plain())
+	out := Render(model.ReadOnlyOf(walk(1, 120, 60, 67012)...), 80, 20, Line, plain())
 	labels := regexp.MustCompile(`[┤├] (\d{2},\d{3})\b`).FindAllStringSubmatch(out, -1)
 	if len(labels) < 3 || len(labels) > 6 {
 		t.Fatalf("want 3-5 tick labels and the last price, got %d:\n%s", len(labels), out)
@@ -395,12 +404,12 @@ func TestPriceLabels(t *testing.T) {
 }
 
 func TestTimeLabels(t *testing.T) {
-	intraday := Render(walk(1, 120, 60, 100), 80, 20, Candles, plain())
+	intraday := Render(model.ReadOnlyOf(walk(1, 120, 60, 100)...), 80, 20, Candles, plain())
 	last := intraday[strings.LastIndex(intraday, "\n")+1:]
 	if n := len(regexp.MustCompile(`\b\d\d:\d\d\b`).FindAllString(last, -1)); n < 2 {
 		t.Errorf("want HH:MM labels for a 2h chart, got %q", last)
 	}
-	daily := Render(walk(1, 60, 86400, 100), 80, 20, Line, plain())
+	daily := Render(model.ReadOnlyOf(walk(1, 60, 86400, 100)...), 80, 20, Line, plain())
 	last = daily[strings.LastIndex(daily, "\n")+1:]
 	if n := len(regexp.MustCompile(`\b(Mar|Apr|May) \d\d\b`).FindAllString(last, -1)); n < 2 {
 		t.Errorf("want \"Jan 02\" labels for a 60-day chart, got %q", last)
@@ -447,7 +456,7 @@ func TestMergeBars(t *testing.T) {
 
 func TestOutputIsUTF8(t *testing.T) {
 	for _, mode := range []Mode{Line, Candles} {
-		if out := Render(walk(2, 100, 60, 5), 60, 15, mode, colour()); !utf8.ValidString(out) {
+		if out := Render(model.ReadOnlyOf(walk(2, 100, 60, 5)...), 60, 15, mode, colour()); !utf8.ValidString(out) {
 			t.Errorf("%s: invalid UTF-8", mode)
 		}
 	}
@@ -487,6 +496,6 @@ func FuzzRender(f *testing.F) {
 		if candles {
 			mode = Candles
 		}
-		checkSize(t, "fuzz", Render(bars, w, h, mode, plain()), w, h)
+		checkSize(t, "fuzz", Render(model.ReadOnlyOf(bars...), w, h, mode, plain()), w, h)
 	})
 }
