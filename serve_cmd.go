@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"time"
@@ -45,6 +46,7 @@ Flags:
                     its [serve] table sets the keys file, limits and timeouts
   --data-dir DIR    everyone's data and the host key (default [store] dir, else %s)
   --log FILE        log connections, refusals, disconnects and errors to FILE
+  --cpuprofile FILE write a CPU profile of the whole run to FILE (go tool pprof), for diagnosis
   --help            show this help
 
 Keys: one public key a line (as ~/.ssh/id_ed25519.pub holds) in
@@ -61,6 +63,7 @@ type serveFlags struct {
 	configPath string
 	dataDir    string
 	logPath    string
+	cpuProfile string
 	help       bool
 	set        map[string]bool
 }
@@ -76,6 +79,7 @@ func parseServe(args []string) (serveFlags, error) {
 	fs.StringVar(&f.configPath, "config", config.DefaultPath(), "")
 	fs.StringVar(&f.dataDir, "data-dir", "", "")
 	fs.StringVar(&f.logPath, "log", "", "")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "")
 	fs.BoolVar(&f.help, "help", false, "")
 	fs.BoolVar(&f.help, "h", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -140,6 +144,17 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 // in order: the sessions (each told), then the runtime (the store
 // flushed).
 func serveRun(f serveFlags, cfg config.Config, theme themes.Theme, stdout io.Writer) error {
+	if f.cpuProfile != "" {
+		out, err := os.OpenFile(f.cpuProfile, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	dir := dataDir(f.dataDir, cfg)
 	keys, err := serve.LoadAuthorizedKeys(cfg.Serve.AuthorizedKeysPath(f.configPath), cfg.Serve.AllowAnonymous)
 	if err != nil {
