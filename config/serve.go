@@ -124,16 +124,11 @@ func setServe(c *Serve, key string, v any) string {
 	problem := ""
 	switch key {
 	case "listen":
-		var s string
-		if s, problem = asString(v); problem == "" {
-			if problem = checkListen(s); problem == "" {
-				c.Listen = s
-			}
-		}
+		problem = setString(v, checkListen, &c.Listen)
 	case "authorized_keys":
-		problem = setPath(v, &c.AuthorizedKeys)
+		problem = setString(v, checkDir, &c.AuthorizedKeys)
 	case "host_key":
-		problem = setPath(v, &c.HostKey)
+		problem = setString(v, checkDir, &c.HostKey)
 	case "allow_anonymous":
 		problem = setBool(v, &c.AllowAnonymous)
 	case "max_sessions":
@@ -150,10 +145,11 @@ func setServe(c *Serve, key string, v any) string {
 	return problem
 }
 
-func setPath(v any, dst *string) string {
+// setString stores a string setting that check accepts.
+func setString(v any, check func(string) string, dst *string) string {
 	s, problem := asString(v)
 	if problem == "" {
-		if problem = checkDir(s); problem == "" {
+		if problem = check(s); problem == "" {
 			*dst = s
 		}
 	}
