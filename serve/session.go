@@ -157,7 +157,9 @@ func (s *Server) serveSession(sess ssh.Session) {
 	case errors.Is(cause, errIdle):
 		reason = "idle for " + s.o.Config.IdleTimeout.String()
 		line = "tokentop: closed after " + s.o.Config.IdleTimeout.String() + " with nothing typed"
-	case sess.Context().Err() != nil:
+	case sess.Context().Err() != nil || ls.out.failed.Load():
+		// A write the channel refused: the client closed it or its
+		// connection went (the connection's context may end just after).
 		reason, code = "client disconnected", exitRefused
 	case err != nil:
 		reason, line, code = "error: "+err.Error(), "tokentop: "+err.Error(), exitRefused
@@ -360,6 +362,7 @@ type output struct {
 	w               io.Writer
 	sent            atomic.Uint64
 	begun, finished atomic.Uint64
+	failed          atomic.Bool // a write failed: the channel is closed
 }
 
 // packet is the SSH channel's largest data packet.
@@ -374,6 +377,7 @@ func (o *output) Write(p []byte) (int, error) {
 		n += m
 		o.sent.Add(uint64(max(m, 0)))
 		if err != nil {
+			o.failed.Store(true)
 			return n, err
 		}
 	}
