@@ -167,16 +167,20 @@ func run(o options) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	}()
+	var stopOnce sync.Once
+	stopServer := func() {
+		stopOnce.Do(func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			done := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				_ = cmd.Process.Kill()
+			}
+		})
+	}
+	defer stopServer()
 	banner, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
 		return fmt.Errorf("no start line: %w", err)
@@ -225,7 +229,15 @@ func run(o options) error {
 				return
 			}
 			if i >= o.n {
+				// Stop reading, then make the server redraw the whole
+				// screen at the largest size a few times: the SSH
+				// window (2 MB) runs out and the server's writes to
+				// this client block for the rest of the run.
 				tm.StopReading()
+				for r := range stallRedraws {
+					_ = tm.Resize(600-r%2, 300)
+					time.Sleep(120 * time.Millisecond) // a frame or more apart (10 Hz)
+				}
 			}
 		}()
 	}
@@ -234,11 +246,12 @@ func run(o options) error {
 		return err
 	}
 	fmt.Printf("%d sessions open in %v\n", total, time.Since(opened).Round(time.Millisecond))
-	defer func() {
+	closeAll := func() {
 		for _, c := range clients {
 			c.tm.Close()
 		}
-	}()
+	}
+	defer closeAll()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -303,8 +316,51 @@ func run(o options) error {
 	fmt.Printf("key to screen: %d keys, p50 %v, p99 %v, max %v, %d lost (no screen within 5s)\n",
 		len(all), pct(all, 0.50), pct(all, 0.99), pct(all, 1), lost)
 	fmt.Printf("this tool: CPU %.1f%% of a core (it shares the machine's cores with the server)\n", self1.cpuSince(self0))
+
+	if o.stalled == 0 {
+		return nil
+	}
+	// What the stalled clients read, against what the server sent them
+	// (its log, once the sessions ended): the difference is what waited
+	// in the SSH window, so their writes were blocked.
+	read := map[string]int64{}
+	for i, c := range clients[o.n:] {
+		read[gossh.FingerprintSHA256(keys[o.n+i].PublicKey())] = c.tm.Received()
+	}
+	closeAll()
+	stopServer()
+	log, err := os.ReadFile(filepath.Join(dir, "serve.log"))
+	if err != nil {
+		return err
+	}
+	ended := regexp.MustCompile(`msg="ssh: session ended" user=(\S+) .* bytes=(\d+)`)
+	for _, l := range strings.Split(string(log), "\n") {
+		m := ended.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		r, ok := read[m[1]]
+		if !ok {
+			continue
+		}
+		sent, _ := strconv.ParseInt(m[2], 10, 64)
+		state := "its window was used up: the server's writes to it were blocked"
+		if sent-r < window-5*packet {
+			state = "its window was NOT used up: the server's writes to it were not blocked"
+		}
+		fmt.Printf("stalled session: the server sent it %.2f MB, it read %.2f MB; %.2f MB waited in its SSH window (2 MB): %s\n",
+			mb(sent), mb(r), mb(sent-r), state)
+	}
 	return nil
 }
+
+// stallRedraws: full redraws at 600x300 a stalled client asks for, enough
+// to use up its SSH window (2 MB) several times over.
+const stallRedraws = 60
+
+// window is the SSH channel window x/crypto/ssh's client gives the server
+// (what it may send unread); packet its largest data packet.
+const window, packet = 2 << 20, 32 << 10
 
 func received(cs []*client) int64 {
 	var n int64
