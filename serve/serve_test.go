@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -416,4 +417,118 @@ func TestAlertsRunWithNoSession(t *testing.T) {
 	}
 	waitText(t, tm, "🔔 ETH rose above $1")
 	until(t, "the bell", func() bool { return strings.Contains(tm.Output(), "\a") })
+}
+
+// Everything a session decides comes from its client: the colour profile
+// from its TERM and COLORTERM, none with its NO_COLOR (and the mono
+// theme), its theme from TOKENTOP_THEME; a theme that does not exist is
+// logged and the config's used. Never the server process's environment.
+func TestClientEnvironment(t *testing.T) {
+	alice := newUser(t, "alice")
+	f := startServer(t, setup{keys: []user{alice}})
+	t.Setenv("NO_COLOR", "1") // the server's own: it must change nothing
+	for _, c := range []struct {
+		name     string
+		o        sshterm.Options
+		log      string
+		coloured bool
+	}{
+		{"256 colours", sshterm.Options{Term: "xterm-256color"}, "term=xterm-256color colors=256 theme=dark", true},
+		{"true colour", sshterm.Options{Term: "xterm-256color", Env: map[string]string{"COLORTERM": "truecolor"}},
+			"term=xterm-256color colors=truecolor theme=dark", true},
+		{"light theme", sshterm.Options{Env: map[string]string{ThemeEnv: "light"}}, "colors=256 theme=light", true},
+		{"no colour", sshterm.Options{Env: map[string]string{"NO_COLOR": "1"}}, "colors=none theme=mono", false},
+		{"unknown theme", sshterm.Options{Env: map[string]string{ThemeEnv: "no-such-theme"}}, "theme=dark sessions=", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.o.KeepOutput = true
+			before := strings.Count(f.log.String(), `msg="ssh: session started"`)
+			tm := f.open(alice, c.o)
+			waitText(t, tm, "BTC")
+			var line string
+			until(t, "the session logged", func() bool {
+				lines := strings.Split(f.log.String(), "\n")
+				n := 0
+				for _, l := range lines {
+					if strings.Contains(l, `msg="ssh: session started"`) {
+						if n++; n == before+1 {
+							line = l
+						}
+					}
+				}
+				return line != ""
+			})
+			if !strings.Contains(line, c.log) || strings.Contains(line, "theme_problem=") != (c.name == "unknown theme") {
+				t.Errorf("logged %s\nwant %q in it", line, c.log)
+			}
+			// An SGR with a colour: 38;5;N (256), 38;2;R;G;B (true colour).
+			out := tm.Output()
+			coloured := strings.Contains(out, "38;5;") || strings.Contains(out, "38;2;")
+			if coloured != c.coloured {
+				t.Errorf("colours drawn: %v, want %v", coloured, c.coloured)
+			}
+			if c.name == "true colour" && !strings.Contains(out, "38;2;") {
+				t.Errorf("no true colour drawn")
+			}
+			tm.Type("q")
+			exitStatus(t, tm)
+		})
+	}
+}
+
+// fakeClock is a wall clock the test moves; it counts its reads.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	reads int
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reads++
+	return c.now
+}
+
+func (c *fakeClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func (c *fakeClock) readCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reads
+}
+
+// idle_timeout closes a session in which nothing was typed for that long,
+// counted from the last key; the client hears why, exit status 0.
+func TestIdleTimeout(t *testing.T) {
+	alice := newUser(t, "alice")
+	clock := &fakeClock{now: time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)}
+	f := startServer(t, setup{keys: []user{alice}, now: clock.Now, idle: 5 * time.Millisecond,
+		serve: func(s *config.Serve) { s.IdleTimeout = time.Minute }})
+	tm := f.open(alice, sshterm.Options{KeepOutput: true})
+	waitText(t, tm, "BTC")
+	clock.add(50 * time.Second)
+	row := cursorRow(tm.Screen())
+	tm.Type("j")
+	waitScreen(t, tm, "the cursor to move", func(s string) bool { return cursorRow(s) == row+1 })
+	// 100 s since the start, 50 s since the key: open, after at least two
+	// idle checks (each reads the clock once; nothing else reads it now).
+	clock.add(50 * time.Second)
+	reads := clock.readCount()
+	until(t, "two idle checks", func() bool { return clock.readCount() >= reads+2 })
+	if f.session(alice.id) == nil {
+		t.Fatal("closed 50s after a key with a 1m idle timeout")
+	}
+	clock.add(15 * time.Second)
+	if code := exitStatus(t, tm); code != 0 {
+		t.Errorf("exit status %d, want 0", code)
+	}
+	if out := tm.Output(); !strings.Contains(out, "tokentop: closed after 1m0s with nothing typed\r\n") {
+		t.Errorf("the client was not told why: %q", out[max(0, len(out)-200):])
+	}
+	until(t, "the end logged with its reason", func() bool { return strings.Contains(f.log.String(), `reason="idle for 1m0s"`) })
 }
