@@ -312,6 +312,9 @@ func run(o options) error {
 	secs := end.at.Sub(start.at).Seconds()
 	fmt.Printf("server: CPU %.1f%% of a core; RSS %.1f MB now, VmHWM %.1f MB; %.2f MB per session over the RSS with none\n",
 		end.cpuSince(start), mb(end.rss), mb(end.hwm), mb(end.rss-idle2.rss)/float64(total))
+	la, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("server waited for a CPU %v per second (taken by other processes, this tool's included); load average %s\n",
+		end.waitedPerSec(start).Round(time.Millisecond), strings.Join(strings.Fields(string(la))[:3], " "))
 	fmt.Printf("per session: %.0f bytes/s received\n", float64(recv1-recv0)/secs/float64(max(o.n, 1)))
 	fmt.Printf("key to screen: %d keys, p50 %v, p99 %v, max %v, %d lost (no screen within 5s)\n",
 		len(all), pct(all, 0.50), pct(all, 0.99), pct(all, 1), lost)
@@ -385,6 +388,15 @@ type procSample struct {
 	at       time.Time
 	cpuTicks int64 // utime + stime, in clock ticks
 	rss, hwm int64 // bytes
+	// waited is how long its threads waited for a CPU while runnable
+	// (the sum of /proc/PID/task/*/schedstat's second field): time the
+	// machine's other work took from it.
+	waited time.Duration
+}
+
+// waitedPerSec is the time s's threads waited for a CPU per second since a.
+func (s procSample) waitedPerSec(a procSample) time.Duration {
+	return time.Duration(float64(s.waited-a.waited) / s.at.Sub(a.at).Seconds())
 }
 
 // clockTicks is Linux's USER_HZ, the unit of /proc/PID/stat's times (100
@@ -418,6 +430,17 @@ func readProc(pid string) (procSample, error) {
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	s.cpuTicks = ut + st
+	tasks, _ := filepath.Glob("/proc/" + pid + "/task/*/schedstat")
+	for _, p := range tasks {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // the thread ended
+		}
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			ns, _ := strconv.ParseInt(f[1], 10, 64)
+			s.waited += time.Duration(ns)
+		}
+	}
 	status, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return s, err
