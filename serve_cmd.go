@@ -87,7 +87,7 @@ func parseServe(args []string) (serveFlags, error) {
 			f.help = true
 			return f, nil
 		}
-		return f, fmt.Errorf("%s (see tokentop serve --help)", safeLine(err.Error()))
+		return f, fmt.Errorf("%s (see tokentop serve --help)", engine.SafeLine(err.Error()))
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %s (see tokentop serve --help)", strconv.QuoteToASCII(fs.Arg(0)))
@@ -120,7 +120,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		theme, err = themes.Load(cfg.Theme, config.ThemesDir(f.configPath))
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop serve: %s\n", safeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop serve: %s\n", engine.SafeLine(err.Error()))
 		return exitUsage
 	}
 	if f.help {
@@ -134,7 +134,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		cfg.Demo.Speed = f.speed
 	}
 	if err := serveRun(f, cfg, theme, stdout); err != nil {
-		fmt.Fprintf(stderr, "tokentop serve: %s\n", safeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop serve: %s\n", engine.SafeLine(err.Error()))
 		return 1
 	}
 	return 0

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/tokentop/tokentop/model"
 )
 
 // Serve is the [serve] table: `tokentop serve`, one tokentop on a remote
@@ -107,14 +109,14 @@ func checkListen(s string) string {
 func checkIdleTimeout(d time.Duration) string {
 	if d != 0 && (d < minIdleTimeout || d > maxIdleTimeout) {
 		return fmt.Sprintf("must be 0s (never) or between %s and %s, got %s",
-			fmtDuration(minIdleTimeout), fmtDuration(maxIdleTimeout), fmtDuration(d))
+			model.FormatDuration(minIdleTimeout), model.FormatDuration(maxIdleTimeout), model.FormatDuration(d))
 	}
 	return ""
 }
 
 func checkWriteTimeout(d time.Duration) string {
 	if d < minWriteTimeout || d > maxWriteTimeout {
-		return fmt.Sprintf("must be between %s and %s, got %s", fmtDuration(minWriteTimeout), fmtDuration(maxWriteTimeout), fmtDuration(d))
+		return fmt.Sprintf("must be between %s and %s, got %s", model.FormatDuration(minWriteTimeout), model.FormatDuration(maxWriteTimeout), model.FormatDuration(d))
 	}
 	return ""
 }

@@ -61,7 +61,7 @@ func TestServeSettingErrors(t *testing.T) {
 		{"[serve]\nlisten = 2222", `c.toml:2: serve.listen: must be a string, got the integer 2222`},
 		{"[serve]\nmax_sessions = 0", "c.toml:2: serve.max_sessions: must be between 1 and 10000, got 0"},
 		{"[serve]\n\nmax_sessions_per_ip = 20000", "c.toml:3: serve.max_sessions_per_ip: must be between 1 and 10000, got 20000"},
-		{"[serve]\nidle_timeout = \"30s\"", "c.toml:2: serve.idle_timeout: must be 0s (never) or between 1m and 720h, got 30s"},
+		{"[serve]\nidle_timeout = \"30s\"", "c.toml:2: serve.idle_timeout: must be 0s (never) or between 1m and 30d, got 30s"},
 		{"[serve]\nwrite_timeout = \"0s\"", "c.toml:2: serve.write_timeout: must be between 1s and 10m, got 0s"},
 		{"[serve]\nallow_anonymous = 1", "c.toml:2: serve.allow_anonymous: must be true or false, got the integer 1"},
 		{"[serve]\nhost_key = \"a\\u0007\"", "c.toml:2: serve.host_key: must not contain control characters"},
