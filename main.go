@@ -41,6 +41,7 @@ Usage:
   tokentop ratings [flags]    print the ratings table once (see tokentop ratings --help)
   tokentop export [-o FILE]   write your watchlists, portfolio and alerts as JSON
   tokentop import FILE        read them back (every record checked; see tokentop import --help)
+  tokentop serve [flags]      serve the dashboard to every SSH session (see tokentop serve --help)
 
 Flags:
   --demo            run on the built-in simulated market (no network)
@@ -192,6 +193,8 @@ func run(args []string) int {
 			return runExport(args[1:])
 		case "import":
 			return runImport(args[1:])
+		case "serve":
+			return runServe(args[1:])
 		}
 	}
 	s, err := resolve(args, os.Getenv)

@@ -56,6 +56,8 @@ type Config struct {
 	Store     Store
 	Alerts    Alerts
 	Portfolio Portfolio
+	// Serve is `tokentop serve` (serve.go).
+	Serve Serve
 }
 
 // Default returns the settings used when there is no config file.
@@ -79,6 +81,7 @@ func Default() Config {
 	c.Feed = defaultFeed()
 	c.Store = defaultStore()
 	c.Alerts = defaultAlerts()
+	c.Serve = defaultServe()
 	return c
 }
 
@@ -262,6 +265,7 @@ var (
 		"store":     storeKeys,
 		"alerts":    alertsKeys,
 		"portfolio": portfolioKeys,
+		"serve":     serveKeys,
 	}
 	// subTableKeys are the tables inside tables ("ratings.trader_weights")
 	// and their keys.
@@ -275,7 +279,7 @@ var (
 	}
 )
 
-const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"
+const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve])"
 
 type parser struct {
 	path string
@@ -453,6 +457,10 @@ func (p *parser) set(key toml.Key, name string, v any) error {
 			problem = setStore(c, name, v)
 			break
 		}
+		if strings.HasPrefix(name, "serve.") {
+			problem = setServe(&c.Serve, strings.TrimPrefix(name, "serve."), v)
+			break
+		}
 		if strings.HasPrefix(name, "feed.") {
 			problem = setFeed(&c.Feed, strings.TrimPrefix(name, "feed."), v)
 			break
@@ -611,6 +619,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%s: %s", key, problem)
 	}
 	if key, problem := c.checkStore(); problem != "" {
+		return fmt.Errorf("%s: %s", key, problem)
+	}
+	if key, problem := c.Serve.check(); problem != "" {
 		return fmt.Errorf("%s: %s", key, problem)
 	}
 	if keys, problem := c.Feed.checkTop(); problem != "" {

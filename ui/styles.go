@@ -2,6 +2,8 @@ package ui
 
 import (
 	"io"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -89,6 +91,33 @@ func NewRenderer(w io.Writer, profile termenv.Profile) *lipgloss.Renderer {
 	return r
 }
 
+// forProfile is t with each colour reduced once to what profile shows: a
+// "#rrggbb" becomes the index of the nearest 256- or 16-colour entry.
+// lipgloss would otherwise find the nearest colour again on every Render
+// (termenv's HSLuv distance to each of the 256 colours): with the status
+// bar drawn ten times a second in every session, that was a quarter of
+// tokentop serve's CPU at 100 sessions (docs/PERFORMANCE.md). The colours
+// drawn are the same.
+func forProfile(t themes.Theme, p termenv.Profile) themes.Theme {
+	if p != termenv.ANSI256 && p != termenv.ANSI {
+		return t
+	}
+	v := reflect.ValueOf(&t).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() != reflect.String || v.Type().Field(i).Name == "Name" || !strings.HasPrefix(f.String(), "#") {
+			continue
+		}
+		switch c := p.Color(f.String()).(type) {
+		case termenv.ANSI256Color:
+			f.SetString(strconv.Itoa(int(c)))
+		case termenv.ANSIColor:
+			f.SetString(strconv.Itoa(int(c)))
+		}
+	}
+	return t
+}
+
 // NewStyles turns a palette into styles bound to r, the session's renderer
 // (required: it panics on nil rather than use lipgloss's process-wide
 // one). A mono theme (or a renderer without colour) still tells up from
@@ -98,6 +127,7 @@ func NewStyles(t themes.Theme, r *lipgloss.Renderer) Styles {
 	if r == nil {
 		panic("ui.NewStyles: nil renderer (build one per session)")
 	}
+	t = forProfile(t, r.ColorProfile())
 	mono := t.Mono
 	fg := func(c string) lipgloss.Style {
 		s := r.NewStyle()
