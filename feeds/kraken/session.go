@@ -59,7 +59,7 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	conn, err := wsx.Dial(ctx, "kraken", e.wsURL, e.http, e.readLimit)
+	conn, err := wsx.Dial(ctx, "kraken", e.wsURL, e.http)
 	if err != nil {
 		if parent.Err() != nil {
 			return nil
@@ -100,7 +100,7 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 		expected: 3 * len(e.symbols),
 		ackTimer: ackTimer,
 	}
-	return wsx.ReadFrames(ctx, parent, conn, "kraken", wsx.Frames{Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
+	return wsx.ReadFrames(ctx, parent, conn, "kraken", wsx.Frames{Limit: wsx.DefaultFrameLimit, Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
 }
 
 // ping sends {"method":"ping","req_id":N} every pingEvery until ctx ends.
