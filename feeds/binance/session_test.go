@@ -1,10 +1,13 @@
 package binance
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -337,4 +340,57 @@ func TestNewRejectsBadSymbols(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(x.bases, []string{"BTC", "ETH"}) || x.Pair("ETH") != "ETHUSDT" {
 		t.Errorf("%v %v", x, err)
 	}
+}
+
+// TestSessionSkipsA4MBFrame: Binance used to lose its connection on every
+// frame over the 1 MB read limit (close 1009); now the frame is read to its
+// end, counted as bad, and the frames after it are applied on the same
+// connection.
+func TestSessionSkipsA4MBFrame(t *testing.T) {
+	feedtest.NoLeaks(t)
+	huge := append([]byte(`{"stream":"btcusdt@aggTrade","data":{"pad":"`), bytes.Repeat([]byte("x"), 4<<20)...)
+	huge = append(huge, `"}}`...)
+	good := feedtest.Compact(feedtest.Fixture(t, "binance/aggtrade_combined.json"))
+	r := newRig(t, func(ctx context.Context, c *feedtest.WSConn) {
+		if c.Send(ctx, huge) == nil && c.Send(ctx, good) == nil && c.Send(ctx, huge) == nil && c.Send(ctx, good) == nil {
+			c.Stall(ctx)
+		}
+	}, nil)
+	var logged lockedBuffer
+	rec, stop := r.run(t, feeds.SuperviseOptions{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	if !rec.WaitFor(wait, func(evs []model.Event, sts []model.FeedStatus) bool {
+		return feedtest.CountKind(evs, model.EventTrade) == 2 && len(sts) > 0 && sts[len(sts)-1].Bad == 2
+	}) {
+		t.Fatalf("bad count %d, want 2; trades %d, want 2", rec.Last().Bad, feedtest.CountKind(rec.Events(), model.EventTrade))
+	}
+	if n := len(r.ws.Conns()); n != 1 {
+		t.Errorf("%d connections, want 1 (a big frame must not drop it)", n)
+	}
+	for _, st := range rec.Statuses() {
+		if st.State == model.FeedReconnecting {
+			t.Errorf("reconnected: %s", st.Reason)
+		}
+	}
+	stop()
+	if got := strings.Count(logged.String(), `reason="a frame of 4.0 MB, over the 1 MB limit, skipped"`); got != 2 {
+		t.Errorf("the log names %d skipped big frames, want 2:\n%s", got, logged.String())
+	}
+}
+
+// lockedBuffer is a log destination safe for the supervisor's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
