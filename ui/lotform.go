@@ -7,6 +7,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The lot form: add a lot of a token (a key from any view) or edit one
@@ -151,9 +153,9 @@ func (a *app) submitLot(editID, orig string) func(*form) (tea.Cmd, bool) {
 			msg = "Lot changed: "
 		}
 		if a.user.hide {
-			msg += Sanitize(l.Symbol)
+			msg += safetext.Line(l.Symbol, maxShown)
 		} else {
-			msg += string(appendQty(nil, l.Quantity)) + " " + Sanitize(l.Symbol) + " at $" + string(appendUnitCost(nil, l.Cost))
+			msg += string(appendQty(nil, l.Quantity)) + " " + safetext.Line(l.Symbol, maxShown) + " at $" + string(appendUnitCost(nil, l.Cost))
 		}
 		id := l.ID
 		cmd, err := a.sendChange(change{ch: model.UserChange{PutLot: &l}, what: what, saved: msg, dir: 1, mark: "✓ ",
@@ -174,14 +176,14 @@ func (a *app) deleteLotPrompt() {
 		a.say("no lot selected", -1, "✗ ")
 		return
 	}
-	q := "Delete lot of " + Sanitize(l.Symbol)
+	q := "Delete lot of " + safetext.Line(l.Symbol, maxShown)
 	if !a.user.hide {
-		q = "Delete lot " + string(appendQty(nil, l.Quantity)) + " " + Sanitize(l.Symbol)
+		q = "Delete lot " + string(appendQty(nil, l.Quantity)) + " " + safetext.Line(l.Symbol, maxShown)
 	}
 	if !l.Opened.IsZero() {
 		q += " bought " + l.Opened.UTC().Format(dateLayout)
 	}
-	id, sym := l.ID, Sanitize(l.Symbol)
+	id, sym := l.ID, safetext.Line(l.Symbol, maxShown)
 	a.ask(q+"? y/n", func() (tea.Cmd, error) {
 		return a.sendChange(change{ch: model.UserChange{DeleteLot: id}, what: "lot deleted", saved: "Lot of " + sym + " deleted", mark: "✓ "})
 	})
