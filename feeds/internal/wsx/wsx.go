@@ -10,12 +10,15 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // DiscardLimit is the largest message a connection reads at all. A message
@@ -164,7 +167,7 @@ func DescribeReadError(exchange string, err error) error {
 	var ce websocket.CloseError
 	if errors.As(err, &ce) {
 		if ce.Reason != "" {
-			return fmt.Errorf("%s: the exchange closed the connection (%d): %s", exchange, int(ce.Code), venue.Sanitize(ce.Reason))
+			return fmt.Errorf("%s: the exchange closed the connection (%d): %s", exchange, int(ce.Code), strings.TrimSpace(safetext.Line(ce.Reason, venue.MaxText)))
 		}
 		return fmt.Errorf("%s: the exchange closed the connection (%d)", exchange, int(ce.Code))
 	}

@@ -21,7 +21,7 @@ func TestDescribeReadError(t *testing.T) {
 		err  error
 		want string
 	}{
-		{websocket.CloseError{Code: websocket.StatusGoingAway, Reason: "bye\x1b[2J"}, "kraken: the exchange closed the connection (1001): bye[2J"},
+		{websocket.CloseError{Code: websocket.StatusGoingAway, Reason: "bye\x1b[2J"}, "kraken: the exchange closed the connection (1001): bye"},
 		{fmt.Errorf("read: %w", websocket.CloseError{Code: websocket.StatusPolicyViolation}), "kraken: the exchange closed the connection (1008)"},
 		{io.EOF, "kraken: the connection dropped"},
 		{fmt.Errorf("x: %w", io.ErrUnexpectedEOF), "kraken: the connection dropped"},
