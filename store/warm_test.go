@@ -11,6 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 func TestWarmRoundTrip(t *testing.T) {
@@ -40,7 +42,7 @@ func TestWarmRoundTrip(t *testing.T) {
 		want.Hour = want.Hour[len(want.Hour)-model.HourBars:]
 		want.Day = want.Day[len(want.Day)-model.DayBars:]
 		if i == 1 {
-			want.Info.Name = "Evil]0;pwned Coin with a very long name that goes on and on and "
+			want.Info.Name = "Evil Coin with a very long name that goes on and on and on and …"
 			if n := len([]rune(got.Info.Name)); n != 64 {
 				t.Errorf("name is %d runes", n)
 			}
@@ -191,7 +193,7 @@ func FuzzDecodeWarmToken(f *testing.F) {
 				t.Fatalf("%d bars accepted", len(bars))
 			}
 		}
-		if tok.Info.Name != cleanText(tok.Info.Name, nameRunes) {
+		if tok.Info.Name != safetext.Line(tok.Info.Name, nameRunes) {
 			t.Fatalf("unclean name %q", tok.Info.Name)
 		}
 		again, err := decodeWarmToken("FUZZ", encodeWarmToken(nil, &tok))

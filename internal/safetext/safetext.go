@@ -23,6 +23,7 @@
 package safetext
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -40,6 +41,18 @@ func Text(s string, maxRunes int) string { return clean(s, maxRunes, true) }
 
 // IsLine reports whether Line(s, maxRunes) is s, without allocating.
 func IsLine(s string, maxRunes int) bool { return isClean(s, maxRunes, false) }
+
+// Quoted returns s as it is when it is one clean line (of any length),
+// and otherwise s Go-quoted with every character that is not printable
+// ASCII escaped (strconv.QuoteToASCII): for text a reader must see exactly
+// rather than cleaned, such as a file path or a value from a config file
+// in an error message.
+func Quoted(s string) string {
+	if isClean(s, len(s)+1, false) {
+		return s
+	}
+	return strconv.QuoteToASCII(s)
+}
 
 // Printable reports whether r may be shown as it is: a graphic character
 // (letter, mark, number, punctuation, symbol, space), not a control.

@@ -100,6 +100,22 @@ func TestText(t *testing.T) {
 	}
 }
 
+func TestQuoted(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"/home/me/.config/tokentop/config.toml", "/home/me/.config/tokentop/config.toml"},
+		{"/home/zoë/données", "/home/zoë/données"},
+		{"", ""},
+		{"/tmp/\x1b[2J", `"/tmp/\x1b[2J"`},
+		{"a\u202eb", `"a\u202eb"`},
+		{"bad\xff", `"bad\xff"`},
+		{"two\nlines", `"two\nlines"`},
+	} {
+		if got := Quoted(c.in); got != c.want {
+			t.Errorf("Quoted(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func TestPrintable(t *testing.T) {
 	for _, r := range []rune{'a', ' ', '~', 'é', '🚀', '\u00a0', '…'} {
 		if !Printable(r) {
