@@ -42,6 +42,10 @@ Usage:
 
 Every record is checked before anything is written; one bad record and nothing is imported.
 By default records are merged: watchlists by name (symbols added), lots and alerts by id (replaced).
+Lots and alerts must name a token tokentop knows, as the dashboard's forms require: a [feed] symbol,
+a demo market token, or a token of the last live run (the warm-start cache); any other refuses the import.
+With [feed] top = N the market's tokens are known only when tokentop runs: such records are then
+imported, with a warning naming the tokens not known yet.
 
 Flags:
   --replace         replace all watchlists, lots and alerts with the file's (alert history is kept)
@@ -223,7 +227,7 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tokentop import: %s: %s (nothing was imported)\n", safetext.Quoted(name), safetext.Quoted(err.Error()))
 		return 1
 	}
-	stats, path, err := engine.Import(dataDir(d.dataDir, cfg), d.user, x, replace)
+	res, err := engine.Import(cfg, dataDir(d.dataDir, cfg), d.user, x, replace)
 	if err != nil {
 		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safetext.Quoted(err.Error()))
 		return 1
@@ -233,6 +237,14 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		verb = "replaced with"
 	}
 	fmt.Fprintf(stdout, "tokentop import: %s %d watchlists, %d lots and %d alerts from %s into %s\n",
-		verb, stats.Watchlists, stats.Lots, stats.Alerts, safetext.Quoted(name), path)
+		verb, res.Stats.Watchlists, res.Stats.Lots, res.Stats.Alerts, safetext.Quoted(name), res.Path)
+	if n := len(res.NotYetKnown); n > 0 {
+		syms := strings.Join(res.NotYetKnown[:min(n, 10)], ", ")
+		if n > 10 {
+			syms += fmt.Sprintf(" and %d more", n-10)
+		}
+		fmt.Fprintf(stderr, "tokentop import: warning: not known yet: %s; with [feed] top = %d Binance picks its tokens at start, and the lots and alerts on these show once the market lists them\n",
+			safetext.Line(syms, 400), cfg.Feed.Top)
+	}
 	return 0
 }

@@ -591,10 +591,12 @@ func (v *alertsView) readAlert(f *form) (a model.Alert, ok bool) {
 		fail("symbol", "is not a token symbol (A-Z, 0-9, . - _)")
 	case v.snap == nil:
 		fail("symbol", "no market data yet to check it")
-	case v.snap.Token(sym) == nil:
-		fail("symbol", "unknown token "+sym)
 	default:
-		a.Symbol = sym
+		if err := model.CheckKnownToken(sym, v.snap.Knows); err != nil {
+			fail("symbol", err.Error())
+		} else {
+			a.Symbol = sym
+		}
 	}
 	switch a.Kind {
 	case model.AlertPriceAbove, model.AlertPriceBelow:

@@ -85,8 +85,10 @@ func (a *app) readLot(f *form, orig string) (l model.Lot, ok bool) {
 		fail("symbol", "is required")
 	case !model.ValidSymbol(sym):
 		fail("symbol", "use A-Z, 0-9, . - _")
-	case sym != orig && a.snap.Token(sym) == nil:
-		fail("symbol", "unknown token "+sym)
+	case sym != orig:
+		if err := model.CheckKnownToken(sym, a.snap.Knows); err != nil {
+			fail("symbol", err.Error())
+		}
 	}
 	l.Symbol = sym
 	q, msg := formNumber(f.value("quantity"), true)
