@@ -223,7 +223,7 @@ func setFloat(v any, check func(float64) string, dst *float64) string {
 func rangeDuration(lo, hi time.Duration) func(time.Duration) string {
 	return func(d time.Duration) string {
 		if d < lo || d > hi {
-			return fmt.Sprintf("must be between %s and %s, got %s", fmtDuration(lo), fmtDuration(hi), fmtDuration(d))
+			return fmt.Sprintf("must be between %s and %s, got %s", model.FormatDuration(lo), model.FormatDuration(hi), model.FormatDuration(d))
 		}
 		return ""
 	}
