@@ -75,6 +75,19 @@ func (r *rig) run(t *testing.T, opts feeds.SuperviseOptions) (*feedtest.Recorder
 	return rec, stop
 }
 
+// keptOneConnection fails the test if the session reconnected.
+func (r *rig) keptOneConnection(t *testing.T, rec *feedtest.Recorder, why string) {
+	t.Helper()
+	if n := len(r.ws.Conns()); n != 1 {
+		t.Errorf("%d connections, want 1 (%s)", n, why)
+	}
+	for _, st := range rec.Statuses() {
+		if st.State == model.FeedReconnecting {
+			t.Errorf("reconnected: %s", st.Reason)
+		}
+	}
+}
+
 func waitStatus(t *testing.T, rec *feedtest.Recorder, state model.FeedState, substr string) model.FeedStatus {
 	t.Helper()
 	st, ok := rec.WaitStatus(wait, state, substr)
@@ -227,14 +240,7 @@ func TestSessionSkipsBadFramesAndKeepsTheConnection(t *testing.T) {
 	}) {
 		t.Fatalf("bad count %d, want %d; trades %d", rec.Last().Bad, wantBad, feedtest.CountKind(rec.Events(), model.EventTrade))
 	}
-	if n := len(r.ws.Conns()); n != 1 {
-		t.Errorf("%d connections, want 1 (bad frames must not drop it)", n)
-	}
-	for _, st := range rec.Statuses() {
-		if st.State == model.FeedReconnecting {
-			t.Errorf("reconnected: %s", st.Reason)
-		}
-	}
+	r.keptOneConnection(t, rec, "bad frames must not drop it")
 	stop()
 }
 
@@ -367,13 +373,6 @@ func TestSessionSkipsA4MBFrame(t *testing.T) {
 	}) {
 		t.Fatalf("bad count %d, want 2; trades %d, want 2", rec.Last().Bad, feedtest.CountKind(rec.Events(), model.EventTrade))
 	}
-	if n := len(r.ws.Conns()); n != 1 {
-		t.Errorf("%d connections, want 1 (a big frame must not drop it)", n)
-	}
-	for _, st := range rec.Statuses() {
-		if st.State == model.FeedReconnecting {
-			t.Errorf("reconnected: %s", st.Reason)
-		}
-	}
+	r.keptOneConnection(t, rec, "a big frame must not drop it")
 	stop()
 }
