@@ -11,11 +11,11 @@ import (
 
 // checkURL is the one rule for every URL setting (the exchanges' ws_url
 // and rest_url, coingecko.url, ratings.tokenmetrics_url): an absolute URL
-// with a host, no user info, no spaces or control characters, at most
-// maxURLLen bytes, and the secure scheme
-// ("wss", "https"). The plain scheme ("ws", "http") is accepted only to a
-// loopback host (PlainAllowed), for tests and local proxies: anything else
-// would send prices, and an API key in a header, in clear. It returns the
+// with a host, no user info, no spaces or control characters, a port from
+// 1 to 65535 if any, at most maxURLLen bytes, and the secure scheme ("wss",
+// "https"). The plain scheme ("ws", "http") is accepted only to a loopback
+// host (PlainAllowed), for tests and local proxies: anything else would
+// send prices, and an API key in a header, in clear. It returns the
 // problem in words, or "".
 func checkURL(s, secure, plain string) string {
 	bad := fmt.Sprintf("must be a %s:// URL with a host, got %s", secure, tomlfile.QuoteValue(s))
