@@ -16,6 +16,8 @@ import (
 	"github.com/tokentop/tokentop/config"
 	"github.com/tokentop/tokentop/engine"
 	"github.com/tokentop/tokentop/store"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 const exportUsage = `tokentop export - write your watchlists, portfolio lots and alerts as JSON
@@ -40,6 +42,10 @@ Usage:
 
 Every record is checked before anything is written; one bad record and nothing is imported.
 By default records are merged: watchlists by name (symbols added), lots and alerts by id (replaced).
+Lots and alerts must name a token tokentop knows, as the dashboard's forms require: a [feed] symbol,
+a demo market token, or a token of the last live run (the warm-start cache); any other refuses the import.
+With [feed] top = N the market's tokens are known only when tokentop runs: such records are then
+imported, with a warning naming the tokens not known yet.
 
 Flags:
   --replace         replace all watchlists, lots and alerts with the file's (alert history is kept)
@@ -73,7 +79,7 @@ func parseData(fs *flag.FlagSet, d *dataFlags, args []string) error {
 			d.help = true
 			return nil
 		}
-		return fmt.Errorf("%s (see %s --help)", engine.SafeLine(err.Error()), fs.Name())
+		return fmt.Errorf("%s (see %s --help)", safetext.Quoted(err.Error()), fs.Name())
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "config" {
@@ -81,7 +87,7 @@ func parseData(fs *flag.FlagSet, d *dataFlags, args []string) error {
 		}
 	})
 	if err := store.ValidUser(d.user); err != nil {
-		return fmt.Errorf("--user: %s", engine.SafeLine(strings.TrimPrefix(err.Error(), "store: ")))
+		return fmt.Errorf("--user: %s", safetext.Quoted(strings.TrimPrefix(err.Error(), "store: ")))
 	}
 	return nil
 }
@@ -113,7 +119,7 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 	}
 	x, rep, err := engine.Export(dataDir(d.dataDir, cfg), d.user, time.Now())
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop export: %s\n", engine.SafeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop export: %s\n", safetext.Quoted(err.Error()))
 		return 1
 	}
 	if rep.Skipped > 0 {
@@ -122,11 +128,11 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 			what = "1 record"
 		}
 		fmt.Fprintf(stderr, "tokentop export: warning: %s could not be read (%d damaged) and left out; they stay in the store: %s\n",
-			what, rep.Damaged, engine.SafeLine(strings.Join(rep.Reasons, "; ")))
+			what, rep.Damaged, safetext.Quoted(strings.Join(rep.Reasons, "; ")))
 	}
 	data, err := json.MarshalIndent(x, "", "  ")
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop export: %s\n", engine.SafeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop export: %s\n", safetext.Quoted(err.Error()))
 		return 1
 	}
 	data = append(data, '\n')
@@ -140,7 +146,7 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 		err = writeFileAtomic(out, data)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop export: writing %s\n", engine.SafeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop export: writing %s\n", safetext.Quoted(err.Error()))
 		return 1
 	}
 	if out != "" && out != "-" {
@@ -208,7 +214,7 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "tokentop import: %s\n", engine.SafeLine(err.Error()))
+			fmt.Fprintf(stderr, "tokentop import: %s\n", safetext.Quoted(err.Error()))
 			return 1
 		}
 		defer f.Close()
@@ -218,12 +224,12 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	x, err := store.ParseExport(in)
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop import: %s: %s (nothing was imported)\n", engine.SafeLine(name), engine.SafeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop import: %s: %s (nothing was imported)\n", safetext.Quoted(name), safetext.Quoted(err.Error()))
 		return 1
 	}
-	stats, path, err := engine.Import(dataDir(d.dataDir, cfg), d.user, x, replace)
+	res, err := engine.Import(cfg, dataDir(d.dataDir, cfg), d.user, x, replace)
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", engine.SafeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safetext.Quoted(err.Error()))
 		return 1
 	}
 	verb := "merged"
@@ -231,6 +237,14 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		verb = "replaced with"
 	}
 	fmt.Fprintf(stdout, "tokentop import: %s %d watchlists, %d lots and %d alerts from %s into %s\n",
-		verb, stats.Watchlists, stats.Lots, stats.Alerts, engine.SafeLine(name), path)
+		verb, res.Stats.Watchlists, res.Stats.Lots, res.Stats.Alerts, safetext.Quoted(name), res.Path)
+	if n := len(res.NotYetKnown); n > 0 {
+		syms := strings.Join(res.NotYetKnown[:min(n, 10)], ", ")
+		if n > 10 {
+			syms += fmt.Sprintf(" and %d more", n-10)
+		}
+		fmt.Fprintf(stderr, "tokentop import: warning: not known yet: %s; with [feed] top = %d Binance picks its tokens at start, and the lots and alerts on these show once the market lists them\n",
+			safetext.Line(syms, 400), cfg.Feed.Top)
+	}
 	return 0
 }

@@ -312,3 +312,26 @@ func TestExportNamesDamagedRecords(t *testing.T) {
 		t.Error("export changed the store")
 	}
 }
+
+// TestImportRefusesUnknownTokensAsTheFormsDo: a lot on a token tokentop
+// does not know refuses the import ("unknown token ZZZ", as the lot form
+// says); with [feed] top = N it is imported with a warning naming it.
+func TestImportRefusesUnknownTokensAsTheFormsDo(t *testing.T) {
+	dir := t.TempDir()
+	body := strings.Replace(exportSample, `"symbol": "ETH", "quantity": 4`, `"symbol": "ZZZ", "quantity": 4`, 1)
+	in := writeTemp(t, "in.json", body)
+	plain := writeTemp(t, "config.toml", "")
+	_, errOut, code := runBinary(t, nil, "import", "--config", plain, "--data-dir", dir, in)
+	if code != 1 || !strings.HasPrefix(errOut, "tokentop import: unknown token: ZZZ; ") || !strings.HasSuffix(errOut, "(nothing was imported)\n") || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if out, _, code := runBinary(t, nil, "export", "--config", plain, "--data-dir", dir); code == 0 && strings.Contains(out, "lot-1") {
+		t.Fatalf("a refused import wrote records:\n%s", out)
+	}
+	top := writeTemp(t, "config.toml", "[feed]\nsources = [\"binance\"]\ntop = 20\n")
+	out, errOut, code := runBinary(t, nil, "import", "--config", top, "--data-dir", dir, in)
+	if code != 0 || !strings.Contains(out, "2 watchlists, 2 lots and 3 alerts") ||
+		errOut != "tokentop import: warning: not known yet: ZZZ; with [feed] top = 20 Binance picks its tokens at start, and the lots and alerts on these show once the market lists them\n" {
+		t.Fatalf("top = 20: exit %d\nstdout %s\nstderr %q", code, out, errOut)
+	}
+}

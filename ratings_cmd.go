@@ -21,6 +21,8 @@ import (
 	"github.com/tokentop/tokentop/config"
 	"github.com/tokentop/tokentop/engine"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 const ratingsUsage = `tokentop ratings - print the ratings table once, for scripts and cron jobs
@@ -99,7 +101,7 @@ func parseRatingsFlags(args []string) (ratingsOptions, error) {
 			o.help = true
 			return o, nil
 		}
-		return o, fmt.Errorf("%s (see tokentop ratings --help)", engine.SafeLine(err.Error()))
+		return o, fmt.Errorf("%s (see tokentop ratings --help)", safetext.Quoted(err.Error()))
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %s (see tokentop ratings --help)", strconv.QuoteToASCII(fs.Arg(0)))
@@ -167,7 +169,7 @@ func ratingsMain(args []string, stdout, stderr io.Writer) int {
 		snap, err = engine.RateLive(ctx, cfg, run, os.Getenv)
 		stop()
 		if err != nil {
-			fmt.Fprintf(stderr, "tokentop ratings: %s\n", engine.SafeLine(err.Error()))
+			fmt.Fprintf(stderr, "tokentop ratings: %s\n", safetext.Quoted(err.Error()))
 			return 1
 		}
 	}
@@ -185,7 +187,7 @@ func ratingsMain(args []string, stdout, stderr io.Writer) int {
 		err = w.Flush()
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop ratings: writing the table: %s\n", engine.SafeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop ratings: writing the table: %s\n", safetext.Quoted(err.Error()))
 		return 1
 	}
 	return 0

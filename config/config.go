@@ -20,6 +20,8 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/themes"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // MaxFileSize is the largest config file accepted.
@@ -195,7 +197,7 @@ func readError(path string, err error) *Error {
 	if errors.As(err, &pe) {
 		msg = pe.Err.Error()
 	}
-	return &tomlfile.Error{Path: path, Problem: "cannot read: " + tomlfile.SafeText(msg), Err: err}
+	return &tomlfile.Error{Path: path, Problem: "cannot read: " + safetext.Quoted(msg), Err: err}
 }
 
 // Parse reads a config file's contents; keys it leaves out keep their

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -251,26 +250,6 @@ func checkSymbol(s string) string {
 		}
 	}
 	return ""
-}
-
-// checkURL accepts an absolute URL with one of the schemes (the first is
-// the secure one; the second is allowed only for localhost, for tests and
-// local proxies), with a host and no user info.
-func checkURL(s, secure, plain string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil {
-		return fmt.Sprintf("must be a %s:// URL with a host, got %s", secure, tomlfile.QuoteValue(s))
-	}
-	switch u.Scheme {
-	case secure:
-		return ""
-	case plain:
-		if h := u.Hostname(); h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1" {
-			return ""
-		}
-		return fmt.Sprintf("must use %s:// (plain %s:// only to localhost), got %s", secure, plain, tomlfile.QuoteValue(s))
-	}
-	return fmt.Sprintf("must be a %s:// URL, got %s", secure, tomlfile.QuoteValue(s))
 }
 
 // checkTop is the cross-key check of [feed] top: only Binance can pick its

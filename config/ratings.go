@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"math"
-	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -250,41 +249,22 @@ func checkAPIKey(s string) string {
 	return ""
 }
 
-// CheckTokenMetricsURL checks a Token Metrics API root: an absolute https
-// URL (or http to a loopback address, for tests and local proxies) with no
-// user, query or fragment. It returns the problem in words, or "".
+// CheckTokenMetricsURL checks a Token Metrics API root: checkURL's rule
+// (https, or http to a loopback host, for tests and local proxies) with no
+// query or fragment either. It returns the problem in words, or "".
 func CheckTokenMetricsURL(s string) string {
 	const want = `must be an https URL like "https://api.tokenmetrics.com", got `
-	if s == "" || len(s) > maxURLLen {
-		return want + tomlfile.QuoteValue(s)
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.Opaque != "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-		return want + tomlfile.QuoteValue(s)
-	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !isLoopback(u.Hostname()) {
-			return "must use https (plain http only to localhost), got " + tomlfile.QuoteValue(s)
+	if p := checkURL(s, "https", "http"); p != "" {
+		if u, err := url.Parse(s); err == nil && u.Scheme == "http" && u.Host != "" && u.User == nil {
+			return p // the plain-http refusal says what to do
 		}
-	default:
 		return want + tomlfile.QuoteValue(s)
 	}
-	for _, r := range s {
-		if r <= ' ' || r == 0x7f {
-			return want + tomlfile.QuoteValue(s)
-		}
+	u, _ := url.Parse(s) // checkURL parsed it
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return want + tomlfile.QuoteValue(s)
 	}
 	return ""
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func checkGradeLevel(f float64) string {

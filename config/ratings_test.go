@@ -125,7 +125,7 @@ func TestRatingsValidationMessages(t *testing.T) {
 		{"ratings.investor_weights = { return_30d = 0, return_90d = 0, drawdown = 0, volatility = 0, liquidity = 0, size = 0 }",
 			"c.toml:1: ratings.investor_weights: the weights must not all be zero (a zero weight turns one factor off)"},
 		// URLs.
-		{"[ratings]\ntokenmetrics_url = \"http://api.tokenmetrics.com\"", `c.toml:2: ratings.tokenmetrics_url: must use https (plain http only to localhost), got "http://api.tokenmetrics.com"`},
+		{"[ratings]\ntokenmetrics_url = \"http://api.tokenmetrics.com\"", `c.toml:2: ratings.tokenmetrics_url: must use https:// (plain http:// only to localhost, 127.0.0.1 or [::1]), got "http://api.tokenmetrics.com"`},
 		{"[ratings]\ntokenmetrics_url = \"ftp://x\"", `c.toml:2: ratings.tokenmetrics_url: must be an https URL like "https://api.tokenmetrics.com", got "ftp://x"`},
 		{"[ratings]\ntokenmetrics_url = \"https://u:p@x\"", `c.toml:2: ratings.tokenmetrics_url: must be an https URL like "https://api.tokenmetrics.com", got "https://u:p@x"`},
 		{"[ratings]\ntokenmetrics_url = \"https://x/?a=1\"", `c.toml:2: ratings.tokenmetrics_url: must be an https URL like "https://api.tokenmetrics.com", got "https://x/?a=1"`},

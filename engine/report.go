@@ -15,9 +15,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // RatingsSortColumns are the columns a report sorts by, in table order.
@@ -159,7 +160,7 @@ func BuildRatingsReport(snap *model.Snapshot, o ReportOptions) RatingsReport {
 	if !o.Demo {
 		rep.Seed = 0
 		for _, f := range snap.Feeds.All() {
-			rep.Sources = append(rep.Sources, SafeLine(f.Name)+" "+f.State.String())
+			rep.Sources = append(rep.Sources, safetext.Quoted(f.Name)+" "+f.State.String())
 		}
 	}
 	views := snap.Tokens.Clone() // our own copy: sortViews sorts it
@@ -172,7 +173,7 @@ func BuildRatingsReport(snap *model.Snapshot, o ReportOptions) RatingsReport {
 			continue
 		}
 		r := tokenRating{
-			Rank: tv.Rank, Symbol: safeText(tv.Symbol), Name: safeText(tv.Name),
+			Rank: tv.Rank, Symbol: safetext.Line(tv.Symbol, maxOutputRunes), Name: safetext.Line(tv.Name, maxOutputRunes),
 			Price: unknownZero(tv.Price), Change1h: jnum(tv.Change1h), Change24h: jnum(tv.Change24h), Change7d: jnum(tv.Change7d),
 			Volume24h: jnum(tv.Volume24h), MarketCap: unknownZero(tv.MarketCap),
 			TraderGrade: gradeOf(tv.TraderGrade), InvestorGrade: gradeOf(tv.InvestorGrade),
@@ -187,7 +188,7 @@ func BuildRatingsReport(snap *model.Snapshot, o ReportOptions) RatingsReport {
 				Price: jnum(f.Price), Grade: jnum(f.Grade), Return: jnum(f.Return)})
 		}
 		if of := tv.Official; of != nil {
-			oj := &officialJSON{Provider: safeText(of.Provider), TMGrade: jnum(of.TMGrade), TraderGrade: jnum(of.TraderGrade),
+			oj := &officialJSON{Provider: safetext.Line(of.Provider, maxOutputRunes), TMGrade: jnum(of.TMGrade), TraderGrade: jnum(of.TraderGrade),
 				InvestorGrade: jnum(of.InvestorGrade), Updated: rfc3339(of.Updated)}
 			if of.HasSignal {
 				s := of.Signal.String()
@@ -209,22 +210,22 @@ func BuildRatingsReport(snap *model.Snapshot, o ReportOptions) RatingsReport {
 }
 
 func gradeOf(g model.Grade) gradeJSON {
-	out := gradeJSON{Value: jnum(g.Value), Reason: safeText(g.Reason), Change24h: jnum(g.Change24h), Change7d: jnum(g.Change7d), Factors: []factorJSON{}}
+	out := gradeJSON{Value: jnum(g.Value), Reason: safetext.Line(g.Reason, maxOutputRunes), Change24h: jnum(g.Change24h), Change7d: jnum(g.Change7d), Factors: []factorJSON{}}
 	if g.Present() {
 		b := g.Band.String()
 		out.Band = &b
 	}
 	for _, f := range g.Factors.All() {
-		out.Factors = append(out.Factors, factorJSON{Name: safeText(f.Name), Raw: jnum(f.Raw), Unit: safeText(f.Unit),
+		out.Factors = append(out.Factors, factorJSON{Name: safetext.Line(f.Name, maxOutputRunes), Raw: jnum(f.Raw), Unit: safetext.Line(f.Unit, maxOutputRunes),
 			Score: jnum(f.Score), Weight: jnum(f.Weight), Contribution: jnum(f.Contribution)})
 	}
 	return out
 }
 
 func moonshotOf(m model.Moonshot) moonshotJSON {
-	return moonshotJSON{Symbol: safeText(m.Symbol), Name: safeText(m.Name), Entry: rfc3339(m.Entry), EntryPrice: jnum(m.EntryPrice),
+	return moonshotJSON{Symbol: safetext.Line(m.Symbol, maxOutputRunes), Name: safetext.Line(m.Name, maxOutputRunes), Entry: rfc3339(m.Entry), EntryPrice: jnum(m.EntryPrice),
 		EntryGrade: jnum(m.EntryGrade), Price: jnum(m.Price), ROI: jnum(m.ROI), PeakROI: jnum(m.PeakROI), Grade: jnum(m.Grade),
-		Volume24h: jnum(m.Volume24h), MarketCap: unknownZero(m.MarketCap), Exit: rfc3339(m.Exit), ExitReason: safeText(m.ExitReason)}
+		Volume24h: jnum(m.Volume24h), MarketCap: unknownZero(m.MarketCap), Exit: rfc3339(m.Exit), ExitReason: safetext.Line(m.ExitReason, maxOutputRunes)}
 }
 
 // sortViews orders tokens by column: names ascending, numbers largest
@@ -354,6 +355,10 @@ func csvText(s string) string {
 }
 
 const dash = "—"
+
+// maxOutputRunes caps one outside string (a name, a reason) in the
+// ratings output; model already cuts them much shorter.
+const maxOutputRunes = 1000
 
 func (rep RatingsReport) WriteText(w io.Writer) error {
 	header := []string{"#", "Symbol", "Name", "Price", "1h", "24h", "7d", "Vol 24h", "Mkt Cap", "Trader", "Investor", "Signal"}
@@ -519,34 +524,4 @@ func textCompact(n jnum) string {
 		}
 	}
 	return strconv.FormatFloat(v, 'f', 0, 64)
-}
-
-// safeText drops control characters (so every escape sequence's ESC) and
-// invalid UTF-8 from a string bound for output.
-func safeText(s string) string {
-	clean := true
-	for _, r := range s {
-		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if r != unicode.ReplacementChar && unicode.IsPrint(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// SafeLine makes an error one printable line.
-func SafeLine(s string) string {
-	if safeText(s) == s {
-		return s
-	}
-	return strconv.QuoteToASCII(s)
 }

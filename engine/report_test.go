@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 func TestRatingsSortAndUnknowns(t *testing.T) {
@@ -35,7 +37,7 @@ func TestRatingsSortAndUnknowns(t *testing.T) {
 		{textPrice(2.61224), "2.6122"}, {textChange(jnum(nan)), "—"}, {textChange(0.0068), "+0.68%"}, {textChange(-0.1083), "-10.83%"},
 		{textCompact(3.34e9), "3.34B"}, {textCompact(520.5e9), "520.5B"}, {textCompact(712), "712"}, {textCompact(jnum(math.Inf(1))), "—"},
 		{csvNum(jnum(nan)), ""}, {csvNum(0.25), "0.25"}, {csvText("=cmd()"), "'=cmd()"},
-		{safeText("Bit\x1b[2Jcoin\u0007"), "Bit[2Jcoin"},
+		{safetext.Line("Bit\x1b[2Jcoin\u0007", maxOutputRunes), "Bitcoin"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

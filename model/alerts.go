@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // AlertBook evaluates the user's alerts against each snapshot. It keeps,
@@ -293,7 +295,7 @@ func fire(a *Alert, now time.Time, sym string, price float64, msg string) AlertF
 		// case, "/"): the firing must still pass AlertFiring.Validate.
 		sym = ""
 	}
-	return AlertFiring{AlertID: a.ID, Symbol: sym, Time: now, Message: sanitizeText(msg, 300), Price: price}
+	return AlertFiring{AlertID: a.ID, Symbol: sym, Time: now, Message: strings.TrimSpace(safetext.Line(msg, 300)), Price: price}
 }
 
 // conditionMessage says in words what a price or move alert saw.

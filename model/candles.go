@@ -3,9 +3,12 @@ package model
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The candles cache sits in front of the hub's Candles requests. Every open
@@ -92,7 +95,7 @@ func newCandlesCache(size int) *candlesCache {
 // number of goroutines (it is the history source of every session).
 func (m *Market) Candles(ctx context.Context, symbol string, span time.Duration, maxBars int) (ReadOnly[Candle], error) {
 	if span <= 0 {
-		return ReadOnly[Candle]{}, fmt.Errorf("candles %s: span %v is not positive", sanitizeText(symbol, maxSymbolLen), span)
+		return ReadOnly[Candle]{}, fmt.Errorf("candles %s: span %v is not positive", strings.TrimSpace(safetext.Line(symbol, maxSymbolLen)), span)
 	}
 	c := m.candlesCache
 	c.requests.Add(1)
@@ -136,7 +139,7 @@ func (m *Market) Candles(ctx context.Context, symbol string, span time.Duration,
 			f.cancel()
 		}
 		c.mu.Unlock()
-		return ReadOnly[Candle]{}, fmt.Errorf("candles %s: %w", sanitizeText(symbol, maxSymbolLen), ctx.Err())
+		return ReadOnly[Candle]{}, fmt.Errorf("candles %s: %w", strings.TrimSpace(safetext.Line(symbol, maxSymbolLen)), ctx.Err())
 	}
 }
 
@@ -205,7 +208,7 @@ func (m *Market) publishedVersion(symbol string) (uint64, bool) {
 // hubCandles asks the hub goroutine (Run) for candles.
 func (m *Market) hubCandles(ctx context.Context, symbol string, span time.Duration, maxBars int) (ReadOnly[Candle], error) {
 	req := candlesRequest{symbol: symbol, span: span, maxBars: maxBars, reply: make(chan candlesReply, 1)}
-	shown := sanitizeText(symbol, maxSymbolLen)
+	shown := strings.TrimSpace(safetext.Line(symbol, maxSymbolLen))
 	select {
 	case m.requests <- req:
 	case <-ctx.Done():

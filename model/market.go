@@ -11,8 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // MarketOptions tune a Market. Zero values take the defaults.
@@ -236,8 +236,8 @@ func (m *Market) Send(ctx context.Context, ev Event) bool {
 // Status records a feed's state. It never blocks: reports from one feed
 // that the hub has not yet taken are coalesced, the latest wins. (feeds.Sink)
 func (m *Market) Status(st FeedStatus) {
-	st.Name = sanitizeText(st.Name, maxNameLen)
-	st.Reason = sanitizeText(st.Reason, 200)
+	st.Name = strings.TrimSpace(safetext.Line(st.Name, maxNameLen))
+	st.Reason = strings.TrimSpace(safetext.Line(st.Reason, 200))
 	m.statusMu.Lock()
 	m.statusPending[st.Name] = st
 	m.statusMu.Unlock()
@@ -449,7 +449,7 @@ func (m *Market) apply(ev *Event) {
 			break
 		}
 		tk := m.token(ev.Symbol)
-		if name := sanitizeText(ev.Info.Name, maxNameLen); name != "" {
+		if name := strings.TrimSpace(safetext.Line(ev.Info.Name, maxNameLen)); name != "" {
 			tk.name = name
 		}
 		if v := ev.Info.MarketCap; finitePositive(v) {
@@ -493,7 +493,7 @@ func (m *Market) applyOfficialMoonshots(ev *Event) {
 		m.bad++
 		return
 	}
-	out := &OfficialMoonshots{Provider: sanitizeText(o.Provider, maxNameLen), Updated: o.Updated}
+	out := &OfficialMoonshots{Provider: strings.TrimSpace(safetext.Line(o.Provider, maxNameLen)), Updated: o.Updated}
 	if out.Updated.IsZero() || m.skew > 0 && out.Updated.UnixNano() > m.now+m.skew {
 		out.Updated = time.Unix(0, t)
 	}
@@ -504,13 +504,13 @@ func (m *Market) applyOfficialMoonshots(ev *Event) {
 				break
 			}
 			p := in.s[i]
-			p.Symbol = sanitizeText(p.Symbol, maxSymbolLen)
+			p.Symbol = strings.TrimSpace(safetext.Line(p.Symbol, maxSymbolLen))
 			if p.Symbol == "" {
 				m.bad++
 				continue
 			}
-			p.Name = sanitizeText(p.Name, maxNameLen)
-			p.ExitReason = sanitizeText(p.ExitReason, maxNameLen)
+			p.Name = strings.TrimSpace(safetext.Line(p.Name, maxNameLen))
+			p.ExitReason = strings.TrimSpace(safetext.Line(p.ExitReason, maxNameLen))
 			for _, x := range []*float64{&p.EntryPrice, &p.EntryGrade, &p.Price, &p.ROI, &p.PeakROI,
 				&p.Grade, &p.Volume24h, &p.MarketCap} {
 				if math.IsInf(*x, 0) {
@@ -841,7 +841,7 @@ func (m *Market) deliver(snap *Snapshot) {
 func (m *Market) candles(symbol string, span time.Duration, maxBars int) ([]Candle, error) {
 	tk, ok := m.tokens[symbol]
 	if !ok {
-		return nil, fmt.Errorf("candles: unknown symbol %q", sanitizeText(symbol, maxSymbolLen))
+		return nil, fmt.Errorf("candles: unknown symbol %q", strings.TrimSpace(safetext.Line(symbol, maxSymbolLen)))
 	}
 	res := Day
 	for r := Minute; r < Day; r++ {
@@ -892,64 +892,4 @@ func mergeBars(bars []Candle, to, w, g int64) []Candle {
 		i = j
 	}
 	return out
-}
-
-// sanitizeText strips control characters and terminal escape sequences,
-// drops invalid UTF-8, trims space and keeps at most maxRunes runes.
-func sanitizeText(s string, maxRunes int) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c == 0x7f || c >= utf8.RuneSelf {
-			clean = false
-			break
-		}
-	}
-	if clean && len(s) <= maxRunes && strings.TrimSpace(s) == s {
-		return s
-	}
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(s) && n < maxRunes; {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == 0x1b: // ESC: skip a CSI/OSC sequence or the next byte
-			i += escapeLen(s[i:])
-			continue
-		case r == utf8.RuneError && size <= 1, unicode.IsControl(r),
-			r == 0x200b || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
-		default:
-			b.WriteRune(r)
-			n++
-		}
-		i += size
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// escapeLen is the length of the escape sequence at the start of s (s[0]
-// is ESC): CSI up to its final byte, OSC up to BEL or ST, else 2 bytes.
-func escapeLen(s string) int {
-	if len(s) < 2 {
-		return len(s)
-	}
-	switch s[1] {
-	case '[':
-		for i := 2; i < len(s); i++ {
-			if s[i] >= 0x40 && s[i] <= 0x7e {
-				return i + 1
-			}
-		}
-		return len(s)
-	case ']', 'P', '_', '^':
-		for i := 2; i < len(s); i++ {
-			if s[i] == 0x07 {
-				return i + 1
-			}
-			if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '\\' {
-				return i + 2
-			}
-		}
-		return len(s)
-	}
-	return 2
 }

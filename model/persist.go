@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // This file is the hub's side of persistence: what it is given at start
@@ -272,8 +274,8 @@ func (m *Market) cleanPick(pk *Moonshot) bool {
 		return false
 	}
 	pk.Symbol = strings.Clone(pk.Symbol)
-	pk.Name = sanitizeText(pk.Name, maxNameLen)
-	pk.ExitReason = sanitizeText(pk.ExitReason, maxNameLen)
+	pk.Name = strings.TrimSpace(safetext.Line(pk.Name, maxNameLen))
+	pk.ExitReason = strings.TrimSpace(safetext.Line(pk.ExitReason, maxNameLen))
 	if pk.Exit.IsZero() {
 		pk.ExitReason = ""
 	}
@@ -344,7 +346,7 @@ func (m *Market) applyWarm(w *WarmStart) {
 			continue
 		}
 		tk := m.token(sym)
-		if name := sanitizeText(wt.Info.Name, maxNameLen); name != "" {
+		if name := strings.TrimSpace(safetext.Line(wt.Info.Name, maxNameLen)); name != "" {
 			tk.name = name
 		}
 		if v := wt.Info.MarketCap; finitePositive(v) {

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The ratings engine: tokentop's own transparent model (docs/RATINGS.md).
@@ -780,7 +783,7 @@ func flipReturn(f SignalFlip, price float64) float64 {
 // to NaN, an unknown signal dropped.
 func (tk *token) setOfficial(o *OfficialRating, at int64) {
 	c := *o
-	c.Provider = sanitizeText(c.Provider, 40)
+	c.Provider = strings.TrimSpace(safetext.Line(c.Provider, 40))
 	c.TMGrade = cleanGrade(c.TMGrade)
 	c.TraderGrade = cleanGrade(c.TraderGrade)
 	c.InvestorGrade = cleanGrade(c.InvestorGrade)

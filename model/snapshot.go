@@ -81,6 +81,10 @@ type Snapshot struct {
 	WarmTokens int
 }
 
+// Knows reports whether the snapshot lists symbol: the forms check a new
+// lot's or alert's token with it (CheckKnownToken).
+func (s *Snapshot) Knows(symbol string) bool { return s.Token(symbol) != nil }
+
 // Token finds a token by symbol (linear; tokens are few).
 func (s *Snapshot) Token(symbol string) *TokenView {
 	if s == nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -260,6 +261,41 @@ func ValidSymbol(s string) bool {
 		}
 	}
 	return true
+}
+
+// UnknownTokenError is a lot or an alert that names a token the market
+// does not list.
+type UnknownTokenError struct{ Symbol string }
+
+func (e *UnknownTokenError) Error() string { return "unknown token " + e.Symbol }
+
+// CheckKnownToken is the one rule for the token a new lot or alert names,
+// applied by the forms (against the market on screen) and by import
+// (against every token tokentop can list): known must report it. An alert
+// on any token (an empty symbol) names none and passes.
+func CheckKnownToken(symbol string, known func(symbol string) bool) error {
+	if symbol == "" || known(symbol) {
+		return nil
+	}
+	return &UnknownTokenError{Symbol: symbol}
+}
+
+// UnknownTokens lists the tokens that lots and alerts name and known does
+// not report, each once, in the order first named.
+func UnknownTokens(lots []Lot, alerts []Alert, known func(symbol string) bool) []string {
+	var out []string
+	add := func(sym string) {
+		if CheckKnownToken(sym, known) != nil && !slices.Contains(out, sym) {
+			out = append(out, sym)
+		}
+	}
+	for i := range lots {
+		add(lots[i].Symbol)
+	}
+	for i := range alerts {
+		add(alerts[i].Symbol)
+	}
+	return out
 }
 
 func symbolError(s string) *FieldError {

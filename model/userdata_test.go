@@ -2,6 +2,8 @@ package model
 
 import (
 	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,5 +100,28 @@ func TestNewIDsDiffer(t *testing.T) {
 			t.Fatalf("bad or repeated id %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+func TestCheckKnownToken(t *testing.T) {
+	known := func(sym string) bool { return sym == "BTC" || sym == "ETH" }
+	if err := CheckKnownToken("BTC", known); err != nil {
+		t.Errorf("BTC: %v", err)
+	}
+	if err := CheckKnownToken("", known); err != nil {
+		t.Errorf("an alert on any token: %v", err)
+	}
+	err := CheckKnownToken("ZZZ", known)
+	var ue *UnknownTokenError
+	if !errors.As(err, &ue) || ue.Symbol != "ZZZ" || err.Error() != "unknown token ZZZ" {
+		t.Errorf("ZZZ: %v", err)
+	}
+	lots := []Lot{{Symbol: "ZZZ"}, {Symbol: "BTC"}, {Symbol: "QQQ"}}
+	alerts := []Alert{{Symbol: "QQQ"}, {Symbol: ""}, {Symbol: "AAA"}, {Symbol: "ETH"}}
+	if got := UnknownTokens(lots, alerts, known); !slices.Equal(got, []string{"ZZZ", "QQQ", "AAA"}) {
+		t.Errorf("UnknownTokens = %v", got)
+	}
+	if got := UnknownTokens(lots[1:2], alerts[1:2], known); got != nil {
+		t.Errorf("all known: %v", got)
 	}
 }

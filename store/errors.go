@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // InUseError is returned by Open when another process (or another Store in
@@ -27,7 +27,7 @@ func (e *InUseError) Error() string {
 		}
 	}
 	return fmt.Sprintf("store %s is in use by another tokentop (%s); quit it, or start this one with --data-dir DIR",
-		shownPath(e.Path), who)
+		safetext.Quoted(e.Path), who)
 }
 
 // clockTime is t as "14:02" when it is today, else "Jan 2 14:02".
@@ -49,10 +49,10 @@ type CorruptError struct {
 func (e *CorruptError) Error() string {
 	why := "unreadable"
 	if e.Err != nil {
-		why = oneLine(e.Err.Error(), 160)
+		why = safetext.Line(e.Err.Error(), 160)
 	}
 	return fmt.Sprintf("store %s is damaged (%s): it was left untouched; move it aside to start a new store, or restore a backup",
-		shownPath(e.Path), why)
+		safetext.Quoted(e.Path), why)
 }
 
 func (e *CorruptError) Unwrap() error { return e.Err }
@@ -66,7 +66,7 @@ type ForeignError struct {
 
 func (e *ForeignError) Error() string {
 	return fmt.Sprintf("store %s is not a tokentop store: it was left untouched; move it aside, or start tokentop with --data-dir DIR",
-		shownPath(e.Path))
+		safetext.Quoted(e.Path))
 }
 
 // NewerError is returned by Open for a store written by a newer tokentop
@@ -78,7 +78,7 @@ type NewerError struct {
 
 func (e *NewerError) Error() string {
 	return fmt.Sprintf("store %s was written by a newer tokentop (schema %d; this one reads up to %d): it was left untouched; use the newer tokentop, or start this one with --data-dir DIR",
-		shownPath(e.Path), e.Version, e.Supported)
+		safetext.Quoted(e.Path), e.Version, e.Supported)
 }
 
 // ErrReadOnly is returned by every write to a store opened with ReadOnly.
@@ -91,46 +91,7 @@ func (d *damage) Error() string { return d.msg }
 
 func damaged(format string, args ...any) error { return &damage{fmt.Sprintf(format, args...)} }
 
-// shownPath is p as it can be shown on one terminal line: quoted when it
-// holds anything but printable characters.
-func shownPath(p string) string {
-	for _, r := range p {
-		if !unicode.IsPrint(r) || r == utf8RuneError {
-			return strconv.QuoteToASCII(p)
-		}
-	}
-	return p
-}
-
 const utf8RuneError = '\uFFFD'
-
-// oneLine makes s safe for one terminal line: control and format
-// characters become spaces, runs of spaces collapse, at most n runes.
-func oneLine(s string, n int) string {
-	var b strings.Builder
-	space := false
-	count := 0
-	for _, r := range strings.ToValidUTF8(s, "?") {
-		if !unicode.IsPrint(r) {
-			r = ' '
-		}
-		if r == ' ' {
-			if space {
-				continue
-			}
-			space = true
-		} else {
-			space = false
-		}
-		if count == n {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
-		count++
-	}
-	return strings.TrimSpace(b.String())
-}
 
 // shownKey is a database key as it can appear in a report: as is when it
 // is short printable ASCII, else quoted.

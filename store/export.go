@@ -12,6 +12,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // Export file identity.
@@ -53,7 +55,7 @@ func (s *Store) Export(user string, now time.Time) (Export, error) {
 		return nil
 	})
 	if err != nil {
-		return Export{}, fmt.Errorf("store %s: reading your records: %w", shownPath(s.path), err)
+		return Export{}, fmt.Errorf("store %s: reading your records: %w", safetext.Quoted(s.path), err)
 	}
 	if rep.Skipped > 0 {
 		s.log.Warn("store: export: unreadable or damaged records left out", "user", user, "count", rep.Skipped, "damaged", rep.Damaged, "reasons", rep.Reasons)
@@ -131,7 +133,7 @@ func jsonProblem(err error) string {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return fmt.Sprintf("it is not valid JSON at byte %d (%s)", se.Offset, oneLine(se.Error(), 80))
+		return fmt.Sprintf("it is not valid JSON at byte %d (%s)", se.Offset, safetext.Line(se.Error(), 80))
 	case errors.As(err, &te):
 		if te.Field == "" {
 			return "it is not a JSON object"
@@ -140,7 +142,7 @@ func jsonProblem(err error) string {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "it is empty or cut short"
 	}
-	return oneLine(strings.TrimPrefix(err.Error(), "json: "), 120)
+	return safetext.Line(strings.TrimPrefix(err.Error(), "json: "), 120)
 }
 
 func jsonKind(k string) string {
@@ -311,7 +313,7 @@ func (s *Store) Import(user string, x Export, replace bool) (ImportStats, error)
 		if errors.Is(err, ErrReadOnly) {
 			return ImportStats{}, err
 		}
-		return ImportStats{}, fmt.Errorf("store %s: importing: %w", shownPath(s.path), err)
+		return ImportStats{}, fmt.Errorf("store %s: importing: %w", safetext.Quoted(s.path), err)
 	}
 	return ImportStats{Watchlists: len(x.Watchlists), Lots: len(x.Lots), Alerts: len(x.Alerts)}, nil
 }

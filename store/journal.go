@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The ratings journal: each token's signal flips, the open moonshot picks
@@ -107,21 +107,21 @@ type pickRec struct {
 
 func toPickRec(m *model.Moonshot) pickRec {
 	return pickRec{
-		Symbol: m.Symbol, Name: cleanText(m.Name, nameRunes), Entry: m.Entry,
+		Symbol: m.Symbol, Name: safetext.Line(m.Name, nameRunes), Entry: m.Entry,
 		EntryPrice: nf(m.EntryPrice), EntryGrade: nf(m.EntryGrade), Price: nf(m.Price),
 		ROI: nf(m.ROI), PeakROI: nf(m.PeakROI), Grade: nf(m.Grade),
 		Volume24h: nf(m.Volume24h), MarketCap: nf(m.MarketCap),
-		Exit: m.Exit, ExitReason: cleanText(m.ExitReason, reasonRunes),
+		Exit: m.Exit, ExitReason: safetext.Line(m.ExitReason, reasonRunes),
 	}
 }
 
 func (p *pickRec) moonshot() model.Moonshot {
 	return model.Moonshot{
-		Symbol: p.Symbol, Name: cleanText(p.Name, nameRunes), Entry: p.Entry,
+		Symbol: p.Symbol, Name: safetext.Line(p.Name, nameRunes), Entry: p.Entry,
 		EntryPrice: float64(p.EntryPrice), EntryGrade: float64(p.EntryGrade), Price: float64(p.Price),
 		ROI: float64(p.ROI), PeakROI: float64(p.PeakROI), Grade: float64(p.Grade),
 		Volume24h: float64(p.Volume24h), MarketCap: float64(p.MarketCap),
-		Exit: p.Exit, ExitReason: cleanText(p.ExitReason, reasonRunes),
+		Exit: p.Exit, ExitReason: safetext.Line(p.ExitReason, reasonRunes),
 	}
 }
 
@@ -170,34 +170,6 @@ func checkPick(p pickRec, past bool) error {
 		}
 	}
 	return nil
-}
-
-// cleanText keeps the printable characters of s (valid UTF-8), at most n
-// runes, so text from the database never carries a terminal escape.
-func cleanText(s string, n int) string {
-	ok := len(s) <= n
-	for _, r := range s {
-		if !ok || r == utf8RuneError || !unicode.IsPrint(r) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	count := 0
-	for _, r := range strings.ToValidUTF8(s, "") {
-		if !unicode.IsPrint(r) || r == utf8RuneError {
-			continue
-		}
-		if count == n {
-			break
-		}
-		b.WriteRune(r)
-		count++
-	}
-	return b.String()
 }
 
 // Hashes of what a snapshot holds, allocation-free, for change detection.
@@ -373,7 +345,7 @@ func (s *Store) SaveJournal(ns string, snap *model.Snapshot) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store %s: saving the ratings journal: %w", shownPath(s.path), err)
+		return fmt.Errorf("store %s: saving the ratings journal: %w", safetext.Quoted(s.path), err)
 	}
 	for i, t := range changed {
 		st.flips[t.Symbol] = hashes[i]
@@ -481,7 +453,7 @@ func (s *Store) LoadJournal(ns string) (model.Journal, LoadReport, error) {
 		return nil
 	})
 	if err != nil {
-		return j, rep, fmt.Errorf("store %s: loading the ratings journal: %w", shownPath(s.path), err)
+		return j, rep, fmt.Errorf("store %s: loading the ratings journal: %w", safetext.Quoted(s.path), err)
 	}
 	s.logDamage("loading the ratings journal", "", rep)
 	return j, rep, nil

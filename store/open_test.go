@@ -418,7 +418,7 @@ func TestErrorMessages(t *testing.T) {
 	if got := e.Error(); strings.ContainsRune(got, 0x1b) || !strings.Contains(got, "(pid unknown)") {
 		t.Errorf("got %q", got)
 	}
-	c := &CorruptError{Path: "/x/tokentop.db", Err: errors.New("page 7\nis \x1b bad")}
+	c := &CorruptError{Path: "/x/tokentop.db", Err: errors.New("page 7\nis\x1b[1m bad")}
 	if got := c.Error(); strings.ContainsAny(got, "\n\x1b") || !strings.Contains(got, "damaged (page 7 is bad)") {
 		t.Errorf("got %q", got)
 	}

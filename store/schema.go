@@ -11,6 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The layout is described in SCHEMA.md; keep the two in step.
@@ -174,7 +176,7 @@ func (s *Store) migrate(from int) error {
 	})
 	if err != nil {
 		return fmt.Errorf("store %s: upgrading it from schema %d to %d failed, so it was left as it was: %w",
-			shownPath(s.path), from, SchemaVersion, err)
+			safetext.Quoted(s.path), from, SchemaVersion, err)
 	}
 	s.log.Info("store upgraded", "path", s.path, "from", from, "to", SchemaVersion)
 	return nil

@@ -30,6 +30,8 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // FileName is the database file's name in the data directory.
@@ -122,7 +124,7 @@ func Open(o Options) (*Store, error) {
 		}
 	}
 	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("store %s is not a regular file: it was left untouched; move it aside, or start tokentop with --data-dir DIR", shownPath(path))
+		return nil, fmt.Errorf("store %s is not a regular file: it was left untouched; move it aside, or start tokentop with --data-dir DIR", safetext.Quoted(path))
 	}
 	f, err := openFile(path, o.ReadOnly)
 	if err != nil {
@@ -133,7 +135,7 @@ func Open(o Options) (*Store, error) {
 		if errors.Is(err, errLockTimeout) {
 			return nil, inUse(path)
 		}
-		return nil, fmt.Errorf("store %s cannot be locked: %w", shownPath(path), err)
+		return nil, fmt.Errorf("store %s cannot be locked: %w", safetext.Quoted(path), err)
 	}
 	now := o.Now
 	if now == nil {
@@ -156,17 +158,17 @@ func makeDir(dir string) error {
 	fi, err := os.Stat(dir)
 	switch {
 	case err == nil && !fi.IsDir():
-		return fmt.Errorf("store: data directory %s is not a directory", shownPath(dir))
+		return fmt.Errorf("store: data directory %s is not a directory", safetext.Quoted(dir))
 	case err == nil:
 		return nil
 	case !errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("store: data directory %s: %w", shownPath(dir), err)
+		return fmt.Errorf("store: data directory %s: %w", safetext.Quoted(dir), err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("store: cannot create the data directory %s: %w", shownPath(dir), err)
+		return fmt.Errorf("store: cannot create the data directory %s: %w", safetext.Quoted(dir), err)
 	}
 	if err := os.Chmod(dir, 0o700); err != nil { // whatever the umask
-		return fmt.Errorf("store: data directory %s: %w", shownPath(dir), err)
+		return fmt.Errorf("store: data directory %s: %w", safetext.Quoted(dir), err)
 	}
 	return nil
 }
@@ -183,9 +185,9 @@ func openFile(path string, readOnly bool) (*os.File, error) {
 	case err == nil:
 		return f, nil
 	case readOnly && errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("store %s does not exist yet (tokentop creates it on its first run): %w", shownPath(path), fs.ErrNotExist)
+		return nil, fmt.Errorf("store %s does not exist yet (tokentop creates it on its first run): %w", safetext.Quoted(path), fs.ErrNotExist)
 	}
-	return nil, fmt.Errorf("store %s cannot be opened: %w", shownPath(path), unwrapPathError(err))
+	return nil, fmt.Errorf("store %s cannot be opened: %w", safetext.Quoted(path), unwrapPathError(err))
 }
 
 func unwrapPathError(err error) error {
@@ -202,7 +204,7 @@ func (s *Store) open(f *os.File, o Options) error {
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("store %s: %w", shownPath(s.path), err)
+		return fmt.Errorf("store %s: %w", safetext.Quoted(s.path), err)
 	}
 	version := 0 // 0: a new store
 	if fi.Size() > 0 {
@@ -217,7 +219,7 @@ func (s *Store) open(f *os.File, o Options) error {
 			return &CorruptError{Path: s.path, Err: err}
 		case err != nil:
 			f.Close()
-			return fmt.Errorf("store %s cannot be read: %w", shownPath(s.path), err)
+			return fmt.Errorf("store %s cannot be read: %w", safetext.Quoted(s.path), err)
 		}
 		if version, err = s.classify(in); err != nil {
 			f.Close()
@@ -228,7 +230,7 @@ func (s *Store) open(f *os.File, o Options) error {
 		switch version {
 		case 0:
 			f.Close()
-			return fmt.Errorf("store %s is empty: %w", shownPath(s.path), fs.ErrNotExist)
+			return fmt.Errorf("store %s is empty: %w", safetext.Quoted(s.path), fs.ErrNotExist)
 		case SchemaVersion:
 			s.db, err = openBolt(f, true, o.Timeout, s.path)
 			return err
@@ -334,7 +336,7 @@ func openBolt(f *os.File, readOnly bool, timeout time.Duration, path string) (db
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
 		return nil, &CorruptError{Path: path, Err: err}
 	}
-	return nil, fmt.Errorf("store %s cannot be opened: %w", shownPath(path), err)
+	return nil, fmt.Errorf("store %s cannot be opened: %w", safetext.Quoted(path), err)
 }
 
 // openMigratedCopy serves a read-only open of an older schema: it copies
@@ -344,7 +346,7 @@ func (s *Store) openMigratedCopy(f *os.File, size int64, version int, timeout ti
 	defer f.Close()
 	tmp, err := os.CreateTemp("", "tokentop-readonly-*.db")
 	if err != nil {
-		return fmt.Errorf("store %s: a temporary copy to read it: %w", shownPath(s.path), err)
+		return fmt.Errorf("store %s: a temporary copy to read it: %w", safetext.Quoted(s.path), err)
 	}
 	s.temp = tmp.Name()
 	fail := func(err error) error {
@@ -354,7 +356,7 @@ func (s *Store) openMigratedCopy(f *os.File, size int64, version int, timeout ti
 		return err
 	}
 	if _, err := io.Copy(tmp, io.NewSectionReader(f, 0, size)); err != nil {
-		return fail(fmt.Errorf("store %s: copying it to read it: %w", shownPath(s.path), err))
+		return fail(fmt.Errorf("store %s: copying it to read it: %w", safetext.Quoted(s.path), err))
 	}
 	if s.db, err = openBolt(tmp, false, timeout, s.temp); err != nil {
 		return fail(err)

@@ -12,6 +12,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // maxRecordSize bounds one stored JSON record; anything larger is not
@@ -37,7 +39,7 @@ type LoadReport struct {
 func (r *LoadReport) skip(where, why string) {
 	r.Skipped++
 	if len(r.Reasons) < maxReasons {
-		r.Reasons = append(r.Reasons, where+": "+oneLine(why, 200))
+		r.Reasons = append(r.Reasons, where+": "+safetext.Line(why, 200))
 	}
 }
 
@@ -91,7 +93,7 @@ func (s *Store) Load(user string) (model.UserData, LoadReport, error) {
 		return nil
 	})
 	if err != nil {
-		return model.UserData{}, rep, fmt.Errorf("store %s: loading your records: %w", shownPath(s.path), err)
+		return model.UserData{}, rep, fmt.Errorf("store %s: loading your records: %w", safetext.Quoted(s.path), err)
 	}
 	if len(d.Watchlists) == 0 {
 		d.Watchlists = []model.Watchlist{{Name: model.DefaultWatchlist, Symbols: []string{}}}

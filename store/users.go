@@ -9,6 +9,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // Users: each user's records live in their own bucket, users/<id>
@@ -164,7 +166,7 @@ func (s *Store) TouchUser(user, label string, now time.Time) error {
 	if err := ValidUser(user); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	label = cleanText(label, labelRunes)
+	label = safetext.Line(label, labelRunes)
 	err := s.update(func(tx *bolt.Tx) error {
 		if label == "" {
 			label = defaultLabel(user)
@@ -189,7 +191,7 @@ func (s *Store) TouchUser(user, label string, now time.Time) error {
 		return u.putJSON(keyInfo, r)
 	})
 	if err != nil && err != ErrReadOnly {
-		return fmt.Errorf("store %s: recording user %s: %w", shownPath(s.path), shownUser(user), err)
+		return fmt.Errorf("store %s: recording user %s: %w", safetext.Quoted(s.path), shownUser(user), err)
 	}
 	return err
 }
@@ -217,14 +219,14 @@ func (s *Store) Users() ([]UserInfo, error) {
 			if err != nil {
 				rep.damage(p.at(keyInfo), "unreadable ("+err.Error()+")")
 			} else {
-				u.Label, u.Created, u.LastSeen = cleanText(r.Label, labelRunes), r.Created, r.LastSeen
+				u.Label, u.Created, u.LastSeen = safetext.Line(r.Label, labelRunes), r.Created, r.LastSeen
 			}
 			out = append(out, u)
 		})
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store %s: listing users: %w", shownPath(s.path), err)
+		return nil, fmt.Errorf("store %s: listing users: %w", safetext.Quoted(s.path), err)
 	}
 	s.logDamage("listing users", "", rep)
 	return out, nil

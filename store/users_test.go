@@ -186,7 +186,7 @@ func TestTouchUserAndUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []UserInfo{
-		{ID: a, Label: "alice@laptop]0;owned ssh-ed25519", Created: t1, LastSeen: t2},
+		{ID: a, Label: "alice@laptop ssh-ed25519", Created: t1, LastSeen: t2},
 		{ID: b, Created: clock, LastSeen: clock},
 		{ID: LocalUser, Label: "local", Created: t2, LastSeen: t2},
 	}

@@ -10,6 +10,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The warm-start cache: each token's recent history, so a restart shows
@@ -40,7 +42,7 @@ const barBytes = 40 // open, high, low, close, volume as float64
 // always reads back.
 func encodeWarmToken(dst []byte, t *model.WarmToken) []byte {
 	dst = append(dst, warmFormat)
-	name := cleanText(t.Info.Name, nameRunes)
+	name := safetext.Line(t.Info.Name, nameRunes)
 	dst = binary.AppendUvarint(dst, uint64(len(name)))
 	dst = append(dst, name...)
 	dst = appendF64(dst, finiteOr0(t.Info.MarketCap))
@@ -189,7 +191,7 @@ func decodeWarmToken(symbol string, v []byte) (model.WarmToken, error) {
 		return t, errors.New("the name is too long")
 	}
 	name := r.bytes(nameLen)
-	t.Info = model.TokenInfo{Symbol: symbol, Name: cleanText(string(name), nameRunes),
+	t.Info = model.TokenInfo{Symbol: symbol, Name: safetext.Line(string(name), nameRunes),
 		MarketCap: finiteOr0(r.f64()), Supply: finiteOr0(r.f64())}
 	t.Price = r.f64()
 	last := r.varint()
@@ -303,7 +305,7 @@ func (s *Store) SaveWarm(ns string, w model.WarmStart) error {
 	for i := range w.Tokens {
 		t := &w.Tokens[i]
 		if !model.ValidSymbol(t.Info.Symbol) {
-			s.log.Warn("store: warm cache: token left out", "symbol", oneLine(t.Info.Symbol, 40))
+			s.log.Warn("store: warm cache: token left out", "symbol", safetext.Line(t.Info.Symbol, 40))
 			continue
 		}
 		k := []byte(t.Info.Symbol)
@@ -344,7 +346,7 @@ func (s *Store) SaveWarm(ns string, w model.WarmStart) error {
 		return writeTally(tb.b, tb.p, tally{count: uint64(len(vals))})
 	})
 	if err != nil {
-		return fmt.Errorf("store %s: saving the warm-start cache: %w", shownPath(s.path), err)
+		return fmt.Errorf("store %s: saving the warm-start cache: %w", safetext.Quoted(s.path), err)
 	}
 	return nil
 }
@@ -370,7 +372,7 @@ func (s *Store) LoadWarm(ns string, maxAge time.Duration, now time.Time) (*model
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store %s: loading the warm-start cache: %w", shownPath(s.path), err)
+		return nil, fmt.Errorf("store %s: loading the warm-start cache: %w", safetext.Quoted(s.path), err)
 	}
 	if rep.Skipped > 0 {
 		s.log.Warn("store: warm cache: tokens skipped", "count", rep.Skipped, "damaged", rep.Damaged, "reasons", rep.Reasons)

@@ -11,6 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 func TestWarmRoundTrip(t *testing.T) {
@@ -42,7 +44,7 @@ func TestWarmRoundTrip(t *testing.T) {
 		want.Hour4 = want.Hour4[len(want.Hour4)-model.Hour4Bars:]
 		want.Day = want.Day[len(want.Day)-model.DayBars:]
 		if i == 1 {
-			want.Info.Name = "Evil]0;pwned Coin with a very long name that goes on and on and "
+			want.Info.Name = "Evil Coin with a very long name that goes on and on and on and …"
 			if n := len([]rune(got.Info.Name)); n != 64 {
 				t.Errorf("name is %d runes", n)
 			}
@@ -225,7 +227,7 @@ func FuzzDecodeWarmToken(f *testing.F) {
 				t.Fatalf("%d bars accepted", len(bars))
 			}
 		}
-		if tok.Info.Name != cleanText(tok.Info.Name, nameRunes) {
+		if tok.Info.Name != safetext.Line(tok.Info.Name, nameRunes) {
 			t.Fatalf("unclean name %q", tok.Info.Name)
 		}
 		again, err := decodeWarmToken("FUZZ", encodeWarmToken(nil, &tok))

@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // Default is the theme used when none is chosen.
@@ -181,7 +183,7 @@ func Load(name, userDir string) (Theme, error) {
 	path := filepath.Join(userDir, name+".toml")
 	data, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Theme{}, fmt.Errorf("theme %q: not built in (%s) and no file %s", name, builtinList, tomlfile.SafeText(path))
+		return Theme{}, fmt.Errorf("theme %q: not built in (%s) and no file %s", name, builtinList, safetext.Quoted(path))
 	}
 	var fileErr *Error
 	if errors.As(err, &fileErr) {
@@ -219,7 +221,7 @@ func readFile(path string) ([]byte, error) {
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, &tomlfile.Error{Path: path, Problem: "read: " + tomlfile.SafeText(err.Error()), Err: err}
+		return nil, &tomlfile.Error{Path: path, Problem: "read: " + safetext.Quoted(err.Error()), Err: err}
 	}
 	if len(data) > MaxFileSize {
 		return nil, &tomlfile.Error{Path: path, Problem: fmt.Sprintf("theme file is over the limit of %d bytes", MaxFileSize)}

@@ -10,6 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The Alerts view: the trader's alert rules (status, condition, mode, how
@@ -274,7 +276,7 @@ func (v *alertsView) renderRow(a *model.Alert, sel bool, cols alertCols) string 
 	cells := []cell{
 		{mark, st.Accent},
 		{glyph + " ", glyphStyle},
-		{string(appendCellString(nil, span{}, Sanitize(a.Describe()), cols.cond, false)), text},
+		{string(appendCellString(nil, span{}, safetext.Line(a.Describe(), maxShown), cols.cond, false)), text},
 	}
 	gap := strings.Repeat(" ", acGap)
 	if cols.mode {
@@ -335,7 +337,7 @@ func (v *alertsView) appendHistory(lines []string) []string {
 	for i := range shown {
 		f := &fs[i]
 		tb = appendWhen(tb[:0], f.Time, loc)
-		lines = append(lines, fitLine("  "+st.Muted.Render(string(tb))+"  "+st.Text.Render(Sanitize(f.Message)), w))
+		lines = append(lines, fitLine("  "+st.Muted.Render(string(tb))+"  "+st.Text.Render(safetext.Line(f.Message, maxShown)), w))
 	}
 	return lines
 }
@@ -364,12 +366,12 @@ func (v *alertsView) announce(fired []model.AlertFiring) (cmd tea.Cmd, announce 
 	first := fired[n-1] // oldest first: the order they fired in
 	msgs := make([]string, 0, min(n, maxNotifications)+1)
 	for i := range min(n, maxNotifications) {
-		msgs = append(msgs, Sanitize(fired[n-1-i].Message))
+		msgs = append(msgs, safetext.Line(fired[n-1-i].Message, maxShown))
 	}
 	if more := n - maxNotifications; more > 0 {
 		msgs = append(msgs, "+"+strconv.Itoa(more)+" more")
 	}
-	announce = "🔔 " + Sanitize(first.Message)
+	announce = "🔔 " + safetext.Line(first.Message, maxShown)
 	if n > 1 {
 		announce += " (+" + strconv.Itoa(n-1) + " more)"
 	}
@@ -407,7 +409,7 @@ func (v *alertsView) confirmDelete() string {
 	if a == nil {
 		return ""
 	}
-	return "Delete alert " + Sanitize(a.Describe()) + "? y/n"
+	return "Delete alert " + safetext.Line(a.Describe(), maxShown) + "? y/n"
 }
 
 var errNoAlert = errors.New("no alert selected")
@@ -442,7 +444,7 @@ func (v *alertsView) toggleSelected() (tea.Cmd, error) {
 	default:
 		a.Disabled = true
 	}
-	return v.send(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + Sanitize(a.Describe()), mark: "✓ "})
+	return v.send(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + safetext.Line(a.Describe(), maxShown), mark: "✓ "})
 }
 
 // The alert form's choices.
@@ -504,7 +506,7 @@ func (v *alertsView) editForm() *form {
 	if a.Repeat {
 		d.cooldown = model.FormatDuration(time.Duration(a.Cooldown))
 	}
-	return v.alertForm("alert:edit:"+a.ID, "Edit alert — "+Sanitize(a.Describe()), d, a.ID, v.ctx.now)
+	return v.alertForm("alert:edit:"+a.ID, "Edit alert — "+safetext.Line(a.Describe(), maxShown), d, a.ID, v.ctx.now)
 }
 
 func (v *alertsView) alertForm(id, title string, d alertDraft, editID string, now time.Time) *form {
@@ -577,10 +579,12 @@ func (v *alertsView) readAlert(f *form) (a model.Alert, ok bool) {
 		fail("symbol", "is not a token symbol (A-Z, 0-9, . - _)")
 	case v.snap == nil:
 		fail("symbol", "no market data yet to check it")
-	case v.snap.Token(sym) == nil:
-		fail("symbol", "unknown token "+sym)
 	default:
-		a.Symbol = sym
+		if err := model.CheckKnownToken(sym, v.snap.Knows); err != nil {
+			fail("symbol", err.Error())
+		} else {
+			a.Symbol = sym
+		}
 	}
 	switch a.Kind {
 	case model.AlertPriceAbove, model.AlertPriceBelow:
@@ -666,7 +670,7 @@ func (v *alertsView) submitAlert(editID string, opened time.Time) func(*form) (t
 		if editID != "" {
 			saved = "Alert changed: "
 		}
-		cmd, err := v.send(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + Sanitize(a.Describe()), mark: "✓ ", form: f})
+		cmd, err := v.send(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + safetext.Line(a.Describe(), maxShown), mark: "✓ ", form: f})
 		if err != nil {
 			setFormErr(f, err)
 			return nil, false

@@ -10,6 +10,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/ui/chart"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // timeframe is the span of the detail chart.
@@ -323,7 +325,7 @@ func (d *detail) drawChart() {
 	case !d.loaded:
 		msg = "loading " + d.tf.String() + " history…"
 	case d.candlesErr != nil:
-		msg = "history unavailable: " + Sanitize(d.candlesErr.Error())
+		msg = "history unavailable: " + safetext.Line(d.candlesErr.Error(), maxShown)
 	case d.candles.Len() == 0:
 		msg = "no " + d.tf.String() + " history yet"
 	}
@@ -401,7 +403,7 @@ func (d *detail) titleLine() string {
 		b = append(b, " #"...)
 		b = strconv.AppendInt(b, int64(tok.Rank), 10)
 	}
-	left := st.Title.Render(Sanitize(tok.Symbol)) + "  " + st.Text.Render(Sanitize(tok.Name)) + " " + st.Muted.Render(string(b))
+	left := st.Title.Render(safetext.Line(tok.Symbol, maxShown)) + "  " + st.Text.Render(safetext.Line(tok.Name, maxShown)) + " " + st.Muted.Render(string(b))
 	b = appendPrice(b[:0], tok.Price)
 	price := st.Text.Bold(true).Render(string(b))
 	b = appendChange(b[:0], tok.Change24h)

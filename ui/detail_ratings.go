@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The detail pane's ratings: a two-line summary under the stats in the
@@ -80,7 +82,7 @@ func (d *detail) ratingsSummary() []string {
 	case tok.Signals.Len() > 0:
 		second = st.Label.Render("Last flip ") + d.flipSummary(tok.Signals.At(0))
 	case !tok.TraderGrade.Present() && tok.TraderGrade.Reason != "":
-		second = st.Muted.Render("No grade yet: " + Sanitize(tok.TraderGrade.Reason))
+		second = st.Muted.Render("No grade yet: " + safetext.Line(tok.TraderGrade.Reason, maxShown))
 	default:
 		second = st.Muted.Render("No signal flips yet · f shows each grade's factors")
 	}
@@ -108,7 +110,7 @@ func (d *detail) flipSummary(f model.SignalFlip) string {
 // ▲ bullish · 2h ago"; grades the provider did not serve are left out.
 func (d *detail) officialLine(o *model.OfficialRating) string {
 	st := &d.ctx.styles
-	name := Sanitize(o.Provider)
+	name := safetext.Line(o.Provider, maxShown)
 	if name == "" {
 		name = "Official"
 	}
@@ -176,7 +178,7 @@ func (d *detail) gradeLine(label string, g model.Grade) string {
 	b = appendGrade(b, g.Value)
 	out := st.Label.Render(padRight(label, 15)) + bandStyle(st, g).Bold(true).Render(padLeft(string(b), 3))
 	if !g.Present() {
-		reason := Sanitize(g.Reason)
+		reason := safetext.Line(g.Reason, maxShown)
 		if reason == "" {
 			reason = "not enough data yet"
 		}
@@ -201,7 +203,7 @@ func padLeft(s string, w int) string {
 func (d *detail) factorBlock(g model.Grade) []string {
 	st := &d.ctx.styles
 	if !g.Present() && g.Factors.Len() == 0 {
-		reason := Sanitize(g.Reason)
+		reason := safetext.Line(g.Reason, maxShown)
 		if reason == "" {
 			reason = "not enough data yet"
 		}
@@ -218,7 +220,7 @@ func (d *detail) factorBlock(g model.Grade) []string {
 	out := []string{st.Label.Render(string(b))}
 	var num []byte
 	for _, f := range g.Factors.All() {
-		b = appendCellString(b[:0], span{}, Sanitize(f.Name), nameW, false)
+		b = appendCellString(b[:0], span{}, safetext.Line(f.Name, maxShown), nameW, false)
 		name := string(b)
 		num = appendFactorRaw(num[:0], f)
 		b = appendCellBytes(b[:0], span{}, num, rawW, true)

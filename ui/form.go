@@ -9,6 +9,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The form component: a small bordered box of labelled fields the trader
@@ -205,7 +207,7 @@ func (fd *formField) edit(msg tea.KeyMsg) bool {
 			if len(v) >= fd.maxLen() {
 				break
 			}
-			if printable(r) {
+			if safetext.Printable(r) {
 				v = append(v, r)
 			}
 		}
@@ -214,12 +216,6 @@ func (fd *formField) edit(msg tea.KeyMsg) bool {
 	}
 	fd.Value = string(v)
 	return fd.Value != old
-}
-
-// printable reports a rune a text field accepts: printable, not a format or
-// bidi control (nothing that could hide or reorder what is shown).
-func printable(r rune) bool {
-	return r != utf8.RuneError && unicode.IsPrint(r) && !invisible(r)
 }
 
 func deleteWord(v []rune) []rune {
@@ -393,7 +389,7 @@ func (f *form) render(w, h int) {
 	labelW := 0
 	for i := range f.fields {
 		if !f.fields[i].Hidden {
-			labelW = max(labelW, textWidth(Sanitize(f.fields[i].Label)))
+			labelW = max(labelW, textWidth(safetext.Line(f.fields[i].Label, maxShown)))
 		}
 	}
 	labelW = min(labelW, formLabelMax, max(iw*2/5, 4))
@@ -427,7 +423,7 @@ func (f *form) render(w, h int) {
 	// The form-level message, wrapped to at most three lines.
 	var errLines []string
 	if f.err != "" {
-		errLines = flow(strings.Fields("✗ "+Sanitize(f.err)), " ", max(iw, 1))
+		errLines = flow(strings.Fields("✗ "+safetext.Line(f.err, maxShown)), " ", max(iw, 1))
 		errLines = errLines[:min(len(errLines), 3)]
 	}
 
@@ -534,7 +530,7 @@ func (f *form) renderRow(r formRow, labelW, inputW, msgW int, wide bool, iw int)
 	fd := &f.fields[r.field]
 	focused := r.field == f.focus
 	if r.err {
-		return strings.Repeat(" ", 2+labelW+2) + st.Error.Render(fitLine("✗ "+Sanitize(fd.Err), max(iw-4-labelW, 0)))
+		return strings.Repeat(" ", 2+labelW+2) + st.Error.Render(fitLine("✗ "+safetext.Line(fd.Err, maxShown), max(iw-4-labelW, 0)))
 	}
 	var b strings.Builder
 	if focused {
@@ -543,7 +539,7 @@ func (f *form) renderRow(r formRow, labelW, inputW, msgW int, wide bool, iw int)
 	} else {
 		b.WriteString("  ")
 	}
-	label := fitLine(Sanitize(fd.Label), labelW)
+	label := fitLine(safetext.Line(fd.Label, maxShown), labelW)
 	if focused {
 		b.WriteString(st.Accent.Render(label))
 	} else {
@@ -555,10 +551,10 @@ func (f *form) renderRow(r formRow, labelW, inputW, msgW int, wide bool, iw int)
 		switch {
 		case fd.Err != "":
 			b.WriteString("  ")
-			b.WriteString(st.Error.Render(fitLine("✗ "+Sanitize(fd.Err), msgW)))
+			b.WriteString(st.Error.Render(fitLine("✗ "+safetext.Line(fd.Err, maxShown), msgW)))
 		case fd.Hint != "":
 			b.WriteString("  ")
-			b.WriteString(st.Muted.Render(fitLine(Sanitize(fd.Hint), msgW)))
+			b.WriteString(st.Muted.Render(fitLine(safetext.Line(fd.Hint, maxShown), msgW)))
 		}
 	}
 	return b.String()
@@ -576,7 +572,7 @@ func (f *form) renderInput(fd *formField, focused bool, w int) string {
 	if fd.Kind == fieldChoice {
 		label := ""
 		if fd.Choice >= 0 && fd.Choice < len(fd.Choices) {
-			label = Sanitize(fd.Choices[fd.Choice])
+			label = safetext.Line(fd.Choices[fd.Choice], maxShown)
 		}
 		if focused {
 			text = "◂ " + label + " ▸"
@@ -590,7 +586,7 @@ func (f *form) renderInput(fd *formField, focused bool, w int) string {
 			text = st.Value.Render(text)
 		}
 	} else {
-		v := Sanitize(fd.Value)
+		v := safetext.Line(fd.Value, maxShown)
 		if focused {
 			room := cw - 1 // the cursor takes a cell
 			if textWidth(v) > room {
@@ -638,7 +634,7 @@ func (f *form) topBorder(bw int, more bool) string {
 	if more {
 		mark = " ↑ more "
 	}
-	title := Sanitize(f.title)
+	title := safetext.Line(f.title, maxShown)
 	room := bw - 5 - textWidth(mark) // "╭─ " + title + " " + … + "╮"
 	if textWidth(title) > room {
 		title = fitLine(title, max(room-1, 0))

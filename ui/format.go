@@ -12,6 +12,10 @@ import (
 
 const unknown = "—"
 
+// maxShown is the most runes of one outside string (a token's name, a
+// feed's error) shown anywhere: safetext.Line cuts it there.
+const maxShown = 256
+
 func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 
 // appendPrice writes a price with precision by magnitude (2 decimals from

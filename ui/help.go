@@ -6,6 +6,8 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // helpView holds the one-line help under the table and the full help page,
@@ -36,7 +38,7 @@ func (hv *helpView) render(w, h int) {
 	var b strings.Builder
 	b.WriteString(st.HelpTitle.Render(" tokentop keys"))
 	if v := hv.ctx.opts.Version; v != "" {
-		b.WriteString(st.Muted.Render("  " + Sanitize(v)))
+		b.WriteString(st.Muted.Render("  " + safetext.Line(v, maxShown)))
 	}
 	b.WriteString("\n\n")
 	for _, line := range strings.Split(hv.fullKeys(all.FullHelp(), helpGroupTitles(), w-1), "\n") {

@@ -7,6 +7,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The lot form: add a lot of a token (a key from any view) or edit one
@@ -83,8 +85,10 @@ func (a *app) readLot(f *form, orig string) (l model.Lot, ok bool) {
 		fail("symbol", "is required")
 	case !model.ValidSymbol(sym):
 		fail("symbol", "use A-Z, 0-9, . - _")
-	case sym != orig && a.snap.Token(sym) == nil:
-		fail("symbol", "unknown token "+sym)
+	case sym != orig:
+		if err := model.CheckKnownToken(sym, a.snap.Knows); err != nil {
+			fail("symbol", err.Error())
+		}
 	}
 	l.Symbol = sym
 	q, msg := formNumber(f.value("quantity"), true)
@@ -151,9 +155,9 @@ func (a *app) submitLot(editID, orig string) func(*form) (tea.Cmd, bool) {
 			msg = "Lot changed: "
 		}
 		if a.user.hide {
-			msg += Sanitize(l.Symbol)
+			msg += safetext.Line(l.Symbol, maxShown)
 		} else {
-			msg += string(appendQty(nil, l.Quantity)) + " " + Sanitize(l.Symbol) + " at $" + string(appendUnitCost(nil, l.Cost))
+			msg += string(appendQty(nil, l.Quantity)) + " " + safetext.Line(l.Symbol, maxShown) + " at $" + string(appendUnitCost(nil, l.Cost))
 		}
 		id := l.ID
 		cmd, err := a.sendChange(change{ch: model.UserChange{PutLot: &l}, what: what, saved: msg, dir: 1, mark: "✓ ",
@@ -174,14 +178,14 @@ func (a *app) deleteLotPrompt() {
 		a.say("no lot selected", -1, "✗ ")
 		return
 	}
-	q := "Delete lot of " + Sanitize(l.Symbol)
+	q := "Delete lot of " + safetext.Line(l.Symbol, maxShown)
 	if !a.user.hide {
-		q = "Delete lot " + string(appendQty(nil, l.Quantity)) + " " + Sanitize(l.Symbol)
+		q = "Delete lot " + string(appendQty(nil, l.Quantity)) + " " + safetext.Line(l.Symbol, maxShown)
 	}
 	if !l.Opened.IsZero() {
 		q += " bought " + l.Opened.UTC().Format(dateLayout)
 	}
-	id, sym := l.ID, Sanitize(l.Symbol)
+	id, sym := l.ID, safetext.Line(l.Symbol, maxShown)
 	a.ask(q+"? y/n", func() (tea.Cmd, error) {
 		return a.sendChange(change{ch: model.UserChange{DeleteLot: id}, what: "lot deleted", saved: "Lot of " + sym + " deleted", mark: "✓ "})
 	})

@@ -16,6 +16,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/themes"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // HistorySource answers the detail chart's questions. model.Market
@@ -461,7 +463,7 @@ func (a *app) say(msg string, dir int, mark string) {
 // refuse announces why a change was not made.
 func (a *app) refuse(err error) {
 	if err != nil {
-		a.say(Sanitize(err.Error()), -1, "✗ ")
+		a.say(safetext.Line(err.Error(), maxShown), -1, "✗ ")
 	}
 }
 
@@ -486,7 +488,7 @@ func (a *app) onSaved(m savedMsg) tea.Cmd {
 
 // notSaved says that a change was refused or failed.
 func (a *app) notSaved(what string, err error) {
-	a.say("not saved: "+Sanitize(what)+": "+Sanitize(err.Error()), -1, "✗ ")
+	a.say("not saved: "+safetext.Line(what, maxShown)+": "+safetext.Line(err.Error(), maxShown), -1, "✗ ")
 }
 
 // takeUser shows the newest snapshot of the user's records, if one came,
@@ -545,7 +547,7 @@ func (a *app) sendChange(c change) (tea.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.say("saving… "+Sanitize(c.what), 0, "")
+	a.say("saving… "+safetext.Line(c.what, maxShown), 0, "")
 	return cmd, nil
 }
 
@@ -595,7 +597,7 @@ func (a *app) announceNews() {
 	if len(a.newPicks) > 0 {
 		m := a.newPicks[0]
 		b = append(b, "New moonshot: "...)
-		b = append(b, Sanitize(m.Symbol)...)
+		b = append(b, safetext.Line(m.Symbol, maxShown)...)
 		b = append(b, " at "...)
 		b = appendPrice(b, m.EntryPrice)
 	} else {
@@ -1234,21 +1236,21 @@ func (a *app) renderWaiting() {
 	b.WriteString(st.Muted.Render("  waiting for market data") + "\n\n")
 	failing := ""
 	for _, f := range a.snap.Feeds.All() {
-		line := "  " + Sanitize(f.Name) + ": " + f.State.String()
+		line := "  " + safetext.Line(f.Name, maxShown) + ": " + f.State.String()
 		if f.Reason != "" {
-			line += " — " + Sanitize(f.Reason)
+			line += " — " + safetext.Line(f.Reason, maxShown)
 		}
 		style := st.Muted
 		switch f.State {
 		case model.FeedReconnecting, model.FeedStale:
 			style = st.Warning
 			if failing == "" {
-				failing = Sanitize(f.Name)
+				failing = safetext.Line(f.Name, maxShown)
 			}
 		case model.FeedStopped:
 			style = st.Error
 			if failing == "" {
-				failing = Sanitize(f.Name)
+				failing = safetext.Line(f.Name, maxShown)
 			}
 		}
 		b.WriteString(style.Render(line) + "\n")

@@ -9,6 +9,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // pickTable is the Moonshots view (open picks) or the Past Moonshots view
@@ -486,7 +488,7 @@ func (t *pickTable) appendOfficial(lines []string) []string {
 	}
 	o := t.official
 	picks := t.officialPicks()
-	name := Sanitize(o.Provider)
+	name := safetext.Line(o.Provider, maxShown)
 	if name == "" {
 		name = "Official"
 	}
@@ -623,10 +625,10 @@ func (t *pickTable) renderRow(m *model.Moonshot, sel, hl bool) string {
 		num = num[:0]
 		switch c.col {
 		case pcSymbol:
-			num = append(num, Sanitize(m.Symbol)...)
+			num = append(num, safetext.Line(m.Symbol, maxShown)...)
 			style = st.Text.Bold(true)
 		case pcName:
-			num = append(num, Sanitize(m.Name)...)
+			num = append(num, safetext.Line(m.Name, maxShown)...)
 			style = st.Muted
 		case pcEntry:
 			num = appendWhen(num, m.Entry, loc)
@@ -652,7 +654,7 @@ func (t *pickTable) renderRow(m *model.Moonshot, sel, hl bool) string {
 		case pcCap:
 			num = appendCapOrUnknown(num, m.MarketCap)
 		case pcReason:
-			num = append(num, Sanitize(m.ExitReason)...)
+			num = append(num, safetext.Line(m.ExitReason, maxShown)...)
 			style = st.Muted
 		}
 		cell := string(appendCellString(nil, span{}, string(num), c.width, right))

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // masked replaces an amount while balances are hidden.
@@ -560,14 +562,14 @@ func (p *portfolioView) renderRow(dst []byte, i int, sel bool) []byte {
 				}
 				dst = appendCellBytes(dst, pal.muted, num, c.width, false)
 			} else {
-				dst = appendCellString(dst, pal.bold, Sanitize(pos.Symbol), c.width, false)
+				dst = appendCellString(dst, pal.bold, safetext.Line(pos.Symbol, maxShown), c.width, false)
 			}
 			p.num = num
 			continue
 		case pfNote:
 			note := ""
 			if isLot {
-				note = Sanitize(lv.Note)
+				note = safetext.Line(lv.Note, maxShown)
 			}
 			dst = appendCellString(dst, pal.muted, note, c.width, false)
 			continue

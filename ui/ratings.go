@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // Formatting of ratings: grades, bands, signals and factor bars. Like
@@ -173,7 +175,7 @@ func appendFactorRaw(dst []byte, f model.Factor) []byte {
 		return strconv.AppendFloat(dst, v, 'f', 0, 64)
 	}
 	dst = strconv.AppendFloat(dst, v, 'f', 1, 64)
-	if u := Sanitize(f.Unit); u != "" && textWidth(u) <= 4 {
+	if u := safetext.Line(f.Unit, maxShown); u != "" && textWidth(u) <= 4 {
 		dst = append(dst, u...)
 	}
 	return dst

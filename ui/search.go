@@ -2,11 +2,11 @@ package ui
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // maxSearchRunes bounds the filter text.
@@ -69,7 +69,7 @@ func (s *search) update(msg tea.KeyMsg) (done bool) {
 		s.text = s.text[:i]
 	case tea.KeyRunes, tea.KeySpace:
 		for _, r := range msg.Runes {
-			if len(s.text) < maxSearchRunes && unicode.IsPrint(r) && r != utf8.RuneError {
+			if len(s.text) < maxSearchRunes && safetext.Printable(r) {
 				s.text = append(s.text, r)
 			}
 		}
@@ -89,7 +89,7 @@ func (s *search) render() {
 		b.WriteString(st.SearchText.Reverse(true).Render(" "))
 		b.WriteString(st.Muted.Render(" symbol or name"))
 	} else {
-		b.WriteString(st.SearchText.Render(Sanitize(string(s.text))))
+		b.WriteString(st.SearchText.Render(safetext.Line(string(s.text), maxShown)))
 		b.WriteString(st.SearchText.Reverse(true).Render(" "))
 	}
 	hint := st.Muted.Render("enter keep · esc clear ")

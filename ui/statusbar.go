@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // statusBar is the bottom line: DEMO label, each feed's state, message
@@ -59,7 +61,7 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 		left.WriteString(st.BarWarning.Render("read-only: " + anonymousReason))
 		left.WriteString(sep)
 	case info.readOnly != "":
-		left.WriteString(st.BarWarning.Render("not saving: " + Sanitize(info.readOnly)))
+		left.WriteString(st.BarWarning.Render("not saving: " + safetext.Line(info.readOnly, maxShown)))
 		left.WriteString(sep)
 	}
 	if info.hidden {
@@ -93,9 +95,9 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 				dot = st.BarError
 			}
 			left.WriteString(dot.Render("●"))
-			left.WriteString(st.Bar.Render(" " + Sanitize(f.Name) + " " + f.State.String()))
+			left.WriteString(st.Bar.Render(" " + safetext.Line(f.Name, maxShown) + " " + f.State.String()))
 			if f.State != model.FeedLive && f.Reason != "" {
-				reason := Sanitize(f.Reason)
+				reason := safetext.Line(f.Reason, maxShown)
 				if textWidth(reason) > 40 {
 					reason = fitLine(reason, 39) + "…"
 				}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // column is one column of the ratings table, in display order.
@@ -251,12 +253,12 @@ func (r *row) setToken(tok *model.TokenView) {
 	r.tok = tok
 	if tok.Symbol != r.rawSymbol || r.symbol == "" {
 		r.rawSymbol = tok.Symbol
-		r.symbol = Sanitize(tok.Symbol)
+		r.symbol = safetext.Line(tok.Symbol, maxShown)
 		r.lowSymbol = strings.ToLower(r.symbol)
 	}
 	if tok.Name != r.rawName {
 		r.rawName = tok.Name
-		r.name = Sanitize(tok.Name)
+		r.name = safetext.Line(tok.Name, maxShown)
 		r.lowName = strings.ToLower(r.name)
 	}
 }
@@ -600,7 +602,7 @@ func (t *table) cycleSort(step int) {
 func (t *table) reverse() { t.setSort(t.sortBy, !t.desc) }
 
 func (t *table) setFilter(f string) {
-	f = strings.ToLower(strings.TrimSpace(Sanitize(f)))
+	f = strings.ToLower(strings.TrimSpace(safetext.Line(f, maxShown)))
 	if f == t.filter {
 		return
 	}

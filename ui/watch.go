@@ -8,6 +8,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // notListed is the name shown for a watched token the market does not
@@ -150,7 +152,7 @@ func (w *watchView) renderFoot() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(Sanitize(ph.Symbol))
+		b.WriteString(safetext.Line(ph.Symbol, maxShown))
 	}
 	w.missKey = b.String()
 	w.drawFoot()
@@ -173,7 +175,7 @@ func (w *watchView) renderTitle() {
 	st := w.ctx.styles
 	l := u.activeList()
 	left := st.Star.Render(" ★ ") + st.Title.Render("Watchlist "+strconv.Itoa(u.list+1)+"/"+
-		strconv.Itoa(len(u.data.Watchlists))+": ") + st.Text.Render(Sanitize(l.Name))
+		strconv.Itoa(len(u.data.Watchlists))+": ") + st.Text.Render(safetext.Line(l.Name, maxShown))
 	n := len(l.Symbols)
 	count := strconv.Itoa(n) + " tokens"
 	if n == 1 {
@@ -251,11 +253,11 @@ func (a *app) toggleStar() tea.Cmd {
 		}
 		syms = append(syms, s)
 	}
-	shown := Sanitize(name)
-	what, msg, mark := Sanitize(sym)+" unwatched", Sanitize(sym)+" removed from "+shown, "☆ "
+	shown := safetext.Line(name, maxShown)
+	what, msg, mark := safetext.Line(sym, maxShown)+" unwatched", safetext.Line(sym, maxShown)+" removed from "+shown, "☆ "
 	if added {
 		syms = append(syms, sym)
-		what, msg, mark = Sanitize(sym)+" watched", Sanitize(sym)+" added to "+shown, "★ "
+		what, msg, mark = safetext.Line(sym, maxShown)+" watched", safetext.Line(sym, maxShown)+" added to "+shown, "★ "
 	}
 	cmd, err := a.sendChange(change{ch: model.UserChange{PutWatchlist: &model.Watchlist{Name: name, Symbols: syms}},
 		what: what, saved: msg, mark: mark})
@@ -314,7 +316,7 @@ func (a *app) submitList(rename string) func(*form) (tea.Cmd, bool) {
 			ch.RenameWatchlist = &[2]string{rename, name}
 			what = "watchlist " + rename + " renamed " + name
 		}
-		cmd, err := a.sendChange(change{ch: ch, what: what, saved: "★ " + Sanitize(what), form: f,
+		cmd, err := a.sendChange(change{ch: ch, what: what, saved: "★ " + safetext.Line(what, maxShown), form: f,
 			then: func() { a.user.selectList(name); a.watch.sync(false) }})
 		if err != nil {
 			setFormErr(f, err)
@@ -342,8 +344,8 @@ func (a *app) deleteListPrompt() {
 	if n == 1 {
 		count = "1 token"
 	}
-	a.ask("Delete watchlist "+Sanitize(name)+" ("+count+")? y/n", func() (tea.Cmd, error) {
+	a.ask("Delete watchlist "+safetext.Line(name, maxShown)+" ("+count+")? y/n", func() (tea.Cmd, error) {
 		return a.sendChange(change{ch: model.UserChange{DeleteWatchlist: name}, what: "watchlist " + name + " deleted",
-			saved: "Watchlist " + Sanitize(name) + " deleted", mark: "✓ ", then: func() { a.watch.sync(false) }})
+			saved: "Watchlist " + safetext.Line(name, maxShown) + " deleted", mark: "✓ ", then: func() { a.watch.sync(false) }})
 	})
 }

@@ -203,7 +203,7 @@ func (x *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 			}
 			return dialError(err, resp)
 		}
-		c.SetReadLimit(1 << 20)
+		c.SetReadLimit(wsx.DiscardLimit) // frames over wsx.DefaultFrameLimit are skipped in read
 		conns = append(conns, c)
 		x.log.Info("connected", "url", u)
 	}
@@ -239,8 +239,14 @@ func (x *Exchange) read(ctx context.Context, c *websocket.Conn, symbols map[stri
 	p := &Parser{symbols: symbols, evs: make([]model.Event, 0, 64)}
 	buf := make([]byte, 0, 8192)
 	for {
-		typ, b, err := wsx.ReadMessage(ctx, c, buf)
+		typ, b, err := wsx.ReadMessage(ctx, c, buf, wsx.DefaultFrameLimit)
 		buf = b
+		if big, ok := err.(wsx.TooBigError); ok {
+			hooks.Beat()
+			hooks.Bad(big.Error())
+			x.log.Debug("bad frame", "reason", big.Error(), "frame", clip(buf))
+			continue
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -283,6 +289,9 @@ func dialError(err error, resp *http.Response) error {
 }
 
 func readError(err error) error {
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		return wsx.DescribeReadError("binance", err)
+	}
 	if code := websocket.CloseStatus(err); code != -1 {
 		var ce websocket.CloseError
 		if errors.As(err, &ce) && ce.Reason != "" {

@@ -1,6 +1,7 @@
 package binance
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"reflect"
@@ -72,6 +73,19 @@ func (r *rig) run(t *testing.T, opts feeds.SuperviseOptions) (*feedtest.Recorder
 	}
 	t.Cleanup(stop)
 	return rec, stop
+}
+
+// keptOneConnection fails the test if the session reconnected.
+func (r *rig) keptOneConnection(t *testing.T, rec *feedtest.Recorder, why string) {
+	t.Helper()
+	if n := len(r.ws.Conns()); n != 1 {
+		t.Errorf("%d connections, want 1 (%s)", n, why)
+	}
+	for _, st := range rec.Statuses() {
+		if st.State == model.FeedReconnecting {
+			t.Errorf("reconnected: %s", st.Reason)
+		}
+	}
 }
 
 func waitStatus(t *testing.T, rec *feedtest.Recorder, state model.FeedState, substr string) model.FeedStatus {
@@ -226,14 +240,7 @@ func TestSessionSkipsBadFramesAndKeepsTheConnection(t *testing.T) {
 	}) {
 		t.Fatalf("bad count %d, want %d; trades %d", rec.Last().Bad, wantBad, feedtest.CountKind(rec.Events(), model.EventTrade))
 	}
-	if n := len(r.ws.Conns()); n != 1 {
-		t.Errorf("%d connections, want 1 (bad frames must not drop it)", n)
-	}
-	for _, st := range rec.Statuses() {
-		if st.State == model.FeedReconnecting {
-			t.Errorf("reconnected: %s", st.Reason)
-		}
-	}
+	r.keptOneConnection(t, rec, "bad frames must not drop it")
 	stop()
 }
 
@@ -344,4 +351,28 @@ func TestNewRejectsBadSymbols(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(x.bases, []string{"BTC", "ETH"}) || x.Pair("ETH") != "ETHUSDT" {
 		t.Errorf("%v %v", x, err)
 	}
+}
+
+// TestSessionSkipsA4MBFrame: Binance used to lose its connection on every
+// frame over the 1 MB read limit (close 1009); now the frame is read to its
+// end, counted as bad, and the frames after it are applied on the same
+// connection.
+func TestSessionSkipsA4MBFrame(t *testing.T) {
+	feedtest.NoLeaks(t)
+	huge := append([]byte(`{"stream":"btcusdt@aggTrade","data":{"pad":"`), bytes.Repeat([]byte("x"), 4<<20)...)
+	huge = append(huge, `"}}`...)
+	good := feedtest.Compact(feedtest.Fixture(t, "binance/aggtrade_combined.json"))
+	r := newRig(t, func(ctx context.Context, c *feedtest.WSConn) {
+		if c.Send(ctx, huge) == nil && c.Send(ctx, good) == nil && c.Send(ctx, huge) == nil && c.Send(ctx, good) == nil {
+			c.Stall(ctx)
+		}
+	}, nil)
+	rec, stop := r.run(t, feeds.SuperviseOptions{})
+	if !rec.WaitFor(wait, func(evs []model.Event, sts []model.FeedStatus) bool {
+		return feedtest.CountKind(evs, model.EventTrade) == 2 && len(sts) > 0 && sts[len(sts)-1].Bad == 2
+	}) {
+		t.Fatalf("bad count %d, want 2; trades %d, want 2", rec.Last().Bad, feedtest.CountKind(rec.Events(), model.EventTrade))
+	}
+	r.keptOneConnection(t, rec, "a big frame must not drop it")
+	stop()
 }

@@ -64,7 +64,6 @@ type Exchange struct {
 	// Tunables; tests shorten them.
 	subscribeWithin time.Duration // write the subscribe within this (Coinbase: 5 s)
 	ackWithin       time.Duration // the subscriptions ack must arrive within this
-	readLimit       int64         // largest frame accepted
 	restConcurrency int           // REST requests in flight at once
 	restInterval    time.Duration // least time between two REST request starts
 	retryBase       time.Duration // first wait after a 429 without Retry-After
@@ -87,7 +86,6 @@ func New(opts Options) *Exchange {
 		index:           make(map[string]int),
 		subscribeWithin: 5 * time.Second,
 		ackWithin:       10 * time.Second,
-		readLimit:       1 << 20,
 		restConcurrency: 3,
 		restInterval:    150 * time.Millisecond, // under 10 requests/s
 		retryBase:       time.Second,

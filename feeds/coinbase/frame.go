@@ -4,6 +4,9 @@ import (
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
+	"strings"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // msgType is a ws-feed message's "type".
@@ -193,14 +196,14 @@ func (p *parser) parse(b []byte) bool {
 			if !ok {
 				return false
 			}
-			f.message = venue.Sanitize(string(v))
+			f.message = strings.TrimSpace(safetext.Line(string(v), venue.MaxText))
 		case "reason":
 			bit = hasReason
 			v, ok := p.sc.TypedStr()
 			if !ok {
 				return false
 			}
-			f.reason = venue.Sanitize(string(v))
+			f.reason = strings.TrimSpace(safetext.Line(string(v), venue.MaxText))
 		default:
 			if !s.Skip() {
 				return false

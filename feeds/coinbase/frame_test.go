@@ -12,6 +12,8 @@ import (
 	"github.com/tokentop/tokentop/feeds/feedtest"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 var testIndex = map[string]int{"BTC-USD": 0, "ETH-USD": 1}
@@ -79,10 +81,10 @@ func oracle(t testing.TB, b []byte) (f frame, ok bool) {
 		f.channels = len(ch)
 	}
 	if s, ok := m["message"].(string); ok {
-		f.message = venue.Sanitize(s)
+		f.message = strings.TrimSpace(safetext.Line(s, venue.MaxText))
 	}
 	if s, ok := m["reason"].(string); ok {
-		f.reason = venue.Sanitize(s)
+		f.reason = strings.TrimSpace(safetext.Line(s, venue.MaxText))
 	}
 	return f, true
 }

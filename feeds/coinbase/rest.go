@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
@@ -14,6 +15,8 @@ import (
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // maxCandles is the most candles Coinbase returns for one request.
@@ -190,7 +193,7 @@ func restErrorWords(status int, body []byte) string {
 				if !ok {
 					break
 				}
-				msg = venue.Sanitize(string(v))
+				msg = strings.TrimSpace(safetext.Line(string(v), venue.MaxText))
 				continue
 			}
 			if !s.Skip() {

@@ -54,7 +54,7 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	conn, err := wsx.Dial(ctx, "coinbase", e.wsURL, e.http, e.readLimit)
+	conn, err := wsx.Dial(ctx, "coinbase", e.wsURL, e.http)
 	if err != nil {
 		if parent.Err() != nil {
 			return nil
@@ -84,7 +84,7 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 		products: make([]productState, len(e.products)),
 		ackTimer: ackTimer,
 	}
-	return wsx.ReadFrames(ctx, parent, conn, "coinbase", wsx.Frames{Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
+	return wsx.ReadFrames(ctx, parent, conn, "coinbase", wsx.Frames{Limit: wsx.DefaultFrameLimit, Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
 }
 
 // sessionState is one connection's parser and per-product memory.

@@ -402,3 +402,37 @@ func TestSymbolsMapToProducts(t *testing.T) {
 		t.Fatal(e.Name())
 	}
 }
+
+// TestSessionSkipsA4MBFrame: a frame over the 1 MB limit used to end the
+// connection (close 1009); now it is read to its end, counted as bad, and
+// the ticker after it is applied on the same connection.
+func TestSessionSkipsA4MBFrame(t *testing.T) {
+	feedtest.NoLeaks(t)
+	ack := feedtest.Lines(t, "coinbase/session.jsonl")[0]
+	ticker := feedtest.Compact(feedtest.Fixture(t, "coinbase/ticker_eth.json"))
+	huge := []byte(`{"type":"ticker","pad":"` + strings.Repeat("x", 4<<20) + `"}`)
+	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		if _, err := c.Receive(ctx); err != nil {
+			return
+		}
+		if c.Send(ctx, ack) == nil && c.Send(ctx, huge) == nil && c.Send(ctx, ticker) == nil {
+			c.Stall(ctx)
+		}
+	})
+	rec, h := feedtest.NewRecorder(), &hookLog{}
+	ss := run(t, newTestExchange(srv.URL), rec, h)
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool {
+		return feedtest.CountKind(evs, model.EventQuote) == 1
+	}) {
+		t.Fatalf("the ticker after the big frame never arrived; bad: %v, session: %v", h.bads(), ss.err)
+	}
+	if got := h.bads(); len(got) != 1 || got[0] != "coinbase: a frame of 4.0 MB, over the 1 MB limit, skipped" {
+		t.Errorf("bad reports %q", got)
+	}
+	if !ss.running() || len(srv.Conns()) != 1 {
+		t.Fatalf("session ended (%v) or reconnected (%d connections)", ss.err, len(srv.Conns()))
+	}
+	if err := ss.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}

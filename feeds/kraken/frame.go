@@ -2,10 +2,13 @@ package kraken
 
 import (
 	"math"
+	"strings"
 
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // msgKind is what a v2 frame is.
@@ -198,7 +201,7 @@ func (p *parser) parse(b []byte) bool {
 			if !ok {
 				return p.failed()
 			}
-			f.errText = venue.Sanitize(string(v))
+			f.errText = strings.TrimSpace(safetext.Line(string(v), venue.MaxText))
 		case "symbol":
 			bit = hasSymbol
 			v, ok := p.sc.TypedStr()

@@ -57,7 +57,6 @@ type Exchange struct {
 	// Tunables; tests shorten them.
 	ackWithin       time.Duration // the first subscribe ack must arrive within this
 	pingEvery       time.Duration // application-level ping (Kraken drops idle clients after ~1 min)
-	readLimit       int64
 	restConcurrency int
 	restInterval    time.Duration // least time between REST request starts (~1/s guidance)
 	retryBase       time.Duration
@@ -78,7 +77,6 @@ func New(opts Options) *Exchange {
 		index:           make(map[string]int),
 		ackWithin:       10 * time.Second,
 		pingEvery:       30 * time.Second,
-		readLimit:       1 << 20,
 		restConcurrency: 2,
 		restInterval:    time.Second,
 		retryBase:       2 * time.Second,

@@ -14,6 +14,8 @@ import (
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // maxBody caps a REST answer (720 rows are about 60 KB).
@@ -309,7 +311,7 @@ func errorArray(s *jsonscan.Scanner) ([]string, bool) {
 		if !ok {
 			return nil, false
 		}
-		out = append(out, venue.Sanitize(string(v)))
+		out = append(out, strings.TrimSpace(safetext.Line(string(v), venue.MaxText)))
 	}
 	return out, s.OK()
 }

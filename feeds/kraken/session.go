@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/feeds/internal/wsx"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // subscribeMessages are the three v2 subscribe requests (req_id 1, 2, 3):
@@ -59,7 +62,7 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	conn, err := wsx.Dial(ctx, "kraken", e.wsURL, e.http, e.readLimit)
+	conn, err := wsx.Dial(ctx, "kraken", e.wsURL, e.http)
 	if err != nil {
 		if parent.Err() != nil {
 			return nil
@@ -100,7 +103,7 @@ func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.Ses
 		expected: 3 * len(e.symbols),
 		ackTimer: ackTimer,
 	}
-	return wsx.ReadFrames(ctx, parent, conn, "kraken", wsx.Frames{Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
+	return wsx.ReadFrames(ctx, parent, conn, "kraken", wsx.Frames{Limit: wsx.DefaultFrameLimit, Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
 }
 
 // ping sends {"method":"ping","req_id":N} every pingEvery until ctx ends.
@@ -169,7 +172,7 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 		if why == "" {
 			why = "refused without a reason"
 		}
-		st.bad(fmt.Sprintf("cannot subscribe to %s: %s", venue.Sanitize(f.symbol()), why), b)
+		st.bad(fmt.Sprintf("cannot subscribe to %s: %s", strings.TrimSpace(safetext.Line(f.symbol(), venue.MaxText)), why), b)
 		if st.acked == 0 && st.refused >= st.expected {
 			return fmt.Errorf("kraken: every subscription was refused (%s)", why)
 		}
@@ -179,7 +182,7 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 		return nil
 	case kindStatus:
 		sys := string(f.system[:f.systemLen])
-		st.e.log.Info("kraken: system status", "system", venue.Sanitize(sys))
+		st.e.log.Info("kraken: system status", "system", strings.TrimSpace(safetext.Line(sys, venue.MaxText)))
 		if sys == "maintenance" {
 			return errors.New("kraken: the exchange is down for maintenance")
 		}

@@ -364,3 +364,34 @@ func TestSymbolNaming(t *testing.T) {
 		t.Fatalf("index %v symbols %v", e.index, e.symbols)
 	}
 }
+
+// TestSessionSkipsA4MBFrame: a frame over the 1 MB limit used to end the
+// connection (close 1009); now it is read to its end, counted as bad, and
+// the ticker after it is applied on the same connection.
+func TestSessionSkipsA4MBFrame(t *testing.T) {
+	feedtest.NoLeaks(t)
+	ack := feedtest.Compact(feedtest.Fixture(t, "kraken/subscribe_ack.json"))
+	tick := feedtest.Compact(feedtest.Fixture(t, "kraken/ticker_snapshot_eth.json"))
+	huge := []byte(`{"channel":"ticker","pad":"` + strings.Repeat("x", 4<<20) + `"}`)
+	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		if _, ok := receiveSubscribes(ctx, c); !ok {
+			return
+		}
+		if c.Send(ctx, ack) == nil && c.Send(ctx, huge) == nil && c.Send(ctx, tick) == nil {
+			c.Stall(ctx)
+		}
+	})
+	rec, h := feedtest.NewRecorder(), &hookLog{}
+	ss := run(t, New(Options{Symbols: []string{"BTC", "ETH"}, WSURL: srv.URL}), rec, h)
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool {
+		return len(evs) > 0 && evs[len(evs)-1].Symbol == "ETH"
+	}) {
+		t.Fatalf("the ticker after the big frame never came; bad %v, session: %v", h.bads(), ss.err)
+	}
+	if got := h.bads(); len(got) != 1 || got[0] != "kraken: a frame of 4.0 MB, over the 1 MB limit, skipped" {
+		t.Errorf("bad reports %q", got)
+	}
+	if !ss.running() || len(srv.Conns()) != 1 {
+		t.Fatalf("session ended (%v) or reconnected (%d connections)", ss.err, len(srv.Conns()))
+	}
+}

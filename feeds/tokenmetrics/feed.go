@@ -34,6 +34,8 @@ import (
 
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // Defaults and limits.
@@ -534,7 +536,7 @@ func RetryAfter(h string, now time.Time) time.Duration {
 
 func hostOf(base string) string {
 	if u, err := url.Parse(base); err == nil && u.Host != "" {
-		return SafeText(u.Host, 100)
+		return strings.TrimSpace(safetext.Line(u.Host, 100))
 	}
 	return "the Token Metrics API"
 }
@@ -552,7 +554,7 @@ func netReason(err error) string {
 	if errors.As(err, &te) && te.Timeout() {
 		return "timed out"
 	}
-	return SafeText(err.Error(), 120)
+	return strings.TrimSpace(safetext.Line(err.Error(), 120))
 }
 
 func chunk(syms []string, n int) [][]string {

@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/model"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // The parsers here read every answer of the Token Metrics data API that
@@ -151,7 +151,7 @@ func envelope(body []byte) ([]json.RawMessage, error) {
 		}
 	}
 	if success != nil && !*success {
-		return nil, &FailureError{Message: SafeText(message, 100)}
+		return nil, &FailureError{Message: strings.TrimSpace(safetext.Line(message, 100))}
 	}
 	data = bytes.TrimSpace(data)
 	switch {
@@ -395,7 +395,7 @@ func ratingRow(f fields) (Row, bool) {
 		return row, false
 	}
 	name, bad := f.str("tokenname")
-	row.Name = SafeText(name, maxNameLen)
+	row.Name = strings.TrimSpace(safetext.Line(name, maxNameLen))
 	var bads [6]problem
 	bads[0] = bad
 	row.Date, bads[1] = f.time("date", "timestamp")
@@ -481,7 +481,7 @@ func moonshotRow(f fields) (model.Moonshot, bool) {
 		return m, false
 	}
 	name, bad0 := f.str("tokenname")
-	m.Name = SafeText(name, maxNameLen)
+	m.Name = strings.TrimSpace(safetext.Line(name, maxNameLen))
 	var bads [7]problem
 	bads[0] = bad0
 	m.Entry, bads[1] = f.time("moonshotat")
@@ -510,32 +510,4 @@ func moonshotRow(f fields) (model.Moonshot, bool) {
 		m.ExitReason = "closed by Token Metrics"
 	}
 	return m, true
-}
-
-// SafeText makes text from the API safe for a terminal: control characters
-// (so every escape sequence's ESC) and invalid UTF-8 are dropped, runs of
-// spaces shrink to one, and it is cut to max runes.
-func SafeText(s string, max int) string {
-	var b strings.Builder
-	n := 0
-	space := false
-	for _, r := range s {
-		if n >= max {
-			break
-		}
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			continue
-		}
-		if r == ' ' {
-			if space || n == 0 {
-				continue
-			}
-			space = true
-		} else {
-			space = false
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimRight(b.String(), " ")
 }

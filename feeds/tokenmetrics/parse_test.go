@@ -80,7 +80,7 @@ func TestParseRatingsLiberal(t *testing.T) {
 	for _, c := range []struct{ body, want string }{
 		{"", "empty answer"},
 		{"<html>", "not JSON"},
-		{`{"success":false,"message":"Invalid API key\u001b[2J"}`, "the API reported a failure: Invalid API key[2J"},
+		{`{"success":false,"message":"Invalid API key\u001b[2J"}`, "the API reported a failure: Invalid API key"},
 		{`{"success":true,"data":[1,2`, "JSON cut short"},
 		{`{"success":true,"data":"x"}`, "rows are not objects"},
 		{`{"foo":1}`, "no data rows in the answer"},
@@ -117,21 +117,6 @@ func TestParseMoonshotsFixtures(t *testing.T) {
 		{"TOKEN_SYMBOL":"C","MOONSHOT_AT":"2025-01-01","MOONSHOT_ROI":5,"MARKET_CAP":"-1"}]}`))
 	if err != nil || bad != 3 {
 		t.Errorf("bad rows: %d, %v", bad, err)
-	}
-}
-
-func TestSafeText(t *testing.T) {
-	for in, want := range map[string]string{
-		"Aurora Mesh":              "Aurora Mesh",
-		"\x1b[31mRed\x1b[0m":       "[31mRed[0m",
-		"  a \t\n  b  ":            "a b",
-		"bad\xffutf8":              "badutf8",
-		strings.Repeat("x", 100):   strings.Repeat("x", maxNameLen),
-		"Ethereum\u202e\u0007Bell": "EthereumBell",
-	} {
-		if got := SafeText(in, maxNameLen); got != want {
-			t.Errorf("SafeText(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

@@ -9,7 +9,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // Timeout bounds one notification command.
@@ -52,27 +53,8 @@ func (n *Notifier) Notify(ctx context.Context, title, body string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, n.path, n.args(Clean(title, 80), Clean(body, 300))...)
+	cmd := exec.CommandContext(ctx, n.path, n.args(safetext.Line(title, 80), safetext.Line(body, 300))...)
 	return cmd.Run()
-}
-
-// Clean keeps printable characters only (controls become spaces) and cuts
-// the text to maxRunes.
-func Clean(s string, maxRunes int) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n >= maxRunes {
-			b.WriteRune('…')
-			break
-		}
-		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
-			r = ' '
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
 }
 
 // appleString quotes s as an AppleScript string literal.

@@ -51,7 +51,7 @@ func TestNotifySend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "--app-name=tokentop\n--\ntokentop alert\n--help  [2JBTC rose above $70,000\n"
+	want := "--app-name=tokentop\n--\ntokentop alert\n--help BTC rose above $70,000\n"
 	if string(got) != want {
 		t.Errorf("args:\n%q\nwant\n%q", got, want)
 	}
@@ -69,11 +69,5 @@ func TestAppleString(t *testing.T) {
 	args := n.args(`say "hi"`, `a\b`)
 	if got := strings.Join(args, " "); got != `-e display notification "a\\b" with title "say \"hi\""` {
 		t.Errorf("args = %s", got)
-	}
-}
-
-func TestClean(t *testing.T) {
-	if got := Clean("ab\x07c\u202edé", 4); got != "ab c…" {
-		t.Errorf("Clean = %q", got)
 	}
 }

@@ -10,9 +10,10 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // Error is a problem with a TOML file. It prints as
@@ -29,7 +30,7 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(SafeText(e.Path))
+	b.WriteString(safetext.Quoted(e.Path))
 	if e.Line > 0 {
 		b.WriteByte(':')
 		b.WriteString(strconv.Itoa(e.Line))
@@ -56,20 +57,9 @@ func SyntaxError(path string, data []byte, err error) *Error {
 		if st := pe.Position.Start; st > 0 && st <= len(data) {
 			line = 1 + bytes.Count(data[:st], []byte{'\n'})
 		}
-		return &Error{Path: path, Line: line, Problem: "invalid TOML: " + SafeText(pe.Message), Err: err}
+		return &Error{Path: path, Line: line, Problem: "invalid TOML: " + safetext.Quoted(pe.Message), Err: err}
 	}
-	return &Error{Path: path, Problem: "invalid TOML: " + SafeText(err.Error()), Err: err}
-}
-
-// SafeText makes s printable on one line: if it holds anything but printable
-// characters it is quoted with every such character escaped.
-func SafeText(s string) string {
-	for _, r := range s {
-		if r == unicode.ReplacementChar || !unicode.IsPrint(r) {
-			return strconv.QuoteToASCII(s)
-		}
-	}
-	return s
+	return &Error{Path: path, Problem: "invalid TOML: " + safetext.Quoted(err.Error()), Err: err}
 }
 
 // QuoteValue quotes a value from a file for an error message, escaped and cut

@@ -6,7 +6,6 @@ package venue
 import (
 	"fmt"
 	"strings"
-	"unicode"
 )
 
 // PlainSymbol says whether s is 1..20 ASCII letters (upper case) or digits.
@@ -36,21 +35,7 @@ func CheckSymbols(exchange string, usable int, refused []string) error {
 	return nil
 }
 
-// Sanitize makes exchange text safe for the status bar: control and format
-// characters (escape sequences, bidi overrides) go, length is capped.
-func Sanitize(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n >= 160 {
-			b.WriteString("…")
-			break
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) {
-			continue
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimSpace(b.String())
-}
+// MaxText is the most runes of an exchange's own words (an error message,
+// a close reason, a system status) kept for the status bar and the log;
+// callers cut them with safetext.Line.
+const MaxText = 160

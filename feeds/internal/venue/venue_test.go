@@ -27,19 +27,3 @@ func TestCheckSymbols(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-func TestSanitize(t *testing.T) {
-	for in, want := range map[string]string{
-		"  plain words ":         "plain words",
-		"a\x1b[31mred\x1b[0m":    "a[31mred[0m",
-		"tab\there\nnew\x7fline": "tabherenewline",
-		"bidi\u202eevil\u200b":   "bidievil",
-		"c1\u0085control":        "c1control",
-		strings.Repeat("é", 170): strings.Repeat("é", 160) + "…",
-		strings.Repeat("a", 160): strings.Repeat("a", 160),
-	} {
-		if got := Sanitize(in); got != want {
-			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -21,7 +21,7 @@ func TestDescribeReadError(t *testing.T) {
 		err  error
 		want string
 	}{
-		{websocket.CloseError{Code: websocket.StatusGoingAway, Reason: "bye\x1b[2J"}, "kraken: the exchange closed the connection (1001): bye[2J"},
+		{websocket.CloseError{Code: websocket.StatusGoingAway, Reason: "bye\x1b[2J"}, "kraken: the exchange closed the connection (1001): bye"},
 		{fmt.Errorf("read: %w", websocket.CloseError{Code: websocket.StatusPolicyViolation}), "kraken: the exchange closed the connection (1008)"},
 		{io.EOF, "kraken: the connection dropped"},
 		{fmt.Errorf("x: %w", io.ErrUnexpectedEOF), "kraken: the connection dropped"},
@@ -78,10 +78,10 @@ func TestReadFrames(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 	nowhere := "ws://" + feedtest.RefusedAddr(t) + "/nothing"
-	if _, err := Dial(ctx, "coinbase", nowhere, srv.Client(), 1<<20); err == nil || !strings.HasPrefix(err.Error(), "coinbase: cannot connect to "+nowhere+": ") {
+	if _, err := Dial(ctx, "coinbase", nowhere, srv.Client()); err == nil || !strings.HasPrefix(err.Error(), "coinbase: cannot connect to "+nowhere+": ") {
 		t.Fatalf("dial to nowhere: %v", err)
 	}
-	conn, err := Dial(ctx, "coinbase", "ws"+strings.TrimPrefix(srv.URL, "http"), srv.Client(), 1<<20)
+	conn, err := Dial(ctx, "coinbase", "ws"+strings.TrimPrefix(srv.URL, "http"), srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestReadFrames(t *testing.T) {
 	// A handler's error ends the loop; with the caller's context ended the
 	// loop returns nil.
 	for _, parentDone := range []bool{false, true} {
-		conn, err := Dial(ctx, "coinbase", "ws"+strings.TrimPrefix(srv.URL, "http"), srv.Client(), 1<<20)
+		conn, err := Dial(ctx, "coinbase", "ws"+strings.TrimPrefix(srv.URL, "http"), srv.Client())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestReadFrames(t *testing.T) {
 	}
 
 	// Cancelled with a cause: the cause is the answer.
-	conn, err = Dial(ctx, "coinbase", "ws"+strings.TrimPrefix(srv.URL, "http"), srv.Client(), 1<<20)
+	conn, err = Dial(ctx, "coinbase", "ws"+strings.TrimPrefix(srv.URL, "http"), srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,5 +136,69 @@ func TestReadFrames(t *testing.T) {
 	scancel(why)
 	if err := ReadFrames(sctx, ctx, conn, "coinbase", Frames{Beat: func() {}, Bad: func(string, []byte) {}, Handle: func(context.Context, []byte) error { return nil }}); err != why {
 		t.Fatalf("cancelled with a cause: %v", err)
+	}
+}
+
+// TestReadFramesSkipsOversizedFrames: a frame over the limit is read to
+// its end and reported as bad, and the frames after it arrive on the same
+// connection; a frame of exactly the limit is kept. Only a message beyond
+// the connection's read limit (DiscardLimit in production) ends it.
+func TestReadFramesSkipsOversizedFrames(t *testing.T) {
+	const limit = 1 << 20
+	huge := strings.Repeat("z", 4<<20)
+	exact := strings.Repeat("e", limit)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		ctx := r.Context()
+		c.Write(ctx, websocket.MessageText, []byte(`{"n":1}`))
+		c.Write(ctx, websocket.MessageText, []byte(huge))
+		c.Write(ctx, websocket.MessageText, []byte(`{"n":2}`))
+		c.Write(ctx, websocket.MessageBinary, []byte(huge))
+		c.Write(ctx, websocket.MessageText, []byte(exact))
+		c.Write(ctx, websocket.MessageText, []byte(exact+"!"))
+		c.Write(ctx, websocket.MessageText, []byte(`{"n":3}`))
+		c.Write(ctx, websocket.MessageText, []byte(strings.Repeat("x", 8<<20))) // over the read limit below
+		c.Write(ctx, websocket.MessageText, []byte(`{"n":4}`))
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	conn, err := Dial(ctx, "kraken", "ws"+strings.TrimPrefix(srv.URL, "http"), srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(6 << 20) // stands for DiscardLimit, so the test sends less
+	var beats int
+	var bad, texts []string
+	err = ReadFrames(ctx, ctx, conn, "kraken", Frames{
+		Limit:  limit,
+		Beat:   func() { beats++ },
+		Bad:    func(reason string, frame []byte) { bad = append(bad, reason); _ = frame },
+		Handle: func(_ context.Context, b []byte) error { texts = append(texts, string(b)); return nil },
+	})
+	if err == nil || err.Error() != "kraken: the exchange sent a message over 64 MB; reconnecting" {
+		t.Fatalf("err = %v", err)
+	}
+	wantBad := []string{"a frame of 4 MB, over the 1 MB limit, skipped", "a frame of 4 MB, over the 1 MB limit, skipped", "a frame of 1.0 MB, over the 1 MB limit, skipped"}
+	if strings.Join(bad, "|") != strings.Join(wantBad, "|") {
+		t.Errorf("bad = %q\nwant %q", bad, wantBad)
+	}
+	if len(texts) != 4 || texts[0] != `{"n":1}` || texts[1] != `{"n":2}` || texts[2] != exact || texts[3] != `{"n":3}` {
+		t.Errorf("texts: %d, want 4: n1, n2, the exact-limit frame, n3", len(texts))
+	}
+	if beats != 7 {
+		t.Errorf("beats %d, want 7 (every message read whole)", beats)
+	}
+}
+
+func TestBytesInWords(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 bytes", 1023: "1023 bytes", 1024: "1 KB", 1536: "1.5 KB", 1 << 20: "1 MB", 4<<20 + 1: "4.0 MB", 5 << 19: "2.5 MB"} {
+		if got := bytesInWords(n); got != want {
+			t.Errorf("%d: %q, want %q", n, got, want)
+		}
 	}
 }
