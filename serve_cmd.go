@@ -21,6 +21,7 @@ import (
 
 	"github.com/tokentop/tokentop/config"
 	"github.com/tokentop/tokentop/engine"
+	"github.com/tokentop/tokentop/internal/safetext"
 	"github.com/tokentop/tokentop/serve"
 	"github.com/tokentop/tokentop/store"
 	"github.com/tokentop/tokentop/themes"
@@ -87,7 +88,7 @@ func parseServe(args []string) (serveFlags, error) {
 			f.help = true
 			return f, nil
 		}
-		return f, fmt.Errorf("%s (see tokentop serve --help)", engine.SafeLine(err.Error()))
+		return f, fmt.Errorf("%s (see tokentop serve --help)", safetext.Quoted(err.Error()))
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %s (see tokentop serve --help)", strconv.QuoteToASCII(fs.Arg(0)))
@@ -120,7 +121,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		theme, err = themes.Load(cfg.Theme, config.ThemesDir(f.configPath))
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop serve: %s\n", engine.SafeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop serve: %s\n", safetext.Quoted(err.Error()))
 		return exitUsage
 	}
 	if f.help {
@@ -134,7 +135,7 @@ func serveMain(args []string, stdout, stderr io.Writer) int {
 		cfg.Demo.Speed = f.speed
 	}
 	if err := serveRun(f, cfg, theme, stdout); err != nil {
-		fmt.Fprintf(stderr, "tokentop serve: %s\n", engine.SafeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop serve: %s\n", safetext.Quoted(err.Error()))
 		return 1
 	}
 	return 0
