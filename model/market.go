@@ -222,6 +222,7 @@ func (m *Market) Send(ctx context.Context, ev Event) bool {
 func (m *Market) Status(st FeedStatus) {
 	st.Name = sanitizeText(st.Name, maxNameLen)
 	st.Reason = sanitizeText(st.Reason, 200)
+	st.History = sanitizeText(st.History, 200)
 	m.statusMu.Lock()
 	m.statusPending[st.Name] = st
 	m.statusMu.Unlock()

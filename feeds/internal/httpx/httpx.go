@@ -103,21 +103,22 @@ func (p *Pacer) Limited(exchange string, wait time.Duration) {
 	if p.note == nil {
 		return
 	}
+	// The note is made under the lock, so a worker's OK cannot overtake
+	// another's Limited and leave a note showing for good.
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.noted = true
-	p.mu.Unlock()
 	p.note(fmt.Sprintf("rate limited by %s, retrying in %s", exchange, wait.Round(time.Second)))
 }
 
 // OK clears a rate-limit note once requests succeed again.
 func (p *Pacer) OK() {
 	p.mu.Lock()
-	was := p.noted
-	p.noted = false
-	p.mu.Unlock()
-	if was && p.note != nil {
+	defer p.mu.Unlock()
+	if p.noted && p.note != nil {
 		p.note("")
 	}
+	p.noted = false
 }
 
 // Wait blocks until the next request may start (or ctx ends).
