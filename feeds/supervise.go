@@ -630,13 +630,27 @@ func (r *run) backfiller(ctx context.Context) {
 			continue
 		}
 		r.log.Warn("history fetch failed", "err", err.Error(), "retry_in", r.opts.BackfillRetry.String())
-		words := strings.TrimPrefix(describe(err), r.s.ex.Name()+": ")
+		words := strings.TrimPrefix(rootCause(err), r.s.ex.Name()+": ")
 		r.setHistory(words, r.now().Add(r.opts.BackfillRetry))
 		if Wait(ctx, r.opts.Clock, r.opts.BackfillRetry) != nil {
 			return
 		}
 		r.setHistory(words, time.Time{}) // retrying now
 		r.requestHistory(from, to)
+	}
+}
+
+// rootCause is the innermost error's words ("binance answered HTTP 500"
+// rather than "binance: history for 1 of 2 symbols failed: binance:
+// history of BTCUSDT: binance answered HTTP 500"): short enough for the
+// status bar; the log keeps the whole chain.
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return describe(err)
+		}
+		err = next
 	}
 }
 

@@ -296,7 +296,7 @@ func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
 	ex.backfill = func(n int, ctx context.Context, sink feeds.Sink, from, to time.Time) error {
 		if n == 1 {
 			sink.Status(model.FeedStatus{Reason: "rate limited by fakex, retrying in 30s"})
-			return errors.New("fakex: klines: HTTP 500")
+			return fmt.Errorf("fakex: history for 1 of 2 symbols failed: %w", errors.New("fakex: klines: HTTP 500"))
 		}
 		sink.Status(model.FeedStatus{})
 		return nil

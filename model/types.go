@@ -174,6 +174,16 @@ type FeedStatus struct {
 // refused)", "stale (no data for 30s)". Waits count down and quiet counts
 // up as now moves.
 func (s FeedStatus) Describe(now time.Time) string {
+	words := s.StateWords(now)
+	if s.State != FeedLive && s.State != FeedQuiet && s.Reason != "" {
+		words += " (" + s.Reason + ")"
+	}
+	return words
+}
+
+// StateWords is Describe without the reason: "reconnecting in 4s",
+// "quiet 5s", "live".
+func (s FeedStatus) StateWords(now time.Time) string {
 	words := s.State.String()
 	switch {
 	case s.State == FeedQuiet && !s.LastFrame.IsZero():
@@ -184,9 +194,6 @@ func (s FeedStatus) Describe(now time.Time) string {
 		} else {
 			words += " now"
 		}
-	}
-	if s.State != FeedLive && s.State != FeedQuiet && s.Reason != "" {
-		words += " (" + s.Reason + ")"
 	}
 	return words
 }

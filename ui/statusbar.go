@@ -80,6 +80,16 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			left.WriteString(st.BarWarning.Render(string(b)) + sep)
 			s.buf = b
 		}
+		for _, f := range snap.Feeds.All() {
+			if f.History == "" {
+				continue
+			}
+			// A failed history fetch, said even while the feed is live (the
+			// charts and changes lack that history until the retry), first
+			// so that it shows at 80 columns.
+			h := model.FeedStatus{History: clipWords(Sanitize(f.History), 26), HistoryRetryAt: f.HistoryRetryAt}
+			left.WriteString(st.BarWarning.Render(Sanitize(f.Name)+" "+h.DescribeHistory(s.ctx.now)) + sep)
+		}
 		bad := uint64(0)
 		for i, f := range snap.Feeds.All() {
 			if i > 0 {
@@ -93,16 +103,13 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 				dot = st.BarError
 			}
 			left.WriteString(dot.Render("●"))
-			left.WriteString(st.Bar.Render(" " + Sanitize(f.Name) + " " + f.State.String()))
-			if f.State != model.FeedLive && f.Reason != "" {
-				reason := Sanitize(f.Reason)
-				if textWidth(reason) > 40 {
-					reason = fitLine(reason, 39) + "…"
-				}
-				left.WriteString(st.BarMuted.Render(" (" + reason + ")"))
+			left.WriteString(st.Bar.Render(" " + Sanitize(f.Name) + " " + f.StateWords(s.ctx.now)))
+			if f.State != model.FeedLive && f.State != model.FeedQuiet && f.Reason != "" {
+				left.WriteString(st.BarMuted.Render(" (" + clipWords(Sanitize(f.Reason), 40) + ")"))
 			}
 			bad += f.Bad
 		}
+
 		if snap.Feeds.Len() == 0 {
 			left.WriteString(st.BarMuted.Render("no feeds"))
 		}
@@ -135,6 +142,14 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 		right = st.Bar.Render(s.ctx.now.Format("15:04:05") + " ")
 	}
 	s.line = barJoin(st.Bar, left.String(), right, w)
+}
+
+// clipWords cuts text to at most n cells, with an ellipsis when cut.
+func clipWords(text string, n int) string {
+	if textWidth(text) <= n {
+		return text
+	}
+	return fitLine(text, n-1) + "…"
 }
 
 // appendRate writes a message rate: 12.3 below 100, whole numbers above.
