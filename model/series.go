@@ -159,18 +159,21 @@ func lower(lo *float64, v float64) {
 
 func finitePositive(v float64) bool { return v > 0 && !math.IsInf(v, 1) }
 
-// ValidCandle says whether c is a well-formed bar: a positive start time,
-// finite positive prices with Low <= Open, Close <= High, and a finite
-// non-negative volume. NaN fails every comparison, so it is refused too.
+// ValidCandle says whether c is a well-formed, plausible bar (plausible.go):
+// a positive start time, prices within [MinPrice, MaxPrice] with Low <=
+// Open, Close <= High and High at most MaxBarJump times Low, and a
+// non-negative volume worth at most MaxBarTurnover at the close. NaN fails
+// every comparison, so it is refused too.
 func ValidCandle(c Candle) bool {
-	if c.T <= 0 || !finitePositive(c.Open) || !finitePositive(c.High) ||
-		!finitePositive(c.Low) || !finitePositive(c.Close) {
+	if c.T <= 0 || !PlausiblePrice(c.Open) || !PlausiblePrice(c.High) ||
+		!PlausiblePrice(c.Low) || !PlausiblePrice(c.Close) {
 		return false
 	}
-	if !(c.Low <= c.High) || c.Open > c.High || c.Open < c.Low || c.Close > c.High || c.Close < c.Low {
+	if !(c.Low <= c.High) || c.Open > c.High || c.Open < c.Low || c.Close > c.High || c.Close < c.Low ||
+		c.High > c.Low*MaxBarJump {
 		return false
 	}
-	return c.Volume >= 0 && !math.IsInf(c.Volume, 1)
+	return c.Volume >= 0 && c.Volume*c.Close <= MaxBarTurnover
 }
 
 // Add inserts or replaces the bar at res starting at c.T (aligned down to

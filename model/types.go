@@ -228,3 +228,23 @@ func FormatWait(d time.Duration) string {
 	}
 	return strconv.FormatInt(s, 10) + "s"
 }
+
+// String names the kind for logs: "quote", "trade", "candle", "info",
+// "official", "official moonshots".
+func (k EventKind) String() string {
+	switch k {
+	case EventQuote:
+		return "quote"
+	case EventTrade:
+		return "trade"
+	case EventCandle:
+		return "candle"
+	case EventInfo:
+		return "info"
+	case EventOfficial:
+		return "official"
+	case EventOfficialMoonshots:
+		return "official moonshots"
+	}
+	return "unknown"
+}

@@ -99,3 +99,15 @@ func TestStatusBarSaysHistoryFailed(t *testing.T) {
 	}
 	checkSize(t, v, 80, 24)
 }
+
+// Values the hub refused (implausible prices) count with the frames the
+// feeds skipped.
+func TestStatusBarCountsRefusedValues(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 24, live())
+	s := withFeeds(1, model.FeedStatus{Name: "binance", State: model.FeedLive, Bad: 3})
+	s.BadEvents, s.Implausible = 2, 2
+	hs.put(s)
+	if line := statusLine(hs); !strings.Contains(line, "5 bad frames") {
+		t.Fatalf("status bar %q, want 5 bad frames", line)
+	}
+}

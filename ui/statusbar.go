@@ -126,6 +126,9 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			b = append(b, " ago"...)
 		}
 		left.WriteString(sep + st.Bar.Render(string(b)))
+		// Frames the feeds skipped, and events (values) the hub refused:
+		// malformed, from the future, implausible numbers.
+		bad += snap.BadEvents
 		if bad > 0 {
 			b = appendInt(b[:0], int64(min(bad, 1<<52)))
 			b = append(b, " bad frames"...)
