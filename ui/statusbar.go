@@ -162,6 +162,8 @@ func appendRate(b []byte, r float64) []byte {
 		return append(b, unknown...)
 	case r < 100:
 		return strconv.AppendFloat(b, r, 'f', 1, 64)
+	case r >= 9999.5: // 10.0K: never wider than 7 cells
+		return appendCompact(b, r)
 	}
 	return appendFixed(b, r, 0)
 }
