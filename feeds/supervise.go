@@ -248,6 +248,7 @@ type run struct {
 	bfFrom  time.Time // pending history range; zero = none
 	bfTo    time.Time
 	bfWake  chan struct{}
+	bfLive  chan struct{} // a session went live: a failed fetch is retried now
 	badLogN atomic.Uint64
 }
 
@@ -397,6 +398,7 @@ func (r *run) loop(ctx context.Context) error {
 	r.lastData.Store(start.UnixNano())
 	r.report(model.FeedConnecting, "")
 	r.bfWake = make(chan struct{}, 1)
+	r.bfLive = make(chan struct{}, 1)
 	r.requestHistory(start.Add(-r.opts.History), start)
 	wg.Go(func() { r.backfiller(ctx) })
 
@@ -517,6 +519,10 @@ func (r *run) session(ctx context.Context) (liveAt time.Time, err error, stale b
 		Live: func() {
 			if live.CompareAndSwap(0, r.now().UnixNano()) {
 				r.report(model.FeedLive, "")
+				select {
+				case r.bfLive <- struct{}{}:
+				default:
+				}
 			}
 		},
 		Beat: func() {
@@ -632,8 +638,18 @@ func (r *run) backfiller(ctx context.Context) {
 		r.log.Warn("history fetch failed", "err", err.Error(), "retry_in", r.opts.BackfillRetry.String())
 		words := strings.TrimPrefix(rootCause(err), r.s.ex.Name()+": ")
 		r.setHistory(words, r.now().Add(r.opts.BackfillRetry))
-		if Wait(ctx, r.opts.Clock, r.opts.BackfillRetry) != nil {
+		select { // a live session since the failure drained: the exchange is back
+		case <-r.bfLive:
+		default:
+		}
+		retry := r.opts.Clock.NewTimer(r.opts.BackfillRetry)
+		select {
+		case <-ctx.Done():
+			retry.Stop()
 			return
+		case <-retry.C():
+		case <-r.bfLive: // reconnected: the exchange answers again, retry at once
+			retry.Stop()
 		}
 		r.setHistory(words, time.Time{}) // retrying now
 		r.requestHistory(from, to)

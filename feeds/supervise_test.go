@@ -571,3 +571,40 @@ func TestSuperviseProbeOfAReachableServerDoesNotCutTheWait(t *testing.T) {
 	mustStatus(t, rec, model.FeedLive, "")
 	stop()
 }
+
+// A history fetch that failed while the connection was down is retried as
+// soon as a session is live again, not a minute later.
+func TestSuperviseRetriesHistoryOnceLiveAgain(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := newFake()
+	back := make(chan struct{})
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		if n == 1 {
+			<-back // down: the dial hangs until the test brings the server back
+		}
+		hooks.Live()
+		return blockUntilDone(ctx)
+	}
+	ex.backfill = func(n int, ctx context.Context, sink feeds.Sink, from, to time.Time) error {
+		if n == 1 {
+			return errors.New("fakex: dial tcp: connection refused")
+		}
+		return nil
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, StaleAfter: time.Hour})
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		return len(sts) > 0 && sts[len(sts)-1].History != ""
+	}) {
+		t.Fatalf("no history failure: %s", dump(rec.Statuses()))
+	}
+	close(back)
+	ex.waitFor(t, "the retry, without the clock moving", func() bool { return len(ex.backfills) >= 2 })
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		last := sts[len(sts)-1]
+		return last.State == model.FeedLive && last.History == ""
+	}) {
+		t.Fatalf("the failure was not cleared: %s", dump(rec.Statuses()))
+	}
+	stop()
+}
