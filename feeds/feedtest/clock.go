@@ -145,33 +145,29 @@ func (c *FakeClock) Deadlines() []time.Time {
 // WaitDeadline waits until a pending timer fires at exactly at; false on
 // timeout.
 func (c *FakeClock) WaitDeadline(at time.Time, timeout time.Duration) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		c.mu.Lock()
-		ok, wake := false, c.wake
+	return c.waitLocked(timeout, func() bool {
 		for _, t := range c.timers {
-			ok = ok || t.at.Equal(at)
+			if t.at.Equal(at) {
+				return true
+			}
 		}
-		c.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-wake:
-		case <-deadline.C:
-			return false
-		}
-	}
+		return false
+	})
 }
 
 // WaitTimers waits until at least n timers are pending; false on timeout.
 func (c *FakeClock) WaitTimers(n int, timeout time.Duration) bool {
+	return c.waitLocked(timeout, func() bool { return len(c.timers) >= n })
+}
+
+// waitLocked waits until cond (called with c.mu held) holds, looking again
+// whenever a timer is made; false on timeout.
+func (c *FakeClock) waitLocked(timeout time.Duration, cond func() bool) bool {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		c.mu.Lock()
-		ok, wake := len(c.timers) >= n, c.wake
+		ok, wake := cond(), c.wake
 		c.mu.Unlock()
 		if ok {
 			return true
