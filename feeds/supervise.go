@@ -270,7 +270,7 @@ func (r *run) reportRetry(state model.FeedState, reason string, retryAt time.Tim
 	if state != model.FeedQuiet {
 		r.quiet.Store(false)
 	}
-	r.sink.Status(r.statusLocked())
+	r.sink.Status(r.statusLocked()) // under mu: see republish
 	r.mu.Unlock()
 	r.log.Info("feed state", "state", state.String(), "reason", reason)
 }
@@ -330,6 +330,9 @@ func (r *run) statusLocked() model.FeedStatus {
 }
 
 // republish sends the current state again (a new bad count or note).
+// Statuses are sent while mu is held (Sink.Status never blocks), so they
+// arrive in the order they were taken: a status taken before a bad frame
+// was counted cannot arrive after the one that counts it.
 func (r *run) republish() {
 	r.mu.Lock()
 	r.sink.Status(r.statusLocked())
@@ -341,7 +344,7 @@ func (r *run) setNote(note string) {
 	changed := r.note != note
 	r.note = note
 	if changed {
-		r.sink.Status(r.statusLocked())
+		r.sink.Status(r.statusLocked()) // under mu: see republish
 	}
 	r.mu.Unlock()
 	if changed && note != "" {

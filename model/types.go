@@ -4,7 +4,6 @@
 package model
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 )
@@ -213,8 +212,8 @@ func (s FeedStatus) DescribeHistory(now time.Time) string {
 }
 
 // FormatWait formats a wait or an age the way the status bar shows it:
-// whole seconds (rounded up) from 0.95s, tenths below, minutes and seconds
-// from two minutes; negative counts as zero.
+// whole seconds (rounded up) from 0.95s, tenths below, FormatDuration's
+// form from two minutes; negative counts as zero.
 func FormatWait(d time.Duration) string {
 	if d < 0 {
 		d = 0
@@ -222,11 +221,11 @@ func FormatWait(d time.Duration) string {
 	if d < 950*time.Millisecond {
 		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
 	}
-	s := int64((d + time.Second - 1) / time.Second)
-	if s >= 120 {
-		return strconv.FormatInt(s/60, 10) + "m" + fmt.Sprintf("%02d", s%60) + "s"
+	up := (d + time.Second - 1).Truncate(time.Second)
+	if up >= 2*time.Minute {
+		return FormatDuration(up) // "2m30s", "2h"
 	}
-	return strconv.FormatInt(s, 10) + "s"
+	return strconv.FormatInt(int64(up/time.Second), 10) + "s" // a countdown reads 90s, 89s, …
 }
 
 // String names the kind for logs: "quote", "trade", "candle", "info",

@@ -71,6 +71,7 @@ type Exchange struct {
 	retryBase       time.Duration // first wait after a 429 without Retry-After
 	retryMax        time.Duration // longest wait between tries
 	retries         int           // tries per page before giving up
+	clock           feeds.Clock   // REST waits
 	now             func() time.Time
 }
 
@@ -93,6 +94,7 @@ func New(opts Options) *Exchange {
 		retryBase:       time.Second,
 		retryMax:        30 * time.Second,
 		retries:         6,
+		clock:           feeds.RealClock{},
 		now:             time.Now,
 	}
 	if e.quote == "" || !venue.PlainSymbol(e.quote) {

@@ -64,6 +64,7 @@ type Exchange struct {
 	retryBase       time.Duration
 	retryMax        time.Duration
 	retries         int
+	clock           feeds.Clock // REST waits
 }
 
 // New returns a Kraken adapter for opts. Symbols that are not plain letters
@@ -84,6 +85,7 @@ func New(opts Options) *Exchange {
 		retryBase:       2 * time.Second,
 		retryMax:        60 * time.Second,
 		retries:         6,
+		clock:           feeds.RealClock{},
 	}
 	if e.quote == "" || !venue.PlainSymbol(e.quote) {
 		e.quote = DefaultQuote

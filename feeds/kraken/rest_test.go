@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,13 +216,32 @@ func TestBackfillRetriesThrottling(t *testing.T) {
 		feedtest.Response{Body: body})
 	e := restExchange(srv, "BTC")
 	all := fixtureOHLC(t, body)
+	clock := feedtest.NewFakeClock(time.Unix(all[len(all)-1].T, 0))
+	e.clock = clock
 	rec := feedtest.NewRecorder()
-	start := time.Now()
-	if err := e.Backfill(context.Background(), rec, time.Unix(all[0].T, 0), time.Unix(all[len(all)-1].T, 0)); err != nil {
-		t.Fatal(err)
+	done := make(chan error, 1)
+	go func() {
+		done <- e.Backfill(context.Background(), rec, time.Unix(all[0].T, 0), time.Unix(all[len(all)-1].T, 0))
+	}()
+	// "EGeneral:Too many requests" in a 200: a backoff of about retryBase.
+	if !clock.WaitTimers(1, 10*time.Second) {
+		t.Fatal("no backoff after the throttled answer")
 	}
-	if time.Since(start) < 900*time.Millisecond {
-		t.Fatal("Retry-After not respected")
+	clock.Advance(10 * time.Millisecond)
+	// Then a 429 with Retry-After: 1.
+	if _, ok := rec.WaitStatus(10*time.Second, 0, "rate limited by kraken, retrying in 1s"); !ok {
+		t.Fatalf("no rate-limit note: %+v", rec.Statuses())
+	}
+	if !clock.WaitTimers(1, 10*time.Second) {
+		t.Fatal("not waiting out Retry-After")
+	}
+	clock.Advance(999 * time.Millisecond)
+	if n := srv.Hits("/0/public/OHLC"); n != 2 {
+		t.Fatalf("%d requests before Retry-After was over, want 2", n)
+	}
+	clock.Advance(time.Millisecond)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 	if srv.Hits("/0/public/OHLC") != 3 || len(rec.Events()) != len(all)-1 {
 		t.Fatalf("hits %d events %d", srv.Hits("/0/public/OHLC"), len(rec.Events()))
@@ -241,9 +261,14 @@ func TestBackfillRetriesThrottling(t *testing.T) {
 func TestBackfillErrorsAndPacing(t *testing.T) {
 	feedtest.NoLeaks(t)
 	srv := feedtest.NewRESTServer(t)
-	var starts []time.Time
+	var (
+		mu     sync.Mutex
+		starts []time.Time
+	)
 	srv.Handle("/0/public/OHLC", func(w http.ResponseWriter, r *http.Request) {
-		starts = append(starts, time.Now()) // the server serialises nothing: guarded by concurrency 1 below
+		mu.Lock()
+		starts = append(starts, time.Now())
+		mu.Unlock()
 		q := r.URL.Query()
 		if q.Get("pair") == "NOPEUSD" {
 			w.Write(feedtest.Fixture(t, "kraken/error_rest_unknown_pair.json"))
@@ -265,6 +290,7 @@ func TestBackfillErrorsAndPacing(t *testing.T) {
 	e.restInterval = 50 * time.Millisecond
 	to := time.Unix(1748865600, 0)
 	rec := feedtest.NewRecorder()
+	begin := time.Now()
 	err := e.Backfill(context.Background(), rec, to.Add(-2*24*time.Hour), to)
 	if err == nil || !strings.Contains(err.Error(), "unknown pair") || !strings.Contains(err.Error(), "1 of 2") {
 		t.Fatalf("err = %v", err)
@@ -273,9 +299,17 @@ func TestBackfillErrorsAndPacing(t *testing.T) {
 	if n := len(rec.Events()); n != 8 {
 		t.Fatalf("%d events", n)
 	}
-	for i := 1; i < len(starts); i++ {
-		if d := starts[i].Sub(starts[i-1]); d < 45*time.Millisecond {
-			t.Fatalf("requests %v apart, pacing is 50ms", d)
-		}
+	// The pacer schedules the n-th request no earlier than (n-1) x 50ms
+	// after the first could start, so the last one cannot arrive sooner.
+	// (The gap between two arrivals is not checked: a late wake-up of one
+	// request shortens the next gap, as it should, and a busy machine
+	// makes that happen.)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(starts) < 3 {
+		t.Fatalf("%d requests, want NOPE's and ETH's two", len(starts))
+	}
+	if span, least := starts[len(starts)-1].Sub(begin), time.Duration(len(starts)-1)*e.restInterval; span < least {
+		t.Fatalf("%d requests within %v, pacing is %v: want at least %v", len(starts), span, e.restInterval, least)
 	}
 }
