@@ -30,19 +30,20 @@ import (
 // outageVenue is one exchange's fake: what its websocket server says on
 // each connection, what its REST server answers, and the adapter.
 type outageVenue struct {
-	name   string
-	script func(ctx context.Context, c *feedtest.WSConn)
-	rest   map[string]string // path -> JSON body
-	build  func(t *testing.T, ws, rest string, client *http.Client, clock feeds.Clock) feeds.Exchange
+	name  string
+	hello func(ctx context.Context, c *feedtest.WSConn) // the acknowledgement, then a frame with a price (the last)
+	beat  string                                        // one more frame of the exchange's rhythm
+	rest  map[string]string                             // path -> JSON body
+	build func(t *testing.T, ws, rest string, client *http.Client, clock feeds.Clock) feeds.Exchange
 }
 
 var outageVenues = []outageVenue{
 	{
 		name: "binance",
-		script: func(ctx context.Context, c *feedtest.WSConn) {
+		hello: func(ctx context.Context, c *feedtest.WSConn) {
 			c.Send(ctx, []byte(`{"stream":"btcusdt@miniTicker","data":{"e":"24hrMiniTicker","E":1748865601017,"s":"BTCUSDT","c":"105234.56","o":"104120.01","h":"105980.00","l":"103877.12","v":"18234.51","q":"1913321122.13"}}`))
-			c.Stall(ctx)
 		},
+		beat: `{"stream":"btcusdt@miniTicker","data":{"e":"24hrMiniTicker","E":1748865602017,"s":"BTCUSDT","c":"105235.00","o":"104120.01","h":"105980.00","l":"103877.12","v":"18234.61","q":"1913331122.13"}}`,
 		rest: map[string]string{"/api/v3/klines": `[]`},
 		build: func(t *testing.T, ws, rest string, client *http.Client, clock feeds.Clock) feeds.Exchange {
 			ex, err := binance.New(binance.Options{Symbols: []string{"BTC"}, WSURL: ws, RESTURL: rest, HTTPClient: client, Clock: clock})
@@ -54,14 +55,14 @@ var outageVenues = []outageVenue{
 	},
 	{
 		name: "coinbase",
-		script: func(ctx context.Context, c *feedtest.WSConn) {
+		hello: func(ctx context.Context, c *feedtest.WSConn) {
 			if _, err := c.Receive(ctx); err != nil { // the subscribe request
 				return
 			}
 			c.Send(ctx, []byte(`{"type":"subscriptions","channels":[{"name":"ticker","product_ids":["BTC-USD"]},{"name":"heartbeat","product_ids":["BTC-USD"]},{"name":"matches","product_ids":["BTC-USD"]}]}`))
 			c.Send(ctx, []byte(`{"type":"ticker","sequence":10,"product_id":"BTC-USD","price":"105231.17","time":"2025-06-02T12:00:00.482113Z"}`))
-			c.Stall(ctx)
 		},
+		beat: `{"type":"heartbeat","sequence":11,"last_trade_id":0,"product_id":"BTC-USD","time":"2025-06-02T12:00:01.192113Z"}`,
 		rest: map[string]string{"/products/BTC-USD/candles": `[]`},
 		build: func(_ *testing.T, ws, rest string, client *http.Client, _ feeds.Clock) feeds.Exchange {
 			return coinbase.New(coinbase.Options{Symbols: []string{"BTC"}, WSURL: ws, RESTURL: rest, HTTPClient: client})
@@ -69,11 +70,11 @@ var outageVenues = []outageVenue{
 	},
 	{
 		name: "kraken",
-		script: func(ctx context.Context, c *feedtest.WSConn) {
+		hello: func(ctx context.Context, c *feedtest.WSConn) {
 			c.Send(ctx, []byte(`{"method":"subscribe","req_id":1,"result":{"channel":"ticker","event_trigger":"trades","snapshot":true,"symbol":"BTC/USD"},"success":true,"time_in":"2025-06-02T12:00:00.103124Z","time_out":"2025-06-02T12:00:00.103171Z"}`))
-			c.Send(ctx, []byte(`{"channel":"heartbeat"}`))
-			c.Stall(ctx)
+			c.Send(ctx, []byte(`{"channel":"ticker","type":"update","data":[{"symbol":"BTC/USD","bid":105231.1,"bid_qty":0.05,"ask":105231.2,"ask_qty":1.22,"last":105231.2,"volume":1834.20724601,"vwap":104931.7,"low":103861.2,"high":105975.0,"change":1110.9,"change_pct":1.07,"timestamp":"2025-06-02T12:00:00.931002Z"}]}`))
 		},
+		beat: `{"channel":"heartbeat"}`,
 		rest: map[string]string{"/0/public/OHLC": `{"error":[],"result":{"XXBTZUSD":[[1748865600,"105000.0","105100.0","104900.0","105050.0","105010.0","12.5",42]],"last":1748865600}}`},
 		build: func(_ *testing.T, ws, rest string, client *http.Client, _ feeds.Clock) feeds.Exchange {
 			return kraken.New(kraken.Options{Symbols: []string{"BTC"}, WSURL: ws, RESTURL: rest, HTTPClient: client})
@@ -81,14 +82,10 @@ var outageVenues = []outageVenue{
 	},
 }
 
-// outageRecovery runs one outage and returns the fake time from the
-// server's return to the feed's next live status, and how many connection
-// attempts the supervisor made during the outage.
-func outageRecovery(t *testing.T, v outageVenue, outage time.Duration, probeEvery time.Duration) (time.Duration, int) {
+// runVenue runs v's adapter, supervised on clock, against ws and a REST
+// server answering v.rest, until the test ends.
+func runVenue(t *testing.T, v outageVenue, ws *feedtest.WSServer, clock *feedtest.FakeClock, probeEvery time.Duration) *feedtest.Recorder {
 	t.Helper()
-	probeGap := feeds.DefaultProbeEvery
-	clock := feedtest.NewFakeClock(time.Date(2025, 6, 2, 12, 0, 3, 0, time.UTC))
-	ws := feedtest.NewWSServer(t, v.script)
 	rest := feedtest.NewRESTServer(t)
 	for path, body := range v.rest {
 		rest.Route(path, feedtest.Response{Body: []byte(body)})
@@ -112,6 +109,21 @@ func outageRecovery(t *testing.T, v outageVenue, outage time.Duration, probeEver
 			t.Error("Run did not return")
 		}
 	})
+	return rec
+}
+
+// outageRecovery runs one outage and returns the fake time from the
+// server's return to the feed's next live status, and how many connection
+// attempts the supervisor made during the outage.
+func outageRecovery(t *testing.T, v outageVenue, outage time.Duration, probeEvery time.Duration) (time.Duration, int) {
+	t.Helper()
+	probeGap := feeds.DefaultProbeEvery
+	clock := feedtest.NewFakeClock(time.Date(2025, 6, 2, 12, 0, 3, 0, time.UTC))
+	ws := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+		v.hello(ctx, c)
+		c.Stall(ctx)
+	})
+	rec := runVenue(t, v, ws, clock, probeEvery)
 
 	liveAfter := func(from int) func() bool {
 		return func() bool {
@@ -219,5 +231,81 @@ func TestRecoveryWithoutProbes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A server that stops sending on an open connection: each adapter's feed
+// says quiet after 3 of its 1 s rhythms (not at 2.9 s), live again with the
+// next frame, and stale (then replaced) only at 30 s, as before.
+func TestQuietWhenTheServerStopsSending(t *testing.T) {
+	feedtest.NoLeaks(t)
+	for _, v := range outageVenues {
+		t.Run(v.name, func(t *testing.T) {
+			clock := feedtest.NewFakeClock(time.Date(2025, 6, 2, 12, 0, 3, 0, time.UTC))
+			more := make(chan struct{})
+			ws := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
+				v.hello(ctx, c)
+				if c.N == 1 {
+					select { // silent until the test asks for one more frame
+					case <-more:
+						c.Send(ctx, []byte(v.beat))
+					case <-ctx.Done():
+					}
+				}
+				c.Stall(ctx)
+			})
+			rec := runVenue(t, v, ws, clock, 0)
+			state := func(s model.FeedState) func([]model.Event, []model.FeedStatus) bool {
+				return func(_ []model.Event, sts []model.FeedStatus) bool {
+					return len(sts) > 0 && sts[len(sts)-1].State == s
+				}
+			}
+			// The hello's last frame carries a price: once its event is here,
+			// every frame of the hello has been read (the beat comes first).
+			if !rec.WaitFor(wait, func(evs []model.Event, sts []model.FeedStatus) bool {
+				for _, ev := range evs {
+					if ev.Kind == model.EventQuote || ev.Kind == model.EventTrade { // not history's candles
+						return state(model.FeedLive)(evs, sts)
+					}
+				}
+				return false
+			}) {
+				t.Fatalf("%s not live with a price: %s", v.name, dump(rec.Statuses()))
+			}
+			start := clock.Now()
+			if !clock.WaitDeadline(start.Add(3*time.Second), wait) {
+				t.Fatalf("%s: no watchdog at +3s: %v", v.name, clock.Deadlines())
+			}
+			clock.Advance(2900 * time.Millisecond)
+			if st := rec.Last(); st.State != model.FeedLive {
+				t.Fatalf("%s: %v at 2.9s of silence, want live", v.name, st.State)
+			}
+			clock.Advance(100 * time.Millisecond)
+			if !rec.WaitFor(wait, state(model.FeedQuiet)) {
+				t.Fatalf("%s not quiet after 3s of silence: %s", v.name, dump(rec.Statuses()))
+			}
+			if got := rec.Last().Describe(start.Add(5 * time.Second)); got != "quiet 5s" {
+				t.Errorf("%s: %q 5s after the last frame, want quiet 5s", v.name, got)
+			}
+			close(more)
+			if !rec.WaitFor(wait, state(model.FeedLive)) {
+				t.Fatalf("%s not live after a frame: %s", v.name, dump(rec.Statuses()))
+			}
+			// Silent for good: quiet again, then stale at 30s and a new connection.
+			if !clock.WaitDeadline(start.Add(6*time.Second), wait) {
+				t.Fatalf("%s: watchdog not re-armed after the frame: %v", v.name, clock.Deadlines())
+			}
+			clock.Advance(3 * time.Second)
+			if !rec.WaitFor(wait, state(model.FeedQuiet)) {
+				t.Fatalf("%s not quiet again: %s", v.name, dump(rec.Statuses()))
+			}
+			if !clock.WaitDeadline(start.Add(33*time.Second), wait) {
+				t.Fatalf("%s: no stale watchdog: %v", v.name, clock.Deadlines())
+			}
+			clock.Advance(27 * time.Second)
+			if _, ok := rec.WaitStatus(wait, model.FeedStale, "no data for 30s"); !ok {
+				t.Fatalf("%s not stale at 30s: %s", v.name, dump(rec.Statuses()))
+			}
+		})
 	}
 }
