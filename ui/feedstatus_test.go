@@ -111,3 +111,18 @@ func TestStatusBarCountsRefusedValues(t *testing.T) {
 		t.Fatalf("status bar %q, want 5 bad frames", line)
 	}
 }
+
+// The waiting screen (no tokens yet) counts down too: it is redrawn at
+// every tick while it shows.
+func TestWaitingScreenCountsDown(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 100, 20, live())
+	hs.put(&model.Snapshot{Seq: 1, Feeds: model.ReadOnlyOf(model.FeedStatus{Name: "kraken", State: model.FeedReconnecting,
+		Reason: "attempt 2: connection refused", RetryAt: t0.Add(3 * time.Second)})})
+	for _, want := range []string{"kraken: reconnecting in 3s — attempt 2: connection refused", "kraken: reconnecting in 2s", "kraken: reconnecting in 1s", "kraken: reconnecting now"} {
+		if v := plain(hs); !strings.Contains(v, want) {
+			t.Fatalf("waiting screen lacks %q:\n%s", want, v)
+		}
+		hs.now = hs.now.Add(time.Second)
+		hs.send(tickMsg{})
+	}
+}
