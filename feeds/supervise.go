@@ -575,7 +575,7 @@ func (r *run) session(ctx context.Context) (liveAt time.Time, err error, stale b
 			idle := r.now().Sub(time.Unix(0, r.lastBeat.Load()))
 			if idle < r.opts.StaleAfter {
 				if quietAfter > 0 && idle >= quietAfter && live.Load() != 0 && r.setQuiet(true, quietAfter) {
-					r.log.Warn("feed state", "state", "quiet", "reason", fmt.Sprintf("no frame for %s", roundDur(idle)))
+					r.log.Warn("feed state", "state", "quiet", "reason", fmt.Sprintf("no frame for %s", roundDur(idle.Truncate(time.Second))))
 				}
 				watch = arm()
 				continue

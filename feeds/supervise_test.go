@@ -612,8 +612,11 @@ func TestSuperviseProbeOfAReachableServerDoesNotCutTheWait(t *testing.T) {
 		t.Fatalf("%d timers pending after a probe that tells nothing, want only the backoff", n)
 	}
 	clock.Advance(8 * time.Second) // t0+9s: the backoff (10s) still runs
-	if ex.sessions != 1 || ex.probes.Load() != 1 {
-		t.Fatalf("sessions %d probes %d at t0+9s, want 1 and 1", ex.sessions, ex.probes.Load())
+	ex.mu.Lock()
+	sessions := ex.sessions
+	ex.mu.Unlock()
+	if sessions != 1 || ex.probes.Load() != 1 {
+		t.Fatalf("sessions %d probes %d at t0+9s, want 1 and 1", sessions, ex.probes.Load())
 	}
 	clock.Advance(time.Second)
 	ex.waitFor(t, "the second session", func() bool { return ex.sessions >= 2 })
