@@ -143,6 +143,7 @@ func newRuntime(p runtimeParts) *Runtime {
 		Ratings:       p.cfg.RatingsOptions(),
 		Journal:       p.journal,
 		Warm:          p.warm,
+		Logger:        p.log,
 	})
 	return r
 }

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"net"
+	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,9 +76,19 @@ type SuperviseOptions struct {
 	// BackfillRetry is how long to wait before fetching history again after
 	// a backfill failed; default 1m.
 	BackfillRetry time.Duration
-	Clock         Clock          // default RealClock
-	Rand          func() float64 // uniform in [0,1); default math/rand/v2
-	Logger        *slog.Logger   // nil = discard
+	// QuietAfter: a live connection on which no frame arrived for this long
+	// is reported FeedQuiet (the connection is kept; StaleAfter still
+	// replaces it). Default: QuietRhythms times the exchange's Rhythm when
+	// it is Rhythmic, else off; negative turns it off.
+	QuietAfter time.Duration
+	// ProbeEvery: while waiting out a backoff longer than this, check this
+	// often whether the exchange's server answers again (an exchange that is
+	// a Prober), and reconnect at once when a server that did not answer
+	// does. Default 1s; negative turns probing off.
+	ProbeEvery time.Duration
+	Clock      Clock          // default RealClock
+	Rand       func() float64 // uniform in [0,1); default math/rand/v2
+	Logger     *slog.Logger   // nil = discard
 }
 
 // Defaults of SuperviseOptions.
@@ -86,7 +99,56 @@ const (
 	DefaultBackoffMax    = 60 * time.Second
 	DefaultHealthyAfter  = 60 * time.Second
 	DefaultBackfillRetry = time.Minute
+	DefaultProbeEvery    = time.Second
+	// QuietRhythms is how many of an exchange's usual intervals between
+	// frames may pass before a live connection is reported quiet.
+	QuietRhythms = 3
+	// probeTimeout bounds one probe (real time: it is network I/O).
+	probeTimeout = 3 * time.Second
 )
+
+// Rhythmic is an Exchange that knows how often frames arrive on a healthy
+// connection (tickers, heartbeats): Supervise reports a live connection
+// that has been silent for QuietRhythms of them as quiet.
+type Rhythmic interface {
+	Rhythm() time.Duration
+}
+
+// Prober is an Exchange that can check cheaply, without subscribing,
+// whether its server answers (DialProbe: a TCP connection to the websocket
+// host, closed at once). Supervise probes while it waits to reconnect, so a
+// server that comes back is used within ProbeEvery, not after the backoff.
+type Prober interface {
+	Probe(ctx context.Context) error
+}
+
+// DialProbe opens a TCP connection to the host and port of a ws, wss, http
+// or https URL and closes it: the cheapest sign that the server is back.
+// A proxy, a firewall or a CDN can make it fail or succeed whatever the
+// exchange's state; Supervise uses it only to end a wait early.
+func DialProbe(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "wss", "https":
+			port = "443"
+		case "ws", "http":
+			port = "80"
+		default:
+			return fmt.Errorf("probe: unknown scheme %q", u.Scheme)
+		}
+	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
 
 func (o SuperviseOptions) withDefaults() SuperviseOptions {
 	if o.History <= 0 {
@@ -106,6 +168,9 @@ func (o SuperviseOptions) withDefaults() SuperviseOptions {
 	}
 	if o.BackfillRetry <= 0 {
 		o.BackfillRetry = DefaultBackfillRetry
+	}
+	if o.ProbeEvery == 0 {
+		o.ProbeEvery = DefaultProbeEvery
 	}
 	if o.Clock == nil {
 		o.Clock = RealClock{}
@@ -131,7 +196,11 @@ func DiscardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // count and shows the note's Reason ("rate limited by binance, retrying in
 // 30s"); an empty Reason clears the note.
 func Supervise(ex Exchange, opts SuperviseOptions) Feed {
-	return &supervised{ex: ex, opts: opts.withDefaults()}
+	opts = opts.withDefaults()
+	if rh, ok := ex.(Rhythmic); ok && opts.QuietAfter == 0 {
+		opts.QuietAfter = QuietRhythms * rh.Rhythm()
+	}
+	return &supervised{ex: ex, opts: opts}
 }
 
 type supervised struct {
@@ -160,19 +229,26 @@ type run struct {
 	log  *slog.Logger
 
 	bad      atomic.Uint64
-	lastBeat atomic.Int64 // clock ns of the last beat
+	lastBeat atomic.Int64 // clock ns of the last beat (or of the session's start)
 	lastData atomic.Int64 // exchange ns of the newest event delivered
+	quiet    atomic.Bool  // the session is reported quiet
 
-	mu     sync.Mutex
-	state  model.FeedState
-	reason string
-	note   string // from the exchange (rate limits), shown in place of an empty reason
-	since  time.Time
+	// mu guards the state and orders the reports: every Status call is made
+	// holding it (Sink.Status never blocks), so the sink sees them in order.
+	mu      sync.Mutex
+	state   model.FeedState
+	reason  string
+	note    string // from the exchange (rate limits), shown in place of an empty reason
+	since   time.Time
+	retryAt time.Time // the next connection attempt, while waiting for it
+	history string    // why the history fetch failed, while a retry is pending
+	histAt  time.Time // when that retry is due; zero while it runs
 
 	bfMu    sync.Mutex
 	bfFrom  time.Time // pending history range; zero = none
 	bfTo    time.Time
 	bfWake  chan struct{}
+	bfLive  chan struct{} // a session went live: a failed fetch is retried now
 	badLogN atomic.Uint64
 }
 
@@ -180,14 +256,60 @@ func (r *run) now() time.Time { return r.opts.Clock.Now() }
 
 // report sets and publishes the state.
 func (r *run) report(state model.FeedState, reason string) {
+	r.reportRetry(state, reason, time.Time{})
+}
+
+// reportRetry sets and publishes the state with the time of the next
+// connection attempt (zero: none pending).
+func (r *run) reportRetry(state model.FeedState, reason string, retryAt time.Time) {
 	r.mu.Lock()
 	if state != r.state || r.since.IsZero() {
 		r.since = r.now()
 	}
-	r.state, r.reason = state, reason
+	r.state, r.reason, r.retryAt = state, reason, retryAt
+	if state != model.FeedQuiet {
+		r.quiet.Store(false)
+	}
 	r.sink.Status(r.statusLocked()) // under mu: see republish
 	r.mu.Unlock()
 	r.log.Info("feed state", "state", state.String(), "reason", reason)
+}
+
+// setQuiet moves a live session to quiet (true) or back (false), if the
+// last beat still says so; it reports whether the state changed.
+func (r *run) setQuiet(quiet bool, quietAfter time.Duration) bool {
+	r.mu.Lock()
+	switch {
+	case quiet && r.state == model.FeedLive:
+		if r.now().Sub(time.Unix(0, r.lastBeat.Load())) < quietAfter {
+			r.mu.Unlock()
+			return false // a frame came in meanwhile
+		}
+		r.state = model.FeedQuiet
+		r.quiet.Store(true)
+	case !quiet && r.state == model.FeedQuiet:
+		r.state = model.FeedLive
+		r.quiet.Store(false)
+	default:
+		r.mu.Unlock()
+		return false
+	}
+	r.since = r.now()
+	r.sink.Status(r.statusLocked())
+	r.mu.Unlock()
+	return true
+}
+
+// setHistory publishes why history is incomplete and when it is fetched
+// again (empty words: complete).
+func (r *run) setHistory(words string, retryAt time.Time) {
+	r.mu.Lock()
+	changed := r.history != words || !r.histAt.Equal(retryAt)
+	r.history, r.histAt = words, retryAt
+	if changed {
+		r.sink.Status(r.statusLocked())
+	}
+	r.mu.Unlock()
 }
 
 func (r *run) statusLocked() model.FeedStatus {
@@ -199,7 +321,12 @@ func (r *run) statusLocked() model.FeedStatus {
 			reason = reason + "; " + r.note
 		}
 	}
-	return model.FeedStatus{Name: r.s.ex.Name(), State: r.state, Reason: reason, Since: r.since, Bad: r.bad.Load()}
+	st := model.FeedStatus{Name: r.s.ex.Name(), State: r.state, Reason: reason, Since: r.since, Bad: r.bad.Load(),
+		RetryAt: r.retryAt, History: r.history, HistoryRetryAt: r.histAt}
+	if r.state == model.FeedLive || r.state == model.FeedQuiet {
+		st.LastFrame = time.Unix(0, r.lastBeat.Load())
+	}
+	return st
 }
 
 // republish sends the current state again (a new bad count or note).
@@ -274,6 +401,7 @@ func (r *run) loop(ctx context.Context) error {
 	r.lastData.Store(start.UnixNano())
 	r.report(model.FeedConnecting, "")
 	r.bfWake = make(chan struct{}, 1)
+	r.bfLive = make(chan struct{}, 1)
 	r.requestHistory(start.Add(-r.opts.History), start)
 	wg.Go(func() { r.backfiller(ctx) })
 
@@ -301,12 +429,14 @@ func (r *run) loop(ctx context.Context) error {
 		r.log.Warn("session ended", "reason", words, "lived", r.now().Sub(began).String(), "attempt", failures, "delay", delay.String())
 		if delay > 0 {
 			t := r.opts.Clock.NewTimer(delay) // before the status: tests advance the clock on seeing it
-			r.report(model.FeedReconnecting, fmt.Sprintf("reconnecting in %s (attempt %d): %s", roundDur(delay), failures, words))
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			r.reportRetry(model.FeedReconnecting, fmt.Sprintf("attempt %d: %s", failures, words), r.now().Add(delay))
+			early, ok := r.waitRetry(ctx, t, delay)
+			if !ok {
 				return nil
-			case <-t.C():
+			}
+			if early {
+				r.log.Info("server answers again, reconnecting before the backoff ended")
+				r.report(model.FeedReconnecting, "server answers again")
 			}
 		} else {
 			r.report(model.FeedReconnecting, "reconnecting now: "+words)
@@ -321,6 +451,53 @@ func (r *run) loop(ctx context.Context) error {
 		r.requestHistory(from, now)
 	}
 	return nil
+}
+
+// waitRetry waits for the backoff timer t (of delay), probing the server
+// meanwhile when the exchange can be probed and the wait is longer than
+// ProbeEvery: once a probe failed, the first one that succeeds ends the
+// wait early (early = true). A server that answers the first probe tells
+// nothing (its websocket failed all the same), so probing then stops. ok
+// is false when ctx ended.
+func (r *run) waitRetry(ctx context.Context, t Timer, delay time.Duration) (early, ok bool) {
+	defer t.Stop()
+	p, canProbe := r.s.ex.(Prober)
+	every := r.opts.ProbeEvery
+	if canProbe && every > 0 && delay > every {
+		down := false
+		for {
+			pt := r.opts.Clock.NewTimer(every)
+			select {
+			case <-ctx.Done():
+				pt.Stop()
+				return false, false
+			case <-t.C():
+				pt.Stop()
+				return false, true
+			case <-pt.C():
+			}
+			pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+			err := p.Probe(pctx)
+			cancel()
+			if ctx.Err() != nil {
+				return false, false
+			}
+			if err != nil {
+				down = true
+				continue
+			}
+			if down {
+				return true, true
+			}
+			break
+		}
+	}
+	select {
+	case <-ctx.Done():
+		return false, false
+	case <-t.C():
+		return false, true
+	}
 }
 
 // backoff is full jitter: uniform in [0, min(max, base*2^(k-1))).
@@ -338,17 +515,46 @@ func (r *run) session(ctx context.Context) (liveAt time.Time, err error, stale b
 	sctx, scancel := context.WithCancel(ctx)
 	defer scancel()
 	r.lastBeat.Store(r.now().UnixNano())
+	quietAfter := max(r.opts.QuietAfter, 0)
+	rearm := make(chan struct{}, 1) // live again after quiet: watch for the next silence
 	var live atomic.Int64
 	hooks := SessionHooks{
 		Live: func() {
 			if live.CompareAndSwap(0, r.now().UnixNano()) {
 				r.report(model.FeedLive, "")
+				select {
+				case r.bfLive <- struct{}{}:
+				default:
+				}
 			}
 		},
-		Beat: func() { r.lastBeat.Store(r.now().UnixNano()) },
-		Bad:  r.badFrame,
+		Beat: func() {
+			r.lastBeat.Store(r.now().UnixNano())
+			if r.quiet.Load() && r.setQuiet(false, quietAfter) {
+				r.log.Info("feed state", "state", "live", "reason", "frames again")
+				select {
+				case rearm <- struct{}{}:
+				default:
+				}
+			}
+		},
+		Bad: r.badFrame,
 	}
-	watch := r.opts.Clock.NewTimer(r.opts.StaleAfter)
+	// The watchdog wakes when the connection would turn quiet, then when it
+	// would turn stale, re-armed from the last beat each time.
+	arm := func() Timer {
+		idle := r.now().Sub(time.Unix(0, r.lastBeat.Load()))
+		d := r.opts.StaleAfter - idle
+		if quietAfter > 0 && !r.quiet.Load() {
+			if q := quietAfter - idle; q > 0 {
+				d = min(d, q)
+			} else {
+				d = min(d, quietAfter) // not live yet: look again later
+			}
+		}
+		return r.opts.Clock.NewTimer(d)
+	}
+	watch := arm()
 	defer func() { watch.Stop() }()
 	done := make(chan error, 1)
 	go func() { done <- r.s.ex.Session(sctx, noteSink{r}, hooks) }()
@@ -362,10 +568,16 @@ func (r *run) session(ctx context.Context) (liveAt time.Time, err error, stale b
 		select {
 		case err = <-done:
 			return liveTime(), err, false
+		case <-rearm:
+			watch.Stop()
+			watch = arm()
 		case <-watch.C():
 			idle := r.now().Sub(time.Unix(0, r.lastBeat.Load()))
 			if idle < r.opts.StaleAfter {
-				watch = r.opts.Clock.NewTimer(r.opts.StaleAfter - idle)
+				if quietAfter > 0 && idle >= quietAfter && live.Load() != 0 && r.setQuiet(true, quietAfter) {
+					r.log.Warn("feed state", "state", "quiet", "reason", fmt.Sprintf("no frame for %s", roundDur(idle.Truncate(time.Second))))
+				}
+				watch = arm()
 				continue
 			}
 			r.report(model.FeedStale, fmt.Sprintf("no data for %s", roundDur(r.opts.StaleAfter)))
@@ -422,16 +634,42 @@ func (r *run) backfiller(ctx context.Context) {
 			return
 		}
 		if err == nil {
+			r.setHistory("", time.Time{})
 			r.log.Info("history fetched", "from", from.UTC().Format(time.RFC3339), "to", to.UTC().Format(time.RFC3339))
 			continue
 		}
-		r.log.Warn("history fetch failed", "err", err.Error())
-		r.setNote("history incomplete: " + describe(err))
-		if Wait(ctx, r.opts.Clock, r.opts.BackfillRetry) != nil {
-			return
+		r.log.Warn("history fetch failed", "err", err.Error(), "retry_in", r.opts.BackfillRetry.String())
+		words := strings.TrimPrefix(rootCause(err), r.s.ex.Name()+": ")
+		r.setHistory(words, r.now().Add(r.opts.BackfillRetry))
+		select { // a live session since the failure drained: the exchange is back
+		case <-r.bfLive:
+		default:
 		}
-		r.setNote("")
+		retry := r.opts.Clock.NewTimer(r.opts.BackfillRetry)
+		select {
+		case <-ctx.Done():
+			retry.Stop()
+			return
+		case <-retry.C():
+		case <-r.bfLive: // reconnected: the exchange answers again, retry at once
+			retry.Stop()
+		}
+		r.setHistory(words, time.Time{}) // retrying now
 		r.requestHistory(from, to)
+	}
+}
+
+// rootCause is the innermost error's words ("binance answered HTTP 500"
+// rather than "binance: history for 1 of 2 symbols failed: binance:
+// history of BTCUSDT: binance answered HTTP 500"): short enough for the
+// status bar; the log keeps the whole chain.
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return describe(err)
+		}
+		err = next
 	}
 }
 
@@ -446,15 +684,5 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// roundDur formats a delay the way the status bar shows it: whole seconds
-// (rounded up) from 0.95s, tenths below.
-func roundDur(d time.Duration) string {
-	if d < 950*time.Millisecond {
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	}
-	s := (d + time.Second - 1) / time.Second
-	if s >= 120 {
-		return fmt.Sprintf("%dm%02ds", s/60, s%60)
-	}
-	return fmt.Sprintf("%ds", s)
-}
+// roundDur formats a delay the way the status bar shows it.
+func roundDur(d time.Duration) string { return model.FormatWait(d) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,9 +159,15 @@ func TestSuperviseReconnectsAndBackfillsTheGap(t *testing.T) {
 	}
 	clock.Advance(3 * time.Minute)
 	close(drop)
-	st := mustStatus(t, rec, model.FeedReconnecting, "reconnecting in 0.5s (attempt 1): connection reset by peer")
+	st := mustStatus(t, rec, model.FeedReconnecting, "attempt 1: connection reset by peer")
 	if now := t0.Add(3 * time.Minute); !st.Since.Equal(now) {
 		t.Errorf("Since = %v, want the fake clock's %v", st.Since, now)
+	}
+	if want := t0.Add(3*time.Minute + 500*time.Millisecond); !st.RetryAt.Equal(want) {
+		t.Errorf("RetryAt = %v, want %v", st.RetryAt, want)
+	}
+	if got, want := st.Describe(t0.Add(3*time.Minute)), "reconnecting in 0.5s (attempt 1: connection reset by peer)"; got != want {
+		t.Errorf("Describe = %q, want %q", got, want)
 	}
 	// The first history request is the last 24h, made at once.
 	ex.waitFor(t, "the first backfill", func() bool { return len(ex.backfills) >= 1 })
@@ -210,7 +217,7 @@ func TestSuperviseStaleConnectionIsReplaced(t *testing.T) {
 	}
 	clock.Advance(20 * time.Second)
 	mustStatus(t, rec, model.FeedStale, "no data for 30s")
-	mustStatus(t, rec, model.FeedReconnecting, "reconnecting in 0.5s (attempt 1): no data for 30s")
+	mustStatus(t, rec, model.FeedReconnecting, "attempt 1: no data for 30s")
 	clock.Advance(time.Second)
 	ex.waitFor(t, "a new session", func() bool { return ex.sessions >= 2 })
 	stop()
@@ -241,15 +248,18 @@ func TestSuperviseBackoffGrowsCapsAndResets(t *testing.T) {
 	// Bounds 1,2,4,8,16,32,60,60 s (times 0.999, shown rounded up).
 	want := []string{"1s", "2s", "4s", "8s", "16s", "32s", "60s", "60s"}
 	for i, w := range want {
-		reason := fmt.Sprintf("reconnecting in %s (attempt %d): dial: connection refused", w, i+1)
-		mustStatus(t, rec, model.FeedReconnecting, reason)
+		reason := fmt.Sprintf("attempt %d: dial: connection refused", i+1)
+		st := mustStatus(t, rec, model.FeedReconnecting, reason)
+		if got, want := st.Describe(clock.Now()), "reconnecting in "+w+" ("+reason+")"; got != want {
+			t.Errorf("Describe = %q, want %q", got, want)
+		}
 		clock.Advance(time.Minute)
 	}
 	ex.waitFor(t, "session 9", func() bool { return ex.sessions >= 9 })
 	mustStatus(t, rec, model.FeedLive, "")
 	clock.Advance(61 * time.Second)
 	close(healthy)
-	mustStatus(t, rec, model.FeedReconnecting, "reconnecting in 1s (attempt 1): closed by the exchange")
+	mustStatus(t, rec, model.FeedReconnecting, "attempt 1: closed by the exchange")
 	clock.Advance(time.Second)
 	ex.waitFor(t, "session 10", func() bool { return ex.sessions >= 10 })
 	stop()
@@ -286,7 +296,7 @@ func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
 	ex.backfill = func(n int, ctx context.Context, sink feeds.Sink, from, to time.Time) error {
 		if n == 1 {
 			sink.Status(model.FeedStatus{Reason: "rate limited by fakex, retrying in 30s"})
-			return errors.New("fakex: klines: HTTP 500")
+			return fmt.Errorf("fakex: history for 1 of 2 symbols failed: %w", errors.New("fakex: klines: HTTP 500"))
 		}
 		sink.Status(model.FeedStatus{})
 		return nil
@@ -298,7 +308,7 @@ func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
 		t.Fatalf("want a live status with Bad = 3: %s", dump(rec.Statuses()))
 	}
 	// The notes show whatever the state is at the time.
-	for _, note := range []string{"rate limited by fakex, retrying in 30s", "history incomplete: fakex: klines: HTTP 500"} {
+	for _, note := range []string{"rate limited by fakex, retrying in 30s"} {
 		if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
 			for _, st := range sts {
 				if st.Reason == note && st.Name == "fakex" {
@@ -310,6 +320,25 @@ func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
 			t.Fatalf("no note %q: %s", note, dump(rec.Statuses()))
 		}
 	}
+	// The failed history fetch is said while live, with its retry time.
+	var failed model.FeedStatus
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		for _, st := range sts {
+			if st.History != "" {
+				failed = st
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("no history failure: %s", dump(rec.Statuses()))
+	}
+	if failed.History != "klines: HTTP 500" || !failed.HistoryRetryAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("History %q retry at %v, want %q at %v", failed.History, failed.HistoryRetryAt, "klines: HTTP 500", t0.Add(time.Minute))
+	}
+	if got, want := failed.DescribeHistory(t0.Add(18*time.Second)), "history failed: klines: HTTP 500; retrying in 42s"; got != want {
+		t.Errorf("DescribeHistory = %q, want %q", got, want)
+	}
 	if !clock.WaitTimers(2, wait) { // the watchdog and the backfill retry
 		t.Fatal("no backfill retry timer")
 	}
@@ -319,7 +348,11 @@ func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
 		t.Errorf("retry fetched %v..%v, want the same range", b.from, b.to)
 	}
 	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
-		return len(sts) > 0 && sts[len(sts)-1].Reason == "" && sts[len(sts)-1].State == model.FeedLive
+		if len(sts) == 0 {
+			return false
+		}
+		last := sts[len(sts)-1]
+		return last.Reason == "" && last.History == "" && last.State == model.FeedLive
 	}) {
 		t.Errorf("the note was not cleared: %s", dump(rec.Statuses()))
 	}
@@ -413,4 +446,217 @@ func TestSuperviseRunsOnce(t *testing.T) {
 	if err := f.Run(ctx, feedtest.NewRecorder()); err == nil {
 		t.Fatal("second Run returned nil, want an error")
 	}
+}
+
+// rhythmicFake is a fake exchange whose frames come every second and whose
+// server can be probed (up says whether it answers).
+type rhythmicFake struct {
+	*fakeExchange
+	up     atomic.Bool
+	probes atomic.Int32
+}
+
+func (f *rhythmicFake) Rhythm() time.Duration { return time.Second }
+
+func (f *rhythmicFake) Probe(ctx context.Context) error {
+	f.probes.Add(1)
+	f.fakeExchange.mu.Lock()
+	f.fakeExchange.signal()
+	f.fakeExchange.mu.Unlock()
+	if f.up.Load() {
+		return nil
+	}
+	return errors.New("connection refused")
+}
+
+func TestSuperviseSaysQuietThenLiveAgain(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := &rhythmicFake{fakeExchange: newFake()}
+	beat := make(chan func(), 1)
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		hooks.Live()
+		hooks.Beat()
+		if n == 1 {
+			beat <- hooks.Beat
+		}
+		<-ctx.Done()
+		return fmt.Errorf("read: %w", ctx.Err())
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, Rand: func() float64 { return 0.5 }})
+	mustStatus(t, rec, model.FeedLive, "")
+	b := <-beat
+	clock.Advance(2900 * time.Millisecond) // under 3 rhythms: the watchdog (due at 3s) has not fired
+	for _, st := range rec.Statuses() {
+		if st.State == model.FeedQuiet {
+			t.Fatalf("quiet after 2.9s: %s", dump(rec.Statuses()))
+		}
+	}
+	clock.Advance(100 * time.Millisecond)
+	q := mustStatus(t, rec, model.FeedQuiet, "")
+	if !q.LastFrame.Equal(t0) {
+		t.Errorf("LastFrame = %v, want the last beat %v", q.LastFrame, t0)
+	}
+	if got := q.Describe(t0.Add(5 * time.Second)); got != "quiet 5s" {
+		t.Errorf("Describe 5s after the last frame = %q, want %q", got, "quiet 5s")
+	}
+	n := len(rec.Statuses())
+	b() // a frame: live again at once
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		return len(sts) > n && sts[len(sts)-1].State == model.FeedLive
+	}) {
+		t.Fatalf("not live after a frame: %s", dump(rec.Statuses()))
+	}
+	// Silence again: quiet after 3s, stale (and replaced) after 30s as before.
+	if !clock.WaitDeadline(t0.Add(6*time.Second), wait) {
+		t.Fatal("watchdog not re-armed for the next silence")
+	}
+	clock.Advance(3 * time.Second)
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		return sts[len(sts)-1].State == model.FeedQuiet
+	}) {
+		t.Fatalf("not quiet again: %s", dump(rec.Statuses()))
+	}
+	if !clock.WaitDeadline(t0.Add(33*time.Second), wait) {
+		t.Fatal("watchdog not re-armed for staleness")
+	}
+	clock.Advance(27 * time.Second)
+	mustStatus(t, rec, model.FeedStale, "no data for 30s")
+	stop()
+}
+
+func TestSuperviseQuietCanBeTurnedOff(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := &rhythmicFake{fakeExchange: newFake()}
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		hooks.Live()
+		return blockUntilDone(ctx)
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, QuietAfter: -1})
+	mustStatus(t, rec, model.FeedLive, "")
+	if !clock.WaitTimers(1, wait) {
+		t.Fatal("no watchdog")
+	}
+	clock.Advance(29 * time.Second) // the only timer is the stale watchdog's, due at 30s
+	for _, st := range rec.Statuses() {
+		if st.State == model.FeedQuiet {
+			t.Fatalf("quiet with QuietAfter < 0: %s", dump(rec.Statuses()))
+		}
+	}
+	stop()
+}
+
+func TestSuperviseProbesEndTheWaitWhenTheServerIsBack(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := &rhythmicFake{fakeExchange: newFake()}
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		if n == 2 {
+			hooks.Live()
+			return blockUntilDone(ctx)
+		}
+		return errors.New("dial: connection refused")
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, Rand: func() float64 { return 0.999 },
+		BackoffBase: 40 * time.Second, StaleAfter: time.Hour})
+	st := mustStatus(t, rec, model.FeedReconnecting, "attempt 1: dial: connection refused")
+	if want := t0.Add(39960 * time.Millisecond); !st.RetryAt.Equal(want) {
+		t.Fatalf("RetryAt %v, want %v", st.RetryAt, want)
+	}
+	for i := 1; i <= 5; i++ { // down: every probe fails, the wait goes on
+		if !clock.WaitTimers(2, wait) { // the backoff and the next probe
+			t.Fatalf("probe %d not armed", i)
+		}
+		clock.Advance(time.Second)
+		ex.waitFor(t, fmt.Sprintf("probe %d", i), func() bool { return ex.probes.Load() >= int32(i) })
+	}
+	if !clock.WaitTimers(2, wait) {
+		t.Fatal("probe 6 not armed")
+	}
+	ex.up.Store(true)
+	clock.Advance(time.Second) // t0+6s: the probe answers, the wait ends 34 s early
+	ex.waitFor(t, "the second session", func() bool { return ex.sessions >= 2 })
+	mustStatus(t, rec, model.FeedReconnecting, "server answers again")
+	mustStatus(t, rec, model.FeedLive, "")
+	if got := clock.Now(); !got.Equal(t0.Add(6 * time.Second)) {
+		t.Errorf("live at %v, want %v", got, t0.Add(6*time.Second))
+	}
+	stop()
+}
+
+func TestSuperviseProbeOfAReachableServerDoesNotCutTheWait(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := &rhythmicFake{fakeExchange: newFake()}
+	ex.up.Store(true) // the server answers, its websocket fails (a CDN in front of a broken exchange)
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		if n >= 2 {
+			hooks.Live()
+			return blockUntilDone(ctx)
+		}
+		return errors.New("HTTP 503 at the upgrade")
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, Rand: func() float64 { return 0.5 },
+		BackoffBase: 20 * time.Second, StaleAfter: time.Hour})
+	mustStatus(t, rec, model.FeedReconnecting, "attempt 1: HTTP 503 at the upgrade")
+	if !clock.WaitTimers(2, wait) {
+		t.Fatal("probe not armed")
+	}
+	clock.Advance(time.Second)
+	ex.waitFor(t, "the probe", func() bool { return ex.probes.Load() >= 1 })
+	if !clock.WaitTimers(1, wait) {
+		t.Fatal("no backoff timer")
+	}
+	if n := clock.Pending(); n != 1 {
+		t.Fatalf("%d timers pending after a probe that tells nothing, want only the backoff", n)
+	}
+	clock.Advance(8 * time.Second) // t0+9s: the backoff (10s) still runs
+	ex.mu.Lock()
+	sessions := ex.sessions
+	ex.mu.Unlock()
+	if sessions != 1 || ex.probes.Load() != 1 {
+		t.Fatalf("sessions %d probes %d at t0+9s, want 1 and 1", sessions, ex.probes.Load())
+	}
+	clock.Advance(time.Second)
+	ex.waitFor(t, "the second session", func() bool { return ex.sessions >= 2 })
+	mustStatus(t, rec, model.FeedLive, "")
+	stop()
+}
+
+// A history fetch that failed while the connection was down is retried as
+// soon as a session is live again, not a minute later.
+func TestSuperviseRetriesHistoryOnceLiveAgain(t *testing.T) {
+	feedtest.NoLeaks(t)
+	clock := feedtest.NewFakeClock(t0)
+	ex := newFake()
+	back := make(chan struct{})
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		if n == 1 {
+			<-back // down: the dial hangs until the test brings the server back
+		}
+		hooks.Live()
+		return blockUntilDone(ctx)
+	}
+	ex.backfill = func(n int, ctx context.Context, sink feeds.Sink, from, to time.Time) error {
+		if n == 1 {
+			return errors.New("fakex: dial tcp: connection refused")
+		}
+		return nil
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: clock, StaleAfter: time.Hour})
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		return len(sts) > 0 && sts[len(sts)-1].History != ""
+	}) {
+		t.Fatalf("no history failure: %s", dump(rec.Statuses()))
+	}
+	close(back)
+	ex.waitFor(t, "the retry, without the clock moving", func() bool { return len(ex.backfills) >= 2 })
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		last := sts[len(sts)-1]
+		return last.State == model.FeedLive && last.History == ""
+	}) {
+		t.Fatalf("the failure was not cleared: %s", dump(rec.Statuses()))
+	}
+	stop()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -40,6 +41,9 @@ type MarketOptions struct {
 	// a feed's candle covering the end of that history fills the gap.
 	// Invalid entries are dropped and counted in Snapshot.BadEvents.
 	Warm *WarmStart
+	// Logger, when set, hears of values refused as implausible (the first
+	// 100, then one in 1000, so a flood cannot fill the disk). nil = none.
+	Logger *slog.Logger
 	// CandlesCache is how many chart answers the candles cache keeps
 	// (candles.go); default DefaultCandlesCacheSize, negative turns the
 	// cache off (every Candles call goes to the hub).
@@ -87,20 +91,21 @@ type Market struct {
 	closed bool
 
 	// Everything below is owned by the Run goroutine.
-	tokens     map[string]*token
-	list       []*token // in rank order after each publish
-	feeds      []FeedStatus
-	feedsDirty bool
-	dirty      bool
-	now        int64 // market clock (Unix ns) of the batch being applied
-	skew       int64
-	lastEvent  int64
-	applied    uint64
-	live       uint64 // applied events stamped within liveAge of the market clock
-	bad        uint64
-	seq        uint64
-	prev       *Snapshot
-	official   *OfficialMoonshots // the provider's latest moonshots, as published
+	tokens      map[string]*token
+	list        []*token // in rank order after each publish
+	feeds       []FeedStatus
+	feedsDirty  bool
+	dirty       bool
+	now         int64 // market clock (Unix ns) of the batch being applied
+	skew        int64
+	lastEvent   int64
+	applied     uint64
+	live        uint64 // applied events stamped within liveAge of the market clock
+	bad         uint64
+	implausible uint64 // of bad: values refused by the plausibility rule (plausible.go)
+	seq         uint64
+	prev        *Snapshot
+	official    *OfficialMoonshots // the provider's latest moonshots, as published
 
 	rateAt      int64  // market clock of the last rate sample
 	rateApplied uint64 // m.live at the last rate sample
@@ -129,6 +134,11 @@ type token struct {
 	price  float64
 	last   int64 // Unix ns of the last event applied
 	series *Series
+
+	// outlier is the first of outlierN prices in a row refused for their
+	// jump from price (plausibleAgainst): enough of them are a new level.
+	outlier  float64
+	outlierN uint8
 
 	// The kept trades, newest first, are trades[tradeAt:tradeAt+tradeN]
 	// (at most MaxTrades). A new trade goes just before them, so a list
@@ -238,6 +248,7 @@ func (m *Market) Send(ctx context.Context, ev Event) bool {
 func (m *Market) Status(st FeedStatus) {
 	st.Name = strings.TrimSpace(safetext.Line(st.Name, maxNameLen))
 	st.Reason = strings.TrimSpace(safetext.Line(st.Reason, 200))
+	st.History = strings.TrimSpace(safetext.Line(st.History, 200))
 	m.statusMu.Lock()
 	m.statusPending[st.Name] = st
 	m.statusMu.Unlock()
@@ -394,11 +405,19 @@ func (m *Market) apply(ev *Event) {
 		if !validPrice(ev.Price) || !(ev.Qty >= 0) || math.IsInf(ev.Qty, 1) {
 			break
 		}
+		tk := m.tokens[ev.Symbol]
+		if !PlausiblePrice(ev.Price) || ev.Kind == EventTrade && ev.Price*ev.Qty > MaxNotional ||
+			!tk.plausibleAgainst(ev.Price, MaxTickJump) {
+			m.refuse(ev, ev.Price)
+			return
+		}
 		qty := ev.Qty
 		if ev.Kind == EventQuote {
 			qty = 0 // a quote is a price, not volume
 		}
-		tk := m.token(ev.Symbol)
+		if tk == nil {
+			tk = m.token(ev.Symbol)
+		}
 		if !tk.series.Tick(t/1e9, ev.Price, qty) {
 			// Valid but older than the history window: nothing to show.
 			m.applied++
@@ -415,10 +434,24 @@ func (m *Market) apply(ev *Event) {
 		return
 	case EventCandle:
 		c := ev.Candle
-		if ev.Res > Day || !ValidCandle(c) || c.T > (m.now+m.skew)/1e9 && m.skew > 0 {
+		if ev.Res > Day || c.T <= 0 || c.T > (m.now+m.skew)/1e9 && m.skew > 0 {
 			break
 		}
-		tk := m.token(ev.Symbol)
+		if !ValidCandle(c) {
+			if c.Low <= c.High && finitePositive(c.Low) && !math.IsInf(c.High, 1) && c.Volume >= 0 {
+				m.refuse(ev, c.Close) // well formed, but beyond the plausible
+				return
+			}
+			break
+		}
+		tk := m.tokens[ev.Symbol]
+		if !tk.plausibleAgainst(c.Close, MaxBarJump) {
+			m.refuse(ev, c.Close)
+			return
+		}
+		if tk == nil {
+			tk = m.token(ev.Symbol)
+		}
 		if !tk.series.Add(ev.Res, c) {
 			// Valid but older than the window: nothing to show, not bad.
 			m.applied++
@@ -452,11 +485,16 @@ func (m *Market) apply(ev *Event) {
 		if name := strings.TrimSpace(safetext.Line(ev.Info.Name, maxNameLen)); name != "" {
 			tk.name = name
 		}
-		if v := ev.Info.MarketCap; finitePositive(v) {
+		// Zero means unknown; anything else must be plausible.
+		if v := ev.Info.MarketCap; v > 0 && v <= MaxMarketCap {
 			tk.cap = v
+		} else if v != 0 {
+			m.refuse(ev, v)
 		}
-		if v := ev.Info.Supply; finitePositive(v) {
+		if v := ev.Info.Supply; v > 0 && v <= MaxSupply {
 			tk.supply = v
+		} else if v != 0 {
+			m.refuse(ev, v)
 		}
 		tk.changed, m.dirty = true, true
 		m.applied++
@@ -527,6 +565,22 @@ func (m *Market) applyOfficialMoonshots(ev *Event) {
 	out.Active, out.Past = clean(o.Active), clean(o.Past)
 	m.official = out
 	m.applied++
+}
+
+// refuse counts an event (or one of its values) refused as implausible,
+// and logs it when a logger is set (the first 100, then one in 1000).
+func (m *Market) refuse(ev *Event, v float64) {
+	m.bad++
+	m.implausible++
+	m.dirty = true
+	if l := m.opts.Logger; l != nil && (m.implausible <= 100 || m.implausible%1000 == 0) {
+		ref := 0.0
+		if tk := m.tokens[ev.Symbol]; tk != nil {
+			ref = tk.price
+		}
+		l.Warn("market: implausible value refused", "symbol", safetext.Line(ev.Symbol, maxSymbolLen),
+			"kind", ev.Kind.String(), "value", v, "price_now", ref, "refused_total", m.implausible)
+	}
 }
 
 func (m *Market) touch(tk *token, t int64) {
@@ -661,12 +715,13 @@ func (m *Market) buildSnapshot(now time.Time) *Snapshot {
 	m.rateDue(now.UnixNano()) // a no-op unless ratings are due
 	m.seq++
 	snap := &Snapshot{
-		Seq:        m.seq,
-		Time:       now,
-		MsgPerSec:  m.rate,
-		BadEvents:  m.bad,
-		WarmSaved:  m.warmSaved,
-		WarmTokens: m.warmN,
+		Seq:         m.seq,
+		Time:        now,
+		MsgPerSec:   m.rate,
+		BadEvents:   m.bad,
+		Implausible: m.implausible,
+		WarmSaved:   m.warmSaved,
+		WarmTokens:  m.warmN,
 	}
 	if m.lastEvent > 0 {
 		snap.LastEvent = time.Unix(0, m.lastEvent)

@@ -124,8 +124,9 @@ func TestApplyAndViews(t *testing.T) {
 	if doge.MarketCap != 0 || doge.Rank != 0 || !math.IsNaN(doge.Change1h) || !math.IsNaN(doge.High24h) {
 		t.Errorf("DOGE should be all unknown: %+v", doge)
 	}
-	if snap.BadEvents != 0 || !snap.LastEvent.Equal(time.Unix(0, ns(now+3))) {
-		t.Errorf("bad=%d lastEvent=%v", snap.BadEvents, snap.LastEvent)
+	// Counted: ETH's infinite supply, DOGE's NaN cap and negative supply.
+	if snap.BadEvents != 3 || snap.Implausible != 3 || !snap.LastEvent.Equal(time.Unix(0, ns(now+3))) {
+		t.Errorf("bad=%d implausible=%d lastEvent=%v", snap.BadEvents, snap.Implausible, snap.LastEvent)
 	}
 }
 

@@ -37,15 +37,9 @@ var closeReach = [numRes]int64{60, 72, 24, 18, 7}
 // starts are kept as 32-bit counts of bar widths.
 const maxBarTime = 1 << 37
 
-// MinPrice and MaxPrice bound the prices a Series (and so the Market)
-// accepts: far outside any real token's, and close enough that a bar's
-// range always fits its float32 offsets.
-const (
-	MinPrice = 1e-30
-	MaxPrice = 1e30
-)
-
-// validPrice says whether v is a price the Series can keep (NaN is not).
+// validPrice says whether v is a price the Series can keep (NaN is not):
+// within MinPrice..MaxPrice (plausible.go), which also keeps a bar's range
+// within its float32 offsets.
 func validPrice(v float64) bool { return v >= MinPrice && v <= MaxPrice }
 
 // minVolatilityReturns is the fewest hourly returns Volatility needs; fewer
@@ -353,18 +347,21 @@ func lower(lo *float64, v float64) {
 
 func finitePositive(v float64) bool { return v > 0 && !math.IsInf(v, 1) }
 
-// ValidCandle says whether c is a well-formed bar: a positive start time,
-// prices within MinPrice..MaxPrice with Low <= Open, Close <= High, and a
-// finite non-negative volume. NaN fails every comparison, so it is refused
-// too.
+// ValidCandle says whether c is a well-formed, plausible bar (plausible.go):
+// a positive start time, prices within [MinPrice, MaxPrice] with Low <=
+// Open, Close <= High and High at most MaxBarJump times Low, and a
+// non-negative volume worth at most MaxBarTurnover at the close. NaN fails
+// every comparison, so it is refused too.
 func ValidCandle(c Candle) bool {
-	if c.T <= 0 || !validPrice(c.Open) || !validPrice(c.High) || !validPrice(c.Low) || !validPrice(c.Close) {
+	if c.T <= 0 || !PlausiblePrice(c.Open) || !PlausiblePrice(c.High) ||
+		!PlausiblePrice(c.Low) || !PlausiblePrice(c.Close) {
 		return false
 	}
-	if !(c.Low <= c.High) || c.Open > c.High || c.Open < c.Low || c.Close > c.High || c.Close < c.Low {
+	if !(c.Low <= c.High) || c.Open > c.High || c.Open < c.Low || c.Close > c.High || c.Close < c.Low ||
+		c.High > c.Low*MaxBarJump {
 		return false
 	}
-	return c.Volume >= 0 && !math.IsInf(c.Volume, 1)
+	return c.Volume >= 0 && c.Volume*c.Close <= MaxBarTurnover
 }
 
 // Add inserts or replaces the bar at res starting at c.T (aligned down to

@@ -74,6 +74,9 @@ type Snapshot struct {
 	// new EventOfficialMoonshots arrives.
 	Official  *OfficialMoonshots
 	BadEvents uint64 // events the market refused as malformed, since start
+	// Implausible is how many of BadEvents were refused as implausible
+	// numbers (plausible.go): absurd prices, jumps, quantities, caps.
+	Implausible uint64
 	// WarmSaved is when the warm-start cache in use was written (zero when
 	// none was applied); WarmTokens how many tokens still show cached
 	// history (TokenView.Cached set).

@@ -3,7 +3,10 @@
 // it. It imports neither the terminal nor the network.
 package model
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Clock tells the time. Injected everywhere so demos can run faster than
 // the wall clock and tests are deterministic.
@@ -132,6 +135,10 @@ const (
 	FeedStale
 	FeedReconnecting
 	FeedStopped
+	// FeedQuiet: connected, but nothing has arrived for longer than the
+	// exchange's usual rhythm (FeedStatus.LastFrame says since when). Not
+	// yet stale: the connection is kept.
+	FeedQuiet
 )
 
 func (s FeedState) String() string {
@@ -144,6 +151,8 @@ func (s FeedState) String() string {
 		return "stale"
 	case FeedReconnecting:
 		return "reconnecting"
+	case FeedQuiet:
+		return "quiet"
 	default:
 		return "stopped"
 	}
@@ -157,4 +166,95 @@ type FeedStatus struct {
 	Since  time.Time // when State began
 	Demo   bool      // a simulated market
 	Bad    uint64    // frames counted bad and skipped
+	// RetryAt is when the next connection attempt is due (FeedReconnecting
+	// with a wait); zero otherwise. The status bar counts down to it.
+	RetryAt time.Time
+	// LastFrame is when the last frame arrived on the connection (for
+	// FeedQuiet: "quiet 5s" is the time since); zero before the first.
+	LastFrame time.Time
+	// History is why fetching history failed, in words, while a retry is
+	// pending ("HTTP 500 for BTC"); empty when history is complete or
+	// being fetched. HistoryRetryAt is when the retry is due.
+	History        string
+	HistoryRetryAt time.Time
+}
+
+// Describe says what the feed is doing at now, in the status bar's words:
+// "live", "quiet 5s", "reconnecting in 4s (attempt 3: connection
+// refused)", "stale (no data for 30s)". Waits count down and quiet counts
+// up as now moves.
+func (s FeedStatus) Describe(now time.Time) string {
+	words := s.StateWords(now)
+	if s.State != FeedLive && s.State != FeedQuiet && s.Reason != "" {
+		words += " (" + s.Reason + ")"
+	}
+	return words
+}
+
+// StateWords is Describe without the reason: "reconnecting in 4s",
+// "quiet 5s", "live".
+func (s FeedStatus) StateWords(now time.Time) string {
+	words := s.State.String()
+	switch {
+	case s.State == FeedQuiet && !s.LastFrame.IsZero():
+		words += " " + FormatWait(now.Sub(s.LastFrame))
+	case s.State == FeedReconnecting && !s.RetryAt.IsZero():
+		if left := s.RetryAt.Sub(now); left > 0 {
+			words += " in " + FormatWait(left)
+		} else {
+			words += " now"
+		}
+	}
+	return words
+}
+
+// DescribeHistory says why the feed's history is incomplete and when it is
+// fetched again ("history failed: HTTP 500; retrying in 42s"); "" when
+// nothing failed.
+func (s FeedStatus) DescribeHistory(now time.Time) string {
+	if s.History == "" {
+		return ""
+	}
+	words := "history failed: " + s.History + "; retrying "
+	if left := s.HistoryRetryAt.Sub(now); !s.HistoryRetryAt.IsZero() && left > 0 {
+		return words + "in " + FormatWait(left)
+	}
+	return words + "now"
+}
+
+// FormatWait formats a wait or an age the way the status bar shows it:
+// whole seconds (rounded up) from 0.95s, tenths below, FormatDuration's
+// form from two minutes; negative counts as zero.
+func FormatWait(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	if d < 950*time.Millisecond {
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + "s"
+	}
+	up := (d + time.Second - 1).Truncate(time.Second)
+	if up >= 2*time.Minute {
+		return FormatDuration(up) // "2m30s", "2h"
+	}
+	return strconv.FormatInt(int64(up/time.Second), 10) + "s" // a countdown reads 90s, 89s, …
+}
+
+// String names the kind for logs: "quote", "trade", "candle", "info",
+// "official", "official moonshots".
+func (k EventKind) String() string {
+	switch k {
+	case EventQuote:
+		return "quote"
+	case EventTrade:
+		return "trade"
+	case EventCandle:
+		return "candle"
+	case EventInfo:
+		return "info"
+	case EventOfficial:
+		return "official"
+	case EventOfficialMoonshots:
+		return "official moonshots"
+	}
+	return "unknown"
 }

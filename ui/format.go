@@ -21,12 +21,18 @@ func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 // appendPrice writes a price with precision by magnitude (2 decimals from
 // 100, 3 from 10, 4 from 1, then 5 significant digits): 67,012.50 /
 // 3,456.78 / 12.3456 / 0.012345 (five significant digits below 1).
-// Zero, negative and non-finite prices are unknown.
-func appendPrice(dst []byte, v float64) []byte {
+// Zero, negative and non-finite prices are unknown. At most 13 cells for
+// any float64.
+func appendPrice(dst []byte, v float64) []byte { return appendPriceIn(dst, v, 11) }
+
+// appendPriceIn is appendPrice with at most maxDec decimals in the plain
+// form below 1 (13 cells at 11); tinier values take the subscript form
+// (at most 11 cells).
+func appendPriceIn(dst []byte, v float64, maxDec int) []byte {
 	switch {
 	case bad(v) || v <= 0:
 		return append(dst, unknown...)
-	case v >= 1e7: // 9,999,999.99 is the widest a price column holds
+	case v >= 9_999_999.995: // 9,999,999.99 is the widest a price column holds
 		return appendCompact(dst, v)
 	case v >= 100:
 		return appendFixed(dst, v, 2)
@@ -35,27 +41,36 @@ func appendPrice(dst []byte, v float64) []byte {
 	case v >= 1:
 		return appendFixed(dst, v, 4)
 	}
-	// Below 1: five significant digits.
-	dec := 4 - int(math.Floor(math.Log10(v)))
-	digits := int64(math.Round(v * math.Pow10(dec)))
-	if digits >= 100000 { // rounding carried into one digit more
-		dec--
-		digits /= 10
+	// Below 1: five significant digits. The exponent comes from the
+	// decimal form itself ("1.2345e-07"), so rounding that carries into
+	// one digit more is accounted for and no power of ten can overflow
+	// (5e-324 is 0.0₃₂₃49407).
+	var tmp [32]byte
+	e := strconv.AppendFloat(tmp[:0], v, 'e', 4, 64)
+	exp := 0
+	for _, c := range e[8:] { // "1.2345e-07": the sign at 7, digits from 8
+		exp = exp*10 + int(c-'0')
 	}
-	if dec <= 11 { // 0.00000012345 is 13 cells, the widest plain form
+	if e[7] == '-' {
+		exp = -exp
+	}
+	dec := 4 - exp
+	if dec <= maxDec { // 0.00000012345 is 13 cells, the widest plain form
 		return appendFixed(dst, v, dec)
 	}
 	// Tinier: the count of zeros after the point in subscript, as DEX
 	// screeners write it: 1.2345e-12 is 0.0₁₁12345.
 	dst = append(dst, "0.0"...)
-	var tmp [20]byte
-	for _, d := range strconv.AppendInt(tmp[:0], int64(dec-5), 10) {
+	var zeros [8]byte
+	for _, d := range strconv.AppendInt(zeros[:0], int64(dec-5), 10) {
 		dst = append(dst, "₀₁₂₃₄₅₆₇₈₉"[3*(d-'0'):3*(d-'0')+3]...)
 	}
-	return strconv.AppendInt(dst, digits, 10)
+	dst = append(dst, e[0])
+	return append(dst, e[2:6]...)
 }
 
-// appendQty writes a trade quantity: like a price, but zero is "0".
+// appendQty writes a trade quantity: like a price, but zero is "0", and at
+// most 12 cells (the plain form stops at 10 decimals).
 func appendQty(dst []byte, v float64) []byte {
 	if v == 0 {
 		return append(dst, '0')
@@ -63,7 +78,7 @@ func appendQty(dst []byte, v float64) []byte {
 	if v >= 1e6 {
 		return appendCompact(dst, v)
 	}
-	return appendPrice(dst, v)
+	return appendPriceIn(dst, v, 10)
 }
 
 // appendFixed writes v with dec decimals and thousands separators.
@@ -91,10 +106,17 @@ func appendFixed(dst []byte, v float64, dec int) []byte {
 	return append(dst, s[intLen:]...)
 }
 
-// appendCompact writes a large amount as 1.23T / 45.6B / 789.0M / 12.3K.
+// appendCompact writes a large amount as 1.23T / 45.6B / 789.0M / 12.3K,
+// in at most 7 cells: from 999.95T on it is ">999T" ("<-999T" below the
+// negative).
 func appendCompact(dst []byte, v float64) []byte {
-	if bad(v) {
+	switch {
+	case bad(v):
 		return append(dst, unknown...)
+	case v >= 999.95e12:
+		return append(dst, ">999T"...)
+	case v <= -999.95e12:
+		return append(dst, "<-999T"...)
 	}
 	if v < 0 {
 		dst = append(dst, '-')
@@ -162,12 +184,12 @@ func appendChange(dst []byte, frac float64) []byte {
 	} else {
 		dst = append(dst, '-')
 	}
-	switch {
+	switch { // the bounds are where rounding would carry into one digit more
 	case a >= 99999:
 		dst = append(dst, "99999"...)
-	case a >= 1000:
+	case a >= 999.95:
 		dst = strconv.AppendFloat(dst, a, 'f', 0, 64)
-	case a >= 100:
+	case a >= 99.995:
 		dst = strconv.AppendFloat(dst, a, 'f', 1, 64)
 	default:
 		dst = strconv.AppendFloat(dst, a, 'f', 2, 64)
@@ -182,10 +204,14 @@ func appendPercent(dst []byte, frac float64) []byte {
 		return append(dst, unknown...)
 	}
 	pct := frac * 100
-	if pct >= 99999 {
+	switch {
+	case pct >= 99999:
 		return append(dst, ">99999%"...)
+	case pct >= 999.95: // 1234%: one decimal would make it 8 cells
+		dst = strconv.AppendFloat(dst, pct, 'f', 0, 64)
+	default:
+		dst = strconv.AppendFloat(dst, pct, 'f', 1, 64)
 	}
-	dst = strconv.AppendFloat(dst, pct, 'f', 1, 64)
 	return append(dst, '%')
 }
 

@@ -424,10 +424,10 @@ func (a *app) onTick() tea.Cmd {
 			a.alerts.snap = s
 			a.findNewPicks(s)
 			a.announceNews()
-			if s.Tokens.Len() == 0 {
-				a.renderWaiting()
-			}
 		}
+	}
+	if a.snap != nil && a.snap.Tokens.Len() == 0 {
+		a.renderWaiting() // every tick: its waits count down
 	}
 	alertCmd := a.takeUser() // after the market's news: the trader's own alert outranks it
 	a.table.expireFlashes(ctx.now)
@@ -1236,12 +1236,17 @@ func (a *app) renderWaiting() {
 	b.WriteString(st.Muted.Render("  waiting for market data") + "\n\n")
 	failing := ""
 	for _, f := range a.snap.Feeds.All() {
-		line := "  " + safetext.Line(f.Name, maxShown) + ": " + f.State.String()
-		if f.Reason != "" {
+		line := "  " + safetext.Line(f.Name, maxShown) + ": " + f.StateWords(ctx.now)
+		if f.Reason != "" && f.State != model.FeedLive && f.State != model.FeedQuiet {
 			line += " — " + safetext.Line(f.Reason, maxShown)
+		}
+		if f.History != "" {
+			line += " — " + safetext.Line(f.DescribeHistory(ctx.now), maxShown)
 		}
 		style := st.Muted
 		switch f.State {
+		case model.FeedQuiet:
+			style = st.Warning
 		case model.FeedReconnecting, model.FeedStale:
 			style = st.Warning
 			if failing == "" {

@@ -392,7 +392,7 @@ func appendMoney(dst []byte, v float64) []byte {
 	switch {
 	case bad(v):
 		return append(dst, unknown...)
-	case math.Abs(v) >= 1e7:
+	case math.Abs(v) >= 9_999_999.995: // would round to 10,000,000.00
 		return appendCompact(dst, v)
 	}
 	return appendFixed(dst, v, 2)

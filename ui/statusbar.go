@@ -82,6 +82,16 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			left.WriteString(st.BarWarning.Render(string(b)) + sep)
 			s.buf = b
 		}
+		for _, f := range snap.Feeds.All() {
+			if f.History == "" {
+				continue
+			}
+			// A failed history fetch, said even while the feed is live (the
+			// charts and changes lack that history until the retry), first
+			// so that it shows at 80 columns.
+			h := model.FeedStatus{History: clipWords(safetext.Line(f.History, maxShown), 26), HistoryRetryAt: f.HistoryRetryAt}
+			left.WriteString(st.BarWarning.Render(safetext.Line(f.Name, maxShown)+" "+h.DescribeHistory(s.ctx.now)) + sep)
+		}
 		bad := uint64(0)
 		for i, f := range snap.Feeds.All() {
 			if i > 0 {
@@ -95,16 +105,13 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 				dot = st.BarError
 			}
 			left.WriteString(dot.Render("●"))
-			left.WriteString(st.Bar.Render(" " + safetext.Line(f.Name, maxShown) + " " + f.State.String()))
-			if f.State != model.FeedLive && f.Reason != "" {
-				reason := safetext.Line(f.Reason, maxShown)
-				if textWidth(reason) > 40 {
-					reason = fitLine(reason, 39) + "…"
-				}
-				left.WriteString(st.BarMuted.Render(" (" + reason + ")"))
+			left.WriteString(st.Bar.Render(" " + safetext.Line(f.Name, maxShown) + " " + f.StateWords(s.ctx.now)))
+			if f.State != model.FeedLive && f.State != model.FeedQuiet && f.Reason != "" {
+				left.WriteString(st.BarMuted.Render(" (" + clipWords(safetext.Line(f.Reason, maxShown), 40) + ")"))
 			}
 			bad += f.Bad
 		}
+
 		if snap.Feeds.Len() == 0 {
 			left.WriteString(st.BarMuted.Render("no feeds"))
 		}
@@ -121,6 +128,9 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			b = append(b, " ago"...)
 		}
 		left.WriteString(sep + st.Bar.Render(string(b)))
+		// Frames the feeds skipped, and events (values) the hub refused:
+		// malformed, from the future, implausible numbers.
+		bad += snap.BadEvents
 		if bad > 0 {
 			b = appendInt(b[:0], int64(min(bad, 1<<52)))
 			b = append(b, " bad frames"...)
@@ -139,6 +149,14 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 	s.line = barJoin(st.Bar, left.String(), right, w)
 }
 
+// clipWords cuts text to at most n cells, with an ellipsis when cut.
+func clipWords(text string, n int) string {
+	if textWidth(text) <= n {
+		return text
+	}
+	return fitLine(text, n-1) + "…"
+}
+
 // appendRate writes a message rate: 12.3 below 100, whole numbers above.
 func appendRate(b []byte, r float64) []byte {
 	switch {
@@ -146,6 +164,8 @@ func appendRate(b []byte, r float64) []byte {
 		return append(b, unknown...)
 	case r < 100:
 		return strconv.AppendFloat(b, r, 'f', 1, 64)
+	case r >= 9999.5: // 10.0K: never wider than 7 cells
+		return appendCompact(b, r)
 	}
 	return appendFixed(b, r, 0)
 }

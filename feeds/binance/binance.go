@@ -304,3 +304,10 @@ func readError(err error) error {
 	}
 	return fmt.Errorf("binance: connection lost: %w", err)
 }
+
+// Rhythm is how often frames arrive on a healthy connection (feeds.Rhythmic):
+// every symbol's miniTicker comes once a second.
+func (e *Exchange) Rhythm() time.Duration { return time.Second }
+
+// Probe checks cheaply whether the websocket server answers (feeds.Prober).
+func (e *Exchange) Probe(ctx context.Context) error { return feeds.DialProbe(ctx, e.opts.WSURL) }

@@ -20,6 +20,7 @@
 package coinbase
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -140,3 +141,10 @@ func (e *Exchange) MissedTrades() uint64 { return e.missed.Load() }
 func (e *Exchange) checkSymbols() error {
 	return venue.CheckSymbols("coinbase", len(e.products), e.badSyms)
 }
+
+// Rhythm is how often frames arrive on a healthy connection (feeds.Rhythmic):
+// the heartbeat channel beats once a second per product.
+func (e *Exchange) Rhythm() time.Duration { return time.Second }
+
+// Probe checks cheaply whether the websocket server answers (feeds.Prober).
+func (e *Exchange) Probe(ctx context.Context) error { return feeds.DialProbe(ctx, e.wsURL) }

@@ -6,6 +6,7 @@
 package feedtest
 
 import (
+	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -50,8 +51,9 @@ func (c *FakeClock) NewTimer(d time.Duration) feeds.Timer {
 	return t
 }
 
-// Advance moves the clock forward by d, firing every timer due.
-func (c *FakeClock) Advance(d time.Duration) {
+// Advance moves the clock forward by d, firing every timer due; it returns
+// how many fired.
+func (c *FakeClock) Advance(d time.Duration) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -65,8 +67,61 @@ func (c *FakeClock) Advance(d time.Duration) {
 		}
 		keep = append(keep, t)
 	}
+	fired := len(c.timers) - len(keep)
 	clear(c.timers[len(keep):])
 	c.timers = keep
+	return fired
+}
+
+// Drive moves the clock forward in steps of step until done holds or limit
+// has passed, and returns the fake time that took: err is nil when done
+// held, ErrDriveLimit when limit passed first. After every step it waits
+// (real time, at most settle) until idle or done holds: idle says the code
+// under test is waiting on the clock again (not in the middle of I/O), so
+// the clock never runs ahead of it. A step after which neither holds
+// within settle ends the drive with ErrDriveStuck.
+func (c *FakeClock) Drive(step, limit, settle time.Duration, done, idle func() bool) (time.Duration, error) {
+	var took time.Duration
+	for !done() {
+		if took >= limit {
+			return took, ErrDriveLimit
+		}
+		c.Advance(step)
+		took += step
+		if !c.settle(settle, func() bool { return done() || idle() }) {
+			return took, ErrDriveStuck
+		}
+	}
+	return took, nil
+}
+
+// Drive's errors.
+var (
+	ErrDriveLimit = errors.New("the limit passed first")
+	ErrDriveStuck = errors.New("the code under test did not settle after a step")
+)
+
+// settle waits until cond holds, at most timeout; it looks again whenever
+// a timer is made and every millisecond.
+func (c *FakeClock) settle(timeout time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	poll := time.NewTicker(time.Millisecond)
+	defer poll.Stop()
+	for {
+		c.mu.Lock()
+		wake := c.wake
+		c.mu.Unlock()
+		if cond() {
+			return true
+		}
+		select {
+		case <-wake:
+		case <-poll.C:
+		case <-deadline.C:
+			return cond()
+		}
+	}
 }
 
 // Pending is the number of timers not yet fired or stopped.
@@ -76,13 +131,44 @@ func (c *FakeClock) Pending() int {
 	return len(c.timers)
 }
 
+// Deadlines is when each pending timer fires, soonest first.
+func (c *FakeClock) Deadlines() []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]time.Time, len(c.timers))
+	for i, t := range c.timers {
+		out[i] = t.at
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
+// WaitDeadline waits until a pending timer fires at exactly at; false on
+// timeout.
+func (c *FakeClock) WaitDeadline(at time.Time, timeout time.Duration) bool {
+	return c.waitLocked(timeout, func() bool {
+		for _, t := range c.timers {
+			if t.at.Equal(at) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // WaitTimers waits until at least n timers are pending; false on timeout.
 func (c *FakeClock) WaitTimers(n int, timeout time.Duration) bool {
+	return c.waitLocked(timeout, func() bool { return len(c.timers) >= n })
+}
+
+// waitLocked waits until cond (called with c.mu held) holds, looking again
+// whenever a timer is made; false on timeout.
+func (c *FakeClock) waitLocked(timeout time.Duration, cond func() bool) bool {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		c.mu.Lock()
-		ok, wake := len(c.timers) >= n, c.wake
+		ok, wake := cond(), c.wake
 		c.mu.Unlock()
 		if ok {
 			return true

@@ -22,6 +22,7 @@ type WSServer struct {
 	URL string
 
 	srv     *httptest.Server
+	ln      *switchListener
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -56,7 +57,7 @@ func NewWSServer(t testing.TB, handler func(ctx context.Context, c *WSConn)) *WS
 func StartWSServer(handler func(ctx context.Context, c *WSConn)) *WSServer {
 	s := &WSServer{changed: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
@@ -83,6 +84,9 @@ func StartWSServer(handler func(ctx context.Context, c *WSConn)) *WSServer {
 		handler(ctx, wc)
 		c.Close(websocket.StatusNormalClosure, "")
 	}))
+	s.ln = &switchListener{cur: s.srv.Listener, addr: s.srv.Listener.Addr(), changed: make(chan struct{})}
+	s.srv.Listener = s.ln
+	s.srv.Start()
 	s.URL = "ws" + strings.TrimPrefix(s.srv.URL, "http")
 	return s
 }
@@ -105,6 +109,19 @@ func (s *WSServer) Close() {
 	s.srv.Close()
 	s.wg.Wait()
 }
+
+// Down takes the server off the network, as an outage does: its port
+// refuses connections and every open connection is cut (no closing
+// handshake). Up brings it back on the same address.
+func (s *WSServer) Down() {
+	s.ln.down()
+	for _, c := range s.Conns() {
+		c.CloseNow()
+	}
+}
+
+// Up listens again on the server's address after Down.
+func (s *WSServer) Up() error { return s.ln.up() }
 
 // Conns is the connections accepted so far.
 func (s *WSServer) Conns() []*WSConn {
@@ -195,3 +212,87 @@ func (c *WSConn) CloseWith(code websocket.StatusCode, reason string) error {
 	}
 	return err
 }
+
+// switchListener is the server's listener, which Down closes (the port
+// refuses connections) and Up opens again on the same address, while the
+// HTTP server keeps serving through it.
+type switchListener struct {
+	mu      sync.Mutex
+	cur     net.Listener // nil while down
+	addr    net.Addr
+	closed  bool
+	changed chan struct{} // closed and replaced on every change
+}
+
+func (l *switchListener) signalLocked() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+func (l *switchListener) Accept() (net.Conn, error) {
+	for {
+		l.mu.Lock()
+		cur, closed, ch := l.cur, l.closed, l.changed
+		l.mu.Unlock()
+		if closed {
+			return nil, net.ErrClosed
+		}
+		if cur == nil {
+			<-ch
+			continue
+		}
+		c, err := cur.Accept()
+		if err == nil {
+			return c, nil
+		}
+		l.mu.Lock()
+		replaced := l.cur != cur || l.closed
+		l.mu.Unlock()
+		if !replaced {
+			return nil, err
+		}
+	}
+}
+
+func (l *switchListener) down() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != nil {
+		l.cur.Close()
+		l.cur = nil
+		l.signalLocked()
+	}
+}
+
+func (l *switchListener) up() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur != nil || l.closed {
+		return nil
+	}
+	ln, err := net.Listen("tcp", l.addr.String())
+	if err != nil {
+		return err
+	}
+	l.cur = ln
+	l.signalLocked()
+	return nil
+}
+
+func (l *switchListener) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	var err error
+	if l.cur != nil {
+		err = l.cur.Close()
+		l.cur = nil
+	}
+	l.signalLocked()
+	return err
+}
+
+func (l *switchListener) Addr() net.Addr { return l.addr }

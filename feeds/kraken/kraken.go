@@ -15,6 +15,7 @@
 package kraken
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -151,3 +152,10 @@ func (e *Exchange) Pairs() []string { return append([]string(nil), e.wsNames...)
 func (e *Exchange) checkSymbols() error {
 	return venue.CheckSymbols("kraken", len(e.symbols), e.badSyms)
 }
+
+// Rhythm is how often frames arrive on a healthy connection (feeds.Rhythmic):
+// Kraken sends a heartbeat about once a second when nothing else moves.
+func (e *Exchange) Rhythm() time.Duration { return time.Second }
+
+// Probe checks cheaply whether the websocket server answers (feeds.Prober).
+func (e *Exchange) Probe(ctx context.Context) error { return feeds.DialProbe(ctx, e.wsURL) }

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
@@ -168,7 +167,10 @@ type Requester struct {
 	Note        func(reason string) // the feed's status note; nil: none
 	Log         *slog.Logger        // nil: none
 
-	noted atomic.Bool
+	// noteMu orders the notes: a worker's ok cannot overtake another's
+	// note and leave a rate-limit note showing for good.
+	noteMu sync.Mutex
+	noted  bool
 }
 
 // defaultMaxRateWait is Requester.MaxRateWait's default.
@@ -259,14 +261,19 @@ func cmpOr(a, b time.Duration) time.Duration {
 // note shows reason in the feed's status.
 func (r *Requester) note(reason string) {
 	if r.Note != nil {
-		r.noted.Store(true)
+		r.noteMu.Lock()
+		defer r.noteMu.Unlock()
+		r.noted = true
 		r.Note(reason)
 	}
 }
 
 // ok clears a rate-limit note once a request succeeds again.
 func (r *Requester) ok() {
-	if r.noted.CompareAndSwap(true, false) {
+	r.noteMu.Lock()
+	defer r.noteMu.Unlock()
+	if r.noted {
+		r.noted = false
 		r.Note("")
 	}
 }
