@@ -19,6 +19,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/tokentop/tokentop/themes"
+	"github.com/tokentop/tokentop/ui/keymap"
 )
 
 // MaxFileSize is the largest config file accepted.
@@ -55,6 +56,9 @@ type Config struct {
 	Store     Store
 	Alerts    Alerts
 	Portfolio Portfolio
+	// Keys is the [keys] table (keys.go): every action's keys, the
+	// defaults where the file names none.
+	Keys keymap.Bindings
 }
 
 // Default returns the settings used when there is no config file.
@@ -78,6 +82,7 @@ func Default() Config {
 	c.Feed = defaultFeed()
 	c.Store = defaultStore()
 	c.Alerts = defaultAlerts()
+	c.Keys = keymap.Defaults()
 	return c
 }
 
@@ -218,6 +223,9 @@ func Parse(path string, data []byte) (Config, error) {
 	if err := p.checkFeed(); err != nil {
 		return Config{}, err
 	}
+	if err := p.checkKeys(); err != nil {
+		return Config{}, err
+	}
 	return p.cfg, nil
 }
 
@@ -261,6 +269,7 @@ var (
 		"store":     storeKeys,
 		"alerts":    alertsKeys,
 		"portfolio": portfolioKeys,
+		"keys":      keymap.Names(),
 	}
 	// subTableKeys are the tables inside tables ("ratings.trader_weights")
 	// and their keys.
@@ -274,7 +283,7 @@ var (
 	}
 )
 
-const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"
+const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [keys])"
 
 type parser struct {
 	path string
@@ -328,6 +337,9 @@ func (p *parser) visit(key toml.Key) error {
 			return nil // defensive: the key list named a key the map lacks
 		}
 		name := key[0] + "." + key[1]
+		if key[0] == "keys" {
+			return p.set(key, name, v) // an unknown action is told as one
+		}
 		if _, ok := subTableKeys[name]; ok {
 			if _, ok := v.(map[string]any); !ok {
 				return p.fail(key, "must be a table ([%s]), got %s", name, tomlfile.Describe(v))
@@ -450,6 +462,10 @@ func (p *parser) set(key toml.Key, name string, v any) error {
 		}
 		if t, _, _ := strings.Cut(name, "."); t == "store" || t == "alerts" || t == "portfolio" {
 			problem = setStore(c, name, v)
+			break
+		}
+		if strings.HasPrefix(name, "keys.") {
+			problem = setKey(c, strings.TrimPrefix(name, "keys."), v)
 			break
 		}
 		if strings.HasPrefix(name, "feed.") {
@@ -610,6 +626,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%s: %s", key, problem)
 	}
 	if key, problem := c.checkStore(); problem != "" {
+		return fmt.Errorf("%s: %s", key, problem)
+	}
+	if key, problem := c.checkKeys(); problem != "" {
 		return fmt.Errorf("%s: %s", key, problem)
 	}
 	if keys, problem := c.Feed.checkTop(); problem != "" {

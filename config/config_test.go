@@ -201,20 +201,20 @@ func TestWrongTypes(t *testing.T) {
 
 func TestUnknownKeys(t *testing.T) {
 	cases := []struct{ body, want string }{
-		{"theme = \"dark\"\nthem = \"light\"", "c.toml:2: them: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"},
+		{"theme = \"dark\"\nthem = \"light\"", "c.toml:2: them: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [keys])"},
 		{"[ui]\nrefresh_hz = 10\nrefreshhz = 10", "c.toml:3: ui.refreshhz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
 		{"[ui]\nRefresh_Hz = 10", "c.toml:2: ui.Refresh_Hz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
-		{"[feeds]\nbinance = true", "c.toml:1: feeds: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"},
+		{"[feeds]\nbinance = true", "c.toml:1: feeds: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [keys])"},
 		{"[market]\nwhales = 1", "c.toml:2: market.whales: unknown key ([market] keys: whale_usd, max_trades)"},
 		{"[demo.extra]\nx = 1", "c.toml:1: demo.extra: unknown key ([demo] keys: seed, speed, tokens)"},
 		{"\nui.x.y = 1", "c.toml:2: ui.x: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
 		{"\nui.mouse.y = 1", "c.toml:2: ui.mouse: must be true or false, got a table"},
-		{"\nfoo.x = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"},
-		{"\nfoo.x.y = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])"},
+		{"\nfoo.x = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [keys])"},
+		{"\nfoo.x.y = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [keys])"},
 		// The first problem in the file wins, whatever the map order.
 		{"[ui]\nzzz = 1\naaa = 2\nmmm = 3", "c.toml:2: ui.zzz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
 		// Hostile key names are escaped.
-		{"\"\\u001b[2J\" = 1", `c.toml:1: "\x1b[2J": unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio])`},
+		{"\"\\u001b[2J\" = 1", `c.toml:1: "\x1b[2J": unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [keys])`},
 	}
 	for _, c := range cases {
 		_, err := Parse("c.toml", []byte(c.body))
