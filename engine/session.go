@@ -152,6 +152,7 @@ func (s *Session) Run(ctx context.Context) error {
 		DetailSide: cfg.UI.DetailSide,
 		Demo:       rt.src.demo,
 		Version:    rt.version,
+		Keys:       cfg.Keys,
 
 		MoonshotMaxCap: cfg.RatingsOptions().MoonshotMaxCap,
 

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/themes"
+	"github.com/tokentop/tokentop/ui/keymap"
 )
 
 // HistorySource answers the detail chart's questions. model.Market
@@ -54,6 +55,10 @@ type Options struct {
 	DetailSide     int  // min width for detail beside the table (default 140); narrower => full screen detail
 	Demo           bool // show a clear DEMO label
 	Version        string
+	// Keys are the key bindings in effect ([keys]: action -> keys, checked
+	// by config); actions left out keep their defaults, nil is all
+	// defaults.
+	Keys keymap.Bindings
 
 	// User links the session to its user's service (the records, and the
 	// changes sent to it); nil is an anonymous session: read only, with no
@@ -202,7 +207,7 @@ func New(opts Options) Model {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	ctx := &programContext{opts: opts, styles: NewStyles(opts.Theme, opts.Renderer), keys: NewKeyMap()}
+	ctx := &programContext{opts: opts, styles: NewStyles(opts.Theme, opts.Renderer), keys: NewKeyMap(opts.Keys)}
 	ctx.keys.setDetail(false)
 	a := &app{ctx: ctx}
 	a.table = newTable(ctx)

@@ -110,7 +110,7 @@ var actions = []Action{
 	{Name: "sort_previous", Keys: []string{"S"}, Help: "sort by previous", What: "sort by the previous column", Group: "Views"},
 	{Name: "reverse", Keys: []string{"r"}, Help: "reverse", What: "reverse the sort", Group: "Views"},
 	{Name: "help", Keys: []string{"?"}, Help: "help", What: "all keys and what the markers mean", Group: "Views"},
-	{Name: "quit", Keys: []string{"q"}, Help: "quit", What: "quit (`ctrl+c` always quits too; `esc` never does)", Group: "Views"},
+	{Name: "quit", Keys: []string{"q"}, Help: "quit", What: "quit (`ctrl+c` always quits too)", Group: "Views"},
 
 	{Name: "watch", Keys: []string{"*"}, Help: "watch/unwatch", What: "watch / unwatch the selected token (in the active watchlist)", Group: "Your data", Views: Markets | Watch | Moonshots | Past},
 	{Name: "previous_list", Keys: []string{"<"}, Help: "previous list", What: "in Watch: the previous watchlist", Group: "Your data", Views: Watch},
