@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/tokentop/tokentop/internal/tradelink"
 	"github.com/tokentop/tokentop/themes"
 	"github.com/tokentop/tokentop/ui/keymap"
 )
@@ -627,6 +628,13 @@ func (c Config) Validate() error {
 	}
 	if key, problem := c.checkStore(); problem != "" {
 		return fmt.Errorf("%s: %s", key, problem)
+	}
+	for _, src := range Sources {
+		if ex := c.Feed.Exchanges[src]; ex != nil {
+			if problem := tradelink.CheckPattern(ex.TradeURL); problem != "" {
+				return fmt.Errorf("feed.%s.trade_url: %s", src, problem)
+			}
+		}
 	}
 	if key, problem := c.checkKeys(); problem != "" {
 		return fmt.Errorf("%s: %s", key, problem)
