@@ -73,7 +73,7 @@ func parseData(fs *flag.FlagSet, d *dataFlags, args []string) error {
 			d.help = true
 			return nil
 		}
-		return fmt.Errorf("%s (see %s --help)", safeLine(err.Error()), fs.Name())
+		return fmt.Errorf("%s (see %s --help)", engine.SafeLine(err.Error()), fs.Name())
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "config" {
@@ -81,7 +81,7 @@ func parseData(fs *flag.FlagSet, d *dataFlags, args []string) error {
 		}
 	})
 	if err := store.ValidUser(d.user); err != nil {
-		return fmt.Errorf("--user: %s", safeLine(strings.TrimPrefix(err.Error(), "store: ")))
+		return fmt.Errorf("--user: %s", engine.SafeLine(strings.TrimPrefix(err.Error(), "store: ")))
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 	}
 	x, rep, err := engine.Export(dataDir(d.dataDir, cfg), d.user, time.Now())
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop export: %s\n", engine.SafeLine(err.Error()))
 		return 1
 	}
 	if rep.Skipped > 0 {
@@ -122,11 +122,11 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 			what = "1 record"
 		}
 		fmt.Fprintf(stderr, "tokentop export: warning: %s could not be read (%d damaged) and left out; they stay in the store: %s\n",
-			what, rep.Damaged, safeLine(strings.Join(rep.Reasons, "; ")))
+			what, rep.Damaged, engine.SafeLine(strings.Join(rep.Reasons, "; ")))
 	}
 	data, err := json.MarshalIndent(x, "", "  ")
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop export: %s\n", safeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop export: %s\n", engine.SafeLine(err.Error()))
 		return 1
 	}
 	data = append(data, '\n')
@@ -140,7 +140,7 @@ func exportMain(args []string, stdout, stderr io.Writer) int {
 		err = writeFileAtomic(out, data)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop export: writing %s\n", safeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop export: writing %s\n", engine.SafeLine(err.Error()))
 		return 1
 	}
 	if out != "" && out != "-" {
@@ -208,7 +208,7 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "tokentop import: %s\n", safeLine(err.Error()))
+			fmt.Fprintf(stderr, "tokentop import: %s\n", engine.SafeLine(err.Error()))
 			return 1
 		}
 		defer f.Close()
@@ -218,12 +218,12 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	x, err := store.ParseExport(in)
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop import: %s: %s (nothing was imported)\n", safeLine(name), safeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop import: %s: %s (nothing was imported)\n", engine.SafeLine(name), engine.SafeLine(err.Error()))
 		return 1
 	}
 	stats, path, err := engine.Import(dataDir(d.dataDir, cfg), d.user, x, replace)
 	if err != nil {
-		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", safeLine(err.Error()))
+		fmt.Fprintf(stderr, "tokentop import: %s (nothing was imported)\n", engine.SafeLine(err.Error()))
 		return 1
 	}
 	verb := "merged"
@@ -231,6 +231,6 @@ func importMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		verb = "replaced with"
 	}
 	fmt.Fprintf(stdout, "tokentop import: %s %d watchlists, %d lots and %d alerts from %s into %s\n",
-		verb, stats.Watchlists, stats.Lots, stats.Alerts, safeLine(name), path)
+		verb, stats.Watchlists, stats.Lots, stats.Alerts, engine.SafeLine(name), path)
 	return 0
 }

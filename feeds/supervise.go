@@ -185,9 +185,8 @@ func (r *run) report(state model.FeedState, reason string) {
 		r.since = r.now()
 	}
 	r.state, r.reason = state, reason
-	st := r.statusLocked()
+	r.sink.Status(r.statusLocked()) // under mu: see republish
 	r.mu.Unlock()
-	r.sink.Status(st)
 	r.log.Info("feed state", "state", state.String(), "reason", reason)
 }
 
@@ -204,24 +203,25 @@ func (r *run) statusLocked() model.FeedStatus {
 }
 
 // republish sends the current state again (a new bad count or note).
+// Statuses are sent while mu is held (Sink.Status never blocks), so they
+// arrive in the order they were taken: a status taken before a bad frame
+// was counted cannot arrive after the one that counts it.
 func (r *run) republish() {
 	r.mu.Lock()
-	st := r.statusLocked()
+	r.sink.Status(r.statusLocked())
 	r.mu.Unlock()
-	r.sink.Status(st)
 }
 
 func (r *run) setNote(note string) {
 	r.mu.Lock()
 	changed := r.note != note
 	r.note = note
-	st := r.statusLocked()
-	r.mu.Unlock()
 	if changed {
-		r.sink.Status(st)
-		if note != "" {
-			r.log.Warn("feed note", "note", note)
-		}
+		r.sink.Status(r.statusLocked()) // under mu: see republish
+	}
+	r.mu.Unlock()
+	if changed && note != "" {
+		r.log.Warn("feed note", "note", note)
 	}
 }
 

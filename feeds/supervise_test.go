@@ -326,6 +326,55 @@ func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
 	stop()
 }
 
+// Statuses reach the sink in the order they were taken: with bad frames
+// counted on several goroutines while the backfill changes its note, the
+// bad count never goes down from one status to the next (the market keeps
+// only the latest, so a late stale status would show a wrong count).
+func TestSuperviseStatusesArriveInOrder(t *testing.T) {
+	feedtest.NoLeaks(t)
+	const goroutines, frames = 4, 300
+	ex := newFake()
+	counted := make(chan struct{})
+	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		hooks.Live()
+		var wg sync.WaitGroup
+		for range goroutines {
+			wg.Go(func() {
+				for range frames {
+					hooks.Bad("truncated frame")
+				}
+			})
+		}
+		wg.Wait()
+		close(counted)
+		return blockUntilDone(ctx)
+	}
+	ex.backfill = func(n int, ctx context.Context, sink feeds.Sink, from, to time.Time) error {
+		for i := 0; ; i++ {
+			select {
+			case <-counted:
+				return nil
+			default:
+			}
+			sink.Status(model.FeedStatus{Reason: fmt.Sprintf("rate limited by fakex, retrying in %ds", i%2+1)})
+		}
+	}
+	rec, stop := start(t, ex, feeds.SuperviseOptions{Clock: feedtest.NewFakeClock(t0), StaleAfter: time.Hour})
+	if !rec.WaitFor(wait, func(_ []model.Event, sts []model.FeedStatus) bool {
+		return len(sts) > 0 && sts[len(sts)-1].Bad == goroutines*frames
+	}) {
+		t.Fatalf("the last status does not count %d bad frames: last %+v", goroutines*frames, rec.Last())
+	}
+	stop()
+	var prev uint64
+	for i, st := range rec.Statuses() {
+		if st.State != model.FeedStopped && st.Bad < prev {
+			t.Fatalf("status %d counts %d bad frames after one that counted %d", i, st.Bad, prev)
+		}
+		prev = max(prev, st.Bad)
+	}
+}
+
 func TestSuperviseBackfillNeverBlocksLiveData(t *testing.T) {
 	feedtest.NoLeaks(t)
 	ex := newFake()

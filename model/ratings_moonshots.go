@@ -73,7 +73,7 @@ func (m *Market) updateMoonshots(now int64) {
 		case !math.IsNaN(g) && g < o.ExitGrade:
 			reason = fmt.Sprintf("grade fell below %g", o.ExitGrade)
 		case now-pk.Entry.UnixNano() >= int64(o.MaxAge):
-			reason = "max age " + fmtDuration(o.MaxAge)
+			reason = "max age " + FormatDuration(o.MaxAge)
 		}
 		if reason != "" {
 			pk.Exit, pk.ExitReason = time.Unix(0, now), reason
@@ -170,16 +170,4 @@ func summarise(past []Moonshot) TrackRecord {
 	tr.MedianROI = median(rois)
 	tr.MeanROI = mean(rois)
 	return tr
-}
-
-// fmtDuration writes d as "7d", "36h" or "90m".
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d%(24*time.Hour) == 0:
-		return fmt.Sprintf("%dd", d/(24*time.Hour))
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%dh", d/time.Hour)
-	default:
-		return fmt.Sprintf("%dm", d/time.Minute)
-	}
 }

@@ -165,7 +165,7 @@ func (a *Alert) Describe() string {
 	case AlertPriceBelow:
 		return fmt.Sprintf("%s price below %s", sym, plainPrice(a.Price))
 	case AlertMove:
-		return fmt.Sprintf("%s moves %s within %s", sym, plainPercent(a.Percent), fmtDuration(time.Duration(a.Window)))
+		return fmt.Sprintf("%s moves %s within %s", sym, plainPercent(a.Percent), FormatDuration(time.Duration(a.Window)))
 	case AlertSignalFlip:
 		return sym + ": signal flip"
 	case AlertMoonshot:
@@ -236,20 +236,6 @@ type UserChange struct {
 	PutAlert        *Alert // insert or replace by ID
 	DeleteAlert     string // by ID; its firings stay in the history
 	AddFiring       *AlertFiring
-}
-
-// Duration is a time.Duration that reads and writes as "1h30m" in JSON.
-type Duration time.Duration
-
-func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
-
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("bad duration %q (want e.g. 30m, 1h, 24h)", truncateRunes(string(b), 40))
-	}
-	*d = Duration(v)
-	return nil
 }
 
 // FieldError is a record that failed validation: which field, and why in

@@ -72,12 +72,17 @@ func TestAlertJSONNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), `"kind":"move"`) || !strings.Contains(string(b), `"window":"1h0m0s"`) {
+	if !strings.Contains(string(b), `"kind":"move"`) || !strings.Contains(string(b), `"window":"1h"`) || !strings.Contains(string(b), `"cooldown":"30m"`) {
 		t.Errorf("json: %s", b)
 	}
 	var back Alert
 	if err := json.Unmarshal(b, &back); err != nil || back != a {
 		t.Errorf("round trip: %+v, %v", back, err)
+	}
+	// Files written by earlier versions ("1h0m0s") and days read too.
+	old := []byte(`{"id":"x","symbol":"SOL","kind":"move","percent":0.05,"window":"1h0m0s","cooldown":"7d"}`)
+	if err := json.Unmarshal(old, &back); err != nil || back.Window != Duration(time.Hour) || back.Cooldown != Duration(7*24*time.Hour) {
+		t.Errorf("old form: %+v, %v", back, err)
 	}
 	if err := json.Unmarshal([]byte(`{"kind":"price_sideways"}`), &back); err == nil {
 		t.Error("unknown kind accepted")

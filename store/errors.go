@@ -84,14 +84,6 @@ func (e *NewerError) Error() string {
 // ErrReadOnly is returned by every write to a store opened with ReadOnly.
 var ErrReadOnly = errors.New("the store was opened read-only: nothing can be saved")
 
-// ErrBehind is what a Writer's wait returns for a change refused because
-// its queue was full.
-var ErrBehind = errors.New("saving is behind; change not saved")
-
-// ErrWriterClosed is what a Writer's wait returns for a change made after
-// Close.
-var ErrWriterClosed = errors.New("the store is closed; change not saved")
-
 // damage is why inspect found a file damaged.
 type damage struct{ msg string }
 

@@ -84,7 +84,7 @@ func TestParseExportErrors(t *testing.T) {
 		{goodHead + `"watchlists":[{"name":""}]}`, `watchlists[0]: name: is required`},
 		{goodHead + `"alerts":[{"id":"a1","symbol":"BTC","kind":"nope"}]}`, `alerts[0] (id "a1"): unknown alert kind "nope"`},
 		{goodHead + `"alerts":[{"id":"a1","symbol":"BTC","kind":"move","percent":0.1,"window":"2h"}]}`, `alerts[0] (id "a1"): window: must be 1h, 24h or 168h (7d)`},
-		{goodHead + `"alerts":[{"id":"a1","symbol":"BTC","kind":"price_above","price":1,"cooldown":"soon"}]}`, `alerts[0] (id "a1"): bad duration "soon"`},
+		{goodHead + `"alerts":[{"id":"a1","symbol":"BTC","kind":"price_above","price":1,"cooldown":"soon"}]}`, `alerts[0] (id "a1"): not a duration: "soon" (want e.g. 30s, 5m, 24h, 7d)`},
 		{goodHead + `"alerts":[{"id":"a1","symbol":"","kind":"price_above","price":1}]}`, `alerts[0] (id "a1"): symbol: is required`},
 		{goodHead + `"extra":1}`, `not a tokentop export file: unknown field "extra"`},
 		{`{"format":"other","version":1}`, `not a tokentop export file (its format is "other", want "tokentop-export")`},

@@ -563,6 +563,10 @@ func (hs *harness) key(k string) tea.Cmd {
 		msg = tea.KeyMsg{Type: tea.KeyCtrlS}
 	case "ctrl+w":
 		msg = tea.KeyMsg{Type: tea.KeyCtrlW}
+	case "home":
+		msg = tea.KeyMsg{Type: tea.KeyHome}
+	case "end":
+		msg = tea.KeyMsg{Type: tea.KeyEnd}
 	case "left":
 		msg = tea.KeyMsg{Type: tea.KeyLeft}
 	case "right":

@@ -777,6 +777,17 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyCtrlC {
 		return tea.Quit
 	}
+	// Bubble Tea v1 reports every printable key of one read as one KeyMsg
+	// ("jj"): a fast typist, a slow link or a busy machine sends bursts.
+	// Each is its own key, handled by whoever has the focus by then ("/sol"
+	// opens search and types sol). A paste stays whole.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+		cmds := make([]tea.Cmd, 0, len(msg.Runes))
+		for _, r := range msg.Runes {
+			cmds = append(cmds, a.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+		}
+		return tea.Batch(cmds...)
+	}
 	switch { // the focused child gets the key first
 	case a.form != nil:
 		return a.formKey(msg)

@@ -94,6 +94,27 @@ func TestNavigation(t *testing.T) {
 	}
 }
 
+// Keys typed faster than the program reads arrive as one KeyMsg of several
+// runes; each must count, and go to whoever has the focus by then.
+func TestKeyBurstIsEachKey(t *testing.T) {
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
+	hs.put(makeSnapshot(30, 1))
+	hs.key("jj")
+	if hs.selected() != "SOL" {
+		t.Fatalf("after a burst \"jj\" selected %q, want SOL (two rows down)", hs.selected())
+	}
+	hs.key("/eth")
+	if tb := hs.m.a.table; !hs.m.a.search.active || len(tb.view) != 1 || tb.view[0].tok.Symbol != "ETH" {
+		t.Fatalf("a burst \"/eth\" should open search and filter to ETH: active=%v, %d rows", hs.m.a.search.active, len(tb.view))
+	}
+	hs.key("esc")
+	before := hs.selected()
+	hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jj"), Paste: true})
+	if hs.selected() != before {
+		t.Fatalf("a paste of \"jj\" moved the cursor from %q to %q", before, hs.selected())
+	}
+}
+
 func TestSortKeepsCursorOnToken(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
 	hs.put(makeSnapshot(30, 1))

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -262,15 +260,10 @@ func (r refParser) payload(m map[string]json.RawMessage) ([]model.Event, bool, b
 }
 
 func seedFrames(f *testing.F) {
-	dir := feedtest.FixturesDir(f)
-	for _, sub := range []string{"binance", "binance/doc_examples"} {
-		files, _ := filepath.Glob(filepath.Join(dir, sub, "*.json"))
-		for _, file := range files {
-			b, err := os.ReadFile(file)
-			if err == nil {
-				f.Add(b)
-				f.Add(feedtest.Compact(b))
-			}
+	for _, pattern := range []string{"binance/*.json", "binance/doc_examples/*.json"} {
+		for _, nf := range feedtest.Glob(f, pattern) {
+			f.Add(nf.Frame)
+			f.Add(feedtest.Compact(nf.Frame))
 		}
 	}
 	for _, l := range feedtest.Lines(f, "binance/session_combined.jsonl") {
@@ -392,8 +385,9 @@ func BenchmarkParseKline(b *testing.B)         { benchParse(b, "binance/kline_co
 func BenchmarkParseMiniTickerRaw(b *testing.B) { benchParse(b, "binance/miniticker.json") }
 func BenchmarkParseAggTradeRaw(b *testing.B)   { benchParse(b, "binance/aggtrade.json") }
 
-// Plain structs declaring both spellings of every colliding key, as
-// PROTOCOLS.md advises for encoding/json.
+// Plain structs declaring both spellings of every colliding key: encoding/json
+// matches keys case-insensitively, so a struct declaring only "t" would get
+// Binance's "T" as well.
 type jsonMiniTicker struct {
 	Stream string `json:"stream"`
 	Data   struct {

@@ -339,7 +339,7 @@ func TestSessionReportsServerClose(t *testing.T) {
 		t.Fatalf("err = %q", err)
 	}
 	// Nothing listening: a dial error in words.
-	e := New(Options{Symbols: []string{"BTC"}, WSURL: "ws://127.0.0.1:1"})
+	e := New(Options{Symbols: []string{"BTC"}, WSURL: "ws://" + feedtest.RefusedAddr(t)})
 	if err := e.Session(context.Background(), feedtest.NewRecorder(), feeds.SessionHooks{}); err == nil ||
 		!strings.Contains(err.Error(), "cannot connect") {
 		t.Fatalf("err = %v", err)

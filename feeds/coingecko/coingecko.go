@@ -34,7 +34,7 @@ const (
 	DefaultPages    = 1 // 250 coins per page
 	// APIKeyEnv is the environment variable read when Options.APIKey is empty.
 	APIKeyEnv = "COINGECKO_API_KEY"
-	// apiKeyHeader is the Demo plan's key header (PROTOCOLS.md §4).
+	// apiKeyHeader is the Demo plan's key header (CoinGecko's API docs).
 	apiKeyHeader = "x-cg-demo-api-key"
 	perPage      = 250
 	maxBody      = 16 << 20

@@ -1,7 +1,8 @@
 // Package feedtest holds what feed tests and benchmarks share: local
-// websocket and HTTP servers (127.0.0.1 only) that replay the fixtures in
-// ../shared/fixtures and inject faults, a recording Sink, a fake clock, and
-// a goroutine leak check. Nothing here touches the internet.
+// websocket and HTTP servers (127.0.0.1 only) that replay the exchange
+// fixtures in testdata/ (embedded; see fixtures.go) and inject faults, a
+// recording Sink, a fake clock, and a goroutine leak check. Nothing here
+// touches the internet or reads files outside the repository.
 package feedtest
 
 import (

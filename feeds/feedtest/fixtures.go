@@ -2,61 +2,60 @@ package feedtest
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"sort"
-	"sync"
+	"io/fs"
+	"path"
+	"strconv"
 	"testing"
 )
 
-var (
-	fixturesOnce sync.Once
-	fixturesDir  string
-)
+// The exchange fixtures live in testdata/ beside this file and are built
+// into the package, so a test finds them from any package and any working
+// directory: a fresh clone has everything it needs. testdata/README.md says
+// what they are.
+//
+//go:embed testdata
+var fixtures embed.FS
 
-// FixturesDir finds ../shared/fixtures beside the repository: it walks up
-// from the working directory (a test runs in its package's directory) to
-// the first ancestor holding shared/fixtures. TOKENTOP_FIXTURES overrides.
-// The test is skipped if the fixtures are not there.
-func FixturesDir(t testing.TB) string {
-	t.Helper()
-	fixturesOnce.Do(func() {
-		if d := os.Getenv("TOKENTOP_FIXTURES"); d != "" {
-			fixturesDir = d
-			return
-		}
-		dir, err := os.Getwd()
-		if err != nil {
-			return
-		}
-		for {
-			cand := filepath.Join(dir, "shared", "fixtures")
-			if st, err := os.Stat(cand); err == nil && st.IsDir() {
-				fixturesDir = cand
-				return
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				return
-			}
-			dir = parent
-		}
-	})
-	if fixturesDir == "" {
-		t.Skip("fixtures not found: expected shared/fixtures beside the repository (or set TOKENTOP_FIXTURES)")
-	}
-	return fixturesDir
-}
+// fixtureRoot is where the fixtures are, as a path from the repository's
+// root, for error messages.
+const fixtureRoot = "feeds/feedtest/testdata/"
 
-// Fixture reads one fixture file, e.g. "binance/aggtrade.json".
+// Fixture reads one fixture file, e.g. "binance/aggtrade.json". A missing
+// fixture fails the test, naming the file it looked for.
 func Fixture(t testing.TB, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(FixturesDir(t), filepath.FromSlash(rel)))
+	b, err := fixtures.ReadFile(path.Join("testdata", rel))
 	if err != nil {
-		t.Fatalf("fixture: %v", err)
+		t.Fatalf("fixture %s%s: %v", fixtureRoot, rel, err)
 	}
 	return b
+}
+
+// Glob is every fixture whose name matches pattern (path.Match syntax,
+// e.g. "binance/*.json"), in name order. A pattern that matches nothing
+// fails the test: a seed corpus that quietly went missing would let a
+// fuzz target fuzz nothing.
+func Glob(t testing.TB, pattern string) []NamedFrame {
+	t.Helper()
+	names, err := fs.Glob(fixtures, path.Join("testdata", pattern))
+	if err != nil {
+		t.Fatalf("fixtures %s%s: %v", fixtureRoot, pattern, err)
+		return nil
+	}
+	var out []NamedFrame
+	for _, n := range names { // fs.Glob sorts
+		rel := n[len("testdata/"):]
+		if st, err := fs.Stat(fixtures, n); err == nil && st.IsDir() {
+			continue
+		}
+		out = append(out, NamedFrame{Name: rel, Frame: Fixture(t, rel)})
+	}
+	if len(out) == 0 {
+		t.Fatalf("fixtures %s%s: no such files", fixtureRoot, pattern)
+	}
+	return out
 }
 
 // Lines reads a .jsonl session file: one frame per non-empty line.
@@ -67,6 +66,9 @@ func Lines(t testing.TB, rel string) [][]byte {
 		if l = bytes.TrimRight(l, "\r"); len(bytes.TrimSpace(l)) > 0 {
 			out = append(out, l)
 		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("fixture %s%s: no frames", fixtureRoot, rel)
 	}
 	return out
 }
@@ -87,39 +89,20 @@ type NamedFrame struct {
 	Frame []byte
 }
 
-// BadFrames is every frame in fixtures/bad, in file-name order; a .jsonl
-// file gives one frame per line (named file:line).
+// BadFrames is every frame in bad/ (malformed and hostile frames and
+// bodies from every exchange), in file-name order; a .jsonl file gives one
+// frame per line (named file:line).
 func BadFrames(t testing.TB) []NamedFrame {
 	t.Helper()
-	dir := filepath.Join(FixturesDir(t), "bad")
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatalf("fixtures: %v", err)
-	}
-	names := make([]string, 0, len(ents))
-	for _, e := range ents {
-		if !e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
 	var out []NamedFrame
-	for _, n := range names {
-		b := Fixture(t, "bad/"+n)
-		if filepath.Ext(n) == ".jsonl" {
-			for i, l := range Lines(t, "bad/"+n) {
-				out = append(out, NamedFrame{Name: n + ":" + itoa(i+1), Frame: l})
+	for _, f := range Glob(t, "bad/*") {
+		if path.Ext(f.Name) == ".jsonl" {
+			for i, l := range Lines(t, f.Name) {
+				out = append(out, NamedFrame{Name: path.Base(f.Name) + ":" + strconv.Itoa(i+1), Frame: l})
 			}
 			continue
 		}
-		out = append(out, NamedFrame{Name: n, Frame: b})
+		out = append(out, NamedFrame{Name: path.Base(f.Name), Frame: f.Frame})
 	}
 	return out
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }

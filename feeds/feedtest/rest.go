@@ -1,6 +1,7 @@
 package feedtest
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -146,4 +147,21 @@ func (s *RESTServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(status)
 	w.Write(resp.Body)
+}
+
+// RefusedAddr is a 127.0.0.1 address (host:port) where nothing listens: a
+// port the system just handed out and that was closed again. Tests that
+// need a connection refused use it rather than guessing a port nobody
+// uses (port 1 may be open on some machines).
+func RefusedAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatalf("close listener: %v", err)
+	}
+	return addr
 }

@@ -1,6 +1,6 @@
 // Package tokenmetrics reads Token Metrics' official grades, trading
-// signals and moonshots from its data API (../shared/fixtures/tokenmetrics/
-// API.md describes the API, its versions and their disagreements) and
+// signals and moonshots from its data API (developers.tokenmetrics.com
+// documents it; its v2 and v3 versions disagree in places, see parse.go) and
 // delivers them to the market as model.EventOfficial events (one per
 // token) and one model.EventOfficialMoonshots per refresh, to be shown
 // beside tokentop's own grades and moonshots.

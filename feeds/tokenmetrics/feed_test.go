@@ -19,7 +19,8 @@ import (
 
 const testKey = "tm-test-key"
 
-// scene is the fixtures' "now" (API.md).
+// scene is the fixtures' "now": the values in testdata/ are set at
+// 2025-06-02T12:00:00Z.
 var scene = time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
 
 // replay is a local Token Metrics API serving the fixtures in testdata.

@@ -18,10 +18,11 @@ import (
 )
 
 // The parsers here read every answer of the Token Metrics data API that
-// tokentop uses, in every shape API.md documents: v2 (UPPER_SNAKE keys) and
-// v3 (lower_snake keys), numbers as JSON numbers or as strings, nulls, and
-// the spelling variants of the same key (TM_GRADE_24h_PCT_CHANGE,
-// tm_grade_24_h_pct_change, tm_grade_24h_pct_change). Keys are matched
+// tokentop uses, in every shape the API is known to answer (testdata/
+// holds one of each): v2 (UPPER_SNAKE keys) and v3 (lower_snake keys),
+// numbers as JSON numbers or as strings, nulls, and the spelling variants
+// of the same key (TM_GRADE_24h_PCT_CHANGE, tm_grade_24_h_pct_change,
+// tm_grade_24h_pct_change). Keys are matched
 // after lower-casing and dropping underscores. A row that cannot be used is
 // counted and skipped; no input makes them panic.
 
@@ -90,8 +91,8 @@ func ParseRatings(body []byte) (rows []Row, bad int, err error) {
 
 // ParseMoonshots reads a /moonshot-tokens answer (v2, or v3 with roi_pct,
 // tm_grade, market_cap_usd). Entry and exit prices are not served: they are
-// NaN. MOONSHOT_ROI is taken as a percentage (the fixtures' reading; API.md
-// §6.11 marks the unit unconfirmed) and returned as a fraction.
+// NaN. MOONSHOT_ROI is taken as a percentage (the fixtures' reading; no
+// source we found states the unit) and returned as a fraction.
 func ParseMoonshots(body []byte) (picks []model.Moonshot, bad int, err error) {
 	raw, err := envelope(body)
 	if err != nil {
@@ -412,9 +413,9 @@ func ratingRow(f fields) (Row, bool) {
 }
 
 // signal reads the current call. TOKEN_TREND is the last bullish or
-// bearish signal, i.e. the trend now (API.md §6.7); TRADING_SIGNAL is only
-// non-zero on the day a new signal fires. Then the v3 words, then the
-// hourly SIGNAL ("1", "0", "-1").
+// bearish signal, i.e. the trend now (the trading-signals docs);
+// TRADING_SIGNAL is only non-zero on the day a new signal fires. Then the
+// v3 words, then the hourly SIGNAL ("1", "0", "-1").
 func (f fields) signal() (model.Signal, bool, problem) {
 	if x, bad := f.num("tokentrend"); bad {
 		return 0, false, true

@@ -27,7 +27,9 @@ func TestFindNone(t *testing.T) {
 func TestNotifySend(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "args")
-	script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > " + out + "\n"
+	// out is quoted for the shell: TMPDIR may hold spaces or quotes.
+	quoted := "'" + strings.ReplaceAll(out, "'", `'\''`) + "'"
+	script := "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > " + quoted + "\n"
 	bin := filepath.Join(dir, "notify-send")
 	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,17 @@ func Start(t testing.TB, w, h int, env []string, argv ...string) *Term {
 	for i, a := range argv {
 		quoted[i] = shellQuote(a)
 	}
-	script := strings.Join(quoted, " ") + `; echo "EXIT:$?"; sleep 600`
+	// The program sees the same TERM whatever tmux's version and build
+	// (tmux sets TERM from its default-terminal option, tmux-256color here
+	// but screen in others, which termenv takes for a terminal without
+	// colour), unless the test passes its own.
+	termVar := "tmux-256color"
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "TERM="); ok {
+			termVar = v
+		}
+	}
+	script := "TERM=" + shellQuote(termVar) + "; export TERM; " + strings.Join(quoted, " ") + `; echo "EXIT:$?"; sleep 600`
 	args := []string{"-f", "/dev/null", "new-session", "-d", "-s", term.target,
 		"-x", fmt.Sprint(w), "-y", fmt.Sprint(h)}
 	for _, e := range env {
@@ -67,9 +78,18 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// leaky are variables of the developer's shell that would reach the
+// program through the tmux server's environment and change what it shows
+// (colours, nesting); a test that wants one passes it to Start.
+var leaky = []string{"TMUX", "TMUX_PANE", "COLORTERM", "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM_PROGRAM", "TERM_PROGRAM_VERSION"}
+
 func (term *Term) run(args ...string) error {
 	cmd := exec.Command("tmux", append([]string{"-L", term.socket}, args...)...)
-	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return k == "TERM" || slices.Contains(leaky, k)
+	})
+	cmd.Env = append(env, "TERM=xterm-256color")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {

@@ -3,8 +3,6 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -368,13 +366,9 @@ func walk(s *Scanner) (any, bool) {
 }
 
 func FuzzScan(f *testing.F) {
-	dir := feedtest.FixturesDir(f)
 	for _, pattern := range []string{"binance/*.json", "coinbase/*.json", "kraken/*.json", "bad/*"} {
-		files, _ := filepath.Glob(filepath.Join(dir, pattern))
-		for _, file := range files {
-			if b, err := os.ReadFile(file); err == nil {
-				f.Add(b)
-			}
+		for _, nf := range feedtest.Glob(f, pattern) {
+			f.Add(nf.Frame)
 		}
 	}
 	f.Add([]byte(`{"a":"\ud83d\ude00\u00e9\n","b":[1,-2.5e3,true,false,null,{}],"c":{"d":[]}}`))

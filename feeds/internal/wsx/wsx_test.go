@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/feedtest"
 )
 
 func TestDescribeReadError(t *testing.T) {
@@ -76,7 +77,8 @@ func TestReadFrames(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx := context.Background()
-	if _, err := Dial(ctx, "coinbase", "ws://127.0.0.1:1/nothing", srv.Client(), 1<<20); err == nil || !strings.HasPrefix(err.Error(), "coinbase: cannot connect to ws://127.0.0.1:1/nothing: ") {
+	nowhere := "ws://" + feedtest.RefusedAddr(t) + "/nothing"
+	if _, err := Dial(ctx, "coinbase", nowhere, srv.Client(), 1<<20); err == nil || !strings.HasPrefix(err.Error(), "coinbase: cannot connect to "+nowhere+": ") {
 		t.Fatalf("dial to nowhere: %v", err)
 	}
 	conn, err := Dial(ctx, "coinbase", "ws"+strings.TrimPrefix(srv.URL, "http"), srv.Client(), 1<<20)
