@@ -340,7 +340,9 @@ rest_url = %q
 	}
 	logPath := filepath.Join(dir, "debug.log")
 	data := t.TempDir()
-	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + data}, binary, "--config", cfg, "--log", logPath)
+	// No desktop (SSH_CONNECTION set): the trade key shows the link.
+	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + data,
+		"SSH_CONNECTION=127.0.0.1 50000 127.0.0.1 22"}, binary, "--config", cfg, "--log", logPath)
 	// The session's last BTC price (a kline close) and the feed's state.
 	screen := term.WaitFor("the fake exchange's prices", 15*time.Second, func(s string) bool {
 		return strings.Contains(s, "105,240.12") && strings.Contains(s, "binance live") && strings.Contains(s, "SOL")
@@ -348,6 +350,12 @@ rest_url = %q
 	if strings.Contains(screen, "DEMO") {
 		t.Errorf("a live feed is labelled DEMO:\n%s", screen)
 	}
+	term.Keys("o")
+	term.WaitFor("the trade link", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "Trade BTC on Binance: https://www.binance.com/en/trade/BTC_USDT?type=spot") &&
+			strings.Contains(s, "BTC on Binance: link in the detail pane (over SSH)")
+	})
+	term.Keys("Escape")
 	if rest.Hits("/api/v3/klines") == 0 {
 		t.Error("no history was fetched over REST")
 	}

@@ -363,6 +363,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("ui.refresh_hz = 5\n[demo]\nspeed = 1e3\n"))
 	f.Add([]byte("ui = { flash = \"1s\", sort = \"price\" }\n[market]\nwhale_usd = 1\n"))
 	f.Add([]byte("[[ui]]\n[ui.x]\n\"\" = 1\n"))
+	f.Add([]byte("[keys]\ndown = [\"\\u001b\", \"j\"]\ntrade = \"q\"\nedit = [\"n\"]\n[feed.kraken]\ntrade_url = \"https://{pair}.x/\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("fuzz.toml", data)
 		if err != nil {
