@@ -67,7 +67,7 @@ func (a *app) tradeLink(sym string) (tradeLink, error) {
 	get := a.ctx.opts.TradeURL
 	if get == nil {
 		if a.ctx.opts.Demo {
-			return tradeLink{}, errors.New("no trading page: the demo market is simulated, " + sym + " is not streamed from an exchange")
+			return tradeLink{}, errors.New(sym + ": no trading page in the demo (a simulated market)")
 		}
 		return tradeLink{}, errors.New("no trading page for " + sym)
 	}

@@ -190,7 +190,7 @@ func TestTradeOnTheDemoSaysWhy(t *testing.T) {
 	if cmd := hs.key("o"); cmd != nil {
 		t.Fatal("o made a command with no TradeURL")
 	}
-	if st := statusLine(hs); !strings.Contains(st, "no trading page: the demo market is simulated, BTC is not streamed from an exchange") {
+	if st := statusLine(hs); !strings.Contains(st, "BTC: no trading page in the demo (a simulated market)") {
 		t.Fatalf("status: %q", st)
 	}
 }
