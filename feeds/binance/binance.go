@@ -13,12 +13,12 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/httpx"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 	"github.com/tokentop/tokentop/feeds/internal/wsx"
 	"github.com/tokentop/tokentop/model"
@@ -66,9 +66,7 @@ type Exchange struct {
 	symbols map[string]string // "BTCUSDT" -> "BTC"
 	log     *slog.Logger
 
-	pauseMu    sync.Mutex
-	pauseUntil time.Time // no history requests before this (rate limit)
-	noted      atomic.Bool
+	pace *httpx.Pacer // every REST request's; held back by rate limits and the weight budget
 
 	top topList // the resolved list when Top > 0 (top.go)
 }
@@ -122,7 +120,8 @@ func New(opts Options) (*Exchange, error) {
 	if opts.WeightBudget <= 0 {
 		opts.WeightBudget = DefaultWeightBudget
 	}
-	x := &Exchange{opts: opts, symbols: map[string]string{}, log: opts.Logger.With("feed", "binance"), top: newTopList()}
+	x := &Exchange{opts: opts, symbols: map[string]string{}, log: opts.Logger.With("feed", "binance"), top: newTopList(),
+		pace: httpx.NewPacer(opts.Clock, 0)}
 	for _, s := range opts.Symbols {
 		b := strings.ToUpper(strings.TrimSpace(s))
 		if !venue.PlainSymbol(b) {

@@ -6,41 +6,46 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/httpx"
 	"github.com/tokentop/tokentop/model"
 )
 
 const (
 	klinesLimit    = 1000 // rows per request (Binance's maximum)
 	maxBody        = 8 << 20
-	maxRetries     = 4
-	maxRateRetries = 8
-	maxRateWait    = 10 * time.Minute // a longer ban gives up on history
+	maxRetries     = 5                // tries of one request (network errors, 5xx)
+	maxRateRetries = 8                // rate limits waited out per request, on top
 	defaultRetry   = 60 * time.Second // when a 429/418 has no Retry-After
 )
 
-// span is one interval's share of a backfill.
-type span struct {
+// page is one klines request: bars of one resolution from..to (ms, bar
+// open times), at most klinesLimit of them.
+type page struct {
+	symbol   int // position in the backfill's bases
 	res      model.Resolution
 	interval string
 	from, to int64 // ms
 }
 
-// plan splits from..to: 1-minute bars for the last 24 h, hourly bars for the
-// last 30 days before that, daily bars beyond.
-func plan(from, to time.Time) []span {
-	var out []span
+// plan splits from..to into pages: 1-minute bars for the last 24 h, hourly
+// bars for the last 30 days before that, daily bars beyond.
+func plan(symbol int, from, to time.Time) []page {
+	var out []page
 	add := func(res model.Resolution, interval string, a, b time.Time) {
-		if a.Before(b) {
-			out = append(out, span{res, interval, a.UnixMilli(), b.UnixMilli()})
+		if !a.Before(b) {
+			return
+		}
+		step := res.Seconds() * 1000
+		first, last := a.UnixMilli()-a.UnixMilli()%step, b.UnixMilli()
+		for s := first; s <= last; s += klinesLimit * step {
+			out = append(out, page{symbol, res, interval, s, min(s+(klinesLimit-1)*step, last)})
 		}
 	}
 	dayAgo, monthAgo := to.Add(-24*time.Hour), to.Add(-30*24*time.Hour)
@@ -65,184 +70,86 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // Backfill fetches klines covering from..to for every symbol, at most
-// Concurrency requests at a time, honouring 429/418 Retry-After and the
-// used-weight header.
+// Concurrency requests at a time (httpx.Backfill and Requester: 429/418
+// waited out after Retry-After for every request, the used-weight header
+// heeded). A symbol whose request fails skips its other requests; the
+// others carry on.
 func (x *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.Time) error {
 	bases, _, err := x.watchlist(ctx, sink, -1) // with Top: the list the session picked (waits for it)
 	if err != nil {
 		return err
 	}
-	spans := plan(from, to)
-	sem := make(chan struct{}, x.opts.Concurrency)
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for _, base := range bases {
-		for _, sp := range spans {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				wg.Wait()
-				return ctx.Err()
-			}
-			wg.Go(func() {
-				defer func() { <-sem }()
-				if err := x.fetch(ctx, sink, base, sp); err != nil && ctx.Err() == nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			})
-		}
+	var pages []page
+	for i := range bases {
+		pages = append(pages, plan(i, from, to)...)
 	}
-	wg.Wait()
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if len(pages) == 0 {
+		return nil
 	}
-	if len(errs) > 0 {
-		if len(errs) > 1 {
-			return fmt.Errorf("%w (and %d more)", errs[0], len(errs)-1)
-		}
-		return errs[0]
+	req := &httpx.Requester{
+		Exchange: "binance", HTTP: x.opts.HTTPClient, Pace: x.pace, Clock: x.opts.Clock, MaxBody: maxBody,
+		Tries: maxRetries, RateTries: maxRateRetries, RetryBase: time.Second, RetryMax: 16 * time.Second, RateWait: defaultRetry,
+		Note: func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) }, Log: x.log,
 	}
-	return nil
+	return httpx.Backfill[page]{
+		Exchange: "binance",
+		Symbols:  len(bases),
+		Workers:  x.opts.Concurrency,
+		Symbol:   func(pg page) int { return pg.symbol },
+		Worker: func() func(page) error {
+			return func(pg page) error { return x.fetch(ctx, req, sink, bases[pg.symbol], pg) }
+		},
+		Failed: func(pg page, err error) {
+			x.log.Warn("history request failed", "pair", x.Pair(bases[pg.symbol]), "err", err)
+		},
+	}.Run(ctx, pages)
 }
 
-// fetch pages through one symbol's span.
-func (x *Exchange) fetch(ctx context.Context, sink feeds.Sink, base string, sp span) error {
+// fetch requests one page and sends its bars.
+func (x *Exchange) fetch(ctx context.Context, req *httpx.Requester, sink feeds.Sink, base string, pg page) error {
 	pair := x.Pair(base)
-	step := sp.res.Seconds() * 1000
-	for start := sp.from - sp.from%step; start <= sp.to; {
-		q := url.Values{}
-		q.Set("symbol", pair)
-		q.Set("interval", sp.interval)
-		q.Set("startTime", strconv.FormatInt(start, 10))
-		q.Set("endTime", strconv.FormatInt(sp.to, 10))
-		q.Set("limit", strconv.Itoa(klinesLimit))
-		body, err := x.get(ctx, sink, "/api/v3/klines?"+q.Encode())
-		if err != nil {
-			return fmt.Errorf("binance: history of %s: %w", pair, err)
-		}
-		rows, bad, err := ParseKlines(body, sp.res)
-		if err != nil {
-			return fmt.Errorf("binance: history of %s: %w", pair, err)
-		}
-		if bad > 0 {
-			x.log.Warn("bad kline rows skipped", "pair", pair, "bad", bad)
-		}
-		last := int64(-1)
-		for _, c := range rows {
-			if !sink.Send(ctx, model.Event{Kind: model.EventCandle, Symbol: base, Res: sp.res, Candle: c}) {
-				return ctx.Err()
+	q := url.Values{}
+	q.Set("symbol", pair)
+	q.Set("interval", pg.interval)
+	q.Set("startTime", strconv.FormatInt(pg.from, 10))
+	q.Set("endTime", strconv.FormatInt(pg.to, 10))
+	q.Set("limit", strconv.Itoa(klinesLimit))
+	var rows []model.Candle
+	err := req.Do(ctx, x.opts.RESTURL+"/api/v3/klines?"+q.Encode(), func(a httpx.Answer) (httpx.Verdict, error) {
+		switch {
+		case a.Status == http.StatusOK:
+			x.watchWeight(a.Header)
+			var bad int
+			var err error
+			if rows, bad, err = ParseKlines(a.Body, pg.res); err != nil {
+				return httpx.Refused, err
 			}
-			last = max(last, c.T*1000)
+			if bad > 0 {
+				x.log.Warn("bad kline rows skipped", "pair", pair, "bad", bad)
+			}
+			return httpx.Done, nil
+		case a.Status == http.StatusTooManyRequests:
+			return httpx.Limited, errors.New("rate limited by binance")
+		case a.Status == http.StatusTeapot:
+			return httpx.Limited, errors.New("binance has banned this IP for too many requests")
+		case a.Status >= 500:
+			return httpx.Retry, fmt.Errorf("binance answered HTTP %d", a.Status)
 		}
-		if len(rows)+bad < klinesLimit || last < start {
-			return nil
+		return httpx.Refused, restError(a.Status, a.Body)
+	})
+	if err != nil {
+		return fmt.Errorf("history of %s: %w", pair, err)
+	}
+	for _, c := range rows {
+		if !sink.Send(ctx, model.Event{Kind: model.EventCandle, Symbol: base, Res: pg.res, Candle: c}) {
+			return ctx.Err()
 		}
-		start = last + step
 	}
 	return nil
 }
 
-// get makes one GET with the rate-limit rules: wait out any pause, retry
-// 429/418 after Retry-After (telling the trader), retry network errors and
-// 5xx with backoff, and pause at the next minute when the used weight
-// nears the budget.
-func (x *Exchange) get(ctx context.Context, sink feeds.Sink, path string) ([]byte, error) {
-	var lastErr error
-	limited := 0
-	for attempt := 0; attempt <= maxRetries; attempt++ {
-		if err := x.waitPause(ctx); err != nil {
-			return nil, err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, x.opts.RESTURL+path, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := x.opts.HTTPClient.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			lastErr = fmt.Errorf("request failed: %w", err)
-			if err := feeds.Wait(ctx, x.opts.Clock, time.Second<<attempt); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode == http.StatusOK:
-			if rerr != nil {
-				lastErr = fmt.Errorf("reading the answer: %w", rerr)
-				continue
-			}
-			x.clearNote(sink)
-			x.watchWeight(resp.Header)
-			return body, nil
-		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusTeapot:
-			wait := retryAfter(resp.Header)
-			what := "rate limited by binance"
-			if resp.StatusCode == http.StatusTeapot {
-				what = "binance has banned this IP for too many requests"
-			}
-			if wait > maxRateWait {
-				return nil, fmt.Errorf("%s for %s; history is unavailable until then", what, wait.Round(time.Minute))
-			}
-			x.pause(wait)
-			x.noted.Store(true)
-			sink.Status(model.FeedStatus{Reason: fmt.Sprintf("%s, retrying in %s", what, secs(wait))})
-			x.log.Warn("rate limited", "status", resp.StatusCode, "retry_after", wait.String())
-			lastErr = errors.New(what)
-			if limited++; limited <= maxRateRetries {
-				attempt-- // a rate limit is not the request failing; the wait is the cost
-			}
-			continue
-		case resp.StatusCode >= 500:
-			lastErr = fmt.Errorf("binance answered HTTP %d", resp.StatusCode)
-			if err := feeds.Wait(ctx, x.opts.Clock, time.Second<<attempt); err != nil {
-				return nil, err
-			}
-			continue
-		default:
-			return nil, restError(resp.StatusCode, body)
-		}
-	}
-	return nil, lastErr
-}
-
-func secs(d time.Duration) string {
-	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10) + "s"
-}
-
-func (x *Exchange) clearNote(sink feeds.Sink) {
-	if x.noted.CompareAndSwap(true, false) {
-		sink.Status(model.FeedStatus{})
-	}
-}
-
-func (x *Exchange) pause(d time.Duration) {
-	until := x.opts.Clock.Now().Add(d)
-	x.pauseMu.Lock()
-	if until.After(x.pauseUntil) {
-		x.pauseUntil = until
-	}
-	x.pauseMu.Unlock()
-}
-
-func (x *Exchange) waitPause(ctx context.Context) error {
-	x.pauseMu.Lock()
-	until := x.pauseUntil
-	x.pauseMu.Unlock()
-	return feeds.Wait(ctx, x.opts.Clock, until.Sub(x.opts.Clock.Now()))
-}
-
-// watchWeight pauses requests until the next minute when the weight used
-// this minute is near the budget.
+// watchWeight holds requests back until the next minute when the weight
+// used this minute is near the budget.
 func (x *Exchange) watchWeight(h http.Header) {
 	used, err := strconv.Atoi(h.Get("X-Mbx-Used-Weight-1m"))
 	if err != nil || used < x.opts.WeightBudget {
@@ -250,16 +157,7 @@ func (x *Exchange) watchWeight(h http.Header) {
 	}
 	now := x.opts.Clock.Now()
 	x.log.Info("request weight near the limit, pausing history", "used", used)
-	x.pause(now.Truncate(time.Minute).Add(time.Minute).Sub(now))
-}
-
-// retryAfter reads Retry-After in seconds (default 60 s).
-func retryAfter(h http.Header) time.Duration {
-	s, err := strconv.Atoi(h.Get("Retry-After"))
-	if err != nil || s < 0 {
-		return defaultRetry
-	}
-	return time.Duration(s) * time.Second
+	x.pace.Delay(now.Truncate(time.Minute).Add(time.Minute).Sub(now))
 }
 
 // restError words a Binance error answer: {"code":-1121,"msg":"Invalid symbol."}.

@@ -265,14 +265,13 @@ func TestSessionRenewsBeforeTheDailyLimit(t *testing.T) {
 
 func TestBackfillHonoursRetryAfter(t *testing.T) {
 	feedtest.NoLeaks(t)
+	now := time.Unix(1748865600, 0)
+	clock := feedtest.NewFakeClock(now)
 	r := newRig(t, func(ctx context.Context, c *feedtest.WSConn) { c.Stall(ctx) },
-		func(o *Options) { o.Symbols = []string{"BTC"} })
+		func(o *Options) { o.Symbols = []string{"BTC"}; o.Clock = clock })
 	r.rest.Route("/api/v3/klines",
 		feedtest.RetryAfter(429, 30, feedtest.Fixture(t, "binance/error_rest_rate_limited.json")),
 		feedtest.Response{Body: feedtest.Fixture(t, "binance/klines_rest.json")})
-	now := time.Unix(1748865600, 0)
-	clock := feedtest.NewFakeClock(now)
-	r.ex.opts.Clock = clock
 	rec := feedtest.NewRecorder()
 	done := make(chan error, 1)
 	go func() { done <- r.ex.Backfill(context.Background(), rec, now.Add(-time.Hour), now) }()
@@ -310,19 +309,27 @@ func TestBackfillHonoursRetryAfter(t *testing.T) {
 	// A refused symbol names the reason.
 	r.rest.Route("/api/v3/klines", feedtest.Response{Status: 400, Body: feedtest.Fixture(t, "binance/error_rest_invalid_symbol.json")})
 	err = r.ex.Backfill(context.Background(), rec, now.Add(-time.Hour), now)
-	if err == nil || err.Error() != "binance: history of BTCUSDT: binance refused: Invalid symbol. (code -1121)" {
+	if err == nil || err.Error() != "binance: history for 1 of 1 symbols failed: history of BTCUSDT: binance refused: Invalid symbol. (code -1121)" {
 		t.Errorf("invalid symbol: %v", err)
 	}
 }
 
 func TestBackfillPlan(t *testing.T) {
 	to := time.Unix(1748865600, 0)
-	got := plan(to.Add(-40*24*time.Hour), to)
-	if len(got) != 3 || got[0].interval != "1d" || got[1].interval != "1h" || got[2].interval != "1m" ||
-		got[2].from != to.Add(-24*time.Hour).UnixMilli() || got[1].from != to.Add(-30*24*time.Hour).UnixMilli() {
+	got := plan(3, to.Add(-40*24*time.Hour), to)
+	// 10 daily bars, 696 hourly, 1,441 minute bars (the current one too):
+	// one page, one page, two pages of at most 1,000.
+	if len(got) != 4 || got[0].interval != "1d" || got[1].interval != "1h" || got[2].interval != "1m" || got[3].interval != "1m" ||
+		got[2].from != to.Add(-24*time.Hour).UnixMilli() || got[1].from != to.Add(-30*24*time.Hour).UnixMilli() ||
+		got[3].from != got[2].from+1000*60_000 || got[2].to != got[3].from-60_000 || got[3].to != to.UnixMilli() {
 		t.Errorf("plan %+v", got)
 	}
-	if got := plan(to.Add(-5*time.Minute), to); len(got) != 1 || got[0].interval != "1m" {
+	for _, p := range got {
+		if p.symbol != 3 || (p.to-p.from)/(p.res.Seconds()*1000) >= klinesLimit {
+			t.Errorf("page %+v", p)
+		}
+	}
+	if got := plan(0, to.Add(-5*time.Minute), to); len(got) != 1 || got[0].interval != "1m" {
 		t.Errorf("gap plan %+v", got)
 	}
 }

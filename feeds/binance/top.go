@@ -33,7 +33,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -41,6 +40,7 @@ import (
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/httpx"
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 )
@@ -282,45 +282,34 @@ func (x *Exchange) resolveTop(ctx context.Context, sink feeds.Sink) ([]string, e
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("binance: top %d by volume: %s", x.opts.Top, fmt.Sprintf(format, args...))
 	}
-	x.pauseMu.Lock()
-	wait := x.pauseUntil.Sub(x.opts.Clock.Now())
-	x.pauseMu.Unlock()
-	if wait > 0 {
-		return nil, fail("rate limited by binance, retrying in %s", secs(wait))
+	if wait := x.pace.Held(); wait > 0 {
+		return nil, fail("rate limited by binance, retrying in %s", httpx.FormatWait(wait))
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, x.opts.RESTURL+TopPath, nil)
-	if err != nil {
-		return nil, fail("%v", err)
-	}
-	resp, err := x.opts.HTTPClient.Do(req)
+	ans, err := httpx.Get(ctx, x.opts.HTTPClient, x.opts.RESTURL+TopPath, maxTopBody)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fail("request failed: %v", err)
+		return nil, fail("%v", err)
 	}
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxTopBody+1))
-	resp.Body.Close()
 	switch {
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusTeapot:
-		wait := retryAfter(resp.Header)
-		x.pause(wait)
-		if resp.StatusCode == http.StatusTeapot {
-			return nil, fail("binance has banned this IP for too many requests, for %s", secs(wait))
+	case ans.Status == http.StatusTooManyRequests || ans.Status == http.StatusTeapot:
+		wait := httpx.RetryAfter(ans.Header.Get("Retry-After"), x.opts.Clock.Now())
+		if wait <= 0 {
+			wait = defaultRetry
 		}
-		return nil, fail("rate limited by binance, retrying in %s", secs(wait))
-	case resp.StatusCode >= 400 && resp.StatusCode < 500:
-		return nil, fail("%v", restError(resp.StatusCode, body))
-	case resp.StatusCode != http.StatusOK:
-		return nil, fail("HTTP %d", resp.StatusCode)
-	case rerr != nil:
-		return nil, fail("reading the answer: %v", rerr)
-	case len(body) > maxTopBody:
-		return nil, fail("answer larger than %d MB", maxTopBody>>20)
+		x.pace.Delay(wait)
+		if ans.Status == http.StatusTeapot {
+			return nil, fail("binance has banned this IP for too many requests, for %s", httpx.FormatWait(wait))
+		}
+		return nil, fail("rate limited by binance, retrying in %s", httpx.FormatWait(wait))
+	case ans.Status >= 400 && ans.Status < 500:
+		return nil, fail("%v", restError(ans.Status, ans.Body))
+	case ans.Status != http.StatusOK:
+		return nil, fail("HTTP %d", ans.Status)
 	}
-	x.watchWeight(resp.Header)
-	x.clearNote(sink)
-	rows, bad, err := ParseTicker24hr(body)
+	x.watchWeight(ans.Header)
+	rows, bad, err := ParseTicker24hr(ans.Body)
 	if err != nil {
 		return nil, fail("%v", err)
 	}

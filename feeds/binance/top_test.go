@@ -182,7 +182,7 @@ func TestTopFailuresAreInWords(t *testing.T) {
 			"binance: top 20 by volume: binance refused: Invalid symbol. (code -1121)"},
 		{feedtest.Response{Body: []byte(`[{"symbol":"BTCUSDT","quoteVolume":"1"`)}, "binance: top 20 by volume: unreadable answer (not valid JSON)"},
 		{feedtest.Response{Body: []byte(`[{"symbol":"ETHBTC","quoteVolume":"1"}]`)}, "binance: top 20 by volume: no USDT pairs with volume in the answer"},
-		{feedtest.RetryAfter(418, 120, nil), "binance: top 20 by volume: binance has banned this IP for too many requests, for 120s"},
+		{feedtest.RetryAfter(418, 120, nil), "binance: top 20 by volume: binance has banned this IP for too many requests, for 2m"},
 	}
 	for _, c := range cases {
 		ex, rest, _ := topRig(t, 20)
@@ -218,9 +218,7 @@ func TestTopWeightCountsAgainstTheBudget(t *testing.T) {
 	if _, _, err := ex.watchlist(context.Background(), feedtest.NewRecorder(), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	ex.pauseMu.Lock()
-	until := ex.pauseUntil
-	ex.pauseMu.Unlock()
+	until := clock.Now().Add(ex.pace.Held())
 	if want := clock.Now().Truncate(time.Minute).Add(time.Minute); !until.Equal(want) {
 		t.Errorf("history paused until %v, want %v (the next minute)", until, want)
 	}

@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 )
 
@@ -69,6 +70,7 @@ type Exchange struct {
 	retryBase       time.Duration // first wait after a 429 without Retry-After
 	retryMax        time.Duration // longest wait between tries
 	retries         int           // tries per page before giving up
+	clock           feeds.Clock   // REST waits
 	now             func() time.Time
 }
 
@@ -91,6 +93,7 @@ func New(opts Options) *Exchange {
 		retryBase:       time.Second,
 		retryMax:        30 * time.Second,
 		retries:         6,
+		clock:           feeds.RealClock{},
 		now:             time.Now,
 	}
 	if e.quote == "" || !venue.PlainSymbol(e.quote) {

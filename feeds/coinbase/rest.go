@@ -89,7 +89,7 @@ func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.
 	if len(pages) == 0 {
 		return nil
 	}
-	pace := httpx.NewPacer(e.restInterval, func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) })
+	req := e.requester(sink)
 	return httpx.Backfill[page]{
 		Exchange: "coinbase",
 		Symbols:  len(e.products),
@@ -99,7 +99,7 @@ func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.
 			var rows []model.Candle
 			return func(pg page) error {
 				var err error
-				rows, err = e.fetchPage(ctx, pace, pg, rows[:0])
+				rows, err = e.fetchPage(ctx, req, pg, rows[:0])
 				if err == nil {
 					err = e.sendPage(ctx, sink, pg, rows)
 				}
@@ -128,53 +128,49 @@ func (e *Exchange) sendPage(ctx context.Context, sink feeds.Sink, pg page, rows 
 	return nil
 }
 
-// fetchPage requests one page, retrying on 429 and server errors.
-func (e *Exchange) fetchPage(ctx context.Context, pace *httpx.Pacer, pg page, dst []model.Candle) ([]model.Candle, error) {
+// requester makes one backfill's requests: under Coinbase's public limit
+// (10 requests/s: restConcurrency in flight, restInterval apart), retried
+// on 429 and server errors.
+func (e *Exchange) requester(sink feeds.Sink) *httpx.Requester {
+	return &httpx.Requester{
+		Exchange: "coinbase", HTTP: e.http, Pace: httpx.NewPacer(e.clock, e.restInterval), Clock: e.clock,
+		MaxBody: maxBody, Tries: e.retries, RetryBase: e.retryBase, RetryMax: e.retryMax,
+		Note: func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) }, Log: e.log,
+	}
+}
+
+// fetchPage requests one page.
+func (e *Exchange) fetchPage(ctx context.Context, req *httpx.Requester, pg page, dst []model.Candle) ([]model.Candle, error) {
 	product := e.products[pg.product]
 	u := fmt.Sprintf("%s/products/%s/candles?granularity=%d&start=%s&end=%s", e.restURL, url.PathEscape(product), pg.gran,
 		url.QueryEscape(time.Unix(pg.start, 0).UTC().Format(time.RFC3339)),
 		url.QueryEscape(time.Unix(pg.end, 0).UTC().Format(time.RFC3339)))
-	var lastErr error
-	for try := 0; try < max(1, e.retries); try++ {
-		if err := pace.Wait(ctx); err != nil {
-			return dst, err
-		}
-		status, body, retryAfter, err := httpx.Get(ctx, e.http, u, maxBody)
+	rows := dst
+	err := req.Do(ctx, u, func(a httpx.Answer) (httpx.Verdict, error) {
 		switch {
-		case err != nil:
-			if ctx.Err() != nil {
-				return dst, ctx.Err()
-			}
-			lastErr = fmt.Errorf("candles for %s: %w", product, err)
-		case status == http.StatusOK:
-			rows, bad, reason, err := parseCandles(body, dst)
+		case a.Status == http.StatusOK:
+			var bad int
+			var reason string
+			var err error
+			rows, bad, reason, err = parseCandles(a.Body, dst)
 			if err != nil {
-				return rows, fmt.Errorf("candles for %s: %w", product, err)
+				return httpx.Refused, err
 			}
 			if bad > 0 {
 				e.log.Warn("coinbase: bad candle rows skipped", "product", product, "count", bad, "reason", reason)
 			}
-			pace.OK()
-			return rows, nil
-		case status == http.StatusTooManyRequests || status >= 500:
-			lastErr = fmt.Errorf("candles for %s: %s", product, restErrorWords(status, body))
-		default:
-			return dst, fmt.Errorf("candles for %s: %s", product, restErrorWords(status, body))
+			return httpx.Done, nil
+		case a.Status == http.StatusTooManyRequests:
+			return httpx.Limited, errors.New(restErrorWords(a.Status, a.Body))
+		case a.Status >= 500:
+			return httpx.Retry, errors.New(restErrorWords(a.Status, a.Body))
 		}
-		wait := retryAfter
-		if wait <= 0 {
-			wait = httpx.Backoff(e.retryBase, e.retryMax, try)
-		}
-		if status == http.StatusTooManyRequests {
-			pace.Delay(wait) // every worker slows down, not just this one
-			pace.Limited("coinbase", wait)
-			e.log.Warn("coinbase: rate limited, waiting", "wait", wait.String())
-		}
-		if err := httpx.Sleep(ctx, wait); err != nil {
-			return dst, err
-		}
+		return httpx.Refused, errors.New(restErrorWords(a.Status, a.Body))
+	})
+	if err != nil {
+		return dst, fmt.Errorf("candles for %s: %w", product, err)
 	}
-	return dst, fmt.Errorf("%w (gave up after %d tries)", lastErr, max(1, e.retries))
+	return rows, nil
 }
 
 // restErrorWords describes a failed REST answer: Coinbase's

@@ -292,13 +292,30 @@ func TestBackfillRetriesRateLimit(t *testing.T) {
 	e.restConcurrency = 1
 	from, to := time.Unix(1748844000, 0), time.Unix(1748844000+60*100, 0)
 	e.now = func() time.Time { return to.Add(time.Hour) }
+	clock := feedtest.NewFakeClock(to.Add(time.Hour))
+	e.clock = clock
 	rec := feedtest.NewRecorder()
-	start := time.Now()
-	if err := e.Backfill(context.Background(), rec, from, to); err != nil {
-		t.Fatal(err)
+	done := make(chan error, 1)
+	go func() { done <- e.Backfill(context.Background(), rec, from, to) }()
+	// The first 429 has no Retry-After: a backoff of about retryBase.
+	if !clock.WaitTimers(1, 10*time.Second) {
+		t.Fatal("no backoff after the first 429")
 	}
-	if took := time.Since(start); took < 900*time.Millisecond {
-		t.Fatalf("Retry-After: 1 not respected (took %v)", took)
+	clock.Advance(10 * time.Millisecond)
+	// The second says Retry-After: 1.
+	if _, ok := rec.WaitStatus(10*time.Second, 0, "rate limited by coinbase, retrying in 1s"); !ok {
+		t.Fatalf("no rate-limit note: %+v", rec.Statuses())
+	}
+	if !clock.WaitTimers(1, 10*time.Second) {
+		t.Fatal("not waiting out Retry-After")
+	}
+	clock.Advance(999 * time.Millisecond)
+	if n := srv.Hits("/products/BTC-USD/candles"); n != 2 {
+		t.Fatalf("%d requests before Retry-After was over, want 2", n)
+	}
+	clock.Advance(time.Millisecond)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 	inRange := 0
 	for _, c := range fixtureCandles(t, body) {

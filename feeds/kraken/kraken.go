@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 )
 
@@ -62,6 +63,7 @@ type Exchange struct {
 	retryBase       time.Duration
 	retryMax        time.Duration
 	retries         int
+	clock           feeds.Clock // REST waits
 }
 
 // New returns a Kraken adapter for opts. Symbols that are not plain letters
@@ -82,6 +84,7 @@ func New(opts Options) *Exchange {
 		retryBase:       2 * time.Second,
 		retryMax:        60 * time.Second,
 		retries:         6,
+		clock:           feeds.RealClock{},
 	}
 	if e.quote == "" || !venue.PlainSymbol(e.quote) {
 		e.quote = DefaultQuote

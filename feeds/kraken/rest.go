@@ -78,7 +78,7 @@ func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.
 	if len(reqs) == 0 {
 		return nil
 	}
-	pace := httpx.NewPacer(e.restInterval, func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) })
+	req := e.requester(sink)
 	return httpx.Backfill[request]{
 		Exchange: "kraken",
 		Symbols:  len(e.symbols),
@@ -88,7 +88,7 @@ func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.
 			var rows []model.Candle
 			return func(rq request) error {
 				var err error
-				rows, err = e.fetch(ctx, pace, rq, rows[:0])
+				rows, err = e.fetch(ctx, req, rq, rows[:0])
 				if err == nil {
 					err = e.send(ctx, sink, rq, rows)
 				}
@@ -118,69 +118,53 @@ func (e *Exchange) send(ctx context.Context, sink feeds.Sink, rq request, rows [
 // errRateLimited marks Kraken's throttling errors.
 var errRateLimited = errors.New("rate limited by Kraken")
 
-func (e *Exchange) fetch(ctx context.Context, pace *httpx.Pacer, rq request, dst []model.Candle) ([]model.Candle, error) {
+// requester makes one backfill's requests: about one a second (Kraken's
+// guidance for public REST), retried on throttling and server errors.
+func (e *Exchange) requester(sink feeds.Sink) *httpx.Requester {
+	return &httpx.Requester{
+		Exchange: "kraken", HTTP: e.http, Pace: httpx.NewPacer(e.clock, e.restInterval), Clock: e.clock,
+		MaxBody: maxBody, Tries: e.retries, RetryBase: e.retryBase, RetryMax: e.retryMax,
+		Note: func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) }, Log: e.log,
+	}
+}
+
+// fetch requests one OHLC interval. Kraken throttles with HTTP 429 or with
+// "EGeneral:Too many requests" in a 200 answer; both wait and try again.
+func (e *Exchange) fetch(ctx context.Context, req *httpx.Requester, rq request, dst []model.Candle) ([]model.Candle, error) {
 	pair := e.pairs[rq.symbol]
 	since := rq.start - rq.interval*60 // Kraken returns bars after since
 	u := fmt.Sprintf("%s/0/public/OHLC?pair=%s&interval=%d&since=%d", e.restURL, url.QueryEscape(pair), rq.interval, since)
-	what := fmt.Sprintf("history for %s (%s)", e.symbols[rq.symbol], pair)
-	var lastErr error
-	tries := max(1, e.retries)
-	for try := 0; try < tries; try++ {
-		if err := pace.Wait(ctx); err != nil {
-			return dst, err
-		}
-		status, body, ra, err := httpx.Get(ctx, e.http, u, maxBody)
-		retry := false
+	rows := dst
+	err := req.Do(ctx, u, func(a httpx.Answer) (httpx.Verdict, error) {
 		switch {
-		case err != nil:
-			if ctx.Err() != nil {
-				return dst, ctx.Err()
-			}
-			lastErr, retry = fmt.Errorf("%s: %w", what, err), true
-		case status == http.StatusTooManyRequests:
-			lastErr, retry = fmt.Errorf("%s: %w (HTTP 429)", what, errRateLimited), true
-		case status >= 500:
-			lastErr, retry = fmt.Errorf("%s: HTTP %d %s", what, status, http.StatusText(status)), true
-		case status != http.StatusOK:
+		case a.Status == http.StatusTooManyRequests:
+			return httpx.Limited, fmt.Errorf("%w (HTTP 429)", errRateLimited)
+		case a.Status >= 500:
+			return httpx.Retry, fmt.Errorf("HTTP %d %s", a.Status, http.StatusText(a.Status))
+		case a.Status != http.StatusOK:
 			var ae *apiError
-			if _, perr := parseOHLC(body, nil); errors.As(perr, &ae) {
-				return dst, fmt.Errorf("%s: %s (HTTP %d)", what, ae.words, status)
+			if _, perr := parseOHLC(a.Body, nil); errors.As(perr, &ae) {
+				return httpx.Refused, fmt.Errorf("%s (HTTP %d)", ae.words, a.Status)
 			}
-			return dst, fmt.Errorf("%s: HTTP %d %s", what, status, http.StatusText(status))
-		default:
-			ans, err := parseOHLC(body, dst)
-			if err != nil {
-				if errors.Is(err, errRateLimited) {
-					lastErr, retry = fmt.Errorf("%s: %w", what, err), true
-					break
-				}
-				return dst, fmt.Errorf("%s: %w", what, err)
-			}
-			if ans.bad > 0 {
-				e.log.Warn("kraken: bad OHLC rows skipped", "pair", pair, "count", ans.bad, "reason", ans.reason)
-			}
-			pace.OK()
-			return ans.rows, nil
+			return httpx.Refused, fmt.Errorf("HTTP %d %s", a.Status, http.StatusText(a.Status))
 		}
-		if !retry {
-			break
+		ans, err := parseOHLC(a.Body, dst)
+		if errors.Is(err, errRateLimited) {
+			return httpx.Limited, err
 		}
-		wait := ra
-		if wait <= 0 {
-			wait = httpx.Backoff(e.retryBase, e.retryMax, try)
+		if err != nil {
+			return httpx.Refused, err
 		}
-		if errors.Is(lastErr, errRateLimited) {
-			pace.Delay(wait)
-			pace.Limited("kraken", wait)
-			e.log.Warn("kraken: rate limited, waiting", "wait", wait.String())
+		if ans.bad > 0 {
+			e.log.Warn("kraken: bad OHLC rows skipped", "pair", pair, "count", ans.bad, "reason", ans.reason)
 		}
-		if try+1 < tries {
-			if err := httpx.Sleep(ctx, wait); err != nil {
-				return dst, err
-			}
-		}
+		rows = ans.rows
+		return httpx.Done, nil
+	})
+	if err != nil {
+		return dst, fmt.Errorf("history for %s (%s): %w", e.symbols[rq.symbol], pair, err)
 	}
-	return dst, fmt.Errorf("%w (gave up after %d tries)", lastErr, tries)
+	return rows, nil
 }
 
 // ohlcAnswer is a parsed OHLC answer.

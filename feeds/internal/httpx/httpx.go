@@ -1,7 +1,9 @@
 // Package httpx is the REST plumbing the exchange adapters share for
 // history backfill: a request pacer shared by all workers, the capped GET,
-// Retry-After reading, backoff with jitter and a sleep that ends with its
-// context.
+// Retry-After reading (seconds or an HTTP date), backoff with jitter, and
+// a Requester that retries a request the same way for every exchange. Its
+// waits run on the adapter's feeds.Clock, so tests advance time instead of
+// sleeping.
 package httpx
 
 import (
@@ -9,46 +11,64 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/model"
 )
 
-// Get performs one GET of u and returns the status, the body (at most
-// maxBody bytes; a longer answer is an error) and the server's Retry-After,
-// if any.
-func Get(ctx context.Context, client *http.Client, u string, maxBody int64) (int, []byte, time.Duration, error) {
+// Answer is one HTTP answer: its status, headers and body.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Get performs one GET of u and returns the answer, its body at most
+// maxBody bytes (a longer answer is an error).
+func Get(ctx context.Context, client *http.Client, u string, maxBody int64) (Answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return 0, nil, 0, err
+		return Answer{}, err
 	}
 	req.Header.Set("User-Agent", "tokentop") // Kraken requires one
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, nil, 0, err
+		return Answer{}, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return 0, nil, 0, fmt.Errorf("reading the answer: %w", err)
+		return Answer{}, fmt.Errorf("reading the answer: %w", err)
 	}
 	if int64(len(body)) > maxBody {
-		return 0, nil, 0, errors.New("answer too large")
+		return Answer{}, fmt.Errorf("answer larger than %d bytes", maxBody)
 	}
-	return resp.StatusCode, body, RetryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
+	return Answer{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
+// maxRetryAfter bounds what RetryAfter returns: a server asking for more
+// is, for a trader, a server that will not answer today.
+const maxRetryAfter = 24 * time.Hour
+
 // RetryAfter reads a Retry-After header: seconds or an HTTP date. Zero
-// when absent or unreadable; capped at 10 minutes.
+// when absent, unreadable or past; at most a day.
 func RetryAfter(h string, now time.Time) time.Duration {
 	if h == "" {
 		return 0
 	}
 	var d time.Duration
-	if n, err := strconv.Atoi(h); err == nil {
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if n > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
 		d = time.Duration(n) * time.Second
 	} else if t, err := http.ParseTime(h); err == nil {
 		d = t.Sub(now)
@@ -56,7 +76,7 @@ func RetryAfter(h string, now time.Time) time.Duration {
 	if d < 0 {
 		return 0
 	}
-	return min(d, 10*time.Minute)
+	return min(d, maxRetryAfter)
 }
 
 // Backoff is base*2^try with ±20% jitter, capped at most.
@@ -68,81 +88,193 @@ func Backoff(base, most time.Duration, try int) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
 
-// Sleep waits d, or less if ctx ends first (then it returns ctx's error).
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// Pacer spaces request starts at least every apart, shared by all workers.
+// Pacer spaces request starts at least every apart, shared by all
+// workers, and holds them all back after a rate limit.
 type Pacer struct {
+	clock feeds.Clock
+	every time.Duration
 	mu    sync.Mutex
 	next  time.Time
-	every time.Duration
-	// note tells the supervisor (and so the status bar) what the backfill
-	// is waiting for; "" clears it. noted says a note is showing.
-	note  func(reason string)
-	noted bool
 }
 
-// NewPacer returns a Pacer that starts requests at least every apart and
-// reports rate-limit waits through note (nil: no reports).
-func NewPacer(every time.Duration, note func(reason string)) *Pacer {
-	return &Pacer{every: every, note: note}
-}
-
-// Limited shows "rate limited by <exchange>, retrying in N s" while the
-// backfill waits out a rate limit.
-func (p *Pacer) Limited(exchange string, wait time.Duration) {
-	if p.note == nil {
-		return
+// NewPacer returns a Pacer that starts requests at least every apart on
+// clock (nil: the wall clock).
+func NewPacer(clock feeds.Clock, every time.Duration) *Pacer {
+	if clock == nil {
+		clock = feeds.RealClock{}
 	}
-	p.mu.Lock()
-	p.noted = true
-	p.mu.Unlock()
-	p.note(fmt.Sprintf("rate limited by %s, retrying in %s", exchange, wait.Round(time.Second)))
-}
-
-// OK clears a rate-limit note once requests succeed again.
-func (p *Pacer) OK() {
-	p.mu.Lock()
-	was := p.noted
-	p.noted = false
-	p.mu.Unlock()
-	if was && p.note != nil {
-		p.note("")
-	}
+	return &Pacer{clock: clock, every: every}
 }
 
 // Wait blocks until the next request may start (or ctx ends).
 func (p *Pacer) Wait(ctx context.Context) error {
 	p.mu.Lock()
-	now := time.Now()
+	now := p.clock.Now()
 	t := p.next
 	if t.Before(now) {
 		t = now
 	}
 	p.next = t.Add(p.every)
 	p.mu.Unlock()
-	if d := time.Until(t); d > 0 {
-		return Sleep(ctx, d)
-	}
-	return ctx.Err()
+	return feeds.Wait(ctx, p.clock, t.Sub(now))
 }
 
 // Delay holds every request back for at least d from now.
 func (p *Pacer) Delay(d time.Duration) {
 	p.mu.Lock()
-	if t := time.Now().Add(d); t.After(p.next) {
+	if t := p.clock.Now().Add(d); t.After(p.next) {
 		p.next = t
 	}
 	p.mu.Unlock()
+}
+
+// Held is how long from now the next request must wait (0: none).
+func (p *Pacer) Held() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return max(p.next.Sub(p.clock.Now()), 0)
+}
+
+// Verdict is what an adapter makes of an answer.
+type Verdict int
+
+const (
+	Done    Verdict = iota // the answer is used: stop
+	Retry                  // a passing failure (5xx, a broken connection): try again after a backoff
+	Limited                // the exchange is rate limiting: every request waits, then this one tries again
+	Refused                // the exchange refused the request itself: trying again would not help
+)
+
+// Requester makes an exchange's history requests: paced, retried with
+// backoff, waiting out rate limits (Retry-After, seconds or a date) for
+// every worker at once and saying so in the status bar. One Requester
+// serves one backfill; its Pace may be shared wider.
+type Requester struct {
+	Exchange  string       // "binance": in notes and errors
+	HTTP      *http.Client // required
+	Pace      *Pacer       // required
+	Clock     feeds.Clock  // nil: the wall clock
+	MaxBody   int64        // largest answer read
+	Tries     int          // tries of one request (rate limits included unless RateTries), at least 1
+	RateTries int          // extra tries for rate limits, not counted in Tries
+	RetryBase time.Duration
+	RetryMax  time.Duration
+	// RateWait is the wait after a rate limit without Retry-After; 0
+	// backs off like any retry.
+	RateWait time.Duration
+	// MaxRateWait: a rate limit asking for longer gives up on the request
+	// with the wait in words; default 10 minutes.
+	MaxRateWait time.Duration
+	Note        func(reason string) // the feed's status note; nil: none
+	Log         *slog.Logger        // nil: none
+
+	noted atomic.Bool
+}
+
+// defaultMaxRateWait is Requester.MaxRateWait's default.
+const defaultMaxRateWait = 10 * time.Minute
+
+// Do GETs u until check says Done or Refused (Do returns check's error,
+// nil when Done) or the tries run out (the last failure, "(gave up after
+// N tries)"). check sees every answer that came; a failed connection is a
+// Retry without asking it. A 418 (an IP ban) or 429 that check calls
+// Limited reads "<exchange> has banned this IP for too many requests" or
+// "rate limited by <exchange>".
+func (r *Requester) Do(ctx context.Context, u string, check func(Answer) (Verdict, error)) error {
+	clock := r.Clock
+	if clock == nil {
+		clock = feeds.RealClock{}
+	}
+	tries, limited := max(1, r.Tries), 0
+	var lastErr error
+	for try := 0; try < tries; try++ {
+		if err := r.Pace.Wait(ctx); err != nil {
+			return err
+		}
+		ans, err := Get(ctx, r.HTTP, u, r.MaxBody)
+		verdict := Retry
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			lastErr = err
+		} else {
+			verdict, err = check(ans)
+			switch verdict {
+			case Done:
+				r.ok()
+				return nil
+			case Refused:
+				return err
+			}
+			lastErr = err
+		}
+		wait := RetryAfter(ans.Header.Get("Retry-After"), clock.Now())
+		if verdict == Limited {
+			words := "rate limited by " + r.Exchange
+			if ans.Status == http.StatusTeapot {
+				words = r.Exchange + " has banned this IP for too many requests"
+			}
+			if wait <= 0 {
+				wait = r.RateWait
+			}
+			if wait <= 0 {
+				wait = Backoff(r.RetryBase, r.RetryMax, try)
+			}
+			if most := cmpOr(r.MaxRateWait, defaultMaxRateWait); wait > most {
+				return fmt.Errorf("%s for %s; history is unavailable until then", words, FormatWait(wait))
+			}
+			r.Pace.Delay(wait) // every worker waits, not just this one
+			r.note(words + ", retrying in " + FormatWait(wait))
+			if r.Log != nil {
+				r.Log.Warn(words, "status", ans.Status, "wait", wait.String())
+			}
+			if limited++; limited <= r.RateTries {
+				try-- // the wait is the cost, not a try
+			}
+			continue // the next try's Pace.Wait waits out the delay
+		}
+		if wait <= 0 {
+			wait = Backoff(r.RetryBase, r.RetryMax, try)
+		}
+		if try+1 < tries {
+			if err := feeds.Wait(ctx, clock, wait); err != nil {
+				return err
+			}
+		}
+	}
+	if lastErr == nil {
+		lastErr = errors.New("no answer")
+	}
+	return fmt.Errorf("%w (gave up after %d tries)", lastErr, tries)
+}
+
+func cmpOr(a, b time.Duration) time.Duration {
+	if a > 0 {
+		return a
+	}
+	return b
+}
+
+// note shows reason in the feed's status.
+func (r *Requester) note(reason string) {
+	if r.Note != nil {
+		r.noted.Store(true)
+		r.Note(reason)
+	}
+}
+
+// ok clears a rate-limit note once a request succeeds again.
+func (r *Requester) ok() {
+	if r.noted.CompareAndSwap(true, false) {
+		r.Note("")
+	}
+}
+
+// FormatWait is a wait as the status bar says it: rounded up to the
+// second, "30s", "1m30s", "2h".
+func FormatWait(d time.Duration) string {
+	return model.FormatDuration((d + time.Second - 1).Truncate(time.Second))
 }
 
 // Backfill runs the requests of a history backfill on a few workers. Each
