@@ -71,14 +71,14 @@ func NewKeyMap(b keymap.Bindings) KeyMap {
 			panic("ui: no action " + name) // a typo here, caught by every test
 		}
 		keys := r[name]
-		tea := make([]string, len(keys))
+		teaKeys := make([]string, len(keys))
 		for i, k := range keys {
-			tea[i] = keymap.Tea(k)
+			teaKeys[i] = keymap.Tea(k)
 		}
-		if len(tea) == 0 {
-			tea = nil // no keys: disabled, never matches or shows
+		if len(teaKeys) == 0 {
+			teaKeys = nil // no keys: disabled, never matches or shows
 		}
-		return key.NewBinding(key.WithKeys(tea...), key.WithHelp(keymap.Labels(keys), a.Help))
+		return key.NewBinding(key.WithKeys(teaKeys...), key.WithHelp(keymap.Labels(keys), a.Help))
 	}
 	b2, k, h := key.NewBinding, key.WithKeys, key.WithHelp
 	m := KeyMap{
