@@ -68,32 +68,15 @@ func ParseDuration(s string) (time.Duration, error) {
 	return v, nil
 }
 
-// FormatDuration is how a duration reads on screen and in messages, in
-// one unit where that is exact: whole days from a week up ("7d", "30d"),
-// else hours ("24h", "36h"), minutes ("90m") or seconds ("45s"); else
-// Go's form without zero trailing units ("1m30s", "700ms").
+// FormatDuration is how a duration reads on screen and in messages: whole
+// days from a week up ("7d", "30d"), else Go's form without zero trailing
+// units ("24h", "36h", "1h30m", "45s", "1m30s", "700ms").
 // ParseDuration reads it back.
 func FormatDuration(d time.Duration) string {
-	neg := ""
-	if d < 0 {
-		if d == -1<<63 {
-			return d.String()
-		}
-		neg, d = "-", -d
+	if d >= 7*24*time.Hour && d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
 	}
-	switch {
-	case d == 0:
-		return "0s"
-	case d >= 7*24*time.Hour && d%(24*time.Hour) == 0:
-		return neg + strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
-	case d%time.Hour == 0:
-		return neg + strconv.FormatInt(int64(d/time.Hour), 10) + "h"
-	case d%time.Minute == 0:
-		return neg + strconv.FormatInt(int64(d/time.Minute), 10) + "m"
-	case d%time.Second == 0 && d < time.Minute:
-		return neg + strconv.FormatInt(int64(d/time.Second), 10) + "s"
-	}
-	return neg + goForm(d)
+	return goForm(d)
 }
 
 // goForm is time.Duration.String without zero trailing units: "24h" not

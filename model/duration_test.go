@@ -11,7 +11,7 @@ func TestFormatDuration(t *testing.T) {
 		d    time.Duration
 		want string
 	}{
-		{0, "0s"}, {45 * time.Second, "45s"}, {90 * time.Second, "1m30s"}, {time.Minute, "1m"}, {90 * time.Minute, "90m"},
+		{0, "0s"}, {45 * time.Second, "45s"}, {90 * time.Second, "1m30s"}, {time.Minute, "1m"}, {90 * time.Minute, "1h30m"},
 		{time.Hour, "1h"}, {24 * time.Hour, "24h"}, {36 * time.Hour, "36h"}, {48 * time.Hour, "48h"},
 		{7 * 24 * time.Hour, "7d"}, {720 * time.Hour, "30d"}, {170 * time.Hour, "170h"}, {700 * time.Millisecond, "700ms"},
 		{1500 * time.Millisecond, "1.5s"}, {-5 * time.Minute, "-5m"}, {time.Hour + time.Second, "1h0m1s"},

@@ -348,19 +348,7 @@ func alertMode(a *model.Alert) string {
 	if a.Cooldown <= 0 {
 		return "repeat"
 	}
-	return "repeat ≤1/" + shortDuration(time.Duration(a.Cooldown))
-}
-
-// shortDuration is a duration without its zero tail: 30m, 1h, 1h30m.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
+	return "repeat ≤1/" + model.FormatDuration(time.Duration(a.Cooldown))
 }
 
 // announce is what the session does with firings the user's service
@@ -514,7 +502,7 @@ func (v *alertsView) editForm() *form {
 		}
 	}
 	if a.Repeat {
-		d.cooldown = shortDuration(time.Duration(a.Cooldown))
+		d.cooldown = model.FormatDuration(time.Duration(a.Cooldown))
 	}
 	return v.alertForm("alert:edit:"+a.ID, "Edit alert — "+Sanitize(a.Describe()), d, a.ID, v.ctx.now)
 }
@@ -619,14 +607,15 @@ func (v *alertsView) readAlert(f *form) (a model.Alert, ok bool) {
 	}
 	a.Repeat = f.value("repeat") == "repeat"
 	if a.Repeat {
-		d, err := time.ParseDuration(f.value("cooldown"))
+		const most = 30 * 24 * time.Hour
+		d, err := model.ParseDuration(f.value("cooldown"))
 		switch {
 		case err != nil:
 			fail("cooldown", "must be a duration like 30m")
 		case d < 0:
 			fail("cooldown", "must be 0 or more")
-		case d > 30*24*time.Hour:
-			fail("cooldown", "must be at most 720h")
+		case d > most:
+			fail("cooldown", "must be at most "+model.FormatDuration(most))
 		}
 		a.Cooldown = model.Duration(d)
 	}

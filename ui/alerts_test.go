@@ -230,7 +230,7 @@ func TestAlertFormRejectsBadInputBesideTheField(t *testing.T) {
 		{map[string]string{"kind": "move within", "percent": "20000"}, "percent", "must be at most 10000"},
 		{map[string]string{"kind": "price above", "repeat": "repeat", "cooldown": "soon"}, "cooldown", "must be a duration like 30m"},
 		{map[string]string{"kind": "signal flip", "repeat": "repeat", "cooldown": "-5m"}, "cooldown", "must be 0 or more"},
-		{map[string]string{"kind": "signal flip", "repeat": "repeat", "cooldown": "800h"}, "cooldown", "must be at most 720h"},
+		{map[string]string{"kind": "signal flip", "repeat": "repeat", "cooldown": "800h"}, "cooldown", "must be at most 30d"},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.values), func(t *testing.T) {
