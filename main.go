@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/tokentop/tokentop/config"
 	"github.com/tokentop/tokentop/engine"
 	"github.com/tokentop/tokentop/feeds/demo"
+	"github.com/tokentop/tokentop/internal/browser"
 	"github.com/tokentop/tokentop/store"
 	"github.com/tokentop/tokentop/themes"
 	"github.com/tokentop/tokentop/ui/screen"
@@ -267,14 +270,23 @@ func dashboard(s settings) error {
 	// This terminal and this environment are the local session's to
 	// describe: its colour profile comes from them (NO_COLOR, TERM,
 	// COLORTERM), as the theme did in resolve.
+	// The trade key opens the browser only on this desktop: not over SSH,
+	// not without a display (internal/browser says why not).
+	var open func(ctx context.Context, url string) error
+	opener, noOpener := browser.Find(runtime.GOOS, os.Getenv, exec.LookPath)
+	if opener != nil {
+		open = opener.Open
+	}
 	sess, err := rt.NewSession(engine.SessionOptions{
-		User:    engine.LocalUser,
-		Local:   true,
-		In:      nil, // this terminal, as Bubble Tea finds it
-		Out:     os.Stdout,
-		Profile: termenv.NewOutput(os.Stdout).EnvColorProfile(),
-		Theme:   s.theme,
-		Mouse:   s.cfg.UI.Mouse,
+		User:     engine.LocalUser,
+		Local:    true,
+		In:       nil, // this terminal, as Bubble Tea finds it
+		Out:      os.Stdout,
+		Profile:  termenv.NewOutput(os.Stdout).EnvColorProfile(),
+		Theme:    s.theme,
+		Mouse:    s.cfg.UI.Mouse,
+		Opener:   open,
+		NoOpener: noOpener,
 	})
 	if err == nil {
 		err = sess.Run(ctx)

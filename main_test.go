@@ -350,13 +350,18 @@ metadata = false
 [feed.binance]
 ws_url = %q
 rest_url = %q
+[keys]
+trade = ["T"]
 `, ws.URL, rest.URL)
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(dir, "debug.log")
 	data := t.TempDir()
-	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + data}, binary, "--config", cfg, "--log", logPath)
+	// No desktop (SSH_CONNECTION set): the trade key, rebound to T in
+	// [keys], shows the link.
+	term := termtest.Start(t, 120, 30, []string{"XDG_CONFIG_HOME=" + dir, "XDG_DATA_HOME=" + data,
+		"SSH_CONNECTION=127.0.0.1 50000 127.0.0.1 22"}, binary, "--config", cfg, "--log", logPath)
 	// The session's last BTC price (a kline close) and the feed's state.
 	screen := term.WaitFor("the fake exchange's prices", 15*time.Second, func(s string) bool {
 		return strings.Contains(s, "105,240.12") && strings.Contains(s, "binance live") && strings.Contains(s, "SOL")
@@ -364,6 +369,11 @@ rest_url = %q
 	if strings.Contains(screen, "DEMO") {
 		t.Errorf("a live feed is labelled DEMO:\n%s", screen)
 	}
+	term.Keys("T")
+	term.WaitFor("the trade link", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "Trade BTC on Binance: https://www.binance.com/en/trade/BTC_USDT?type=spot") &&
+			strings.Contains(s, "BTC on Binance: link in the detail pane (over SSH)")
+	})
 	if rest.Hits("/api/v3/klines") == 0 {
 		t.Error("no history was fetched over REST")
 	}

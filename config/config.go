@@ -18,10 +18,12 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/tokentop/tokentop/internal/tradelink"
 	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/themes"
 
 	"github.com/tokentop/tokentop/internal/safetext"
+	"github.com/tokentop/tokentop/ui/keymap"
 )
 
 // MaxFileSize is the largest config file accepted.
@@ -60,6 +62,9 @@ type Config struct {
 	Portfolio Portfolio
 	// Serve is `tokentop serve` (serve.go).
 	Serve Serve
+	// Keys is the [keys] table (keys.go): every action's keys, the
+	// defaults where the file names none.
+	Keys keymap.Bindings
 }
 
 // Default returns the settings used when there is no config file.
@@ -84,6 +89,7 @@ func Default() Config {
 	c.Store = defaultStore()
 	c.Alerts = defaultAlerts()
 	c.Serve = defaultServe()
+	c.Keys = keymap.Defaults()
 	return c
 }
 
@@ -224,6 +230,9 @@ func Parse(path string, data []byte) (Config, error) {
 	if err := p.checkFeed(); err != nil {
 		return Config{}, err
 	}
+	if err := p.checkKeys(); err != nil {
+		return Config{}, err
+	}
 	return p.cfg, nil
 }
 
@@ -268,6 +277,7 @@ var (
 		"alerts":    alertsKeys,
 		"portfolio": portfolioKeys,
 		"serve":     serveKeys,
+		"keys":      keymap.Names(),
 	}
 	// subTableKeys are the tables inside tables ("ratings.trader_weights")
 	// and their keys.
@@ -281,7 +291,7 @@ var (
 	}
 )
 
-const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve])"
+const topLevelKeys = "unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve], [keys])"
 
 type parser struct {
 	path string
@@ -335,6 +345,9 @@ func (p *parser) visit(key toml.Key) error {
 			return nil // defensive: the key list named a key the map lacks
 		}
 		name := key[0] + "." + key[1]
+		if key[0] == "keys" {
+			return p.set(key, name, v) // an unknown action is told as one
+		}
 		if _, ok := subTableKeys[name]; ok {
 			if _, ok := v.(map[string]any); !ok {
 				return p.fail(key, "must be a table ([%s]), got %s", name, tomlfile.Describe(v))
@@ -461,6 +474,10 @@ func (p *parser) set(key toml.Key, name string, v any) error {
 		}
 		if strings.HasPrefix(name, "serve.") {
 			problem = setServe(&c.Serve, strings.TrimPrefix(name, "serve."), v)
+			break
+		}
+		if strings.HasPrefix(name, "keys.") {
+			problem = setKey(c, strings.TrimPrefix(name, "keys."), v)
 			break
 		}
 		if strings.HasPrefix(name, "feed.") {
@@ -624,6 +641,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%s: %s", key, problem)
 	}
 	if key, problem := c.Serve.check(); problem != "" {
+		return fmt.Errorf("%s: %s", key, problem)
+	}
+	for _, src := range Sources {
+		if ex := c.Feed.Exchanges[src]; ex != nil {
+			if problem := tradelink.CheckPattern(ex.TradeURL); problem != "" {
+				return fmt.Errorf("feed.%s.trade_url: %s", src, problem)
+			}
+		}
+	}
+	if key, problem := c.checkKeys(); problem != "" {
 		return fmt.Errorf("%s: %s", key, problem)
 	}
 	if keys, problem := c.Feed.checkTop(); problem != "" {

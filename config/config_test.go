@@ -201,20 +201,20 @@ func TestWrongTypes(t *testing.T) {
 
 func TestUnknownKeys(t *testing.T) {
 	cases := []struct{ body, want string }{
-		{"theme = \"dark\"\nthem = \"light\"", "c.toml:2: them: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve])"},
+		{"theme = \"dark\"\nthem = \"light\"", "c.toml:2: them: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve], [keys])"},
 		{"[ui]\nrefresh_hz = 10\nrefreshhz = 10", "c.toml:3: ui.refreshhz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
 		{"[ui]\nRefresh_Hz = 10", "c.toml:2: ui.Refresh_Hz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
-		{"[feeds]\nbinance = true", "c.toml:1: feeds: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve])"},
+		{"[feeds]\nbinance = true", "c.toml:1: feeds: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve], [keys])"},
 		{"[market]\nwhales = 1", "c.toml:2: market.whales: unknown key ([market] keys: whale_usd, max_trades)"},
 		{"[demo.extra]\nx = 1", "c.toml:1: demo.extra: unknown key ([demo] keys: seed, speed, tokens)"},
 		{"\nui.x.y = 1", "c.toml:2: ui.x: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
 		{"\nui.mouse.y = 1", "c.toml:2: ui.mouse: must be true or false, got a table"},
-		{"\nfoo.x = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve])"},
-		{"\nfoo.x.y = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve])"},
+		{"\nfoo.x = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve], [keys])"},
+		{"\nfoo.x.y = 1", "c.toml:2: foo: unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve], [keys])"},
 		// The first problem in the file wins, whatever the map order.
 		{"[ui]\nzzz = 1\naaa = 2\nmmm = 3", "c.toml:2: ui.zzz: unknown key ([ui] keys: refresh_hz, mouse, stale_after, flash, sort, sort_desc, detail_side, renderer)"},
 		// Hostile key names are escaped.
-		{"\"\\u001b[2J\" = 1", `c.toml:1: "\x1b[2J": unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve])`},
+		{"\"\\u001b[2J\" = 1", `c.toml:1: "\x1b[2J": unknown key (top-level keys: theme, [ui], [demo], [market], [ratings], [feed], [store], [alerts], [portfolio], [serve], [keys])`},
 	}
 	for _, c := range cases {
 		_, err := Parse("c.toml", []byte(c.body))
@@ -363,6 +363,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("ui.refresh_hz = 5\n[demo]\nspeed = 1e3\n"))
 	f.Add([]byte("ui = { flash = \"1s\", sort = \"price\" }\n[market]\nwhale_usd = 1\n"))
 	f.Add([]byte("[[ui]]\n[ui.x]\n\"\" = 1\n"))
+	f.Add([]byte("[keys]\ndown = [\"\\u001b\", \"j\"]\ntrade = \"q\"\nedit = [\"n\"]\n[feed.kraken]\ntrade_url = \"https://{pair}.x/\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("fuzz.toml", data)
 		if err != nil {

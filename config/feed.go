@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tokentop/tokentop/internal/tomlfile"
+	"github.com/tokentop/tokentop/internal/tradelink"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -24,6 +25,10 @@ type Exchange struct {
 	WSURL   string
 	RESTURL string
 	Symbols []string // this source's own list; empty = the [feed] symbols
+	// TradeURL is the spot trading page the trade key opens: an https
+	// address with one {pair} (internal/tradelink); the exchange's own by
+	// default, another for a testnet or another region.
+	TradeURL string
 }
 
 // Feed is the [feed] table: where live market data comes from.
@@ -57,9 +62,12 @@ func defaultFeed() Feed {
 		Metadata:   true,
 		Exchanges:  map[string]*Exchange{},
 	}
-	f.Exchanges["binance"] = &Exchange{Quote: "USDT", WSURL: "wss://stream.binance.com:9443", RESTURL: "https://api.binance.com"}
-	f.Exchanges["coinbase"] = &Exchange{Quote: "USD", WSURL: "wss://ws-feed.exchange.coinbase.com", RESTURL: "https://api.exchange.coinbase.com"}
-	f.Exchanges["kraken"] = &Exchange{Quote: "USD", WSURL: "wss://ws.kraken.com/v2", RESTURL: "https://api.kraken.com"}
+	f.Exchanges["binance"] = &Exchange{Quote: "USDT", WSURL: "wss://stream.binance.com:9443", RESTURL: "https://api.binance.com",
+		TradeURL: tradelink.Defaults["binance"]}
+	f.Exchanges["coinbase"] = &Exchange{Quote: "USD", WSURL: "wss://ws-feed.exchange.coinbase.com", RESTURL: "https://api.exchange.coinbase.com",
+		TradeURL: tradelink.Defaults["coinbase"]}
+	f.Exchanges["kraken"] = &Exchange{Quote: "USD", WSURL: "wss://ws.kraken.com/v2", RESTURL: "https://api.kraken.com",
+		TradeURL: tradelink.Defaults["kraken"]}
 	f.CoinGecko.URL = "https://api.coingecko.com/api/v3"
 	return f
 }
@@ -91,7 +99,7 @@ func (f Feed) Assignment() map[string][]string {
 
 var (
 	feedKeys     = []string{"sources", "symbols", "top", "stale_after", "history", "metadata", "binance", "coinbase", "kraken", "coingecko"}
-	exchangeKeys = []string{"quote", "ws_url", "rest_url", "symbols"}
+	exchangeKeys = []string{"quote", "ws_url", "rest_url", "symbols", "trade_url"}
 	geckoKeys    = []string{"url", "api_key"}
 )
 
@@ -185,6 +193,16 @@ func setFeed(f *Feed, name string, v any) string {
 		list, problem := asSymbols(v)
 		if problem == "" && len(list) > 0 {
 			ex.Symbols = list
+		}
+		return problem
+	case "trade_url":
+		s, problem := asString(v)
+		if problem == "" {
+			if problem = tradelink.CheckPattern(s); problem == "" {
+				ex.TradeURL = s
+			} else {
+				problem += ", got " + tomlfile.QuoteValue(s)
+			}
 		}
 		return problem
 	}

@@ -54,7 +54,7 @@ func TestFeedValidation(t *testing.T) {
 		{"[feed.binance]\nws_url = \"http://example.com\"\n", "feed.binance.ws_url: must be a wss:// URL"},
 		{"[feed.binance]\nws_url = \"ws://example.com\"\n", "plain ws:// only to localhost"},
 		{"[feed.coinbase]\nrest_url = \"https://user:pw@x.com\"\n", "feed.coinbase.rest_url: must be a https:// URL with a host"},
-		{"[feed.kraken]\nfoo = 1\n", "c.toml:2: feed.kraken.foo: unknown key ([feed.kraken] keys: quote, ws_url, rest_url, symbols)"},
+		{"[feed.kraken]\nfoo = 1\n", "c.toml:2: feed.kraken.foo: unknown key ([feed.kraken] keys: quote, ws_url, rest_url, symbols, trade_url)"},
 		{"[feed.coingecko]\napi_key = 12345\n", "feed.coingecko.api_key: must be a string"},
 		{"[feed]\nbogus = 1\n", "feed.bogus: unknown key"},
 	}
@@ -120,5 +120,33 @@ symbols = ["XMR"]
 	c2.Feed.Top = 501
 	if err := c2.Validate(); err == nil || !strings.HasPrefix(err.Error(), "feed.top: ") {
 		t.Errorf("Validate: %v", err)
+	}
+}
+
+func TestTradeURLSettings(t *testing.T) {
+	c, err := Parse("c.toml", []byte("[feed.binance]\ntrade_url = \"https://www.binance.us/spot-trade/{pair}\"\n"))
+	if err != nil || c.Feed.Exchanges["binance"].TradeURL != "https://www.binance.us/spot-trade/{pair}" {
+		t.Fatalf("trade_url: %v, %v", c.Feed.Exchanges["binance"], err)
+	}
+	if c.Feed.Exchanges["kraken"].TradeURL != "https://pro.kraken.com/app/trade/{pair}" {
+		t.Fatalf("kraken's default trade_url: %q", c.Feed.Exchanges["kraken"].TradeURL)
+	}
+	cases := []struct{ body, want string }{
+		{"[feed.binance]\n\ntrade_url = \"http://www.binance.com/{pair}\"", `c.toml:3: feed.binance.trade_url: must be an https:// address with a host (and no user name), got "http://www.binance.com/{pair}"`},
+		{"[feed.kraken]\ntrade_url = \"https://pro.kraken.com/app/trade/\"", `c.toml:2: feed.kraken.trade_url: must hold {pair} exactly once`},
+		{"[feed.coinbase]\ntrade_url = \"https://{pair}.evil.example/\"", `c.toml:2: feed.coinbase.trade_url: {pair} must come after the host`},
+		{"[feed.coinbase]\ntrade_url = \"https://x.example/{pair}\\u001b[2J\"", `c.toml:2: feed.coinbase.trade_url: must be printable ASCII`},
+		{"[feed.coinbase]\ntrade_url = 1", `c.toml:2: feed.coinbase.trade_url: must be a string, got the integer 1`},
+	}
+	for _, c := range cases {
+		_, err := Parse("c.toml", []byte(c.body))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q:\n got %v\nwant %s…", c.body, err, c.want)
+		}
+	}
+	d := Default()
+	d.Feed.Exchanges["kraken"].TradeURL = "https://x.example/"
+	if err := d.Validate(); err == nil || !strings.HasPrefix(err.Error(), "feed.kraken.trade_url: must hold {pair} exactly once") {
+		t.Fatalf("Validate: %v", err)
 	}
 }

@@ -55,6 +55,9 @@ type Runtime struct {
 	// readOnly says why nothing is saved ("" when the store is open).
 	readOnly string
 	ns       string // journal and warm-cache namespace
+	// trade answers the trade key: a token's trading page on the exchange
+	// that streams it; nil for the simulated market.
+	trade func(symbol string) (url, exchange string, err error)
 
 	// Lifetimes, ended in this order by Close.
 	sessCtx     context.Context // sessions
@@ -136,6 +139,9 @@ func newRuntime(p runtimeParts) *Runtime {
 	r := &Runtime{cfg: p.cfg, version: p.version, log: p.log, logFile: p.logFile, src: p.src, st: p.st,
 		users: p.users, readOnly: p.readOnly, ns: namespace(p.src.demo), services: make(map[string]*User),
 		closed: make(chan struct{}), notifier: desktopNotify}
+	if !p.src.demo {
+		r.trade = tradeLinks(p.cfg.Feed)
+	}
 	r.market = model.NewMarket(model.MarketOptions{
 		Clock:         p.src.clock,
 		WhaleNotional: p.cfg.Market.WhaleUSD,

@@ -46,6 +46,14 @@ type SessionOptions struct {
 	// WriteTimeout: a write to Out that takes longer ends the session
 	// (an SSH client that stopped reading); 0 = none.
 	WriteTimeout time.Duration
+	// Opener opens an address in a browser in front of this session's
+	// trader (the trade key); nil = none, and the detail pane shows the
+	// link instead. The local dashboard finds one from its own desktop
+	// (internal/browser); a remote session has none: a browser started
+	// here would open on the server.
+	Opener func(ctx context.Context, url string) error
+	// NoOpener says why Opener is nil ("over SSH"), for the status line.
+	NoOpener string
 }
 
 // Session is one terminal: a Bubble Tea program with its own renderer,
@@ -152,6 +160,10 @@ func (s *Session) Run(ctx context.Context) error {
 		DetailSide: cfg.UI.DetailSide,
 		Demo:       rt.src.demo,
 		Version:    rt.version,
+		Keys:       cfg.Keys,
+		TradeURL:   rt.trade,
+		Opener:     s.o.Opener,
+		NoOpener:   s.o.NoOpener,
 
 		MoonshotMaxCap: cfg.RatingsOptions().MoonshotMaxCap,
 

@@ -238,7 +238,7 @@ func (v *alertsView) render() {
 	}
 	rows := v.listRows()
 	if len(as) == 0 && rows > 0 {
-		lines = append(lines, fitLine(st.Muted.Render("  No alerts: select a token and press A"), w))
+		lines = append(lines, fitLine(st.Muted.Render("  No alerts: select a token and "+pressHint(v.ctx.keys.AddAlert, "add_alert")), w))
 	}
 	for i := v.offset; i < len(as) && i < v.offset+rows; i++ {
 		lines = append(lines, v.renderRow(&as[i], i == v.cursor, cols))

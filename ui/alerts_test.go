@@ -40,7 +40,7 @@ func newAlertsFixture(t *testing.T, theme string, w, h int, opts Options, data .
 	opts.User = rec
 	opts.Theme = testTheme(t, theme)
 	ctx := &programContext{opts: opts, styles: NewStyles(opts.Theme, testRenderer(profileFor(theme))),
-		keys: NewKeyMap(), width: w, height: h + 3, now: t0}
+		keys: NewKeyMap(nil), width: w, height: h + 3, now: t0}
 	u := newUserState(opts)
 	fx := &alertsFixture{t: t, ctx: ctx, u: u, v: newAlertsView(ctx, u), rec: rec, snap: makeSnapshot(20, 1)}
 	fx.v.send = func(c change) (tea.Cmd, error) {
@@ -743,7 +743,7 @@ func TestAlertsThroughTheRoot(t *testing.T) {
 }
 
 func BenchmarkAlertsRefresh(b *testing.B) {
-	ctx := &programContext{styles: NewStyles(testTheme(b, "dark"), testRenderer(profileFor("dark"))), keys: NewKeyMap(), now: t0}
+	ctx := &programContext{styles: NewStyles(testTheme(b, "dark"), testRenderer(profileFor("dark"))), keys: NewKeyMap(nil), now: t0}
 	v := newAlertsView(ctx, newUserState(Options{User: newFakeUser(alertsSample())}))
 	v.setSize(120, 37)
 	v.refresh()
@@ -754,7 +754,7 @@ func BenchmarkAlertsRefresh(b *testing.B) {
 }
 
 func BenchmarkAlertsRender(b *testing.B) {
-	ctx := &programContext{styles: NewStyles(testTheme(b, "dark"), testRenderer(profileFor("dark"))), keys: NewKeyMap(), now: t0}
+	ctx := &programContext{styles: NewStyles(testTheme(b, "dark"), testRenderer(profileFor("dark"))), keys: NewKeyMap(nil), now: t0}
 	v := newAlertsView(ctx, newUserState(Options{User: newFakeUser(alertsSample())}))
 	v.setSize(120, 37)
 	b.ReportAllocs()

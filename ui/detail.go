@@ -83,6 +83,10 @@ type detail struct {
 	candles    model.ReadOnly[model.Candle]
 	candlesErr error
 
+	// link is the last trade link shown (the trade key without a browser);
+	// the pane's foot shows it while its token is the pane's.
+	link tradeLink
+
 	chartLines []string
 	lines      []string // exactly height lines of width cells
 	buf        []byte
@@ -364,6 +368,7 @@ func (d *detail) render() {
 			lines = append(lines, strings.Repeat(" ", w))
 		}
 		d.lines = lines[:h]
+		d.footLink()
 		return
 	}
 	lines = append(lines, d.titleLine(), d.tabsLine())
@@ -390,6 +395,16 @@ func (d *detail) render() {
 		lines = append(lines, strings.Repeat(" ", w))
 	}
 	d.lines = lines[:h]
+	d.footLink()
+}
+
+// footLink puts the trade link on the pane's last line while the pane
+// shows the link's token.
+func (d *detail) footLink() {
+	if d.link.url == "" || d.link.symbol != d.symbol || d.height < 4 {
+		return
+	}
+	d.lines[d.height-1] = d.linkLine(d.width)
 }
 
 func (d *detail) titleLine() string {

@@ -84,7 +84,10 @@ func (d *detail) ratingsSummary() []string {
 	case !tok.TraderGrade.Present() && tok.TraderGrade.Reason != "":
 		second = st.Muted.Render("No grade yet: " + safetext.Line(tok.TraderGrade.Reason, maxShown))
 	default:
-		second = st.Muted.Render("No signal flips yet · f shows each grade's factors")
+		second = st.Muted.Render("No signal flips yet")
+		if k := firstKey(d.ctx.keys.Factors); k != "" {
+			second = st.Muted.Render("No signal flips yet · " + k + " shows each grade's factors")
+		}
 	}
 	return []string{first, second}
 }

@@ -13,7 +13,7 @@ import (
 func formCtx(tb testing.TB, theme string) *programContext {
 	tb.Helper()
 	return &programContext{opts: Options{Theme: testTheme(tb, theme)},
-		styles: NewStyles(testTheme(tb, theme), testRenderer(profileFor(theme))), keys: NewKeyMap(), now: t0}
+		styles: NewStyles(testTheme(tb, theme), testRenderer(profileFor(theme))), keys: NewKeyMap(nil), now: t0}
 }
 
 // formKey is the key message a terminal sends for k.

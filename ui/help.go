@@ -62,7 +62,11 @@ func (hv *helpView) render(w, h int) {
 	for _, l := range legend {
 		lines = append(lines, " "+st.Muted.Render(l))
 	}
-	lines = append(lines, " "+st.Muted.Render("? or esc closes this page"))
+	closer := "esc closes this page"
+	if k := firstKey(hv.ctx.keys.Help); k != "" {
+		closer = k + " or " + closer
+	}
+	lines = append(lines, " "+st.Muted.Render(closer))
 	hv.page = fitLines(strings.Join(lines, "\n"), w, h)
 }
 

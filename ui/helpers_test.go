@@ -575,8 +575,24 @@ func (hs *harness) key(k string) tea.Cmd {
 		msg = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
 	default:
 		msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		if t, ok := namedKey(k); ok { // "ctrl+n", "f1": as Bubble Tea names them
+			msg = tea.KeyMsg{Type: t}
+		}
 	}
 	return hs.send(msg)
+}
+
+// namedKey is the key Bubble Tea names k ("ctrl+n", "f1", "home").
+func namedKey(k string) (tea.KeyType, bool) {
+	if len(k) < 2 {
+		return 0, false
+	}
+	for t := tea.KeyType(-200); t < 256; t++ {
+		if t != tea.KeyRunes && t.String() == k {
+			return t, true
+		}
+	}
+	return 0, false
 }
 
 func (hs *harness) typeText(s string) {

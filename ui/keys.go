@@ -1,9 +1,23 @@
 package ui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/tokentop/tokentop/ui/keymap"
+)
 
 // KeyMap is every key the dashboard answers to. One is made per program by
-// NewKeyMap, so a session can be rebound without touching another.
+// NewKeyMap from the bindings in effect (the config's [keys] over the
+// defaults, ui/keymap), so a session can be rebound without touching
+// another, and the help line, the help page and the README all read the
+// same bindings.
+//
+// bubbles/key fits: a Binding carries its keys and its help words, Matches
+// compares with tea.KeyMsg.String() (the names keymap checks against), and
+// bubbles/help lays out ShortHelp and FullHelp; disabled bindings (a closed
+// pane's, another view's, an unbound action's) neither match nor show.
 type KeyMap struct {
 	Up, Down, Top, Bottom        key.Binding
 	HalfDown, HalfUp             key.Binding
@@ -18,6 +32,7 @@ type KeyMap struct {
 	NextView, PrevView           key.Binding
 	Moonshots                    key.Binding
 	Help, Quit                   key.Binding
+	Trade                        key.Binding // open the token's market on its exchange
 
 	// Your data: the watchlists, the portfolio and the alerts.
 	Star                            key.Binding // watch / unwatch the selected token
@@ -27,80 +42,137 @@ type KeyMap struct {
 	Edit, Delete                    key.Binding // Portfolio and Alerts views
 	Toggle                          key.Binding // Alerts view: enable / disable
 	HideBalances                    key.Binding
-	ConfirmYes, ConfirmNo           key.Binding // the y/n question
-	FormNext, FormPrev, FormSave    key.Binding // an open form (the form reads the keys itself)
-	FormCancel                      key.Binding
-	ListSwitch                      key.Binding // labels "</>" in the help
+	// The y/n question, forms and the search box keep their own keys
+	// (text entry); these only label them.
+	ConfirmYes, ConfirmNo        key.Binding
+	FormNext, FormPrev, FormSave key.Binding
+	FormCancel                   key.Binding
+	SearchAccept, SearchClear    key.Binding
 
-	// Timeframes and Sorting only label the one-line help ("1-4",
-	// "s/S"); the bindings above are what match.
-	Timeframes, Sorting key.Binding
-	// Search box keys.
-	SearchAccept, SearchClear key.Binding
+	// Timeframes, Sorting and ListSwitch label several bindings at once in
+	// the help ("1-4", "s/S", "</>") when each of those has one key;
+	// otherwise they are disabled and the help lists the bindings one by
+	// one (compact says which).
+	Timeframes, Sorting, ListSwitch key.Binding
+	compactTimeframes               bool
+	compactSorting, compactLists    bool
 
 	view view // the active view: which keys are live and how they read
 }
 
-// NewKeyMap returns the default bindings.
-func NewKeyMap() KeyMap {
-	b := key.NewBinding
-	k, h := key.WithKeys, key.WithHelp
-	return KeyMap{
-		Up:            b(k("up", "k"), h("↑/k", "up")),
-		Down:          b(k("down", "j"), h("↓/j", "down")),
-		Top:           b(k("g", "home"), h("g/home", "top")),
-		Bottom:        b(k("G", "end"), h("G/end", "bottom")),
-		HalfDown:      b(k("ctrl+d"), h("ctrl+d", "half page down")),
-		HalfUp:        b(k("ctrl+u"), h("ctrl+u", "half page up")),
-		PageDown:      b(k("pgdown"), h("pgdn", "page down")),
-		PageUp:        b(k("pgup"), h("pgup", "page up")),
-		Open:          b(k("enter", "l"), h("enter/l", "detail")),
-		Close:         b(k("esc", "h"), h("esc/h", "close")),
-		Focus:         b(k("w"), h("w", "switch pane")),
-		Factors:       b(k("f"), h("f", "chart/ratings")),
-		NextView:      b(k("tab"), h("tab", "next view")),
-		PrevView:      b(k("shift+tab"), h("shift+tab", "previous view")),
-		Moonshots:     b(k("m"), h("m", "moonshots")),
-		Search:        b(k("/"), h("/", "search")),
-		Sort:          b(k("s"), h("s", "sort by next")),
-		SortBack:      b(k("S"), h("S", "sort by previous")),
-		Reverse:       b(k("r"), h("r", "reverse")),
-		Timeframe1h:   b(k("1"), h("1", "1h chart")),
-		Timeframe24h:  b(k("2"), h("2", "24h chart")),
-		Timeframe7d:   b(k("3"), h("3", "7d chart")),
-		Timeframe30d:  b(k("4"), h("4", "30d chart")),
-		TimeframePrev: b(k("["), h("[", "shorter chart")),
-		TimeframeNext: b(k("]"), h("]", "longer chart")),
-		ChartMode:     b(k("c"), h("c", "line/candles")),
-		Help:          b(k("?"), h("?", "help")),
-		Quit:          b(k("q", "ctrl+c"), h("q", "quit")),
-
-		Star:         b(k("*"), h("*", "watch/unwatch")),
-		ListPrev:     b(k("<"), h("<", "previous list")),
-		ListNext:     b(k(">"), h(">", "next list")),
-		ListSwitch:   b(k("<", ">"), h("</>", "switch list")),
-		ListNew:      b(k("n"), h("n", "new list")),
-		ListRename:   b(k("R"), h("R", "rename list")),
-		ListDelete:   b(k("X"), h("X", "delete list")),
-		AddLot:       b(k("a"), h("a", "add lot")),
-		AddAlert:     b(k("A"), h("A", "add alert")),
-		Edit:         b(k("e"), h("e", "edit lot/alert")),
-		Delete:       b(k("x"), h("x", "delete lot/alert")),
-		Toggle:       b(k(" "), h("space", "alert on/off")),
-		HideBalances: b(k("b"), h("b", "hide balances")),
-		ConfirmYes:   b(k("y", "Y"), h("y", "yes")),
-		ConfirmNo:    b(k("n", "esc"), h("n/esc", "no")),
-		FormNext:     b(k("enter", "tab"), h("enter/tab", "next field")),
-		FormPrev:     b(k("shift+tab", "up"), h("shift+tab", "previous field")),
-		FormSave:     b(k("ctrl+s"), h("ctrl+s", "save")),
-		FormCancel:   b(k("esc"), h("esc", "cancel (kept as a draft)")),
-
-		Timeframes:   b(k("1", "2", "3", "4"), h("1-4", "timeframe")),
-		Sorting:      b(k("s", "S"), h("s/S", "sort")),
-		SearchAccept: b(k("enter"), h("enter", "keep filter")),
-		SearchClear:  b(k("esc"), h("esc", "clear filter")),
+// NewKeyMap returns the bindings of b over the defaults (nil: the
+// defaults). Unknown actions and key names in b are left out: the config
+// reports them before this.
+func NewKeyMap(b keymap.Bindings) KeyMap {
+	r := keymap.Resolve(b)
+	bind := func(name string) key.Binding {
+		a, ok := keymap.Lookup(name)
+		if !ok {
+			panic("ui: no action " + name) // a typo here, caught by every test
+		}
+		keys := r[name]
+		teaKeys := make([]string, len(keys))
+		for i, k := range keys {
+			teaKeys[i] = keymap.Tea(k)
+		}
+		if len(teaKeys) == 0 {
+			teaKeys = nil // no keys: disabled, never matches or shows
+		}
+		return key.NewBinding(key.WithKeys(teaKeys...), key.WithHelp(keymap.Labels(keys), a.Help))
 	}
+	b2, k, h := key.NewBinding, key.WithKeys, key.WithHelp
+	m := KeyMap{
+		Up:            bind("up"),
+		Down:          bind("down"),
+		Top:           bind("top"),
+		Bottom:        bind("bottom"),
+		HalfDown:      bind("half_page_down"),
+		HalfUp:        bind("half_page_up"),
+		PageDown:      bind("page_down"),
+		PageUp:        bind("page_up"),
+		Open:          bind("detail"),
+		Close:         bind("close"),
+		Focus:         bind("switch_pane"),
+		Factors:       bind("ratings_page"),
+		NextView:      bind("next_view"),
+		PrevView:      bind("previous_view"),
+		Moonshots:     bind("moonshots"),
+		Search:        bind("search"),
+		Sort:          bind("sort_next"),
+		SortBack:      bind("sort_previous"),
+		Reverse:       bind("reverse"),
+		Timeframe1h:   bind("chart_1h"),
+		Timeframe24h:  bind("chart_24h"),
+		Timeframe7d:   bind("chart_7d"),
+		Timeframe30d:  bind("chart_30d"),
+		TimeframePrev: bind("chart_shorter"),
+		TimeframeNext: bind("chart_longer"),
+		ChartMode:     bind("chart_mode"),
+		Trade:         bind("trade"),
+		Help:          bind("help"),
+		Quit:          bind("quit"),
+
+		Star:         bind("watch"),
+		ListPrev:     bind("previous_list"),
+		ListNext:     bind("next_list"),
+		ListNew:      bind("new_list"),
+		ListRename:   bind("rename_list"),
+		ListDelete:   bind("delete_list"),
+		AddLot:       bind("add_lot"),
+		AddAlert:     bind("add_alert"),
+		Edit:         bind("edit"),
+		Delete:       bind("delete"),
+		Toggle:       bind("alert_on_off"),
+		HideBalances: bind("hide_balances"),
+
+		ConfirmYes:   b2(k("y", "Y"), h("y", "yes")),
+		ConfirmNo:    b2(k("n", "esc"), h("n/esc", "no")),
+		FormNext:     b2(k("enter", "tab"), h("enter/tab", "next field")),
+		FormPrev:     b2(k("shift+tab", "up"), h("shift+tab", "previous field")),
+		FormSave:     b2(k("ctrl+s"), h("ctrl+s", "save")),
+		FormCancel:   b2(k("esc"), h("esc", "cancel (kept as a draft)")),
+		SearchAccept: b2(k("enter"), h("enter", "keep filter")),
+		SearchClear:  b2(k("esc"), h("esc", "clear filter")),
+	}
+	var ok bool
+	m.Timeframes, ok = combine("timeframe", m.Timeframe1h, m.Timeframe24h, m.Timeframe7d, m.Timeframe30d)
+	m.compactTimeframes = ok
+	m.Sorting, m.compactSorting = combine("sort", m.Sort, m.SortBack)
+	m.ListSwitch, m.compactLists = combine("switch list", m.ListPrev, m.ListNext)
+	return m
 }
+
+// combine is one help entry for several bindings of one key each: their
+// keys joined by "/", or "1-4" for a run of digits. ok is false (and the
+// binding disabled) when one of them has no key or more than one.
+func combine(desc string, bs ...key.Binding) (b key.Binding, ok bool) {
+	var keys, labels []string
+	for _, x := range bs {
+		if len(x.Keys()) != 1 {
+			return key.NewBinding(key.WithHelp("", desc)), false
+		}
+		keys = append(keys, x.Keys()[0])
+		labels = append(labels, x.Help().Key)
+	}
+	label := strings.Join(labels, "/")
+	if len(keys) > 2 && isDigitRun(keys) {
+		label = keys[0] + "-" + keys[len(keys)-1]
+	}
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(label, desc)), true
+}
+
+// isDigitRun reports whether keys are consecutive digits: "1", "2", "3".
+func isDigitRun(keys []string) bool {
+	for i, k := range keys {
+		if len(k) != 1 || k[0] < '0' || k[0] > '9' || i > 0 && k[0] != keys[i-1][0]+1 {
+			return false
+		}
+	}
+	return true
+}
+
+// relabel changes what b's help says it does, keeping its keys' label.
+func relabel(b *key.Binding, desc string) { b.SetHelp(b.Help().Key, desc) }
 
 // setDetail enables the detail pane's keys only while it is open, so they
 // neither match nor show in the help when it is closed.
@@ -121,9 +193,9 @@ func (k *KeyMap) setView(v view) {
 	k.view = v
 	switch v {
 	case viewMoonshots, viewPast:
-		k.Sorting.SetHelp("s/S", "sort picks")
+		relabel(&k.Sorting, "sort picks")
 	default:
-		k.Sorting.SetHelp("s/S", "sort")
+		relabel(&k.Sorting, "sort")
 	}
 	watch := v == viewWatch
 	for _, b := range []*key.Binding{&k.ListPrev, &k.ListNext, &k.ListSwitch, &k.ListNew, &k.ListRename, &k.ListDelete} {
@@ -135,16 +207,19 @@ func (k *KeyMap) setView(v view) {
 	k.Toggle.SetEnabled(v == viewAlerts)
 	switch v {
 	case viewPortfolio:
-		k.Edit.SetHelp("e", "edit lot")
-		k.Delete.SetHelp("x", "delete lot")
+		relabel(&k.Edit, "edit lot")
+		relabel(&k.Delete, "delete lot")
 	case viewAlerts:
-		k.Edit.SetHelp("e", "edit alert")
-		k.Delete.SetHelp("x", "delete alert")
+		relabel(&k.Edit, "edit alert")
+		relabel(&k.Delete, "delete alert")
+	default:
+		relabel(&k.Edit, "edit lot/alert")
+		relabel(&k.Delete, "delete lot/alert")
 	}
 	if v == viewWatch {
-		k.Star.SetHelp("*", "unwatch")
+		relabel(&k.Star, "unwatch")
 	} else {
-		k.Star.SetHelp("*", "watch/unwatch")
+		relabel(&k.Star, "watch/unwatch")
 	}
 }
 
@@ -157,37 +232,75 @@ func (k KeyMap) allEnabled() KeyMap {
 		&k.ListDelete, &k.Edit, &k.Delete, &k.Toggle} {
 		b.SetEnabled(true)
 	}
+	relabel(&k.Edit, "edit lot/alert")
+	relabel(&k.Delete, "delete lot/alert")
 	return k
+}
+
+// timeframes is the help's entry for the four timeframe keys: "1-4", or
+// the four one by one when they do not fit one label.
+func (k KeyMap) timeframes() []key.Binding {
+	if k.compactTimeframes {
+		return []key.Binding{k.Timeframes}
+	}
+	return []key.Binding{k.Timeframe1h, k.Timeframe24h, k.Timeframe7d, k.Timeframe30d}
+}
+
+// sorting is "s/S sort", or the two keys one by one.
+func (k KeyMap) sorting() []key.Binding {
+	if k.compactSorting {
+		return []key.Binding{k.Sorting}
+	}
+	return []key.Binding{k.Sort, k.SortBack}
+}
+
+// lists is "</> switch list", or the two keys one by one.
+func (k KeyMap) lists() []key.Binding {
+	if k.compactLists {
+		return []key.Binding{k.ListSwitch}
+	}
+	return []key.Binding{k.ListPrev, k.ListNext}
 }
 
 // ShortHelp is the one-line help under the view: the active view's own
 // keys first, then the common ones. Keys of a closed pane are disabled and
 // left out.
 func (k KeyMap) ShortHelp() []key.Binding {
-	detail := []key.Binding{k.Open, k.Close, k.Factors, k.Focus, k.Timeframes, k.ChartMode}
-	var out []key.Binding
+	out := []key.Binding{k.Open, k.Trade, k.Close, k.Factors, k.Focus}
+	out = append(out, k.timeframes()...)
+	out = append(out, k.ChartMode)
 	switch k.view {
 	case viewWatch:
-		out = append(detail, k.ListSwitch, k.Star, k.ListNew, k.ListRename, k.ListDelete, k.NextView,
-			k.AddLot, k.AddAlert, k.Sorting, k.Reverse)
+		out = append(out, k.lists()...)
+		out = append(out, k.Star, k.ListNew, k.ListRename, k.ListDelete, k.NextView, k.AddLot, k.AddAlert)
+		out = append(out, k.sorting()...)
+		out = append(out, k.Reverse)
 	case viewPortfolio:
-		out = append(detail, k.AddLot, k.Edit, k.Delete, k.HideBalances, k.NextView, k.AddAlert)
+		out = append(out, k.AddLot, k.Edit, k.Delete, k.HideBalances, k.NextView, k.AddAlert)
 	case viewAlerts:
-		out = append(detail, k.AddAlert, k.Edit, k.Delete, k.Toggle, k.NextView)
+		out = append(out, k.AddAlert, k.Edit, k.Delete, k.Toggle, k.NextView)
 	default:
-		out = append(detail, k.NextView, k.Search, k.Star, k.AddLot, k.AddAlert, k.Sorting, k.Reverse)
+		out = append(out, k.NextView, k.Search, k.Star, k.AddLot, k.AddAlert)
+		out = append(out, k.sorting()...)
+		out = append(out, k.Reverse)
 	}
 	return append(out, k.Help, k.Quit, k.Moonshots, k.HideBalances, k.Up, k.Down)
 }
 
 // FullHelp is the help page, one column per group; the last is "Your
-// data" (helpGroupTitles names them).
+// data" (helpGroupTitles names them). Every action of ui/keymap is in it
+// (TestHelpListsEveryAction).
 func (k KeyMap) FullHelp() [][]key.Binding {
+	detail := []key.Binding{k.Open, k.Close, k.Focus, k.Factors}
+	detail = append(detail, k.timeframes()...)
+	detail = append(detail, k.TimeframePrev, k.TimeframeNext, k.ChartMode, k.Trade)
+	data := append([]key.Binding{k.Star}, k.lists()...)
+	data = append(data, k.ListNew, k.ListRename, k.ListDelete, k.HideBalances)
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
-		{k.Open, k.Close, k.Focus, k.Factors, k.Timeframes, k.TimeframePrev, k.TimeframeNext, k.ChartMode},
+		detail,
 		{k.NextView, k.PrevView, k.Moonshots, k.Search, k.Sort, k.SortBack, k.Reverse, k.Help, k.Quit},
-		{k.Star, k.ListSwitch, k.ListNew, k.ListRename, k.ListDelete, k.HideBalances},
+		data,
 		{k.AddLot, k.AddAlert, k.Edit, k.Delete, k.Toggle},
 	}
 }
@@ -201,4 +314,29 @@ func helpGroupTitles() []string {
 // FormHelp is the one-line help while a form is open.
 func (k KeyMap) FormHelp() []key.Binding {
 	return []key.Binding{k.FormNext, k.FormPrev, k.FormSave, k.FormCancel}
+}
+
+// firstKey is how the help shows b's first key ("A", "space", "↓"); ""
+// when b has none.
+func firstKey(b key.Binding) string {
+	if len(b.Keys()) == 0 {
+		return ""
+	}
+	k := b.Keys()[0]
+	switch k {
+	case " ":
+		k = "space"
+	case "alt+ ":
+		k = "alt+space"
+	}
+	return keymap.Label(k)
+}
+
+// pressHint is "press A" for a hint in the screen's own words, or, when the
+// action has no key, where to give it one.
+func pressHint(b key.Binding, action string) string {
+	if k := firstKey(b); k != "" {
+		return "press " + k
+	}
+	return "give " + action + " a key in [keys]"
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/tokentop/tokentop/themes"
 
 	"github.com/tokentop/tokentop/internal/safetext"
+	"github.com/tokentop/tokentop/ui/keymap"
 )
 
 // HistorySource answers the detail chart's questions. model.Market
@@ -56,6 +57,10 @@ type Options struct {
 	DetailSide     int  // min width for detail beside the table (default 140); narrower => full screen detail
 	Demo           bool // show a clear DEMO label
 	Version        string
+	// Keys are the key bindings in effect ([keys]: action -> keys, checked
+	// by config); actions left out keep their defaults, nil is all
+	// defaults.
+	Keys keymap.Bindings
 
 	// User links the session to its user's service (the records, and the
 	// changes sent to it); nil is an anonymous session: read only, with no
@@ -67,6 +72,20 @@ type Options struct {
 	// alert firing; nil = no bell. It is called from a tea.Cmd, never from
 	// Update or View.
 	Bell func()
+	// TradeURL gives the spot trading page of a token on the exchange that
+	// streams it, and the exchange's name ("Binance"); an error says why
+	// there is none. nil: no token has one (the simulated market). What it
+	// returns is checked again before use (internal/tradelink).
+	TradeURL func(symbol string) (url, exchange string, err error)
+	// Opener opens an address in the browser in front of this session's
+	// trader; nil = none (a remote session, no desktop), and the trade key
+	// shows the link in the detail pane instead. It is the session's
+	// option, decided by whoever starts the session from that session's
+	// own situation, never inside ui. Called from a tea.Cmd with a
+	// deadline (openTimeout); it must not write to the terminal.
+	Opener func(ctx context.Context, url string) error
+	// NoOpener says why Opener is nil, for the status line ("over SSH").
+	NoOpener string
 	// Notify shows a desktop notification when an alert fires; nil = none
 	// (always nil for a remote session). Called from a tea.Cmd; it must not
 	// block for long and its failure is never an error on screen.
@@ -212,7 +231,7 @@ func New(opts Options) Model {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	ctx := &programContext{opts: opts, styles: NewStyles(opts.Theme, opts.Renderer), keys: NewKeyMap()}
+	ctx := &programContext{opts: opts, styles: NewStyles(opts.Theme, opts.Renderer), keys: NewKeyMap(opts.Keys)}
 	ctx.keys.setDetail(false)
 	a := &app{ctx: ctx}
 	a.table = newTable(ctx)
@@ -269,6 +288,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = a.onMouse(msg)
 	case savedMsg:
 		cmd = a.onSaved(msg)
+	case openedMsg:
+		cmd = a.onOpened(msg)
 	}
 	a.sync()
 	return m, cmd
@@ -816,6 +837,9 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	if cmd, ok := a.dataKey(msg); ok {
 		return cmd
+	}
+	if key.Matches(msg, k.Trade) {
+		return a.trade()
 	}
 	h := a.ctx.opts.History
 	switch {

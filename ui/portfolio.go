@@ -343,7 +343,7 @@ func (p *portfolioView) render() {
 	blank := p.blank
 	if len(p.user.data.Lots) == 0 {
 		lines = append(lines, blank)
-		for _, l := range flow(strings.Fields("No lots yet: press a on a token to add what you hold."), " ", max(w-4, 10)) {
+		for _, l := range flow(strings.Fields("No lots yet: "+pressHint(p.ctx.keys.AddLot, "add_lot")+" on a token to add what you hold."), " ", max(w-4, 10)) {
 			lines = append(lines, fitLine(st.Muted.Render("  "+l), w))
 		}
 	} else {

@@ -43,6 +43,10 @@ type Styles struct {
 	// title; Total is the portfolio's total line.
 	Star, Confirm, Hint, Total lipgloss.Style
 
+	// Link is the text of a terminal hyperlink (the trade link), drawn
+	// underlined.
+	Link lipgloss.Style
+
 	// rows holds the table's cell styles as raw escape prefixes/suffixes,
 	// indexed by highlight kind (hlNone, hlUp, hlDown) and then by
 	// rowSelected|rowStale bits, so a row renders into a byte buffer with no
@@ -178,6 +182,7 @@ func NewStyles(t themes.Theme, r *lipgloss.Renderer) Styles {
 	if mono || t.DemoBg == "" {
 		s.Demo = s.Demo.Reverse(true)
 	}
+	s.Link = fg(t.Accent) // and underlined (linkLine)
 	s.SearchPrompt = fg(t.Accent).Bold(true)
 	s.SearchText = fg(t.Text)
 

@@ -98,7 +98,7 @@ func (w *watchView) sync(snapChanged bool) {
 			}
 		}
 		if len(l.Symbols) == 0 {
-			w.table.emptyMsg = "No tokens yet: press * on a token in Markets to watch it"
+			w.table.emptyMsg = "No tokens yet: " + pressHint(w.ctx.keys.Star, "watch") + " on a token in Markets to watch it"
 		} else {
 			w.table.emptyMsg = "none of these tokens is in the market yet"
 		}

@@ -68,3 +68,8 @@ func diff(want, got string) string {
 	}
 	return "" // unreachable: equal lines make equal strings
 }
+
+// Updating reports whether the tests run with -update: a test that keeps
+// a generated part of another file (the README's key table) rewrites it
+// then.
+func Updating() bool { return *update }

@@ -2,6 +2,7 @@ package screen
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -61,6 +62,7 @@ type cell struct {
 	off   uint32 // the grapheme's bytes in row.text
 	n     uint16 // their length; 0 = a space
 	width uint8  // 1 or 2 (graphemes as wide as 3 or 4 are kept as drawn); 0 = covered by the cell to the left
+	link  uint16 // the hyperlink (OSC 8) the cell is part of, an id in the screen's links; 0 = none
 	pen   pen
 }
 
@@ -93,7 +95,7 @@ var space = []byte{' '}
 // sameCell reports whether cell x of a and of b look the same.
 func sameCell(a, b *row, x int) bool {
 	ca, cb := &a.cells[x], &b.cells[x]
-	if ca.width != cb.width || ca.pen != cb.pen || ca.n != cb.n {
+	if ca.width != cb.width || ca.pen != cb.pen || ca.n != cb.n || ca.link != cb.link {
 		return false
 	}
 	return ca.n == 0 || bytes.Equal(a.text[ca.off:ca.off+uint32(ca.n)], b.text[cb.off:cb.off+uint32(cb.n)])
@@ -117,11 +119,12 @@ func (r *row) clear(width int) {
 // written from the first column with the default pen: SGR sequences set
 // the pen, graphemes fill cells (ansi's grapheme widths, the ones lipgloss
 // measures with), a grapheme that does not fit is cut with the rest of
-// the line, and the columns after the text are blank. Every other escape
-// sequence and control character is dropped (a tab moves to the next tab
-// stop), so nothing but text and colours can reach the terminal from a
-// frame. Colours above profile are reduced to it.
-func (r *row) parse(line string, width int, profile termenv.Profile, widths *widthCache) {
+// the line, and the columns after the text are blank. OSC 8 hyperlinks
+// mark the cells they cover (links gives each address an id). Every other
+// escape sequence and control character is dropped (a tab moves to the
+// next tab stop), so nothing but text, colours and links can reach the
+// terminal from a frame. Colours above profile are reduced to it.
+func (r *row) parse(line string, width int, profile termenv.Profile, widths *widthCache, links *linkTable) {
 	r.text = append(r.text[:0], line...)
 	r.size = len(line)
 	if cap(r.cells) < width {
@@ -131,6 +134,7 @@ func (r *row) parse(line string, width int, profile termenv.Profile, widths *wid
 	r.uncertain = -1
 	r.valid = true
 	var p pen
+	var link uint16
 	x := 0
 	var state byte
 	for i := 0; i < len(line) && x < width; {
@@ -138,9 +142,9 @@ func (r *row) parse(line string, width int, profile termenv.Profile, widths *wid
 		c := line[i]
 		if c >= ' ' && c < 0x7f && (i+1 == len(line) || line[i+1] < utf8.RuneSelf) {
 			if c == ' ' {
-				r.cells[x] = cell{width: 1, pen: p}
+				r.cells[x] = cell{width: 1, pen: p, link: link}
 			} else {
-				r.cells[x] = cell{off: uint32(i), n: 1, width: 1, pen: p}
+				r.cells[x] = cell{off: uint32(i), n: 1, width: 1, pen: p, link: link}
 			}
 			x++
 			i++
@@ -162,9 +166,9 @@ func (r *row) parse(line string, width int, profile termenv.Profile, widths *wid
 		if c >= 0xC2 && c < 0xE3 { // U+0080..U+2FFF: Latin-1, box drawing, blocks, arrows, symbols
 			if g, ok := widths.single(line[i:]); ok {
 				if w := widths.of(g); w > 0 && x+w <= width {
-					r.cells[x] = cell{off: uint32(i), n: uint16(len(g)), width: uint8(w), pen: p}
+					r.cells[x] = cell{off: uint32(i), n: uint16(len(g)), width: uint8(w), pen: p, link: link}
 					for k := 1; k < w; k++ {
-						r.cells[x+k] = cell{pen: p}
+						r.cells[x+k] = cell{pen: p, link: link}
 					}
 					if r.uncertain < 0 && w > 1 && uncertainWidth(g) {
 						r.uncertain = x
@@ -194,17 +198,17 @@ func (r *row) parse(line string, width int, profile termenv.Profile, widths *wid
 				i = len(line) // a wide grapheme at the edge is cut, with the rest of the line
 				continue
 			}
-			c := cell{off: uint32(i), n: uint16(min(n, 0xffff)), width: uint8(w), pen: p}
+			c := cell{off: uint32(i), n: uint16(min(n, 0xffff)), width: uint8(w), pen: p, link: link}
 			if n == 1 && seq[0] == ' ' {
 				c.n, c.off = 0, 0
 			}
-			fill := cell{pen: p} // the columns a wide grapheme covers
+			fill := cell{pen: p, link: link} // the columns a wide grapheme covers
 			if n > 1 && !printable(seq) {
 				// Bytes that are not text (invalid UTF-8 hiding a control
 				// character): drawn as U+FFFD, never written as they are.
 				c.off, c.n, c.width = uint32(len(r.text)), uint16(len(replacement)), 1
 				r.text = append(r.text, replacement...)
-				fill = cell{width: 1, pen: p}
+				fill = cell{width: 1, pen: p, link: link}
 			}
 			r.cells[x] = c
 			for k := 1; k < w; k++ {
@@ -217,10 +221,14 @@ func (r *row) parse(line string, width int, profile termenv.Profile, widths *wid
 		case len(seq) > 2 && seq[len(seq)-1] == 'm' && (seq[0] == ansi.ESC && seq[1] == '[' || seq[0] == ansi.CSI):
 			readSGR(seq, &p)
 			reduce(&p, profile)
+		case len(seq) > 4 && (seq[0] == ansi.ESC && seq[1] == ']' || seq[0] == 0x9d):
+			if target, ok := hyperlinkTarget(seq); ok {
+				link = links.id(target)
+			}
 		case len(seq) == 1 && seq[0] == '\t':
 			next := min((x/8+1)*8, width)
 			for ; x < next; x++ {
-				r.cells[x] = cell{width: 1, pen: p}
+				r.cells[x] = cell{width: 1, pen: p, link: link}
 			}
 		}
 		i += n
@@ -515,4 +523,87 @@ func reduceColor(c color, profile termenv.Profile) color {
 		return kindIndexed | color(out)
 	}
 	return colorDefault
+}
+
+// hyperlinkTarget reads an OSC 8 sequence (ESC ] 8 ; params ; uri, ended
+// by BEL or ST): "params;uri", the link as the screen writes it again, or
+// "" for the one that ends a link (no uri). ok is false for any other OSC.
+func hyperlinkTarget(seq string) (target string, ok bool) {
+	if seq[0] == ansi.ESC {
+		seq = seq[2:]
+	} else {
+		seq = seq[1:]
+	}
+	switch {
+	case strings.HasSuffix(seq, "\a"):
+		seq = seq[:len(seq)-1]
+	case strings.HasSuffix(seq, "\x1b\\"):
+		seq = seq[:len(seq)-2]
+	case strings.HasSuffix(seq, "\x9c"):
+		seq = seq[:len(seq)-1]
+	default:
+		return "", false // not terminated: nothing to trust
+	}
+	rest, found := strings.CutPrefix(seq, "8;")
+	if !found {
+		return "", false
+	}
+	_, uri, found := strings.Cut(rest, ";")
+	if !found {
+		return "", false
+	}
+	if uri == "" {
+		return "", true
+	}
+	return rest, true
+}
+
+// maxLinkLen bounds an address a link may carry.
+const maxLinkLen = 2048
+
+// linkTable gives every hyperlink ("params;uri") a screen has drawn a small id,
+// so cells compare links as numbers. One per screen; the screen resets it
+// (with a full redraw) once it holds maxLinks.
+type linkTable struct {
+	urls []string // id-1 -> address
+	ids  map[string]uint16
+}
+
+const maxLinks = 256
+
+// id is the id of the link target ("params;uri"): 0 (no link: the text is
+// drawn plain) for "", for one that is not printable ASCII without spaces
+// or is too long, and while the table is full.
+func (t *linkTable) id(uri string) uint16 {
+	if uri == "" || len(uri) > maxLinkLen {
+		return 0
+	}
+	if id, ok := t.ids[uri]; ok {
+		return id
+	}
+	for i := 0; i < len(uri); i++ {
+		if c := uri[i]; c <= ' ' || c >= 0x7f {
+			return 0
+		}
+	}
+	if len(t.urls) >= maxLinks*2 { // a frame with hundreds of new links: the rest drawn plain
+		return 0
+	}
+	if t.ids == nil {
+		t.ids = make(map[string]uint16)
+	}
+	t.urls = append(t.urls, strings.Clone(uri))
+	id := uint16(len(t.urls))
+	t.ids[t.urls[id-1]] = id
+	return id
+}
+
+// url is the address of id (id > 0).
+func (t *linkTable) url(id uint16) string { return t.urls[id-1] }
+
+func (t *linkTable) full() bool { return len(t.urls) >= maxLinks }
+
+func (t *linkTable) reset() {
+	t.urls = t.urls[:0]
+	clear(t.ids)
 }

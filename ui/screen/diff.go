@@ -40,8 +40,10 @@ type screen struct {
 	x, y     int
 	pen      pen
 	penKnown bool
-	clear    bool // the next frame starts by clearing the screen
+	link     uint16 // the terminal's open hyperlink (0: none); closed at the end of every run written
+	clear    bool   // the next frame starts by clearing the screen
 	widths   widthCache
+	links    linkTable
 }
 
 func newScreen(width, height int, profile termenv.Profile) *screen {
@@ -78,6 +80,11 @@ func (s *screen) redraw() {
 // lines joined by "\n"; like Bubble Tea's renderer, lines below the
 // screen cut the top off and a line wider than the screen is cut.
 func (s *screen) render(frame string) []byte {
+	if s.links.full() {
+		// Ids are about to be reused: forget what the terminal shows.
+		s.links.reset()
+		s.redraw()
+	}
 	s.out = append(s.out[:0], syncBegin...)
 	body := len(s.out)
 	if s.clear {
@@ -108,7 +115,7 @@ func (s *screen) render(frame string) []byte {
 		if r.valid && string(r.text[:r.size]) == line {
 			continue
 		}
-		s.next.parse(line, s.width, s.profile, &s.widths)
+		s.next.parse(line, s.width, s.profile, &s.widths, &s.links)
 		s.drawRow(y, r, &s.next)
 		s.rows[y], s.next = s.next, s.rows[y]
 	}
@@ -232,6 +239,7 @@ func (s *screen) drawSpan(y int, r *row, start, end, tail int, uncertain bool) {
 			continue
 		}
 		s.setPen(c.pen)
+		s.setLink(c.link)
 		s.out = append(s.out, r.grapheme(c)...)
 		if s.x >= 0 {
 			s.x += int(c.width)
@@ -240,6 +248,7 @@ func (s *screen) drawSpan(y int, r *row, start, end, tail int, uncertain bool) {
 			s.x = -1 // the terminal may have drawn it at another width
 		}
 	}
+	s.setLink(0) // never leave a link open across a move or an erase
 	if s.x >= s.width {
 		s.x = -1 // pending wrap: terminals differ about where the cursor is
 	}
@@ -340,6 +349,21 @@ func appendCUP(dst []byte, x, y int) []byte {
 		dst = strconv.AppendInt(dst, int64(x+1), 10)
 	}
 	return append(dst, 'H')
+}
+
+// setLink opens the hyperlink id (0: closes the open one) with OSC 8.
+func (s *screen) setLink(id uint16) {
+	if s.link == id {
+		return
+	}
+	if id != 0 {
+		s.out = append(s.out, "\x1b]8;"...)
+		s.out = append(s.out, s.links.url(id)...) // "params;uri"
+	} else {
+		s.out = append(s.out, "\x1b]8;;"...)
+	}
+	s.out = append(s.out, "\x1b\\"...)
+	s.link = id
 }
 
 // setPen switches the terminal's pen to p.

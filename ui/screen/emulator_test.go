@@ -31,7 +31,7 @@ func (o *oracle) show(w, h int, frame string) *vt.Emulator {
 		lines = lines[len(lines)-h:]
 	}
 	for y, l := range lines {
-		fmt.Fprintf(o.e, "\x1b[%d;1H\x1b[0m", y+1)
+		fmt.Fprintf(o.e, "\x1b[%d;1H\x1b[0m\x1b]8;;\x07", y+1) // each line starts with no pen and no link
 		_, _ = o.e.WriteString(ansi.Truncate(l, w, ""))
 	}
 	return o.e
@@ -96,6 +96,9 @@ type frameGen struct {
 	r *rand.Rand
 }
 
+var genLinks = []string{"https://www.binance.com/en/trade/BTC_USDT?type=spot", "https://pro.kraken.com/app/trade/btc-usd",
+	"https://example.test/a", "https://example.test/b"}
+
 var genGraphemes = []string{
 	"a", "b", "Z", "0", "9", " ", " ", ".", "─", "▲", "▼", "█", "▁", "·", "★", "₁",
 	"中", "文", "한", "ｱ", // wide, certain
@@ -150,6 +153,14 @@ func (g frameGen) line(w int) string {
 		if r.IntN(5) == 0 {
 			b.WriteString(g.sgr())
 		}
+		switch r.IntN(16) { // hyperlinks (OSC 8), opened and closed anywhere, BEL or ST
+		case 0:
+			b.WriteString("\x1b]8;;" + genLinks[r.IntN(len(genLinks))] + "\x07")
+		case 1:
+			b.WriteString("\x1b]8;id=1;" + genLinks[r.IntN(len(genLinks))] + "\x1b\\")
+		case 2:
+			b.WriteString("\x1b]8;;\x07")
+		}
 		s := genGraphemes[r.IntN(8)]
 		if r.IntN(4) == 0 {
 			s = genGraphemes[r.IntN(len(genGraphemes))]
@@ -201,9 +212,13 @@ func (g frameGen) tweak(lines []string) []string {
 		y := g.r.IntN(len(out))
 		b := []byte(out[y])
 		var text []int // offsets of ASCII letters and digits outside escape sequences
-		inEsc := false
+		inEsc, inOSC := false, false
 		for i, c := range b {
 			switch {
+			case inOSC: // a hyperlink's address is left alone too
+				inOSC = c != '\a' && c != '\\'
+			case c == '\x1b' && i+1 < len(b) && b[i+1] == ']':
+				inOSC = true
 			case c == '\x1b':
 				inEsc = true
 			case inEsc:

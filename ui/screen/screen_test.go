@@ -189,9 +189,9 @@ func TestUncertainWidthsRewriteTheRestOfTheLine(t *testing.T) {
 }
 
 // FuzzRender: any frame, however hostile, renders without a panic, and
-// nothing reaches the terminal but text, colours and the screen's own
-// cursor moves and erases: no control character or escape sequence from
-// the frame gets through.
+// nothing reaches the terminal but text, colours, hyperlinks (OSC 8 to
+// printable addresses) and the screen's own cursor moves and erases: no
+// other control character or escape sequence from the frame gets through.
 func FuzzRender(f *testing.F) {
 	f.Add("plain\nlines", "second\nframe", uint8(20), uint8(3))
 	f.Add("\x1b[31;1mred\x1b[0m 中文 🔔\x1b[38;2;1;2;3m x", "\x1b]8;;http://x\x07link\x1b]8;;\x07\x1b[2J\x1b[5;5H", uint8(30), uint8(2))
@@ -224,6 +224,12 @@ func checkOutput(t *testing.T, out []byte) {
 			// combining marks after an ASCII letter (the decoder returns
 			// ASCII alone); never C1 controls
 		case len(seq) == 1 && (seq[0] == '\r' || seq[0] == '\n' || seq[0] == '\b'):
+		case bytes.HasPrefix(seq, []byte("\x1b]8;")) && bytes.HasSuffix(seq, []byte("\x1b\\")):
+			for _, c := range seq[4 : len(seq)-2] {
+				if c <= ' ' || c >= 0x7f {
+					t.Fatalf("unexpected byte %q in hyperlink %q", c, seq)
+				}
+			}
 		case len(seq) >= 3 && seq[0] == '\x1b' && seq[1] == '[':
 			body, final := string(seq[2:len(seq)-1]), seq[len(seq)-1]
 			switch {
@@ -238,4 +244,43 @@ func checkOutput(t *testing.T, out []byte) {
 		}
 		out = out[n:]
 	}
+}
+
+// A hyperlink (OSC 8) in a frame reaches the terminal on exactly the
+// cells it covers, and goes when the frame drops it or points it
+// elsewhere, though the text stays the same.
+func TestHyperlinksReachTheTerminal(t *testing.T) {
+	const a, b = "https://www.binance.com/en/trade/BTC_USDT?type=spot", "https://pro.kraken.com/app/trade/btc-usd"
+	link := func(url, text string) string { return "\x1b]8;;" + url + "\x07" + text + "\x1b]8;;\x07" }
+	s := newScreen(30, 3, termenv.TrueColor)
+	term := vt.NewEmulator(30, 3)
+	check := func(frame string, want map[int]string) {
+		t.Helper()
+		out := s.render(frame)
+		checkOutput(t, out)
+		_, _ = term.Write(out)
+		for x := 0; x < 30; x++ {
+			got := term.CellAt(x, 1).Link.URL
+			if got != want[x] {
+				t.Fatalf("frame %q: column %d links to %q, want %q (wrote %q)", frame, x, got, want[x], out)
+			}
+			if u := term.CellAt(x, 0).Link.URL + term.CellAt(x, 2).Link.URL; u != "" {
+				t.Fatalf("frame %q: a link leaked to another row at column %d: %q", frame, x, u)
+			}
+		}
+	}
+	span := func(from, to int, url string) map[int]string {
+		m := map[int]string{}
+		for x := from; x < to; x++ {
+			m[x] = url
+		}
+		return m
+	}
+	check("top\nTrade: "+link(a, "open BTC")+" now\nbottom", span(7, 15, a))
+	check("top\nTrade: "+link(b, "open BTC")+" now\nbottom", span(7, 15, b)) // same text, another address
+	check("top\nTrade: open BTC now\nbottom", nil)                           // the link goes
+	// An unterminated link ends with its line; a control character or a
+	// space in the address makes it plain text.
+	check("top\nTrade: \x1b]8;;"+a+"\x07open BTC\nbottom", span(7, 15, a))
+	check("top\nTrade: \x1b]8;;https://x.example/a b\x07open BTC\nbottom", nil)
 }
