@@ -402,7 +402,7 @@ func (m *Market) apply(ev *Event) {
 	}
 	switch ev.Kind {
 	case EventQuote, EventTrade:
-		if !validPrice(ev.Price) || !(ev.Qty >= 0) || math.IsInf(ev.Qty, 1) {
+		if !finitePositive(ev.Price) || !(ev.Qty >= 0) || math.IsInf(ev.Qty, 1) {
 			break
 		}
 		tk := m.tokens[ev.Symbol]

@@ -69,8 +69,9 @@ func TestStoredBarPrecision(t *testing.T) {
 			t.Errorf("price %g accepted", p)
 		}
 	}
-	// A low a billion times under the open stays positive and ordered.
-	s.Add(Minute, bar(day0+120, 1e6, 1e6, 1e-3, 1e-3, 1))
+	// A low a thousand times under the open (the widest bar the
+	// plausibility rule takes, MaxBarJump) stays positive and ordered.
+	s.Add(Minute, bar(day0+120, 1e6, 1e6, 1e6/MaxBarJump, 1e6/MaxBarJump, 1))
 	if b := mustBar(t, s, Minute, day0+120); !ValidCandle(b) {
 		t.Errorf("crash bar stored as %+v", b)
 	}
