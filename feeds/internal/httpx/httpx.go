@@ -7,6 +7,7 @@
 package httpx
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -223,7 +224,7 @@ func (r *Requester) Do(ctx context.Context, u string, check func(Answer) (Verdic
 			if wait <= 0 {
 				wait = Backoff(r.RetryBase, r.RetryMax, try)
 			}
-			if most := cmpOr(r.MaxRateWait, defaultMaxRateWait); wait > most {
+			if most := cmp.Or(r.MaxRateWait, defaultMaxRateWait); wait > most {
 				return fmt.Errorf("%s for %s; history is unavailable until then", words, FormatWait(wait))
 			}
 			r.Pace.Delay(wait) // every worker waits, not just this one
@@ -249,13 +250,6 @@ func (r *Requester) Do(ctx context.Context, u string, check func(Answer) (Verdic
 		lastErr = errors.New("no answer")
 	}
 	return fmt.Errorf("%w (gave up after %d tries)", lastErr, tries)
-}
-
-func cmpOr(a, b time.Duration) time.Duration {
-	if a > 0 {
-		return a
-	}
-	return b
 }
 
 // note shows reason in the feed's status.
