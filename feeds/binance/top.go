@@ -43,6 +43,7 @@ import (
 	"github.com/tokentop/tokentop/feeds/internal/httpx"
 	"github.com/tokentop/tokentop/feeds/internal/jsonscan"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
+	"github.com/tokentop/tokentop/model"
 )
 
 const (
@@ -283,7 +284,7 @@ func (x *Exchange) resolveTop(ctx context.Context, sink feeds.Sink) ([]string, e
 		return fmt.Errorf("binance: top %d by volume: %s", x.opts.Top, fmt.Sprintf(format, args...))
 	}
 	if wait := x.pace.Held(); wait > 0 {
-		return nil, fail("rate limited by binance, retrying in %s", httpx.FormatWait(wait))
+		return nil, fail("rate limited by binance, retrying in %s", model.FormatWait(wait))
 	}
 	ans, err := httpx.Get(ctx, x.opts.HTTPClient, x.opts.RESTURL+TopPath, maxTopBody)
 	if err != nil {
@@ -300,9 +301,9 @@ func (x *Exchange) resolveTop(ctx context.Context, sink feeds.Sink) ([]string, e
 		}
 		x.pace.Delay(wait)
 		if ans.Status == http.StatusTeapot {
-			return nil, fail("binance has banned this IP for too many requests, for %s", httpx.FormatWait(wait))
+			return nil, fail("binance has banned this IP for too many requests, for %s", model.FormatWait(wait))
 		}
-		return nil, fail("rate limited by binance, retrying in %s", httpx.FormatWait(wait))
+		return nil, fail("rate limited by binance, retrying in %s", model.FormatWait(wait))
 	case ans.Status >= 400 && ans.Status < 500:
 		return nil, fail("%v", restError(ans.Status, ans.Body))
 	case ans.Status != http.StatusOK:

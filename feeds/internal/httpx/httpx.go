@@ -225,10 +225,10 @@ func (r *Requester) Do(ctx context.Context, u string, check func(Answer) (Verdic
 				wait = Backoff(r.RetryBase, r.RetryMax, try)
 			}
 			if most := cmp.Or(r.MaxRateWait, defaultMaxRateWait); wait > most {
-				return fmt.Errorf("%s for %s; history is unavailable until then", words, FormatWait(wait))
+				return fmt.Errorf("%s for %s; history is unavailable until then", words, model.FormatWait(wait))
 			}
 			r.Pace.Delay(wait) // every worker waits, not just this one
-			r.note(words + ", retrying in " + FormatWait(wait))
+			r.note(words + ", retrying in " + model.FormatWait(wait))
 			if r.Log != nil {
 				r.Log.Warn(words, "status", ans.Status, "wait", wait.String())
 			}
@@ -270,12 +270,6 @@ func (r *Requester) ok() {
 		r.noted = false
 		r.Note("")
 	}
-}
-
-// FormatWait is a wait as the status bar says it: rounded up to the
-// second, "30s", "1m30s", "2h".
-func FormatWait(d time.Duration) string {
-	return model.FormatDuration((d + time.Second - 1).Truncate(time.Second))
 }
 
 // Backfill runs the requests of a history backfill on a few workers. Each

@@ -41,16 +41,6 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestFormatWait(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		30 * time.Second: "30s", 29*time.Second + time.Millisecond: "30s", 90 * time.Second: "1m30s", 2 * time.Hour: "2h",
-	} {
-		if got := FormatWait(d); got != want {
-			t.Errorf("FormatWait(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 // The pacer spaces starts on its clock and holds every start back after
 // a Delay; a cancelled wait returns at once.
 func TestPacer(t *testing.T) {
