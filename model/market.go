@@ -386,7 +386,7 @@ func (m *Market) apply(ev *Event) {
 		m.applyOfficialMoonshots(ev)
 		return
 	}
-	if ev.Kind < EventQuote || ev.Kind > EventOfficial || !validSymbol(ev.Symbol) {
+	if ev.Kind < EventQuote || ev.Kind > EventHistory || !validSymbol(ev.Symbol) {
 		m.bad++
 		m.dirty = true
 		return
@@ -434,18 +434,17 @@ func (m *Market) apply(ev *Event) {
 		return
 	case EventCandle:
 		c := ev.Candle
-		if ev.Res > Day || c.T <= 0 || c.T > (m.now+m.skew)/1e9 && m.skew > 0 {
-			break
-		}
-		if !ValidCandle(c) {
-			if c.Low <= c.High && finitePositive(c.Low) && !math.IsInf(c.High, 1) && c.Volume >= 0 {
-				m.refuse(ev, c.Close) // well formed, but beyond the plausible
-				return
-			}
-			break
-		}
 		tk := m.tokens[ev.Symbol]
-		if !tk.plausibleAgainst(c.Close, MaxBarJump) {
+		limit := int64(0)
+		if m.skew > 0 {
+			limit = (m.now + m.skew) / 1e9
+		}
+		switch checkCandle(tk, ev.Res, c, limit) {
+		case candleBad:
+			m.bad++
+			m.dirty = true
+			return
+		case candleRefused:
 			m.refuse(ev, c.Close)
 			return
 		}
@@ -499,6 +498,10 @@ func (m *Market) apply(ev *Event) {
 		tk.changed, m.dirty = true, true
 		m.applied++
 		return
+	case EventHistory:
+		if m.applyHistory(ev) {
+			return
+		}
 	case EventOfficial:
 		if ev.Official == nil {
 			break

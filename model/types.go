@@ -105,6 +105,9 @@ const (
 	// moonshot lists (not tied to one token: Symbol is ignored). Each
 	// event replaces the previous lists.
 	EventOfficialMoonshots
+	// EventHistory: History, a token's back history built off the hub
+	// (see History). The feed must not use it after sending.
+	EventHistory
 )
 
 // Event is what feeds deliver to the Market. One flat value type, so the
@@ -124,6 +127,8 @@ type Event struct {
 	// OfficialMoonshots is set for EventOfficialMoonshots. The hub copies
 	// it; the feed must not change it after sending.
 	OfficialMoonshots *OfficialMoonshots
+	// History is set for EventHistory.
+	History *History
 }
 
 // FeedState is what a feed is doing, in the words the status bar shows.
@@ -255,6 +260,8 @@ func (k EventKind) String() string {
 		return "official"
 	case EventOfficialMoonshots:
 		return "official moonshots"
+	case EventHistory:
+		return "history"
 	}
 	return "unknown"
 }

@@ -109,7 +109,7 @@ func TestRunDeliversHistoryThenLiveAndStops(t *testing.T) {
 	before := runtime.NumGoroutine()
 	opts := Options{Seed: 1, Speed: 60, Tokens: 10, Start: testStart}
 	var history eventHash
-	NewGenerator(opts).History(history.add)
+	NewGenerator(opts).HistoryBatched(1, func(ev model.Event) bool { history.add(ev); return true })
 
 	f := New(opts)
 	sink := newFakeSink()
@@ -158,7 +158,7 @@ func TestRunDeliversTheGeneratorsEvents(t *testing.T) {
 		}
 	}
 	g := NewGenerator(opts)
-	g.History(collect)
+	g.HistoryBatched(2, func(ev model.Event) bool { collect(ev); return true })
 	beforeLast := 0
 	for i := range steps {
 		if i == steps-1 {
@@ -176,7 +176,7 @@ func TestRunDeliversTheGeneratorsEvents(t *testing.T) {
 func TestRunStopsWhenTheSinkRefuses(t *testing.T) {
 	f := New(Options{Seed: 1, Tokens: 5, Start: testStart})
 	sink := newFakeSink()
-	sink.refuseAfter = 1000 // inside the history
+	sink.refuseAfter = 12 // inside the history: 5 tokens' info, history and 3-8 trades each
 	_, done := startRun(t, f, sink)
 	waitDone(t, done)
 	states := sink.states()

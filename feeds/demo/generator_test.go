@@ -41,6 +41,9 @@ func (e *eventHash) add(ev model.Event) {
 	e.mix(math.Float64bits(ev.Qty))
 	e.mix(uint64(ev.Side))
 	e.mix(uint64(ev.Res))
+	if ev.History != nil {
+		e.mix(ev.History.Len())
+	}
 	c := ev.Candle
 	e.mix(uint64(c.T))
 	e.mix(math.Float64bits(c.Open))

@@ -4,6 +4,8 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 
 	"github.com/tokentop/tokentop/model"
 )
@@ -102,33 +104,134 @@ func (g *Generator) History(emit func(model.Event)) {
 func (g *Generator) simulateHistory(emit func(model.Event)) {
 	segs := g.segments()
 	mp := g.simulateMarket(segs)
-	bars := make([]bar, len(mp.shock))
-	var pcg rand.PCG
-	r := rand.New(&pcg)
+	w := g.newHistoryWorker(segs, mp)
 	for i := range g.initial {
-		tk := g.initial[i]
-		pcg.Seed(streamOf(g.seed, tk.info.Symbol))
-		g.simulateToken(r, &tk, segs, mp, bars)
-		last := bars[len(bars)-1]
-		if emit != nil {
-			info := tk.info
-			emit(model.Event{Kind: model.EventInfo, Symbol: info.Symbol, Time: g.originNs, Info: &info})
-			offset := tk.logPrice - last.c
-			emitToken(tk.info.Symbol, segs, bars, offset, emit)
-			g.emitRecentTrades(r, &tk, last, offset, emit)
-		}
-		if !g.historyDone {
-			// Live bars start where the history ends.
-			p := math.Exp(tk.logPrice)
-			tk.barStartNs = g.anchorSec * 1e9
-			tk.bar = model.Candle{T: g.anchorSec, Open: p, High: p, Low: p, Close: p}
-			g.tokens[i] = tk
-		}
+		w.token(i, emit, nil)
 	}
+	g.finishHistory(mp)
+}
+
+// historyWorker simulates tokens' back histories; its buffers are reused
+// from one token to the next. One per goroutine.
+type historyWorker struct {
+	g    *Generator
+	segs []segment
+	mp   *marketPath
+	bars []bar
+	pcg  rand.PCG
+	r    *rand.Rand
+}
+
+func (g *Generator) newHistoryWorker(segs []segment, mp *marketPath) *historyWorker {
+	w := &historyWorker{g: g, segs: segs, mp: mp, bars: make([]bar, len(mp.shock))}
+	w.r = rand.New(&w.pcg)
+	return w
+}
+
+// token simulates the back history of the i-th token and emits it: with
+// h nil, each bar as an EventCandle; otherwise the bars go into h, and
+// emit gets the EventInfo and the recent trades only. The first time, the
+// token's state carries on into the live market (g.tokens[i]; each i is
+// one token's, so workers on different tokens do not share it).
+func (w *historyWorker) token(i int, emit func(model.Event), h *model.History) {
+	g := w.g
+	tk := g.initial[i]
+	w.pcg.Seed(streamOf(g.seed, tk.info.Symbol))
+	g.simulateToken(w.r, &tk, w.segs, w.mp, w.bars)
+	last := w.bars[len(w.bars)-1]
+	if emit != nil {
+		info := tk.info
+		emit(model.Event{Kind: model.EventInfo, Symbol: info.Symbol, Time: g.originNs, Info: &info})
+		offset := tk.logPrice - last.c
+		if h != nil {
+			emitToken(tk.info.Symbol, w.segs, w.bars, offset, func(ev model.Event) { h.Add(ev.Res, ev.Candle, ev.Time) })
+		} else {
+			emitToken(tk.info.Symbol, w.segs, w.bars, offset, emit)
+		}
+		g.emitRecentTrades(w.r, &tk, last, offset, emit)
+	}
+	if !g.historyDone {
+		// Live bars start where the history ends.
+		p := math.Exp(tk.logPrice)
+		tk.barStartNs = g.anchorSec * 1e9
+		tk.bar = model.Candle{T: g.anchorSec, Open: p, High: p, Low: p, Close: p}
+		g.tokens[i] = tk
+	}
+}
+
+// finishHistory carries the market factor's state on into the live
+// market, the first time.
+func (g *Generator) finishHistory(mp *marketPath) {
 	if !g.historyDone {
 		g.marketVar = mp.endVar
 		g.historyDone = true
 	}
+}
+
+// HistoryBatched emits the same back history as History, in the same
+// order of tokens, but each token's bars as one EventHistory (between its
+// EventInfo and its recent trades) built by up to workers goroutines in
+// parallel: the hub then takes each token's bars at once (model.History)
+// instead of one event a bar. It stops early, without emitting more, when
+// emit returns false, and returns once every goroutine it started is
+// done. It reports whether it emitted everything.
+func (g *Generator) HistoryBatched(workers int, emit func(model.Event) bool) bool {
+	segs := g.segments()
+	mp := g.simulateMarket(segs)
+	n := len(g.initial)
+	workers = max(1, min(workers, n))
+	type result struct {
+		events []model.Event
+		done   chan struct{}
+	}
+	results := make([]result, n)
+	for i := range results {
+		results[i].done = make(chan struct{})
+	}
+	var next atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := g.newHistoryWorker(segs, mp)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if !stop.Load() {
+					h := model.NewHistory()
+					var evs []model.Event
+					w.token(i, func(ev model.Event) {
+						evs = append(evs, ev)
+						if ev.Kind == model.EventInfo {
+							evs = append(evs, model.Event{Kind: model.EventHistory, Symbol: ev.Symbol, Time: g.anchorSec * 1e9, History: h})
+						}
+					}, h)
+					results[i].events = evs
+				}
+				close(results[i].done)
+			}
+		}()
+	}
+	ok := true
+	for i := range results {
+		<-results[i].done
+		for _, ev := range results[i].events {
+			if ok && !emit(ev) {
+				ok = false
+				stop.Store(true)
+			}
+		}
+		results[i].events = nil
+	}
+	wg.Wait()
+	if ok {
+		g.finishHistory(mp)
+	}
+	return ok
 }
 
 // simulateMarket simulates the market factor over the back history on its
