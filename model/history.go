@@ -138,7 +138,7 @@ func (m *Market) applyHistory(ev *Event) bool {
 	}
 	tk := m.tokens[ev.Symbol]
 	if tk == nil || tk.blank() {
-		tk = m.token(ev.Symbol)
+		tk = m.tokenWith(ev.Symbol, h.tk.series) // a new token is made with it
 		tk.series = h.tk.series
 		tk.price, tk.last = h.tk.price, h.tk.last
 		tk.outlier, tk.outlierN = h.tk.outlier, h.tk.outlierN

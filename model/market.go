@@ -598,12 +598,19 @@ func (m *Market) touch(tk *token, t int64) {
 }
 
 // token finds or creates the state of symbol.
-func (m *Market) token(sym string) *token {
+func (m *Market) token(sym string) *token { return m.tokenWith(sym, nil) }
+
+// tokenWith finds or creates the state of symbol; a new one gets series
+// (nil: a new empty one).
+func (m *Market) tokenWith(sym string, series *Series) *token {
 	if tk, ok := m.tokens[sym]; ok {
 		return tk
 	}
+	if series == nil {
+		series = NewSeries()
+	}
 	sym = strings.Clone(sym) // do not pin a feed's read buffer
-	tk := &token{sym: sym, series: NewSeries()}
+	tk := &token{sym: sym, series: series}
 	tk.r.init()
 	m.tokens[sym] = tk
 	m.list = append(m.list, tk)

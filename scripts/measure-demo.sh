@@ -15,10 +15,16 @@
 # `tokentop --demo --demo-tokens N` in a detached tmux terminal through
 # script(1) (which records every byte written to the terminal), with fresh
 # config and data directories, and reports:
-#   first frame  ms from the process's start (/proc/PID/stat starttime, to
-#                10 ms) until the screen shows a full table: the feed live
-#                and every visible row with a price, changes and grades
-#                (the screen is read back as fast as tmux answers, ~5 ms)
+#   first frame  ms from the start of the recording until the screen shows
+#                a full table: the feed live and every visible row with a
+#                price, changes and grades. script(1) records when each
+#                write reached the terminal (--log-timing); after the run,
+#                internal/firstframe replays the recording into a terminal
+#                emulator and finds the first write after which the screen
+#                is full. Nothing reads the screen while tokentop starts
+#                (polling tmux did, and on two cores it took 100-150 ms of
+#                the CPU the start needed). script starts a few ms before
+#                tokentop, so this over-reports by that much.
 #   RSS          VmHWM (peak resident set) at the end of the run
 #   CPU          utime+stime over the whole run, as % of one core
 #   bytes/s      bytes written to the terminal per second over the run
@@ -44,6 +50,7 @@ sock=measure-demo-$$
 pid=""
 trap '{ [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; } || true; tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/tokentop" .
+go build -o "$tmp/firstframe" ./internal/firstframe
 tick=$(getconf CLK_TCK)
 printf '%-7s %-9s %14s %9s %10s %12s\n' tokens size "first frame" "RSS MB" "CPU %" "bytes/s"
 
@@ -61,34 +68,35 @@ full() {
 
 for n in $counts; do
   rec="$tmp/typescript-$n"
+  timing="$tmp/timing-$n"
   mkdir -p "$tmp/config-$n" "$tmp/data-$n"
   args=(--demo --demo-tokens "$n" "${extra[@]}")
   tmux -L "$sock" kill-server 2>/dev/null || true
-  # The terminal waits for $tmp/go, so the polling below is running when
-  # tokentop starts.
+  # The terminal waits for $tmp/go, so tmux has settled when tokentop
+  # starts; nothing runs beside it until a second later (its pid, for CPU
+  # and memory, is looked up then).
   rm -f "$tmp/go"
   XDG_CONFIG_HOME="$tmp/config-$n" XDG_DATA_HOME="$tmp/data-$n" tmux -L "$sock" -f /dev/null new-session -d -x "$w" -y "$h" \
-    "while [ ! -e $tmp/go ]; do sleep 0.01; done; script -q -f -c '$tmp/tokentop ${args[*]}' $rec; sleep 600"
+    "while [ ! -e $tmp/go ]; do sleep 0.01; done; script -q -f --log-timing $timing -c '$tmp/tokentop ${args[*]}' $rec; sleep 600"
   sleep 0.5
   touch "$tmp/go"
+  sleep 1
   pid=""
   for _ in $(seq 500); do pid=$(pgrep -n -f "^$tmp/tokentop" || true); [ -n "$pid" ] && break; sleep 0.005; done
   [ -n "$pid" ] || { echo "tokentop did not start; the terminal shows:"; tmux -L "$sock" capture-pane -p; exit 1; }
   start=$(awk '{print $22}' "/proc/$pid/stat") # clock ticks after boot
-  first="-"
-  for _ in $(seq 3000); do
-    if tmux -L "$sock" capture-pane -p | full; then
-      now=$(awk '{print $1}' /proc/uptime)
-      first=$(awk -v s="$start" -v t="$tick" -v u="$now" 'BEGIN { printf "%.0f ms", (u - s / t) * 1000 }')
-      break
-    fi
-  done
   up=$(awk '{print $1}' /proc/uptime)
   left=$(awk -v s="$start" -v t="$tick" -v u="$up" -v d="$secs" 'BEGIN { r = d - (u - s / t); print (r > 0 ? r : 0) }')
   sleep "$left"
   cpu=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   bytes=$(stat -c %s "$rec")
+  if out=$("$tmp/firstframe" -size "$size" -timing "$timing" -typescript "$rec" 2>&1); then
+    first="$out ms"
+  else
+    first="never"
+    echo "measure-demo: $out" >&2
+  fi
   el=$(awk -v s="$start" -v t="$tick" -v u="$(awk '{print $1}' /proc/uptime)" 'BEGIN { print u - s / t }')
   awk -v n="$n" -v size="$size" -v first="$first" -v hwm="$hwm" -v cpu="$cpu" -v tick="$tick" -v el="$el" -v b="$bytes" 'BEGIN {
     printf "%-7s %-9s %14s %9.1f %10.2f %12.0f\n", n, size, first, hwm / 1024, 100 * cpu / tick / el, b / el

@@ -169,7 +169,7 @@ func (g *Generator) finishHistory(mp *marketPath) {
 }
 
 // HistoryBatched emits the same back history as History, in the same
-// order of tokens, but each token's bars as one EventHistory (between its
+// order of tokens, but each token's bars as one EventHistory (before its
 // EventInfo and its recent trades) built by up to workers goroutines in
 // parallel: the hub then takes each token's bars at once (model.History)
 // instead of one event a bar. It stops early, without emitting more, when
@@ -205,10 +205,13 @@ func (g *Generator) HistoryBatched(workers int, emit func(model.Event) bool) boo
 					h := model.NewHistory()
 					var evs []model.Event
 					w.token(i, func(ev model.Event) {
-						evs = append(evs, ev)
 						if ev.Kind == model.EventInfo {
+							// The history first: the hub makes the token
+							// with its bars (not with an empty Series to
+							// throw away).
 							evs = append(evs, model.Event{Kind: model.EventHistory, Symbol: ev.Symbol, Time: g.anchorSec * 1e9, History: h})
 						}
+						evs = append(evs, ev)
 					}, h)
 					results[i].events = evs
 				}
