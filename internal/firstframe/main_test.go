@@ -34,8 +34,8 @@ func TestFirstFull(t *testing.T) {
 	frames := []string{
 		frame("connecting DEMO", "loading the market"),
 		frame("live DEMO", "   1 BTC  112,400  +1.2%   —  ", "   2 ETH  4,100  \x1b[32m+0.4%\x1b[0m  61"), // a grade still missing
-		frame("connecting DEMO", "   1 BTC  112,400  +1.2%  55", "   2 ETH  4,100  +0.4%  61"),                   // not live yet
-		frame("live DEMO", "▸  1 BTC  112,400  +1.2%  55", "   2 ETH  4,100  \x1b[31m-0.4%\x1b[0m  61"),         // full
+		frame("connecting DEMO", "   1 BTC  112,400  +1.2%  55", "   2 ETH  4,100  +0.4%  61"),            // not live yet
+		frame("live DEMO", "▸  1 BTC  112,400  +1.2%  55", "   2 ETH  4,100  \x1b[31m-0.4%\x1b[0m  61"),   // full
 		frame("live DEMO", "   1 BTC  112,500  +1.3%  55"),
 	}
 	timing, ts := recording(frames, []float64{0.040, 0.050, 0.030, 0.025, 0.1})
