@@ -2,6 +2,7 @@ package model_test
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -35,4 +36,34 @@ func BenchmarkDemoHub(b *testing.B) {
 			b.ReportMetric(float64(events)/float64(b.N), "events/op")
 		})
 	}
+}
+
+// BenchmarkDemoBackHistory is the demo's back history of 500 tokens from
+// simulation to the first snapshot, the work before the dashboard's first
+// full frame: one EventCandle a bar applied on the hub's goroutine
+// ("events", what the demo did before), or each token's bars built into a
+// model.History on GOMAXPROCS goroutines and taken whole by the hub
+// ("batched", what the demo's Run does). Both leave the same market
+// (TestHistoryBatchedIsTheSameMarket).
+func BenchmarkDemoBackHistory(b *testing.B) {
+	start := time.Date(2026, 11, 2, 14, 30, 0, 0, time.UTC)
+	opts := demo.Options{Seed: 1, Tokens: 500, Start: start}
+	b.Run("events", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			gen := demo.NewGenerator(opts)
+			m := model.NewMarket(model.MarketOptions{Clock: gen.Now})
+			gen.History(m.ApplyNow)
+			m.SnapshotNow()
+		}
+	})
+	b.Run("batched", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			gen := demo.NewGenerator(opts)
+			m := model.NewMarket(model.MarketOptions{Clock: gen.Now})
+			gen.HistoryBatched(runtime.GOMAXPROCS(0), func(ev model.Event) bool { m.ApplyNow(ev); return true })
+			m.SnapshotNow()
+		}
+	})
 }
