@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,12 +13,61 @@ import (
 
 // statusBar is the bottom line: DEMO label, each feed's state, message
 // rate, age of the last update, bad frames, the active filter and the
-// market clock. Rebuilt in Update at each tick.
+// market clock. Rebuilt in Update at each tick, but drawn (lipgloss) only
+// when what it shows changed: update first lays it out as plain pieces
+// and their styles, which cost no allocation, and compares them with the
+// last drawn (most ticks change nothing the bar shows; at 100 SSH
+// sessions drawing it every tick was a sixth of the server's CPU).
 type statusBar struct {
 	ctx  *programContext
 	line string
 	buf  []byte
+
+	text  []byte   // the pieces' text, one after another
+	segs  []barSeg // the pieces: a style and where its text ends
+	drawn struct { // what line shows
+		text  []byte
+		segs  []barSeg
+		width int
+	}
 }
+
+// barStyle picks one of the bar's styles.
+type barStyle uint8
+
+const (
+	barPlain barStyle = iota
+	barMuted
+	barWarning
+	barGood
+	barError
+	barAccent
+	barDemo
+	barRight // the clock, after the padding
+)
+
+// barSeg is one piece of the bar: text[previous end:end] in style.
+type barSeg struct {
+	style barStyle
+	end   int
+}
+
+// add appends a piece of text in style.
+func (s *statusBar) add(style barStyle, text ...string) {
+	for _, t := range text {
+		s.text = append(s.text, t...)
+	}
+	s.segs = append(s.segs, barSeg{style, len(s.text)})
+}
+
+// addBytes appends a piece of text in style.
+func (s *statusBar) addBytes(style barStyle, text []byte) {
+	s.text = append(s.text, text...)
+	s.segs = append(s.segs, barSeg{style, len(s.text)})
+}
+
+// sep appends the separator between groups.
+func (s *statusBar) sep() { s.add(barMuted, " │ ") }
 
 // statusInfo is what the bar shows besides the snapshot.
 type statusInfo struct {
@@ -35,41 +85,36 @@ type statusInfo struct {
 }
 
 func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
-	st := s.ctx.styles
-	w := s.ctx.width
-	sep := st.BarMuted.Render(" │ ")
-	var left strings.Builder
+	s.text, s.segs = s.text[:0], s.segs[:0]
 	if s.ctx.opts.Demo {
-		left.WriteString(st.Demo.Render(" DEMO "))
-		left.WriteString(st.Bar.Render(" "))
-	} else {
-		left.WriteString(st.Bar.Render(" "))
+		s.add(barDemo, " DEMO ")
 	}
+	s.add(barPlain, " ")
 	if info.announce != "" {
-		style := st.BarAccent
+		style := barAccent
 		switch {
 		case info.announceDir > 0:
-			style = st.BarGood
+			style = barGood
 		case info.announceDir < 0:
-			style = st.BarError
+			style = barError
 		}
-		left.WriteString(style.Render(info.announceMark + info.announce))
-		left.WriteString(sep)
+		s.add(style, info.announceMark, info.announce)
+		s.sep()
 	}
 	switch {
 	case info.anonymous:
-		left.WriteString(st.BarWarning.Render("read-only: " + anonymousReason))
-		left.WriteString(sep)
+		s.add(barWarning, "read-only: ", anonymousReason)
+		s.sep()
 	case info.readOnly != "":
-		left.WriteString(st.BarWarning.Render("not saving: " + safetext.Line(info.readOnly, maxShown)))
-		left.WriteString(sep)
+		s.add(barWarning, "not saving: ", safetext.Line(info.readOnly, maxShown))
+		s.sep()
 	}
 	if info.hidden {
-		left.WriteString(st.BarMuted.Render("balances hidden"))
-		left.WriteString(sep)
+		s.add(barMuted, "balances hidden")
+		s.sep()
 	}
 	if snap == nil {
-		left.WriteString(st.BarWarning.Render("● connecting…"))
+		s.add(barWarning, "● connecting…")
 	} else {
 		if snap.WarmTokens > 0 && !snap.WarmSaved.IsZero() {
 			// Warm start: some history is still the cache's, until the
@@ -79,7 +124,8 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			b = append(b, " from cache "...)
 			b = appendAge(b, max(s.ctx.now.Sub(snap.WarmSaved), 0))
 			b = append(b, " old"...)
-			left.WriteString(st.BarWarning.Render(string(b)) + sep)
+			s.addBytes(barWarning, b)
+			s.sep()
 			s.buf = b
 		}
 		for _, f := range snap.Feeds.All() {
@@ -90,35 +136,37 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			// charts and changes lack that history until the retry), first
 			// so that it shows at 80 columns.
 			h := model.FeedStatus{History: clipWords(safetext.Line(f.History, maxShown), 26), HistoryRetryAt: f.HistoryRetryAt}
-			left.WriteString(st.BarWarning.Render(safetext.Line(f.Name, maxShown)+" "+h.DescribeHistory(s.ctx.now)) + sep)
+			s.add(barWarning, safetext.Line(f.Name, maxShown), " ", h.DescribeHistory(s.ctx.now))
+			s.sep()
 		}
 		bad := uint64(0)
 		for i, f := range snap.Feeds.All() {
 			if i > 0 {
-				left.WriteString(st.Bar.Render("  "))
+				s.add(barPlain, "  ")
 			}
-			dot := st.BarWarning
+			dot := barWarning
 			switch f.State {
 			case model.FeedLive:
-				dot = st.BarGood
+				dot = barGood
 			case model.FeedStopped:
-				dot = st.BarError
+				dot = barError
 			}
-			left.WriteString(dot.Render("●"))
-			left.WriteString(st.Bar.Render(" " + safetext.Line(f.Name, maxShown) + " " + f.StateWords(s.ctx.now)))
+			s.add(dot, "●")
+			s.add(barPlain, " ", safetext.Line(f.Name, maxShown), " ", f.StateWords(s.ctx.now))
 			if f.State != model.FeedLive && f.State != model.FeedQuiet && f.Reason != "" {
-				left.WriteString(st.BarMuted.Render(" (" + clipWords(safetext.Line(f.Reason, maxShown), 40) + ")"))
+				s.add(barMuted, " (", clipWords(safetext.Line(f.Reason, maxShown), 40), ")")
 			}
 			bad += f.Bad
 		}
 
 		if snap.Feeds.Len() == 0 {
-			left.WriteString(st.BarMuted.Render("no feeds"))
+			s.add(barMuted, "no feeds")
 		}
 		b := s.buf[:0]
 		b = appendRate(b, snap.MsgPerSec)
 		b = append(b, " msg/s"...)
-		left.WriteString(sep + st.Bar.Render(string(b)))
+		s.sep()
+		s.addBytes(barPlain, b)
 		b = b[:0]
 		if snap.LastEvent.IsZero() {
 			b = append(b, "no updates yet"...)
@@ -127,26 +175,65 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 			b = appendAge(b, s.ctx.now.Sub(snap.LastEvent))
 			b = append(b, " ago"...)
 		}
-		left.WriteString(sep + st.Bar.Render(string(b)))
+		s.sep()
+		s.addBytes(barPlain, b)
 		// Frames the feeds skipped, and events (values) the hub refused:
 		// malformed, from the future, implausible numbers.
 		bad += snap.BadEvents
 		if bad > 0 {
 			b = appendInt(b[:0], int64(min(bad, 1<<52)))
 			b = append(b, " bad frames"...)
-			left.WriteString(sep + st.BarWarning.Render(string(b)))
+			s.sep()
+			s.addBytes(barWarning, b)
 		}
 		s.buf = b
 	}
 	if info.filter != "" {
-		left.WriteString(sep + st.Bar.Render("filter \""+info.filter+"\" "+
-			strconv.Itoa(info.shown)+"/"+strconv.Itoa(info.total)))
+		s.sep()
+		b := append(s.buf[:0], "filter \""...)
+		b = append(b, info.filter...)
+		b = append(b, "\" "...)
+		b = strconv.AppendInt(b, int64(info.shown), 10)
+		b = append(b, '/')
+		b = strconv.AppendInt(b, int64(info.total), 10)
+		s.addBytes(barPlain, b)
+		s.buf = b
 	}
-	var right string
 	if !s.ctx.now.IsZero() {
-		right = st.Bar.Render(s.ctx.now.Format("15:04:05") + " ")
+		b := s.ctx.now.AppendFormat(s.buf[:0], "15:04:05")
+		b = append(b, ' ')
+		s.addBytes(barRight, b)
+		s.buf = b
+	}
+	s.draw()
+}
+
+// draw renders the pieces into line, unless they are what line shows.
+func (s *statusBar) draw() {
+	w := s.ctx.width
+	d := &s.drawn
+	if s.line != "" && d.width == w && string(d.text) == string(s.text) && slices.Equal(d.segs, s.segs) {
+		return
+	}
+	st := &s.ctx.styles
+	styles := [...]*lipgloss.Style{barPlain: &st.Bar, barMuted: &st.BarMuted, barWarning: &st.BarWarning,
+		barGood: &st.BarGood, barError: &st.BarError, barAccent: &st.BarAccent, barDemo: &st.Demo, barRight: &st.Bar}
+	var left strings.Builder
+	right := ""
+	from := 0
+	for _, g := range s.segs {
+		text := string(s.text[from:g.end])
+		from = g.end
+		if g.style == barRight {
+			right += styles[g.style].Render(text)
+			continue
+		}
+		left.WriteString(styles[g.style].Render(text))
 	}
 	s.line = barJoin(st.Bar, left.String(), right, w)
+	d.text = append(d.text[:0], s.text...)
+	d.segs = append(d.segs[:0], s.segs...)
+	d.width = w
 }
 
 // clipWords cuts text to at most n cells, with an ellipsis when cut.
