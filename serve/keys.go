@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/tokentop/tokentop/internal/safetext"
 )
 
 // Limits on the files read here (they come from outside the process).
@@ -89,23 +91,10 @@ func ParseAuthorizedKeys(path string, data []byte) (map[string]Key, error) {
 	return keys, nil
 }
 
-// cleanLabel is a key's comment as the logs and the store show it:
-// printable, at most maxLabelRunes runes.
-func cleanLabel(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError {
-			continue
-		}
-		if n == maxLabelRunes {
-			break
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimSpace(b.String())
-}
+// cleanLabel is a key's comment (or a client's TERM) as the logs and the
+// store show it: one safe line (internal/safetext: escape sequences and
+// controls go whole), at most maxLabelRunes runes.
+func cleanLabel(s string) string { return strings.TrimSpace(safetext.Line(s, maxLabelRunes)) }
 
 // quoted is outside text quoted for a message: printable ASCII, at most 40
 // characters.
