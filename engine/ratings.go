@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -29,7 +30,9 @@ func RateDemo(cfg config.Config, run time.Duration) *model.Snapshot {
 		MaxTrades:     cfg.Market.MaxTrades,
 		Ratings:       cfg.RatingsOptions(),
 	})
-	g.History(m.ApplyNow)
+	// The back history built on every core, each token's taken whole (the
+	// same market as one event a bar: model's TestHistoryBatchedIsTheSameMarket).
+	g.HistoryBatched(runtime.GOMAXPROCS(0), func(ev model.Event) bool { m.ApplyNow(ev); return true })
 	// Recompute on the engine's own schedule, as the dashboard's hub does:
 	// signals, grade history and moonshots depend on the grades' path, not
 	// only on where they end.
