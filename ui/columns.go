@@ -221,8 +221,11 @@ func (c *rowCache[K, V]) line(id K, v *V, draw func(dst []byte, v *V) []byte) st
 	if r.ok && r.gen == c.gen && r.vals == *v {
 		return r.line
 	}
-	c.buf = draw(c.buf[:0], v)
-	r.vals, r.line, r.gen, r.ok = *v, string(c.buf), c.gen, true
+	// draw reads the kept copy: v itself never reaches draw (a function
+	// value), so it does not escape and the caller's V stays on its stack.
+	r.vals, r.ok = *v, false
+	c.buf = draw(c.buf[:0], &r.vals)
+	r.line, r.gen, r.ok = string(c.buf), c.gen, true
 	c.renders++
 	return r.line
 }
