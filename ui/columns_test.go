@@ -289,3 +289,186 @@ func TestTableRowRedrawsEachShownField(t *testing.T) {
 		t.Errorf("after a resize the row is %q", ansi.Strip(after))
 	}
 }
+
+// changedToken is the next snapshot with the token sym changed by f, or
+// without it when f returns false.
+func changedToken(prev *model.Snapshot, sym string, f func(c *model.TokenView) bool) *model.Snapshot {
+	s := *prev
+	s.Seq++
+	var tokens []*model.TokenView
+	for _, tok := range prev.Tokens.All() {
+		if tok.Symbol == sym {
+			c := *tok
+			c.Version++
+			if !f(&c) {
+				continue
+			}
+			tok = &c
+		}
+		tokens = append(tokens, tok)
+	}
+	s.Tokens = model.ReadOnlyOf(tokens...)
+	return &s
+}
+
+// setRecords changes the user's records as another session would, and
+// runs the tick that takes them.
+func (hs *harness) setRecords(f func(d *model.UserData)) {
+	d := hs.user.records()
+	f(&d)
+	hs.user.set(d)
+	hs.send(tickMsg{})
+}
+
+func lotOf(d *model.UserData, id string) *model.Lot {
+	for i := range d.Lots {
+		if d.Lots[i].ID == id {
+			return &d.Lots[i]
+		}
+	}
+	panic("no lot " + id)
+}
+
+func TestPortfolioRowsRedrawEachShownField(t *testing.T) {
+	hs := newHarness(t, "dark", termenv.TrueColor, 200, 40, withUser(sampleUser()))
+	hs.put(makeSnapshot(60, 1))
+	hs.key("tab")
+	hs.key("tab") // Portfolio
+	btc := hs.snap.Token("BTC")
+	price := func(sym string, p float64) func() {
+		return func() { hs.put(changedToken(hs.snap, sym, func(c *model.TokenView) bool { c.Price = p; return true })) }
+	}
+	lot := func(f func(l *model.Lot)) func() {
+		return func() { hs.setRecords(func(d *model.UserData) { f(lotOf(d, "lot-btc-1")) }) }
+	}
+	text := func(b []byte) string { return string(b) }
+	t.Run("position", func(t *testing.T) {
+		checkRowRedrawn(t, hs, "  BTC   ", []shownField{
+			{name: "price (value, P&L)", change: price("BTC", 71234.5), want: text(appendPrice(nil, 71234.5))},
+			{name: "quantity", change: lot(func(l *model.Lot) { l.Quantity = 1.5 }), want: text(appendQty(nil, 1.75))},
+			{name: "average cost", change: lot(func(l *model.Lot) { l.Cost = 30000 })},
+			{name: "allocation (another position's price)", change: price("ETH", 9999)},
+			{name: "hidden balances", change: func() { hs.key("b") }, want: masked},
+			{name: "shown balances", change: func() { hs.key("b") }, gone: masked},
+			{name: "no price", change: func() {
+				hs.put(changedToken(hs.snap, "BTC", func(*model.TokenView) bool { return false }))
+			}, want: "no price"},
+			{name: "priced again", change: func() {
+				s := *hs.snap
+				s.Seq++
+				s.Tokens = model.ReadOnlyOf(append(hs.snap.Tokens.Clone(), btc)...)
+				hs.put(&s)
+			}, gone: "no price"},
+		})
+	})
+	t.Run("lot", func(t *testing.T) {
+		checkRowRedrawn(t, hs, "first buy", []shownField{
+			{name: "price (value, P&L)", change: price("BTC", 80000), want: text(appendMoney(nil, 1.5*80000))},
+			{name: "quantity", change: lot(func(l *model.Lot) { l.Quantity = 2.5 }), want: text(appendQty(nil, 2.5))},
+			{name: "cost", change: lot(func(l *model.Lot) { l.Cost = 12345.5 }), want: text(appendUnitCost(nil, 12345.5))},
+			{name: "opened", change: lot(func(l *model.Lot) { l.Opened = day(2024, 2, 7) }), want: "2024-02-07"},
+			{name: "no date", change: lot(func(l *model.Lot) { l.Opened = time.Time{} }), want: "no date"},
+			{name: "note", change: lot(func(l *model.Lot) { l.Note = "first buy, then more" }), want: "first buy, then more"},
+			{name: "hidden balances", change: func() { hs.key("b") }, want: masked},
+			{name: "selection", change: func() { hs.key("j") }, gone: "▸"},
+			{name: "selection back", change: func() { hs.key("k") }, want: "▸"},
+		})
+	})
+	// the total line
+	checkRowRedrawn(t, hs, "Total", []shownField{
+		{name: "shown balances", change: func() { hs.key("b") }, gone: masked},
+		{name: "value", change: price("BTC", 90000)},
+		{name: "unpriced", change: func() {
+			hs.put(changedToken(hs.snap, "ETH", func(*model.TokenView) bool { return false }))
+		}, want: "2 positions without a price"},
+	})
+}
+
+func TestMoonshotRowsRedrawEachShownField(t *testing.T) {
+	hs := newHarness(t, "dark", termenv.TrueColor, 200, 40)
+	hs.put(makeSnapshot(60, 1))
+	hs.key("m") // Moonshots
+	sym := hs.snap.Moonshots.At(1).Symbol
+	pick := func(past bool, f func(m *model.Moonshot)) func() {
+		return func() {
+			s := *hs.snap
+			s.Seq++
+			editPicks(&s, func(open, closed []model.Moonshot) ([]model.Moonshot, []model.Moonshot) {
+				list := open
+				if past {
+					list = closed
+				}
+				for i := range list {
+					if list[i].Symbol == sym {
+						f(&list[i])
+					}
+				}
+				return open, closed
+			})
+			hs.put(&s)
+		}
+	}
+	open := func(f func(m *model.Moonshot)) func() { return pick(false, f) }
+	text := func(b []byte) string { return string(b) }
+	entry := hs.snap.Moonshots.At(1).Entry.Add(-90 * time.Minute)
+	checkRowRedrawn(t, hs, sym+" ", []shownField{
+		{name: "name", change: open(func(m *model.Moonshot) { m.Name = "Renamed Pick" }), want: "Renamed Pick"},
+		{name: "entry price", change: open(func(m *model.Moonshot) { m.EntryPrice = 0.123456 }), want: text(appendPrice(nil, 0.123456))},
+		{name: "price", change: open(func(m *model.Moonshot) { m.Price = 98.7654 }), want: text(appendPrice(nil, 98.7654))},
+		{name: "ROI", change: open(func(m *model.Moonshot) { m.ROI = 3.21 }), want: text(appendROI(nil, 3.21))},
+		{name: "ROI falls", change: open(func(m *model.Moonshot) { m.ROI = -0.4321 }), want: text(appendROI(nil, -0.4321))},
+		{name: "peak ROI", change: open(func(m *model.Moonshot) { m.PeakROI = 5.4321 }), want: text(appendROI(nil, 5.4321))},
+		{name: "grade", change: open(func(m *model.Moonshot) { m.Grade = 12 }), want: " 12 "},
+		{name: "volume", change: open(func(m *model.Moonshot) { m.Volume24h = 4.56e6 }), want: text(appendCompact(nil, 4.56e6))},
+		{name: "cap", change: open(func(m *model.Moonshot) { m.MarketCap = 7.89e7 }), want: text(appendCapOrUnknown(nil, 7.89e7))},
+		{name: "entry (a new pick, highlighted)", change: open(func(m *model.Moonshot) { m.Entry = entry }),
+			want: text(appendWhen(nil, entry, hs.now.Location())), find: "✦"},
+		{name: "selection", change: func() { hs.key("j") }, want: "▸", find: sym + " "},
+	})
+
+	hs.key("tab") // Past Moonshots
+	sym = hs.snap.PastMoonshots.At(2).Symbol
+	past := func(f func(m *model.Moonshot)) func() { return pick(true, f) }
+	exit := hs.snap.PastMoonshots.At(2).Exit.Add(3 * time.Hour)
+	checkRowRedrawn(t, hs, sym+" ", []shownField{
+		{name: "exit", change: past(func(m *model.Moonshot) { m.Exit = exit }), want: text(appendWhen(nil, exit, hs.now.Location()))},
+		{name: "exit price", change: past(func(m *model.Moonshot) { m.Price = 4.5678 }), want: text(appendPrice(nil, 4.5678))},
+		{name: "exit reason", change: past(func(m *model.Moonshot) { m.ExitReason = "a reason of its own" }), want: "a reason of its own"},
+		{name: "entry price", change: past(func(m *model.Moonshot) { m.EntryPrice = 2.3456 }), want: text(appendPrice(nil, 2.3456))},
+		{name: "ROI", change: past(func(m *model.Moonshot) { m.ROI = 0.987 }), want: text(appendROI(nil, 0.987))},
+		{name: "peak ROI", change: past(func(m *model.Moonshot) { m.PeakROI = 1.987 }), want: text(appendROI(nil, 1.987))},
+	})
+}
+
+func TestAlertRowsRedrawEachShownField(t *testing.T) {
+	hs := newHarness(t, "dark", termenv.TrueColor, 200, 40, withUser(alertsSample()))
+	hs.put(makeSnapshot(60, 1))
+	toAlerts(t, hs)
+	alert := func(id string, f func(a *model.Alert)) func() {
+		return func() {
+			hs.setRecords(func(d *model.UserData) {
+				for i := range d.Alerts {
+					if d.Alerts[i].ID == id {
+						f(&d.Alerts[i])
+					}
+				}
+			})
+		}
+	}
+	a2 := func(f func(a *model.Alert)) func() { return alert("a2", f) }
+	checkRowRedrawn(t, hs, "ETH moves", []shownField{
+		{name: "percent", change: a2(func(a *model.Alert) { a.Percent = 0.07 }), want: "ETH moves 7% within 1h"},
+		{name: "window", change: a2(func(a *model.Alert) { a.Window = model.Duration(24 * time.Hour) }), want: "within 24h"},
+		{name: "cooldown", change: a2(func(a *model.Alert) { a.Cooldown = model.Duration(2 * time.Hour) }), want: "repeat ≤1/2h"},
+		{name: "once", change: a2(func(a *model.Alert) { a.Repeat = false }), want: "once"},
+		{name: "fired", change: a2(func(a *model.Alert) { a.Fired = 9 }), want: "  9  "},
+		{name: "last fired", change: a2(func(a *model.Alert) { a.LastFired = hs.now.Add(-17 * time.Minute) }), want: "17m ago"},
+		{name: "time passes", change: func() { hs.tickAfter(2 * time.Minute) }, want: "19m ago"},
+		{name: "disabled", change: a2(func(a *model.Alert) { a.Disabled = true }), want: "○"},
+		{name: "done", change: a2(func(a *model.Alert) { a.Disabled, a.Done = false, true }), want: "✓"},
+		{name: "armed", change: a2(func(a *model.Alert) { a.Done = false }), want: "●"},
+		{name: "selection", change: func() { hs.key("j") }, want: "▸"},
+		{name: "kind", change: a2(func(a *model.Alert) { a.Kind, a.Price = model.AlertPriceAbove, 4000 }),
+			want: "ETH price above", find: "ETH price"},
+	})
+}
