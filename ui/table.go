@@ -206,6 +206,12 @@ type row struct {
 	seen       uint64 // the table's apply pass that last listed this token
 
 	line string // rendered, exactly table-width cells
+
+	// The trend as drawn from sparkTok at sparkW cells: a TokenView never
+	// changes, so it is drawn again only for a new view or width.
+	spark    sparkCells
+	sparkTok *model.TokenView
+	sparkW   int
 }
 
 // tableCells is everything one table row shows: the row is drawn from it
@@ -250,6 +256,7 @@ type sparkCells struct {
 
 func (r *row) setToken(tok *model.TokenView) {
 	r.tok = tok
+	r.sparkTok = nil // holds no old view
 	if tok.Symbol != r.rawSymbol || r.symbol == "" {
 		r.rawSymbol = tok.Symbol
 		r.symbol = safetext.Line(tok.Symbol, maxShown)
@@ -791,15 +798,22 @@ func (t *table) cells(c *tableCells, r *row, sel, star bool) {
 		change1h: fb(tok.Change1h), change24h: fb(tok.Change24h), change7d: fb(tok.Change7d),
 		volume: fb(tok.Volume24h), cap: fb(tok.MarketCap),
 		trader: gradeCellOf(tok.TraderGrade), investor: gradeCellOf(tok.InvestorGrade), signal: tok.Signal}
-	c.spark.cut = -1
 	w := t.lay.width[colSpark]
 	if !t.lay.show[colSpark] || w <= 0 {
+		c.spark.cut = -1
 		return
 	}
-	w = min(w, sparkMaxCells)
-	c.spark.dir = int8(sparkDirection(tok.Spark))
-	text := appendSpark(c.spark.text[:0], tok.Spark, w)
-	c.spark.n = uint8(len(text))
+	if r.sparkTok != tok || r.sparkW != w {
+		r.spark, r.sparkTok, r.sparkW = drawSpark(tok, min(w, sparkMaxCells)), tok, w
+	}
+	c.spark = r.spark
+}
+
+// drawSpark is tok's trend drawn w cells wide.
+func drawSpark(tok *model.TokenView, w int) sparkCells {
+	sc := sparkCells{cut: -1, dir: int8(sparkDirection(tok.Spark))}
+	text := appendSpark(sc.text[:0], tok.Spark, w)
+	sc.n = uint8(len(text))
 	if cut := cachedPoints(tok); cut > 0 {
 		// The cached part of the history (warm start) is drawn faint
 		// until the feeds fill the gap after it: the cell showing point
@@ -814,8 +828,9 @@ func (t *table) cells(c *tableCells, r *row, sel, star bool) {
 			_, size := utf8.DecodeRune(text[off:])
 			off += size
 		}
-		c.spark.cut = int16(off)
+		sc.cut = int16(off)
 	}
+	return sc
 }
 
 // drawRow draws a row from what it shows into dst: exactly t.width cells.
