@@ -600,6 +600,7 @@ func (p *portfolioView) drawTotal(dst []byte, v *totalCells) []byte {
 		return out
 	}
 	var line []seg
+	w := 0
 	for _, l := range [][]seg{
 		join(head, cost, pl, note),
 		join(head, cost, pl, short),
@@ -608,7 +609,7 @@ func (p *portfolioView) drawTotal(dst []byte, v *totalCells) []byte {
 		{{total, " Σ "}, {pal.text, money(pf.Value)}, {pal.text, " "}, {pal.change(pf.PnL), gain}},
 	} {
 		line = l
-		w := 0
+		w = 0
 		for _, sg := range l {
 			w += textWidth(sg.text)
 		}
@@ -616,10 +617,16 @@ func (p *portfolioView) drawTotal(dst []byte, v *totalCells) []byte {
 			break
 		}
 	}
-	b := p.buf[:0]
-	for _, sg := range line {
-		b = appendSpan(b, sg.sp, sg.text)
+	if w > p.width { // not even the shortest form fits: cut it
+		b := p.buf[:0]
+		for _, sg := range line {
+			b = appendSpan(b, sg.sp, sg.text)
+		}
+		p.buf = b
+		return append(dst, fitLine(string(b), p.width)...)
 	}
-	p.buf = b
-	return append(dst, fitLine(string(b), p.width)...)
+	for _, sg := range line {
+		dst = appendSpan(dst, sg.sp, sg.text)
+	}
+	return appendSpaces(dst, p.width-w)
 }
