@@ -44,6 +44,20 @@ type alertsView struct {
 	key   alertsKey
 	listH int      // lines of the alert list (header and rows)
 	lines []string // exactly height lines of width cells
+	lay   colLayout[alertColumn]
+	layW  int                          // the width lay was fitted to; -1 before the first
+	rows  rowCache[string, alertCells] // the visible alerts' lines by ID
+}
+
+// alertCells is everything one alert's row shows: the row is drawn from it
+// alone (and the layout), and it is the row's cache key.
+type alertCells struct {
+	sel        bool
+	disabled   bool
+	done       bool
+	cond, mode string // sanitised
+	fired      int
+	last       string // "3m ago", or "—"
 }
 
 // alertsKey is what the lines were rendered from.
@@ -59,7 +73,7 @@ type alertsKey struct {
 }
 
 func newAlertsView(ctx *programContext, u *userState) *alertsView {
-	return &alertsView{ctx: ctx, u: u}
+	return &alertsView{ctx: ctx, u: u, layW: -1}
 }
 
 func (v *alertsView) setSize(w, h int) {
@@ -170,6 +184,16 @@ func (v *alertsView) refresh() {
 	v.render()
 }
 
+// alertColumn is one column of the alert list.
+type alertColumn uint8
+
+const (
+	acCond alertColumn = iota
+	acModeCol
+	acFiredCol
+	acLastCol
+)
+
 // Alert list columns.
 const (
 	acGutter  = 2 // "▸ "
@@ -182,67 +206,43 @@ const (
 	acGap     = 2
 )
 
-// alertCols is which optional columns fit the width, and the condition's
-// width.
-type alertCols struct {
-	mode, fired, last bool
-	cond              int
-}
-
-func alertLayout(w int) alertCols {
-	c := alertCols{mode: true, fired: true, last: true}
-	used := func() int {
-		n := acGutter + acGlyph + acCondMin
-		if c.mode {
-			n += acGap + acMode
-		}
-		if c.fired {
-			n += acGap + acFired
-		}
-		if c.last {
-			n += acGap + acLast
-		}
-		return n
+// alertLayout fits the list's columns: the condition always, then mode,
+// fired count and last firing while they fit (the last firing goes first);
+// the condition takes what is left, up to acCondMax, and gives cells back
+// when even it does not fit.
+func alertLayout(w int) colLayout[alertColumn] {
+	specs := []colSpec[alertColumn]{
+		{acCond, "Condition", acCondMin, acCondMax, false},
+		{acModeCol, "Mode", acMode, acMode, false},
+		{acFiredCol, "Fired", acFired, acFired, true},
+		{acLastCol, "Last fired", acLast, acLast, false},
 	}
-	for _, drop := range []*bool{&c.last, &c.fired, &c.mode} {
-		if used() <= w {
-			break
-		}
-		*drop = false
-	}
-	c.cond = min(max(w-used()+acCondMin, 1), acCondMax)
-	return c
+	return fitColumns(specs, w, fitRule[alertColumn]{gutter: acGutter + acGlyph, gaps: []int{acGap},
+		drop: []alertColumn{acLastCol, acFiredCol, acModeCol}, grow: []growStep[alertColumn]{{acCond, 0}},
+		squeeze: []alertColumn{acCond}})
 }
 
 func (v *alertsView) render() {
 	st := &v.ctx.styles
 	w, h := v.width, v.height
 	as := v.alerts()
-	cols := alertLayout(w)
+	if w != v.layW {
+		v.lay, v.layW = alertLayout(w), w
+		v.rows.reset()
+	}
 	lines := make([]string, 0, h)
 
 	if h > 0 {
-		var b strings.Builder
-		b.WriteString(strings.Repeat(" ", acGutter+acGlyph))
-		b.WriteString(fitLine("Condition", cols.cond))
-		if cols.mode {
-			b.WriteString(strings.Repeat(" ", acGap) + fitLine("Mode", acMode))
-		}
-		if cols.fired {
-			b.WriteString(strings.Repeat(" ", acGap) + fitLine(padLeft("Fired", acFired), acFired))
-		}
-		if cols.last {
-			b.WriteString(strings.Repeat(" ", acGap) + fitLine("Last fired", acLast))
-		}
-		lines = append(lines, fitLine(st.Header.Render(b.String()), w))
+		lines = append(lines, fitLine(st.Header.Render(string(v.lay.appendHeader(nil, nil))), w))
 	}
 	rows := v.listRows()
 	if len(as) == 0 && rows > 0 {
 		lines = append(lines, fitLine(st.Muted.Render("  No alerts: select a token and "+pressHint(v.ctx.keys.AddAlert, "add_alert")), w))
 	}
 	for i := v.offset; i < len(as) && i < v.offset+rows; i++ {
-		lines = append(lines, v.renderRow(&as[i], i == v.cursor, cols))
+		lines = append(lines, v.renderRow(&as[i], i == v.cursor))
 	}
+	v.rows.sweep()
 	blank := strings.Repeat(" ", w)
 	for len(lines) < v.listH {
 		lines = append(lines, blank)
@@ -254,19 +254,31 @@ func (v *alertsView) render() {
 	v.lines = lines[:h]
 }
 
-// renderRow draws one alert: its status glyph (● armed, ✓ done, ○
-// disabled), condition, mode, fired count and when it last fired.
-func (v *alertsView) renderRow(a *model.Alert, sel bool, cols alertCols) string {
+// renderRow is one alert's line, from the cache when nothing it shows
+// changed.
+func (v *alertsView) renderRow(a *model.Alert, sel bool) string {
+	c := alertCells{sel: sel, disabled: a.Disabled, done: a.Done, cond: safetext.Line(a.Describe(), maxShown),
+		mode: alertMode(a), fired: a.Fired, last: unknown}
+	if !a.LastFired.IsZero() {
+		c.last = string(appendAge(nil, v.ctx.now.Sub(a.LastFired))) + " ago"
+	}
+	return v.rows.line(a.ID, &c, v.drawRow)
+}
+
+// drawRow draws one alert from what it shows: its status glyph (●
+// armed, ✓ done, ○ disabled), condition, mode, fired count and when it
+// last fired.
+func (v *alertsView) drawRow(dst []byte, a *alertCells) []byte {
 	st := &v.ctx.styles
 	glyph, glyphStyle, text := "●", st.Up, st.Text
 	switch {
-	case a.Disabled:
+	case a.disabled:
 		glyph, glyphStyle, text = "○", st.Muted, st.Muted
-	case a.Done:
+	case a.done:
 		glyph, glyphStyle, text = "✓", st.Muted, st.Muted
 	}
 	mark := "  "
-	if sel {
+	if a.sel {
 		mark = "▸ "
 	}
 	type cell struct {
@@ -276,35 +288,31 @@ func (v *alertsView) renderRow(a *model.Alert, sel bool, cols alertCols) string 
 	cells := []cell{
 		{mark, st.Accent},
 		{glyph + " ", glyphStyle},
-		{string(appendCellString(nil, span{}, safetext.Line(a.Describe(), maxShown), cols.cond, false)), text},
+		{string(appendCellString(nil, span{}, a.cond, v.lay.width(acCond), false)), text},
 	}
-	gap := strings.Repeat(" ", acGap)
-	if cols.mode {
-		cells = append(cells, cell{gap + fitLine(alertMode(a), acMode), st.Muted})
+	gap := strings.Repeat(" ", v.lay.gap)
+	if v.lay.shows(acModeCol) {
+		cells = append(cells, cell{gap + fitLine(a.mode, acMode), st.Muted})
 	}
-	if cols.fired {
-		cells = append(cells, cell{gap + fitLine(padLeft(strconv.Itoa(a.Fired), acFired), acFired), text})
+	if v.lay.shows(acFiredCol) {
+		cells = append(cells, cell{gap + fitLine(padLeft(strconv.Itoa(a.fired), acFired), acFired), text})
 	}
-	if cols.last {
-		last := unknown
-		if !a.LastFired.IsZero() {
-			last = string(appendAge(nil, v.ctx.now.Sub(a.LastFired))) + " ago"
-		}
-		cells = append(cells, cell{gap + fitLine(last, acLast), st.Muted})
+	if v.lay.shows(acLastCol) {
+		cells = append(cells, cell{gap + fitLine(a.last, acLast), st.Muted})
 	}
 	var b strings.Builder
 	for _, c := range cells {
-		if sel {
+		if a.sel {
 			b.WriteString(c.s)
 		} else {
 			b.WriteString(c.style.Render(c.s))
 		}
 	}
 	line := b.String()
-	if sel {
+	if a.sel {
 		line = st.Selected.Render(fitLine(line, v.width))
 	}
-	return fitLine(line, v.width)
+	return append(dst, fitLine(line, v.width)...)
 }
 
 // appendHistory adds the history under the list: a blank line, the

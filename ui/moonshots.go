@@ -39,8 +39,7 @@ type pickTable struct {
 	desc   bool
 
 	width, height int
-	cols          []pickCol // visible columns and widths
-	gap           int
+	lay           colLayout[pickColumn] // visible columns and widths
 
 	hl map[pickID]uint64 // highlighted pick -> render tick it ends
 
@@ -49,6 +48,26 @@ type pickTable struct {
 	header string
 	lines  []string // exactly height lines of width cells
 	buf    []byte
+	rows   rowCache[pickRow, pickCells] // the visible picks' lines
+}
+
+// pickRow tells the rows of a pick table apart: our picks and the
+// provider's.
+type pickRow struct {
+	pickID
+	official bool
+}
+
+// pickCells is everything one pick's row shows: the row is drawn from it
+// alone (and the layout), and it is the row's cache key.
+type pickCells struct {
+	sel, hl              bool
+	symbol, name, reason string // as the pick has them: sanitised when drawn
+	entry, exit          time.Time
+	loc                  *time.Location // the times are shown in
+	entryPrice, price    fbits
+	roi, peak, grade     fbits
+	volume, cap          fbits
 }
 
 // pickSort is what a pick table is sorted by.
@@ -86,11 +105,6 @@ const (
 	pcCap
 	pcReason
 )
-
-type pickCol struct {
-	col   pickColumn
-	width int
-}
 
 // pickColumnSpec: title, minimum and maximum width, right alignment, and
 // the sort key it shows (numPickSorts for none).
@@ -235,55 +249,14 @@ func (t *pickTable) setSize(w, h int) {
 // keeps more, then widen the name or the exit reason.
 func (t *pickTable) relayout() {
 	cols, drop := pickColumns(t.past)
-	fit := func(gap int) []pickCol {
-		show := make(map[pickColumn]bool, len(cols))
-		for _, c := range cols {
-			show[c] = true
-		}
-		sum := func() int {
-			n, total := 0, gutterWidth
-			for _, c := range cols {
-				if show[c] {
-					_, minW, _, _, _ := pickColumnSpec(c)
-					total += minW
-					n++
-				}
-			}
-			return total + gap*max(n-1, 0)
-		}
-		for _, c := range drop {
-			if sum() <= t.width {
-				break
-			}
-			show[c] = false
-		}
-		var out []pickCol
-		for _, c := range cols {
-			if show[c] {
-				_, minW, _, _, _ := pickColumnSpec(c)
-				out = append(out, pickCol{c, minW})
-			}
-		}
-		return out
+	specs := make([]colSpec[pickColumn], 0, len(cols))
+	for _, c := range cols {
+		title, minW, maxW, right, _ := pickColumnSpec(c)
+		specs = append(specs, colSpec[pickColumn]{c, title, minW, maxW, right})
 	}
-	t.gap, t.cols = 2, fit(2)
-	if one := fit(1); len(one) > len(t.cols) {
-		t.gap, t.cols = 1, one
-	}
-	used := gutterWidth + t.gap*max(len(t.cols)-1, 0)
-	for _, c := range t.cols {
-		used += c.width
-	}
-	extra := t.width - used
-	for i := range t.cols {
-		c := &t.cols[i]
-		if c.col == pcName || c.col == pcReason {
-			_, _, maxW, _, _ := pickColumnSpec(c.col)
-			g := min(max(extra, 0), maxW-c.width)
-			c.width += g
-			extra -= g
-		}
-	}
+	t.lay = fitColumns(specs, t.width, fitRule[pickColumn]{gutter: gutterWidth, gaps: []int{2, 1}, drop: drop,
+		grow: []growStep[pickColumn]{{pcName, 0}, {pcReason, 0}}})
+	t.rows.reset()
 	t.renderHeader()
 }
 
@@ -416,12 +389,8 @@ func (t *pickTable) renderHeader() {
 
 // headerLine draws the column titles, with the sort mark when marked.
 func (t *pickTable) headerLine(marked bool) string {
-	b := appendSpaces(t.buf[:0], gutterWidth)
-	for i, c := range t.cols {
-		if i > 0 {
-			b = appendSpaces(b, t.gap)
-		}
-		title, _, _, right, sort := pickColumnSpec(c.col)
+	b := t.lay.appendHeader(t.buf[:0], func(c *fitCol[pickColumn]) string {
+		title, _, _, _, sort := pickColumnSpec(c.col)
 		if marked && sort == t.sortBy {
 			if t.desc {
 				title += " ▼"
@@ -429,8 +398,8 @@ func (t *pickTable) headerLine(marked bool) string {
 				title += " ▲"
 			}
 		}
-		b = appendCellString(b, span{}, title, c.width, right)
-	}
+		return title
+	})
 	t.buf = b
 	return fitLine(t.ctx.styles.Header.Render(string(b)), t.width)
 }
@@ -466,9 +435,10 @@ func (t *pickTable) refresh() {
 	for i := t.offset; i < len(t.order) && len(lines) < end; i++ {
 		m := t.picks.At(t.order[i])
 		_, hl := t.hl[idOf(&m)]
-		lines = append(lines, t.renderRow(&m, i == t.cursor, hl))
+		lines = append(lines, t.renderRow(&m, false, i == t.cursor, hl))
 	}
 	lines = t.appendOfficial(lines)
+	t.rows.sweep()
 	blank := strings.Repeat(" ", max(w, 0))
 	for len(lines) < t.height {
 		lines = append(lines, blank)
@@ -520,7 +490,7 @@ func (t *pickTable) appendOfficial(lines []string) []string {
 	lines = append(lines, t.headerLine(false))
 	for i := range shown {
 		m := picks.At(i)
-		lines = append(lines, t.renderRow(&m, false, false))
+		lines = append(lines, t.renderRow(&m, true, false, false))
 	}
 	return lines
 }
@@ -597,67 +567,76 @@ func changeStyle(st *Styles, frac float64) lipgloss.Style {
 	return st.Flat
 }
 
-// renderRow draws one pick: exactly width cells. The cursor row is drawn
-// in the selection style, a highlighted row (a new pick) in the highlight
-// style with a ✦ marker; other rows colour their returns.
-func (t *pickTable) renderRow(m *model.Moonshot, sel, hl bool) string {
+// renderRow is one pick's line (ours, or the provider's when official),
+// from the cache when nothing it shows changed.
+func (t *pickTable) renderRow(m *model.Moonshot, official, sel, hl bool) string {
+	v := pickCells{sel: sel, hl: hl, symbol: m.Symbol, name: m.Name, reason: m.ExitReason,
+		entry: m.Entry, exit: m.Exit, loc: t.ctx.now.Location(),
+		entryPrice: fb(m.EntryPrice), price: fb(m.Price), roi: fb(m.ROI), peak: fb(m.PeakROI), grade: fb(m.Grade),
+		volume: fb(m.Volume24h), cap: fb(m.MarketCap)}
+	return t.rows.line(pickRow{idOf(m), official}, &v, t.drawRow)
+}
+
+// drawRow draws one pick from what it shows: exactly width cells. The
+// cursor row is drawn in the selection style, a highlighted row (a new
+// pick) in the highlight style with a ✦ marker; other rows colour their
+// returns.
+func (t *pickTable) drawRow(dst []byte, v *pickCells) []byte {
 	st := &t.ctx.styles
-	loc := t.ctx.now.Location()
 	var sb strings.Builder
 	mark := " "
-	if sel {
+	if v.sel {
 		mark = "▸"
 	}
-	if hl {
+	if v.hl {
 		mark += "✦"
 	} else {
 		mark += " "
 	}
-	plainRow := sel || hl
+	plainRow := v.sel || v.hl
 	sb.WriteString(mark)
 	var num []byte
-	for i, c := range t.cols {
+	for i, c := range t.lay.cols {
 		if i > 0 {
-			sb.WriteString(strings.Repeat(" ", t.gap))
+			sb.WriteString(strings.Repeat(" ", t.lay.gap))
 		}
-		_, _, _, right, _ := pickColumnSpec(c.col)
 		style := st.Text
 		num = num[:0]
 		switch c.col {
 		case pcSymbol:
-			num = append(num, safetext.Line(m.Symbol, maxShown)...)
+			num = append(num, safetext.Line(v.symbol, maxShown)...)
 			style = st.Text.Bold(true)
 		case pcName:
-			num = append(num, safetext.Line(m.Name, maxShown)...)
+			num = append(num, safetext.Line(v.name, maxShown)...)
 			style = st.Muted
 		case pcEntry:
-			num = appendWhen(num, m.Entry, loc)
+			num = appendWhen(num, v.entry, v.loc)
 			style = st.Muted
 		case pcExit:
-			num = appendWhen(num, m.Exit, loc)
+			num = appendWhen(num, v.exit, v.loc)
 			style = st.Muted
 		case pcEntryPrice:
-			num = appendPrice(num, m.EntryPrice)
+			num = appendPrice(num, v.entryPrice.f())
 		case pcExitPrice, pcPrice:
-			num = appendPrice(num, m.Price)
+			num = appendPrice(num, v.price.f())
 		case pcROI:
-			num = appendROI(num, m.ROI)
-			style = changeStyle(st, m.ROI)
+			num = appendROI(num, v.roi.f())
+			style = changeStyle(st, v.roi.f())
 		case pcPeak:
-			num = appendROI(num, m.PeakROI)
-			style = changeStyle(st, m.PeakROI)
+			num = appendROI(num, v.peak.f())
+			style = changeStyle(st, v.peak.f())
 		case pcGrade:
-			num = appendGrade(num, m.Grade)
-			style = gradeValueStyle(st, m.Grade)
+			num = appendGrade(num, v.grade.f())
+			style = gradeValueStyle(st, v.grade.f())
 		case pcVolume:
-			num = appendCompact(num, m.Volume24h)
+			num = appendCompact(num, v.volume.f())
 		case pcCap:
-			num = appendCapOrUnknown(num, m.MarketCap)
+			num = appendCapOrUnknown(num, v.cap.f())
 		case pcReason:
-			num = append(num, safetext.Line(m.ExitReason, maxShown)...)
+			num = append(num, safetext.Line(v.reason, maxShown)...)
 			style = st.Muted
 		}
-		cell := string(appendCellString(nil, span{}, string(num), c.width, right))
+		cell := string(appendCellString(nil, span{}, string(num), c.width, c.right))
 		if plainRow {
 			sb.WriteString(cell)
 		} else {
@@ -666,12 +645,12 @@ func (t *pickTable) renderRow(m *model.Moonshot, sel, hl bool) string {
 	}
 	line := sb.String()
 	switch {
-	case sel:
+	case v.sel:
 		line = st.Selected.Render(line)
-	case hl:
+	case v.hl:
 		line = st.HighlightUp.Render(line)
 	}
-	return fitLine(line, t.width)
+	return append(dst, fitLine(line, t.width)...)
 }
 
 // appendWhen writes a market time as "Mar 14 15:09"; "—" when zero.

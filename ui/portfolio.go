@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tokentop/tokentop/model"
 
@@ -33,26 +34,44 @@ type portfolioView struct {
 	selID          string // the lot under the cursor, kept across re-valuations
 
 	width, height int
-	cols          []portCol
-	gap           int
+	lay           colLayout[portColumn]
 
 	key      portKey // what lines were rendered from
 	lines    []string
 	blank    string
 	buf, num []byte
 
-	pal                [2]portPalette      // normal and cursor rows
-	gen                uint64              // bumped when every row must be redrawn
-	posLines, lotLines map[string]portLine // rendered rows by symbol and by lot ID
-	renders            int                 // rows drawn since start, for tests and benchmarks
-	headerLine, total  string              // drawn once per layout, and when the totals change
-	totalKey           totalKey
+	pal        [2]portPalette                 // normal and cursor rows
+	rowLines   rowCache[portRowID, portCells] // the visible rows' lines
+	totalLines rowCache[bool, totalCells]     // the total line (one)
+	renders    int                            // rows drawn since start, for tests and benchmarks
+	headerLine string                         // drawn once per layout
 }
 
-// totalKey is what the total line was drawn from.
-type totalKey struct {
-	gen                   uint64
-	value, cost, pnl, pct uint64
+// portRowID tells the rows apart: a position by its symbol, a lot by its
+// ID.
+type portRowID struct {
+	lot bool
+	id  string
+}
+
+// portCells is everything one row shows (a position's or a lot's): the row
+// is drawn from it alone (and the layout), and it is the row's cache key.
+type portCells struct {
+	sel, hide, lot bool
+	symbol, note   string // as the records have them: sanitised when drawn
+	opened         int64  // a lot's day (Unix seconds); dated: it has one
+	dated          bool
+	qty, cost      fbits // a position's quantity and average cost, or the lot's
+	price          fbits // the position's price (a lot shows none, but is unpriced with it)
+	value, pnl     fbits
+	pct, alloc     fbits
+}
+
+// totalCells is what the total line shows.
+type totalCells struct {
+	hide                  bool
+	value, cost, pnl, pct fbits
 	unpriced              int
 }
 
@@ -84,11 +103,6 @@ const (
 	pfNote
 	numPortColumns
 )
-
-type portCol struct {
-	col   portColumn
-	width int
-}
 
 // portColumnSpec: title, minimum and maximum width, right alignment.
 func portColumnSpec(c portColumn) (title string, minW, maxW int, right bool) {
@@ -122,7 +136,7 @@ func portDropOrder() []portColumn {
 }
 
 func newPortfolioView(ctx *programContext, u *userState) *portfolioView {
-	p := &portfolioView{ctx: ctx, user: u, posLines: make(map[string]portLine), lotLines: make(map[string]portLine)}
+	p := &portfolioView{ctx: ctx, user: u}
 	p.pal = [2]portPalette{newPortPalette(&ctx.styles, false), newPortPalette(&ctx.styles, true)}
 	return p
 }
@@ -143,58 +157,19 @@ func (p *portfolioView) setSnapshot(s *model.Snapshot) { p.snap = s }
 // relayout fits the columns to the width: drop columns until they fit
 // with a two-cell gap, or one cell if that keeps more, then widen.
 func (p *portfolioView) relayout() {
-	fit := func(gap int) []portCol {
-		var show [numPortColumns]bool
-		for c := range numPortColumns {
-			show[c] = true
-		}
-		sum := func() int {
-			n, total := 0, gutterWidth
-			for c := range numPortColumns {
-				if show[c] {
-					_, minW, _, _ := portColumnSpec(c)
-					total += minW
-					n++
-				}
-			}
-			return total + gap*max(n-1, 0)
-		}
-		for _, c := range portDropOrder() {
-			if sum() <= p.width {
-				break
-			}
-			show[c] = false
-		}
-		var out []portCol
-		for c := range numPortColumns {
-			if show[c] {
-				_, minW, _, _ := portColumnSpec(c)
-				out = append(out, portCol{c, minW})
-			}
-		}
-		return out
+	specs := make([]colSpec[portColumn], 0, numPortColumns)
+	for c := range numPortColumns {
+		title, minW, maxW, right := portColumnSpec(c)
+		specs = append(specs, colSpec[portColumn]{c, title, minW, maxW, right})
 	}
-	p.gap, p.cols = 2, fit(2)
-	if one := fit(1); len(one) > len(p.cols) {
-		p.gap, p.cols = 1, one
+	var grow []growStep[portColumn]
+	for _, c := range []portColumn{pfValue, pfPnL, pfQty, pfBar, pfLabel, pfNote} {
+		grow = append(grow, growStep[portColumn]{c, 0})
 	}
-	used := gutterWidth + p.gap*max(len(p.cols)-1, 0)
-	for _, c := range p.cols {
-		used += c.width
-	}
-	extra := p.width - used
-	for _, grow := range []portColumn{pfValue, pfPnL, pfQty, pfBar, pfLabel, pfNote} {
-		for i := range p.cols {
-			c := &p.cols[i]
-			if c.col != grow {
-				continue
-			}
-			_, _, maxW, _ := portColumnSpec(c.col)
-			g := min(max(extra, 0), maxW-c.width)
-			c.width += g
-			extra -= g
-		}
-	}
+	p.lay = fitColumns(specs, p.width, fitRule[portColumn]{gutter: gutterWidth, gaps: []int{2, 1},
+		drop: portDropOrder(), grow: grow})
+	p.rowLines.reset()
+	p.totalLines.reset()
 }
 
 // bodyRows is how many rows fit between the header and the total line.
@@ -313,11 +288,6 @@ func (p *portfolioView) refresh() {
 	if k == p.key && len(p.lines) == p.height {
 		return
 	}
-	if k.ver != p.key.ver || k.hide != p.key.hide || k.w != p.key.w {
-		p.gen++ // the records, the mask or the layout changed: redraw every row
-		clear(p.posLines)
-		clear(p.lotLines)
-	}
 	if k.snap != p.key.snap || k.ver != p.key.ver || p.key == (portKey{}) {
 		p.revalue()
 	} else {
@@ -359,29 +329,21 @@ func (p *portfolioView) render() {
 			lines = append(lines, blank)
 		}
 		if h >= 2 {
-			k := totalKey{gen: p.gen, value: bits(p.port.Value), cost: bits(p.port.Cost), pnl: bits(p.port.PnL),
-				pct: bits(p.port.PnLPct), unpriced: p.port.Unpriced}
-			if k != p.totalKey || p.total == "" {
-				p.totalKey, p.total = k, p.totalLine()
-			}
-			lines = append(lines, p.total)
+			v := totalCells{hide: p.user.hide, value: fb(p.port.Value), cost: fb(p.port.Cost), pnl: fb(p.port.PnL),
+				pct: fb(p.port.PnLPct), unpriced: p.port.Unpriced}
+			lines = append(lines, p.totalLines.line(true, &v, p.drawTotal))
 		}
 	}
 	for len(lines) < h {
 		lines = append(lines, blank)
 	}
 	p.lines = lines[:max(h, 0)]
+	p.rowLines.sweep()
+	p.renders = p.rowLines.renders
 }
 
 func (p *portfolioView) header() string {
-	b := appendSpaces(p.buf[:0], gutterWidth)
-	for i, c := range p.cols {
-		if i > 0 {
-			b = appendSpaces(b, p.gap)
-		}
-		title, _, _, right := portColumnSpec(c.col)
-		b = appendCellString(b, span{}, title, c.width, right)
-	}
+	b := p.lay.appendHeader(p.buf[:0], nil)
 	p.buf = b
 	return fitLine(p.ctx.styles.Header.Render(string(b)), p.width)
 }
@@ -463,79 +425,55 @@ func (pp *portPalette) change(frac float64) span {
 	return pp.flat
 }
 
-// portLine is a rendered row and what it was rendered from: a row is
-// redrawn only when its numbers, the cursor, the layout or the records
-// changed.
-type portLine struct {
-	key  portLineKey
-	line string
-}
-
-type portLineKey struct {
-	gen                                         uint64 // layout, hidden flag, records
-	sel                                         bool
-	price, value, pnl, pct, alloc, qty, avgCost uint64 // float bits: NaN compares equal to itself
-}
-
-func bits(v float64) uint64 { return math.Float64bits(v) }
-
 // row returns row i's line, from the cache when nothing it shows changed.
 func (p *portfolioView) row(i int) string {
 	r := p.rows[i]
 	pos := &p.port.Positions[r.pos]
 	sel := r.lot >= 0 && p.cursor < len(p.lots) && p.lots[p.cursor] == i
-	k := portLineKey{gen: p.gen, sel: sel, price: bits(pos.Price)}
-	cache, id := p.posLines, pos.Symbol
+	v := portCells{sel: sel, hide: p.user.hide, symbol: pos.Symbol, price: fb(pos.Price)}
+	id := portRowID{id: pos.Symbol}
 	if r.lot >= 0 {
 		lv := &pos.Lots[r.lot]
-		k.value, k.pnl, k.pct = bits(lv.Value), bits(lv.PnL), bits(lv.PnLPct)
-		cache, id = p.lotLines, lv.ID
+		v.lot, v.note = true, lv.Note
+		if !lv.Opened.IsZero() {
+			v.opened, v.dated = lv.Opened.Unix(), true
+		}
+		v.qty, v.cost = fb(lv.Quantity), fb(lv.Cost)
+		v.value, v.pnl, v.pct = fb(lv.Value), fb(lv.PnL), fb(lv.PnLPct)
+		id = portRowID{true, lv.ID}
 	} else {
-		k.value, k.pnl, k.pct, k.alloc = bits(pos.Value), bits(pos.PnL), bits(pos.PnLPct), bits(pos.Alloc)
-		k.qty, k.avgCost = bits(pos.Quantity), bits(pos.AvgCost)
+		v.qty, v.cost = fb(pos.Quantity), fb(pos.AvgCost)
+		v.value, v.pnl, v.pct, v.alloc = fb(pos.Value), fb(pos.PnL), fb(pos.PnLPct), fb(pos.Alloc)
 	}
-	if c, ok := cache[id]; ok && c.key == k {
-		return c.line
-	}
-	p.buf = p.renderRow(p.buf[:0], i, sel)
-	line := string(p.buf)
-	cache[id] = portLine{k, line}
-	p.renders++
-	return line
+	return p.rowLines.line(id, &v, p.drawRow)
 }
 
-// renderRow draws row i (a position or a lot) into dst: exactly width
-// cells. P&L is signed and coloured; amounts are masked while balances
-// are hidden (percentages and the allocation stay).
-func (p *portfolioView) renderRow(dst []byte, i int, sel bool) []byte {
+// drawRow draws a row (a position or a lot) from what it shows into dst:
+// exactly width cells. P&L is signed and coloured; amounts are masked
+// while balances are hidden (percentages and the allocation stay).
+func (p *portfolioView) drawRow(dst []byte, v *portCells) []byte {
 	pal := &p.pal[0]
-	if sel {
+	if v.sel {
 		pal = &p.pal[1]
 	}
-	hide := p.user.hide
-	r := p.rows[i]
-	pos := &p.port.Positions[r.pos]
-	isLot := r.lot >= 0
-	if sel {
+	hide := v.hide
+	isLot := v.lot
+	if v.sel {
 		dst = appendSpan(dst, pal.gap, "▸ ")
 	} else {
 		dst = appendSpan(dst, pal.gap, "  ")
 	}
-	var lv *model.LotValue
-	if isLot {
-		lv = &pos.Lots[r.lot]
-	}
-	priced := !bad(pos.Price)
+	priced := !bad(v.price.f())
 	used := gutterWidth
-	for k, c := range p.cols {
+	for k, c := range p.lay.cols {
 		if k > 0 {
 			dst = append(dst, pal.gap.pre...)
-			dst = appendSpaces(dst, p.gap)
+			dst = appendSpaces(dst, p.lay.gap)
 			dst = append(dst, pal.gap.post...)
-			used += p.gap
+			used += p.lay.gap
 		}
 		used += c.width
-		_, _, _, right := portColumnSpec(c.col)
+		right := c.right
 		sp := pal.text
 		num := p.num[:0]
 		// amount writes an amount, compact (1.80M) when it would not
@@ -555,74 +493,54 @@ func (p *portfolioView) renderRow(dst []byte, i int, sel bool) []byte {
 		case pfLabel:
 			if isLot {
 				num = append(num, "  "...)
-				if lv.Opened.IsZero() {
+				if !v.dated {
 					num = append(num, "no date"...)
 				} else {
-					num = lv.Opened.UTC().AppendFormat(num, "2006-01-02")
+					num = time.Unix(v.opened, 0).UTC().AppendFormat(num, "2006-01-02")
 				}
 				dst = appendCellBytes(dst, pal.muted, num, c.width, false)
 			} else {
-				dst = appendCellString(dst, pal.bold, safetext.Line(pos.Symbol, maxShown), c.width, false)
+				dst = appendCellString(dst, pal.bold, safetext.Line(v.symbol, maxShown), c.width, false)
 			}
 			p.num = num
 			continue
 		case pfNote:
 			note := ""
 			if isLot {
-				note = safetext.Line(lv.Note, maxShown)
+				note = safetext.Line(v.note, maxShown)
 			}
 			dst = appendCellString(dst, pal.muted, note, c.width, false)
 			continue
 		case pfQty:
-			q := pos.Quantity
-			if isLot {
-				q = lv.Quantity
-			}
-			amount(q, appendQty, appendCompact)
+			amount(v.qty.f(), appendQty, appendCompact)
 		case pfCost:
-			cost := pos.AvgCost
-			if isLot {
-				cost = lv.Cost
-			}
-			amount(cost, appendUnitCost, appendCompact)
+			amount(v.cost.f(), appendUnitCost, appendCompact)
 		case pfPrice:
 			if !isLot {
-				num = appendPrice(num, pos.Price)
+				num = appendPrice(num, v.price.f())
 			}
 		case pfValue:
-			v := pos.Value
-			if isLot {
-				v = lv.Value
-			}
-			amount(v, appendMoney, appendCompact)
+			amount(v.value.f(), appendMoney, appendCompact)
 		case pfPnL:
-			v := pos.PnL
-			if isLot {
-				v = lv.PnL
-			}
 			switch {
 			case !priced && !isLot:
 				num = append(num, "no price"...)
 				sp = pal.warn
 			case priced:
-				sp = pal.change(v)
-				amount(v, appendPnL, appendSignedCompact)
+				sp = pal.change(v.pnl.f())
+				amount(v.pnl.f(), appendPnL, appendSignedCompact)
 			}
 		case pfPct:
-			v := pos.PnLPct
-			if isLot {
-				v = lv.PnLPct
-			}
-			num = appendChange(num, v)
-			sp = pal.change(v)
+			num = appendChange(num, v.pct.f())
+			sp = pal.change(v.pct.f())
 		case pfAlloc:
 			if !isLot && priced {
-				num = appendPercent(num, pos.Alloc)
+				num = appendPercent(num, v.alloc.f())
 			}
 			sp = pal.muted
 		case pfBar:
 			if !isLot && priced {
-				num = appendBar(num, pos.Alloc*100, c.width)
+				num = appendBar(num, v.alloc.f()*100, c.width)
 			}
 			sp = pal.accent
 		}
@@ -637,13 +555,13 @@ func (p *portfolioView) renderRow(dst []byte, i int, sel bool) []byte {
 	return dst
 }
 
-// totalLine is "Total  value $12,345.67 · cost $10,000.00 · P&L
+// drawTotal draws the total line: "Total  value $12,345.67 · cost $10,000.00 · P&L
 // +$2,345.67 (+23.46%) · 1 position without a price, not counted", in the
 // longest form that fits: narrow windows drop the note, then the cost.
-func (p *portfolioView) totalLine() string {
+func (p *portfolioView) drawTotal(dst []byte, v *totalCells) []byte {
 	st := &p.ctx.styles
-	pf := &p.port
-	hide := p.user.hide
+	pf := &model.Portfolio{Value: v.value.f(), Cost: v.cost.f(), PnL: v.pnl.f(), PnLPct: v.pct.f(), Unpriced: v.unpriced}
+	hide := v.hide
 	pal := &p.pal[0]
 	total := spanOf(st.Total)
 	money := func(v float64) string {
@@ -682,6 +600,7 @@ func (p *portfolioView) totalLine() string {
 		return out
 	}
 	var line []seg
+	w := 0
 	for _, l := range [][]seg{
 		join(head, cost, pl, note),
 		join(head, cost, pl, short),
@@ -690,7 +609,7 @@ func (p *portfolioView) totalLine() string {
 		{{total, " Σ "}, {pal.text, money(pf.Value)}, {pal.text, " "}, {pal.change(pf.PnL), gain}},
 	} {
 		line = l
-		w := 0
+		w = 0
 		for _, sg := range l {
 			w += textWidth(sg.text)
 		}
@@ -698,10 +617,16 @@ func (p *portfolioView) totalLine() string {
 			break
 		}
 	}
-	b := p.buf[:0]
-	for _, sg := range line {
-		b = appendSpan(b, sg.sp, sg.text)
+	if w > p.width { // not even the shortest form fits: cut it
+		b := p.buf[:0]
+		for _, sg := range line {
+			b = appendSpan(b, sg.sp, sg.text)
+		}
+		p.buf = b
+		return append(dst, fitLine(string(b), p.width)...)
 	}
-	p.buf = b
-	return fitLine(string(b), p.width)
+	for _, sg := range line {
+		dst = appendSpan(dst, sg.sp, sg.text)
+	}
+	return appendSpaces(dst, p.width-w)
 }

@@ -100,74 +100,45 @@ const gutterWidth = 2
 // layout is the table's column widths for one window width, computed once
 // per resize (or when the longest symbol changes), never per row.
 type layout struct {
+	cols  colLayout[column] // the shown columns in display order
 	show  [numColumns]bool
 	width [numColumns]int
 	gap   int
 	used  int // cells used by gutter, columns and gaps
 }
 
-func (l *layout) sum() int {
-	n, total := 0, gutterWidth
-	for c := range numColumns {
-		if l.show[c] {
-			total += l.width[c]
-			n++
-		}
-	}
-	if n > 1 {
-		total += l.gap * (n - 1)
-	}
-	return total
-}
+func (l *layout) count() int { return len(l.cols.cols) }
 
-func (l *layout) count() int {
-	n := 0
-	for _, s := range l.show {
-		if s {
-			n++
+// tableColumns are the table's columns in display order, the symbol
+// column symW cells wide at least.
+func tableColumns(symW int) []colSpec[column] {
+	specs := make([]colSpec[column], 0, numColumns)
+	for c := range numColumns {
+		title, minW, maxW, right := columnSpec(c)
+		if c == colSymbol {
+			minW = symW
 		}
+		specs = append(specs, colSpec[column]{c, title, minW, maxW, right})
 	}
-	return n
+	return specs
 }
 
 // computeLayout fits the columns into total cells: it drops columns in
 // dropOrder until they fit (trying a two-cell gap first, then one cell if
 // that keeps more columns), then widens name and trend into what is left.
 func computeLayout(total, symW int) layout {
-	var best layout
-	for i, gap := range [2]int{2, 1} {
-		l := layout{gap: gap}
-		for c := range numColumns {
-			_, minW, _, _ := columnSpec(c)
-			l.show[c], l.width[c] = true, minW
-		}
-		l.width[colSymbol] = symW
-		for _, c := range dropOrder() {
-			if l.sum() <= total {
-				break
-			}
-			l.show[c] = false
-		}
-		if i == 0 || l.count() > best.count() {
-			best = l
-		}
-	}
-	extra := total - best.sum()
-	grow := func(c column, upTo int) {
-		if !best.show[c] || extra <= 0 {
-			return
-		}
-		g := min(extra, max(upTo-best.width[c], 0))
-		best.width[c] += g
-		extra -= g
-	}
+	drop := dropOrder()
 	_, _, nameMax, _ := columnSpec(colName)
-	_, _, sparkMax, _ := columnSpec(colSpark)
-	grow(colName, 16) // most names fit in 16; then the trend, then long names
-	grow(colSpark, sparkMax)
-	grow(colName, nameMax)
-	best.used = best.sum()
-	return best
+	cl := fitColumns(tableColumns(symW), total, fitRule[column]{
+		gutter: gutterWidth, gaps: []int{2, 1}, drop: drop[:],
+		// most names fit in 16; then the trend, then long names
+		grow: []growStep[column]{{colName, 16}, {colSpark, 0}, {colName, nameMax}},
+	})
+	l := layout{cols: cl, gap: cl.gap, used: cl.used}
+	for _, c := range cl.cols {
+		l.show[c.col], l.width[c.col] = true, c.width
+	}
+	return l
 }
 
 // sortKey is what the table is sorted by; the names are Options.Sort's.
@@ -235,22 +206,57 @@ type row struct {
 	seen       uint64 // the table's apply pass that last listed this token
 
 	line string // rendered, exactly table-width cells
-	key  rowKey // what line was rendered from
+
+	// The trend as drawn from sparkTok at sparkW cells: a TokenView never
+	// changes, so it is drawn again only for a new view or width.
+	spark    sparkCells
+	sparkTok *model.TokenView
+	sparkW   int
 }
 
-type rowKey struct {
-	tok   *model.TokenView
-	ver   uint64
-	gen   uint64
-	sel   bool
-	flash int8
-	hl    int8
-	stale bool
-	star  bool
+// tableCells is everything one table row shows: the row is drawn from it
+// alone (and the layout), and it is the row's cache key, so a field the
+// row shows cannot be missing from the key.
+type tableCells struct {
+	sel, star, stale bool
+	hl, flash        int8
+	rank             int
+	symbol, name     string // sanitised
+	price            fbits
+	change1h         fbits
+	change24h        fbits
+	change7d         fbits
+	volume, cap      fbits
+	trader, investor gradeCell
+	signal           model.Signal
+	spark            sparkCells
+}
+
+// gradeCell is what a grade's cell shows: its value and band.
+type gradeCell struct {
+	value fbits
+	band  model.Band
+}
+
+func gradeCellOf(g model.Grade) gradeCell { return gradeCell{fb(g.Value), g.Band} }
+
+func (g gradeCell) grade() model.Grade { return model.Grade{Value: g.value.f(), Band: g.band} }
+
+// sparkMaxCells is the trend column's widest.
+const sparkMaxCells = 48
+
+// sparkCells is the trend as drawn: its block characters, its direction
+// (its colour) and where the faint cached part ends.
+type sparkCells struct {
+	text [sparkMaxCells * 3]byte
+	n    uint8 // bytes of text
+	dir  int8
+	cut  int16 // bytes of text drawn faint (warm-start cache); -1: not split
 }
 
 func (r *row) setToken(tok *model.TokenView) {
 	r.tok = tok
+	r.sparkTok = nil // holds no old view
 	if tok.Symbol != r.rawSymbol || r.symbol == "" {
 		r.rawSymbol = tok.Symbol
 		r.symbol = safetext.Line(tok.Symbol, maxShown)
@@ -276,7 +282,6 @@ type table struct {
 
 	width, height int // height includes the header line
 	lay           layout
-	gen           uint64 // layout generation, part of every row's cache key
 	symW          int
 
 	sortBy sortKey
@@ -294,8 +299,10 @@ type table struct {
 	// (the Watch view); starred marks a row with ★ (the active watchlist).
 	member, starred func(sym string) bool
 
-	renders int    // rows rendered since start, for tests and benchmarks
-	pass    uint64 // apply passes since start: tells this pass's rows from older ones
+	lines   rowCache[string, tableCells] // the visible rows' lines by symbol
+	cur     tableCells                   // the row being drawn
+	renders int                          // rows rendered since start, for tests and benchmarks
+	pass    uint64                       // apply passes since start: tells this pass's rows from older ones
 
 	// flips are the signal changes found by the last apply, in snapshot
 	// (rank) order; the root announces them.
@@ -339,7 +346,7 @@ func (t *table) setSize(w, h int) {
 
 func (t *table) relayout() {
 	t.lay = computeLayout(t.width, t.symW)
-	t.gen++
+	t.lines.reset()
 	t.blank = strings.Repeat(" ", max(t.width, 0))
 	t.renderHeader()
 	t.renderEmpty()
@@ -658,21 +665,16 @@ func (t *table) rowAt(line int) (int, bool) {
 	return i, i < len(t.view)
 }
 
-// refresh renders the visible rows whose cache key changed.
+// refresh renders the visible rows whose shown values changed.
 func (t *table) refresh() {
 	end := min(t.offset+t.bodyRows(), len(t.view))
 	for i := t.offset; i < end; i++ {
 		r := t.view[i]
-		k := rowKey{tok: r.tok, ver: r.tok.Version, gen: t.gen, sel: i == t.cursor, flash: r.flash, hl: r.hl, stale: r.stale,
-			star: t.starred != nil && t.starred(r.tok.Symbol)}
-		if k == r.key && r.line != "" {
-			continue
-		}
-		t.buf = t.renderRow(t.buf[:0], r, k.sel, k.star)
-		r.line = string(t.buf)
-		r.key = k
-		t.renders++
+		t.cells(&t.cur, r, i == t.cursor, t.starred != nil && t.starred(r.tok.Symbol))
+		r.line = t.lines.line(r.tok.Symbol, &t.cur, t.drawRow)
 	}
+	t.lines.sweep()
+	t.renders = t.lines.renders
 }
 
 // line is body line i of the table (0 = header), exactly width cells.
@@ -782,119 +784,168 @@ func changeSpan(p *rowPalette, frac float64) span {
 	return p.flat
 }
 
-// renderRow draws one row into dst: exactly t.width cells. It allocates
-// nothing once dst and t.num have grown (non-ASCII names that need cutting
-// aside).
+// renderRow draws one row into dst: exactly t.width cells.
 func (t *table) renderRow(dst []byte, r *row, sel, star bool) []byte {
+	t.cells(&t.cur, r, sel, star)
+	return t.drawRow(dst, &t.cur)
+}
+
+// cells fills c with what row r shows. It allocates nothing.
+func (t *table) cells(c *tableCells, r *row, sel, star bool) {
+	tok := r.tok
+	*c = tableCells{sel: sel, star: star, stale: r.stale, hl: r.hl, flash: r.flash, rank: tok.Rank,
+		symbol: r.symbol, name: r.name, price: fb(tok.Price),
+		change1h: fb(tok.Change1h), change24h: fb(tok.Change24h), change7d: fb(tok.Change7d),
+		volume: fb(tok.Volume24h), cap: fb(tok.MarketCap),
+		trader: gradeCellOf(tok.TraderGrade), investor: gradeCellOf(tok.InvestorGrade), signal: tok.Signal}
+	w := t.lay.width[colSpark]
+	if !t.lay.show[colSpark] || w <= 0 {
+		c.spark.cut = -1
+		return
+	}
+	if r.sparkTok != tok || r.sparkW != w {
+		r.spark, r.sparkTok, r.sparkW = drawSpark(tok, min(w, sparkMaxCells)), tok, w
+	}
+	c.spark = r.spark
+}
+
+// drawSpark is tok's trend drawn w cells wide.
+func drawSpark(tok *model.TokenView, w int) sparkCells {
+	sc := sparkCells{cut: -1, dir: int8(sparkDirection(tok.Spark))}
+	text := appendSpark(sc.text[:0], tok.Spark, w)
+	sc.n = uint8(len(text))
+	if cut := cachedPoints(tok); cut > 0 {
+		// The cached part of the history (warm start) is drawn faint
+		// until the feeds fill the gap after it: the cell showing point
+		// cut-1 is the last cached one (cell i shows point ((i+1)*n-1)/w).
+		n := tok.Spark.Len()
+		cells := 0
+		for cells < w && ((cells+1)*n-1)/w < cut {
+			cells++
+		}
+		off := 0
+		for k := 0; k < cells && off < len(text); k++ {
+			_, size := utf8.DecodeRune(text[off:])
+			off += size
+		}
+		sc.cut = int16(off)
+	}
+	return sc
+}
+
+// drawRow draws a row from what it shows into dst: exactly t.width cells.
+// It allocates nothing once dst and t.num have grown (non-ASCII names that
+// need cutting aside).
+func (t *table) drawRow(dst []byte, v *tableCells) []byte {
 	state := 0
-	if sel {
+	if v.sel {
 		state |= rowSelected
 	}
-	if r.stale {
+	if v.stale {
 		state |= rowStale
 	}
-	p := &t.ctx.styles.rows[min(max(int(r.hl), 0), numHighlights-1)][state]
-	tok := r.tok
-	if sel {
+	p := &t.ctx.styles.rows[min(max(int(v.hl), 0), numHighlights-1)][state]
+	if v.sel {
 		dst = appendSpan(dst, p.cursor, "▸")
 	} else {
 		dst = appendSpan(dst, p.base, " ")
 	}
 	switch {
-	case r.hl != hlNone:
+	case v.hl != hlNone:
 		dst = appendSpan(dst, p.hlMark, "✦")
-	case star:
+	case v.star:
 		dst = appendSpan(dst, p.star, "★")
-	case r.stale:
+	case v.stale:
 		dst = appendSpan(dst, p.staleMark, "◌")
 	default:
 		dst = appendSpan(dst, p.base, " ")
 	}
-	first := true
-	for c := range numColumns {
-		if !t.lay.show[c] {
-			continue
-		}
-		if !first {
+	for k, col := range t.lay.cols.cols {
+		if k > 0 {
 			dst = append(dst, p.base.pre...)
 			dst = appendSpaces(dst, t.lay.gap)
 			dst = append(dst, p.base.post...)
 		}
-		first = false
-		w := t.lay.width[c]
+		w := col.width
 		num := t.num[:0]
-		switch c {
+		switch col.col {
 		case colRank:
-			if tok.Rank > 0 {
-				num = strconv.AppendInt(num, int64(tok.Rank), 10)
+			if v.rank > 0 {
+				num = strconv.AppendInt(num, int64(v.rank), 10)
 			} else {
 				num = append(num, unknown...)
 			}
 			dst = appendCellBytes(dst, p.rank, num, w, true)
 		case colSymbol:
-			dst = appendCellString(dst, p.symbol, r.symbol, w, false)
+			dst = appendCellString(dst, p.symbol, v.symbol, w, false)
 		case colName:
-			dst = appendCellString(dst, p.name, r.name, w, false)
+			dst = appendCellString(dst, p.name, v.name, w, false)
 		case colPrice:
 			sp, mark := p.price, " "
-			switch r.flash {
+			switch v.flash {
 			case 1:
 				sp, mark = p.flashUp, "▲"
 			case -1:
 				sp, mark = p.flashDown, "▼"
 			}
-			num = appendPrice(num, tok.Price)
+			num = appendPrice(num, v.price.f())
 			num = append(num, ' ')
 			num = append(num, mark...)
 			dst = appendCellBytes(dst, sp, num, w, true)
 		case colChange1h:
-			dst = appendCellBytes(dst, changeSpan(p, tok.Change1h), appendChange(num, tok.Change1h), w, true)
+			dst = appendCellBytes(dst, changeSpan(p, v.change1h.f()), appendChange(num, v.change1h.f()), w, true)
 		case colChange24h:
-			dst = appendCellBytes(dst, changeSpan(p, tok.Change24h), appendChange(num, tok.Change24h), w, true)
+			dst = appendCellBytes(dst, changeSpan(p, v.change24h.f()), appendChange(num, v.change24h.f()), w, true)
 		case colChange7d:
-			dst = appendCellBytes(dst, changeSpan(p, tok.Change7d), appendChange(num, tok.Change7d), w, true)
+			dst = appendCellBytes(dst, changeSpan(p, v.change7d.f()), appendChange(num, v.change7d.f()), w, true)
 		case colVolume:
-			if bad(tok.Volume24h) || tok.Volume24h < 0 {
+			if vol := v.volume.f(); bad(vol) || vol < 0 {
 				num = append(num, unknown...)
 			} else {
-				num = appendCompact(num, tok.Volume24h)
+				num = appendCompact(num, vol)
 			}
 			dst = appendCellBytes(dst, p.num, num, w, true)
 		case colCap:
-			dst = appendCellBytes(dst, p.num, appendCapOrUnknown(num, tok.MarketCap), w, true)
+			dst = appendCellBytes(dst, p.num, appendCapOrUnknown(num, v.cap.f()), w, true)
 		case colTrader:
-			dst = appendCellBytes(dst, gradeSpan(p, tok.TraderGrade), appendGrade(num, tok.TraderGrade.Value), w, true)
+			g := v.trader.grade()
+			dst = appendCellBytes(dst, gradeSpan(p, g), appendGrade(num, g.Value), w, true)
 		case colInvestor:
-			dst = appendCellBytes(dst, gradeSpan(p, tok.InvestorGrade), appendGrade(num, tok.InvestorGrade.Value), w, true)
+			g := v.investor.grade()
+			dst = appendCellBytes(dst, gradeSpan(p, g), appendGrade(num, g.Value), w, true)
 		case colSignal:
-			if !tok.TraderGrade.Present() {
+			if !v.trader.grade().Present() {
 				dst = appendCellString(dst, p.flat, unknown, w, false)
 				break
 			}
 			sp := p.flat
-			switch tok.Signal {
+			switch v.signal {
 			case model.SignalBullish:
 				sp = p.up
 			case model.SignalBearish:
 				sp = p.down
 			}
-			dst = appendCellString(dst, sp, signalCell(tok.Signal), w, false)
+			dst = appendCellString(dst, sp, signalCell(v.signal), w, false)
 		case colSpark:
 			sp := p.flat
-			switch sparkDirection(tok.Spark) {
+			switch v.spark.dir {
 			case 1:
 				sp = p.up
 			case -1:
 				sp = p.down
 			}
-			if cut := cachedPoints(tok); cut > 0 {
-				// The cached part of the history (warm start) is drawn faint
-				// until the feeds fill the gap after it.
-				dst = appendSparkSplit(dst, tok.Spark, w, cut, p.cached, sp)
+			text := v.spark.text[:v.spark.n]
+			if cut := v.spark.cut; cut >= 0 {
+				dst = append(dst, p.cached.pre...)
+				dst = append(dst, text[:cut]...)
+				dst = append(dst, p.cached.post...)
+				dst = append(dst, sp.pre...)
+				dst = append(dst, text[cut:]...)
+				dst = append(dst, sp.post...)
 				break
 			}
 			dst = append(dst, sp.pre...)
-			dst = appendSpark(dst, tok.Spark, w)
+			dst = append(dst, text...)
 			dst = append(dst, sp.post...)
 		}
 		t.num = num[:0]
@@ -909,24 +960,14 @@ func (t *table) renderRow(dst []byte, r *row, sel, star bool) []byte {
 
 // renderHeader draws the header line, marking the sort column ▲ or ▼.
 func (t *table) renderHeader() {
-	b := t.buf[:0]
-	b = appendSpaces(b, gutterWidth)
-	first := true
-	for c := range numColumns {
-		if !t.lay.show[c] {
-			continue
-		}
-		if !first {
-			b = appendSpaces(b, t.lay.gap)
-		}
-		first = false
-		title, _, _, right := columnSpec(c)
-		if c == colPrice {
+	b := t.lay.cols.appendHeader(t.buf[:0], func(c *fitCol[column]) string {
+		title := c.title
+		if c.col == colPrice {
 			title += "  " // line up with the digits, not the tick marker
 		}
-		if t.sortBy.column() == c {
-			if textWidth(title)+2 > t.lay.width[c] {
-				title = shortTitle(c)
+		if t.sortBy.column() == c.col {
+			if textWidth(title)+2 > c.width {
+				title = shortTitle(c.col)
 			}
 			if t.desc {
 				title += " ▼"
@@ -934,8 +975,8 @@ func (t *table) renderHeader() {
 				title += " ▲"
 			}
 		}
-		b = appendCellString(b, span{}, title, t.lay.width[c], right)
-	}
+		return title
+	})
 	if pad := t.width - t.lay.used; pad > 0 {
 		b = appendSpaces(b, pad)
 	}
