@@ -9,29 +9,11 @@ import (
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/feedtest"
 	"github.com/tokentop/tokentop/feeds/internal/wsx"
-	"github.com/tokentop/tokentop/model"
 )
-
-// discard is a Sink that drops everything.
-type discard struct{}
-
-func (discard) Send(context.Context, model.Event) bool { return true }
-func (discard) Status(model.FeedStatus)                {}
-
-func benchFrame(b *testing.B, name string, run func([]byte)) {
-	frame := feedtest.Compact(feedtest.Fixture(b, name))
-	b.SetBytes(int64(len(frame)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		run(frame)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
-}
 
 func newBenchSession() *sessionState {
 	e := New(Options{Symbols: []string{"BTC", "ETH"}})
-	return &sessionState{e: e, sink: discard{}, hooks: wsx.FillHooks(feeds.SessionHooks{}), p: newParser(e.index),
+	return &sessionState{e: e, sink: feedtest.Discard{}, hooks: wsx.FillHooks(feeds.SessionHooks{}), p: newParser(e.index),
 		products: make([]productState, 2), live: true, ackTimer: time.NewTimer(time.Hour)}
 }
 
@@ -39,7 +21,7 @@ func newBenchSession() *sessionState {
 func BenchmarkTicker(b *testing.B) {
 	st := newBenchSession()
 	ctx := context.Background()
-	benchFrame(b, "coinbase/ticker.json", func(f []byte) {
+	feedtest.BenchFrame(b, "coinbase/ticker.json", func(f []byte) {
 		st.products[0] = productState{} // the same frame again is not "out of order"
 		if st.handle(ctx, f) != nil {
 			b.Fatal("error")
@@ -50,7 +32,7 @@ func BenchmarkTicker(b *testing.B) {
 func BenchmarkMatch(b *testing.B) {
 	st := newBenchSession()
 	ctx := context.Background()
-	benchFrame(b, "coinbase/match.json", func(f []byte) {
+	feedtest.BenchFrame(b, "coinbase/match.json", func(f []byte) {
 		st.products[0] = productState{}
 		if st.handle(ctx, f) != nil {
 			b.Fatal("error")
@@ -93,7 +75,7 @@ type jsonMatch struct {
 }
 
 func BenchmarkTickerEncodingJSON(b *testing.B) {
-	benchFrame(b, "coinbase/ticker.json", func(f []byte) {
+	feedtest.BenchFrame(b, "coinbase/ticker.json", func(f []byte) {
 		var v jsonTicker
 		if json.Unmarshal(f, &v) != nil {
 			b.Fatal("decode")
@@ -102,7 +84,7 @@ func BenchmarkTickerEncodingJSON(b *testing.B) {
 }
 
 func BenchmarkMatchEncodingJSON(b *testing.B) {
-	benchFrame(b, "coinbase/match.json", func(f []byte) {
+	feedtest.BenchFrame(b, "coinbase/match.json", func(f []byte) {
 		var v jsonMatch
 		if json.Unmarshal(f, &v) != nil {
 			b.Fatal("decode")

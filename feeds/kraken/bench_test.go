@@ -9,36 +9,18 @@ import (
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/feedtest"
 	"github.com/tokentop/tokentop/feeds/internal/wsx"
-	"github.com/tokentop/tokentop/model"
 )
-
-// discard is a Sink that drops everything.
-type discard struct{}
-
-func (discard) Send(context.Context, model.Event) bool { return true }
-func (discard) Status(model.FeedStatus)                {}
-
-func benchFrame(b *testing.B, name string, run func([]byte)) {
-	frame := feedtest.Compact(feedtest.Fixture(b, name))
-	b.SetBytes(int64(len(frame)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		run(frame)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
-}
 
 func newBenchSession() *sessionState {
 	e := New(Options{Symbols: []string{"BTC", "ETH"}})
-	return &sessionState{e: e, sink: discard{}, hooks: wsx.FillHooks(feeds.SessionHooks{}), p: newParser(e.index, e.symbols),
+	return &sessionState{e: e, sink: feedtest.Discard{}, hooks: wsx.FillHooks(feeds.SessionHooks{}), p: newParser(e.index, e.symbols),
 		expected: 6, live: true, ackTimer: time.NewTimer(time.Hour)}
 }
 
 func benchHandle(b *testing.B, name string) {
 	st := newBenchSession()
 	ctx := context.Background()
-	benchFrame(b, name, func(f []byte) {
+	feedtest.BenchFrame(b, name, func(f []byte) {
 		if st.handle(ctx, f) != nil {
 			b.Fatal("error")
 		}
@@ -86,7 +68,7 @@ type jsonTrade struct {
 }
 
 func BenchmarkTickerEncodingJSON(b *testing.B) {
-	benchFrame(b, "kraken/ticker_update.json", func(f []byte) {
+	feedtest.BenchFrame(b, "kraken/ticker_update.json", func(f []byte) {
 		var v jsonTicker
 		if json.Unmarshal(f, &v) != nil {
 			b.Fatal("decode")
@@ -95,7 +77,7 @@ func BenchmarkTickerEncodingJSON(b *testing.B) {
 }
 
 func BenchmarkTradeEncodingJSON(b *testing.B) {
-	benchFrame(b, "kraken/trade.json", func(f []byte) {
+	feedtest.BenchFrame(b, "kraken/trade.json", func(f []byte) {
 		var v jsonTrade
 		if json.Unmarshal(f, &v) != nil {
 			b.Fatal("decode")

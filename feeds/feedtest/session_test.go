@@ -1,0 +1,166 @@
+package feedtest
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/model"
+)
+
+const wait = 5 * time.Second
+
+// fakeExchange runs session as its Session and sends history as its
+// Backfill.
+type fakeExchange struct {
+	session func(ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error
+	history []model.Event
+}
+
+func (fakeExchange) Name() string { return "fake" }
+
+func (x fakeExchange) Backfill(ctx context.Context, sink feeds.Sink, _, _ time.Time) error {
+	for _, ev := range x.history {
+		if !sink.Send(ctx, ev) {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (x fakeExchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+	return x.session(ctx, sink, hooks)
+}
+
+func TestHooksRecordWhatTheSessionSaid(t *testing.T) {
+	h := &Hooks{}
+	hooks := h.SessionHooks()
+	if h.WaitBeats(1, 20*time.Millisecond) {
+		t.Fatal("WaitBeats: a beat that never came")
+	}
+	go func() {
+		hooks.Live()
+		hooks.Bad("one")
+		hooks.Beat()
+		hooks.Bad("two")
+		hooks.Beat()
+	}()
+	if !h.WaitBeats(2, wait) {
+		t.Fatalf("beats %d, want 2", h.Beats())
+	}
+	if h.Live() != 1 || h.Beats() != 2 || !slices.Equal(h.Bads(), []string{"one", "two"}) {
+		t.Fatalf("live %d beats %d bad %q", h.Live(), h.Beats(), h.Bads())
+	}
+}
+
+func TestStartSessionStopsAndReportsTheEnd(t *testing.T) {
+	NoLeaks(t)
+	// A session that runs until cancelled, sending one event.
+	ex := fakeExchange{session: func(ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		hooks.Live()
+		sink.Send(ctx, model.Event{Kind: model.EventQuote, Symbol: "BTC", Time: 1, Price: 2})
+		<-ctx.Done()
+		return nil
+	}}
+	rec, h := NewRecorder(), &Hooks{}
+	s := StartSession(t, ex, rec, h, wait)
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(evs) == 1 }) {
+		t.Fatal("no event")
+	}
+	if !s.Running() || s.Err() != nil || h.Live() != 1 {
+		t.Fatalf("running %v err %v live %d", s.Running(), s.Err(), h.Live())
+	}
+	if err := s.Stop(t); err != nil || s.Running() {
+		t.Fatalf("Stop: %v, running %v", err, s.Running())
+	}
+
+	// A session that ends by itself.
+	boom := errors.New("boom")
+	s = StartSession(t, fakeExchange{session: func(context.Context, feeds.Sink, feeds.SessionHooks) error { return boom }},
+		NewRecorder(), &Hooks{}, wait)
+	if err := s.Done(t); err != boom || s.Err() != boom || s.Running() {
+		t.Fatalf("Done: %v, Err %v, running %v", err, s.Err(), s.Running())
+	}
+}
+
+func TestSuperviseRunsTheFeedAndStops(t *testing.T) {
+	NoLeaks(t)
+	bar := model.Event{Kind: model.EventCandle, Symbol: "BTC", Res: model.Minute,
+		Candle: model.Candle{T: 60, Open: 1, High: 2, Low: 1, Close: 2, Volume: 3}}
+	early := bar
+	early.Candle.T = 0
+	quote := model.Event{Kind: model.EventQuote, Symbol: "BTC", Time: 5, Price: 2}
+	ex := fakeExchange{history: []model.Event{bar, early}, session: func(ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
+		hooks.Live()
+		hooks.Beat()
+		sink.Send(ctx, quote)
+		<-ctx.Done()
+		return nil
+	}}
+	s := Supervise(t, ex, feeds.SuperviseOptions{}, wait)
+	liveAt := s.WaitStatusFrom(t, 0, model.FeedLive, "")
+	s.WaitEvents(t, "the quote and the history", func(evs []model.Event) bool { return len(evs) == 3 })
+	evs := s.Rec.Events()
+	if got := LiveEvents(evs); !slices.Equal(got, []model.Event{quote}) {
+		t.Errorf("LiveEvents %+v", got)
+	}
+	if got := History(evs, "BTC"); !slices.Equal(got, []model.Event{early, bar}) {
+		t.Errorf("History %+v, want oldest first", got)
+	}
+	if got := History(evs, "ETH"); len(got) != 0 {
+		t.Errorf("History of ETH %+v", got)
+	}
+	NoReconnects(t, s.Rec.Statuses())
+	s.Stop()
+	s.Stop() // once
+	if st := s.Rec.Last(); st.State != model.FeedStopped {
+		t.Errorf("last status %+v", st)
+	}
+	if at := s.WaitStatusFrom(t, liveAt, model.FeedStopped, ""); at <= liveAt {
+		t.Errorf("stopped at #%d, live at #%d", at, liveAt)
+	}
+	if got := StatusLines([]model.FeedStatus{{State: model.FeedLive}, {State: model.FeedStale, Reason: "no data"}}); got !=
+		"\n  "+model.FeedLive.String()+" \n  "+model.FeedStale.String()+" no data" {
+		t.Errorf("StatusLines %q", got)
+	}
+}
+
+func TestRESTLogAnswersInOrderAndRecords(t *testing.T) {
+	NoLeaks(t)
+	srv := NewRESTServer(t)
+	log := NewRESTLog(RetryAfter(http.StatusTooManyRequests, 2, []byte(`{"slow":1}`)), Response{Body: []byte(`[1]`)})
+	srv.Handle("/a", log.ServeHTTP)
+	srv.Handle("/b", log.ServeHTTP)
+	type answer struct {
+		status int
+		retry  string
+		body   string
+	}
+	var got []answer
+	for _, p := range []string{"/a?x=1", "/b", "/a"} {
+		resp, err := srv.Client().Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got = append(got, answer{resp.StatusCode, resp.Header.Get("Retry-After"), string(b)})
+	}
+	want := []answer{{429, "2", `{"slow":1}`}, {200, "", `[1]`}, {200, "", `[1]`}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("answers %+v, want %+v", got, want)
+	}
+	reqs := log.WaitRequests(t, 3, wait)
+	if len(reqs) != 3 || reqs[0].URL.Path != "/a" || reqs[0].URL.Query().Get("x") != "1" || reqs[1].URL.Path != "/b" ||
+		reqs[0].Status != 429 || reqs[2].Status != 200 || reqs[2].At.Before(reqs[0].At) {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if n := len(log.Requests()); n != 3 {
+		t.Fatalf("%d requests", n)
+	}
+}
