@@ -13,8 +13,8 @@ import (
 
 func newBenchSession() *sessionState {
 	e := New(Options{Symbols: []string{"BTC", "ETH"}})
-	return &sessionState{e: e, sink: feedtest.Discard{}, hooks: wsx.FillHooks(feeds.SessionHooks{}), p: newParser(e.index),
-		products: make([]productState, 2), live: true, ackTimer: time.NewTimer(time.Hour)}
+	return &sessionState{e: e, sink: feedtest.Discard{}, link: wsx.NewLink("coinbase", feeds.SessionHooks{}, e.base.Log), p: newParser(e.index),
+		products: make([]productState, 2)}
 }
 
 // Parse and apply (sequence checks, event to the sink): the hot path.

@@ -155,9 +155,9 @@ func TestPlanPages(t *testing.T) {
 
 func restExchange(srv *feedtest.RESTServer, symbols ...string) *Exchange {
 	e := New(Options{Symbols: symbols, RESTURL: srv.URL, HTTPClient: srv.Client()})
-	e.restInterval = 0
-	e.retryBase = 5 * time.Millisecond
-	e.retryMax = 20 * time.Millisecond
+	e.base.REST.Interval = 0
+	e.base.REST.RetryBase = 5 * time.Millisecond
+	e.base.REST.RetryMax = 20 * time.Millisecond
 	return e
 }
 
@@ -167,7 +167,7 @@ func TestBackfillSendsFixtureCandlesInOrder(t *testing.T) {
 	srv := feedtest.NewRESTServer(t)
 	srv.Route("/products/BTC-USD/candles", feedtest.Response{Body: body})
 	e := restExchange(srv, "BTC")
-	e.restConcurrency = 1
+	e.base.REST.Concurrency = 1
 	from, to := time.Unix(1748844000, 0), time.Unix(1748862000+60, 0)
 	e.now = func() time.Time { return to.Add(time.Hour) }
 	rec := feedtest.NewRecorder()
@@ -241,7 +241,7 @@ func TestBackfillPagesAndBoundsConcurrency(t *testing.T) {
 	candleServer(t, srv, "/products/BTC-USD/candles", &inFlight, &most, &mu)
 	candleServer(t, srv, "/products/ETH-USD/candles", &inFlight, &most, &mu)
 	e := restExchange(srv, "BTC", "ETH")
-	e.restConcurrency = 2
+	e.base.REST.Concurrency = 2
 	to := time.Unix(1748865600+30, 0) // half-way into a minute
 	e.now = func() time.Time { return to }
 	from := to.Add(-40 * 24 * time.Hour)
@@ -289,11 +289,11 @@ func TestBackfillRetriesRateLimit(t *testing.T) {
 		feedtest.RetryAfter(429, 1, []byte(`{"message":"Slow down"}`)),
 		feedtest.Response{Body: body})
 	e := restExchange(srv, "BTC")
-	e.restConcurrency = 1
+	e.base.REST.Concurrency = 1
 	from, to := time.Unix(1748844000, 0), time.Unix(1748844000+60*100, 0)
 	e.now = func() time.Time { return to.Add(time.Hour) }
 	clock := feedtest.NewFakeClock(to.Add(time.Hour))
-	e.clock = clock
+	e.base.Clock = clock
 	rec := feedtest.NewRecorder()
 	done := make(chan error, 1)
 	go func() { done <- e.Backfill(context.Background(), rec, from, to) }()
@@ -331,7 +331,7 @@ func TestBackfillRetriesRateLimit(t *testing.T) {
 	srv2 := feedtest.NewRESTServer(t)
 	srv2.Route("/products/BTC-USD/candles", feedtest.Response{Status: 429})
 	e2 := restExchange(srv2, "BTC")
-	e2.retries = 3
+	e2.base.REST.Tries = 3
 	err := e2.Backfill(context.Background(), feedtest.NewRecorder(), from, to)
 	if err == nil || !strings.Contains(err.Error(), "rate limited") || !strings.Contains(err.Error(), "gave up after 3 tries") {
 		t.Fatalf("err = %v", err)

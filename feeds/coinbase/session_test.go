@@ -223,7 +223,7 @@ func TestSessionWithoutAckEnds(t *testing.T) {
 	feedtest.NoLeaks(t)
 	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) { c.Stall(ctx) })
 	e := newTestExchange(srv.URL)
-	e.ackWithin = 100 * time.Millisecond
+	e.base.AckWithin = 100 * time.Millisecond
 	h := &feedtest.Hooks{}
 	if err := feedtest.StartSession(t, e, feedtest.NewRecorder(), h, wait).Done(t); err == nil ||
 		!strings.Contains(err.Error(), "no answer to the subscription") {
@@ -298,8 +298,8 @@ func TestSymbolsMapToProducts(t *testing.T) {
 	if got := strings.Join(e.Products(), ","); got != "BTC-EUR,ETH-EUR" {
 		t.Fatalf("products %s", got)
 	}
-	if e.symbols[0] != "BTC" || e.index["ETH-EUR"] != 1 {
-		t.Fatalf("symbols %v index %v", e.symbols, e.index)
+	if e.base.Symbols[0] != "BTC" || e.index["ETH-EUR"] != 1 {
+		t.Fatalf("symbols %v index %v", e.base.Symbols, e.index)
 	}
 	if New(Options{Symbols: []string{"BTC"}}).Products()[0] != "BTC-USD" {
 		t.Fatal("default quote is not USD")

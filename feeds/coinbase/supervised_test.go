@@ -60,11 +60,11 @@ func newSupRig(t *testing.T, script func(ctx context.Context, c *feedtest.WSConn
 	srv.Handle("/products/BTC-USD/candles", r.rest.ServeHTTP)
 	srv.Handle("/products/ETH-USD/candles", r.rest.ServeHTTP)
 	r.ex = New(Options{Symbols: []string{"BTC", "ETH"}, WSURL: r.ws.URL, RESTURL: srv.URL, HTTPClient: srv.Client()})
-	r.ex.restInterval = 0
-	r.ex.retryBase = 5 * time.Millisecond
-	r.ex.retryMax = 20 * time.Millisecond
-	r.ex.ackWithin = supWait // real time; every script acks at once
-	r.ex.now = r.clock.Now   // "has this bar closed" on the supervisor's clock
+	r.ex.base.REST.Interval = 0
+	r.ex.base.REST.RetryBase = 5 * time.Millisecond
+	r.ex.base.REST.RetryMax = 20 * time.Millisecond
+	r.ex.base.AckWithin = supWait // real time; every script acks at once
+	r.ex.now = r.clock.Now        // "has this bar closed" on the supervisor's clock
 
 	// Started after the servers, so it stops before they close.
 	r.Supervised = feedtest.Supervise(t, r.ex, feeds.SuperviseOptions{

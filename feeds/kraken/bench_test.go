@@ -13,8 +13,8 @@ import (
 
 func newBenchSession() *sessionState {
 	e := New(Options{Symbols: []string{"BTC", "ETH"}})
-	return &sessionState{e: e, sink: feedtest.Discard{}, hooks: wsx.FillHooks(feeds.SessionHooks{}), p: newParser(e.index, e.symbols),
-		expected: 6, live: true, ackTimer: time.NewTimer(time.Hour)}
+	return &sessionState{e: e, sink: feedtest.Discard{}, link: wsx.NewLink("kraken", feeds.SessionHooks{}, e.base.Log),
+		p: newParser(e.index, e.base.Symbols), expected: 6}
 }
 
 func benchHandle(b *testing.B, name string) {

@@ -14,7 +14,7 @@ import (
 
 func testParser() *parser {
 	e := New(Options{Symbols: []string{"BTC", "ETH", "ALGO", "MATIC"}})
-	return newParser(e.index, e.symbols)
+	return newParser(e.index, e.base.Symbols)
 }
 
 // oracleEvents derives, with encoding/json (exact keys via a map), the

@@ -240,7 +240,7 @@ func TestSessionEnds(t *testing.T) {
 	// No ack.
 	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) { c.Stall(ctx) })
 	e := New(Options{Symbols: []string{"BTC"}, WSURL: srv.URL})
-	e.ackWithin = 100 * time.Millisecond
+	e.base.AckWithin = 100 * time.Millisecond
 	if err := feedtest.StartSession(t, e, feedtest.NewRecorder(), &feedtest.Hooks{}, wait).Done(t); err == nil || !strings.Contains(err.Error(), "no answer") {
 		t.Fatalf("err = %v", err)
 	}
@@ -271,8 +271,8 @@ func TestSymbolNaming(t *testing.T) {
 	if got := strings.Join(e.pairs, ","); got != "XBTUSD,XDGUSD,ETHUSD" {
 		t.Fatalf("rest pairs %s", got)
 	}
-	if e.index["XBT/USD"] != 0 || e.index["XDG/USD"] != 1 || e.symbols[0] != "BTC" || e.Name() != "kraken" {
-		t.Fatalf("index %v symbols %v", e.index, e.symbols)
+	if e.index["XBT/USD"] != 0 || e.index["XDG/USD"] != 1 || e.base.Symbols[0] != "BTC" || e.Name() != "kraken" {
+		t.Fatalf("index %v symbols %v", e.index, e.base.Symbols)
 	}
 }
 

@@ -64,10 +64,10 @@ func newSupRig(t *testing.T, script func(ctx context.Context, c *feedtest.WSConn
 	r.rest = feedtest.NewRESTLog(seq...)
 	srv.Handle(ohlcPath, r.rest.ServeHTTP)
 	r.ex = New(Options{Symbols: []string{"BTC", "ETH"}, WSURL: r.ws.URL, RESTURL: srv.URL, HTTPClient: srv.Client()})
-	r.ex.restInterval = 0
-	r.ex.retryBase = 5 * time.Millisecond
-	r.ex.retryMax = 20 * time.Millisecond
-	r.ex.ackWithin = supWait // real time; every script acks at once
+	r.ex.base.REST.Interval = 0
+	r.ex.base.REST.RetryBase = 5 * time.Millisecond
+	r.ex.base.REST.RetryMax = 20 * time.Millisecond
+	r.ex.base.AckWithin = supWait // real time; every script acks at once
 
 	// Started after the servers, so it stops before they close.
 	r.Supervised = feedtest.Supervise(t, r.ex, feeds.SuperviseOptions{
