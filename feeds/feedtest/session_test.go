@@ -3,8 +3,10 @@ package feedtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -162,5 +164,70 @@ func TestRESTLogAnswersInOrderAndRecords(t *testing.T) {
 	}
 	if n := len(log.Requests()); n != 3 {
 		t.Fatalf("%d requests", n)
+	}
+}
+
+func (f *failures) Errorf(format string, args ...any) {
+	f.msgs = append(f.msgs, fmt.Sprintf(format, args...))
+}
+
+func TestCheckHistory(t *testing.T) {
+	c := func(ts int64) model.Candle { return model.Candle{T: ts, Open: 1, High: 1, Low: 1, Close: 1} }
+	ev := func(sym string, res model.Resolution, ts int64) model.Event {
+		return model.Event{Kind: model.EventCandle, Symbol: sym, Res: res, Candle: c(ts)}
+	}
+	want := []model.Candle{c(60), c(120)}
+	evs := []model.Event{ev("B", model.Minute, 120), ev("A", model.Minute, 60), ev("B", model.Minute, 60), ev("A", model.Minute, 120),
+		{Kind: model.EventQuote, Symbol: "A", Time: 1, Price: 1}}
+	var f failures
+	if CheckHistory(&f, evs, []string{"A", "B"}, model.Minute, want); len(f.msgs) != 0 {
+		t.Fatalf("good history: %q", f.msgs)
+	}
+	for name, bad := range map[string][]model.Event{
+		"hour bar":  {ev("A", model.Minute, 60), ev("A", model.Hour, 120)},
+		"other bar": {ev("A", model.Minute, 60), ev("A", model.Minute, 180)},
+		"short":     {ev("A", model.Minute, 60)},
+	} {
+		f.msgs = nil
+		if CheckHistory(&f, bad, []string{"A"}, model.Minute, want); len(f.msgs) != 1 {
+			t.Errorf("%s: %q, want one failure", name, f.msgs)
+		}
+	}
+}
+
+func TestCheckRateLimitWaitedOut(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	req := func(u string, after time.Duration, status int) RESTRequest {
+		parsed, _ := url.Parse(u)
+		return RESTRequest{URL: parsed, At: t0.Add(after), Status: status}
+	}
+	good := []RESTRequest{req("/a?p=1", 0, 429), req("/a?p=2", 10*time.Millisecond, 200), req("/a?p=1", time.Second, 200)}
+	noted := []model.FeedStatus{{State: model.FeedLive}, {State: model.FeedLive, Reason: "rate limited by venue, retrying in 1s"}, {State: model.FeedLive}}
+	check := func(reqs []RESTRequest, sts []model.FeedStatus) []string {
+		s := &Supervised{Rec: NewRecorder(), Wait: 50 * time.Millisecond}
+		for _, st := range sts {
+			s.Rec.Status(st)
+		}
+		var f failures
+		s.CheckRateLimitWaitedOut(&f, "venue", reqs, 950*time.Millisecond)
+		return f.msgs
+	}
+	if msgs := check(good, noted); len(msgs) != 0 {
+		t.Fatalf("a rate limit waited out: %q", msgs)
+	}
+	for name, c := range map[string]struct {
+		reqs []RESTRequest
+		sts  []model.FeedStatus
+	}{
+		"retried too soon": {[]RESTRequest{good[0], req("/a?p=1", 900*time.Millisecond, 200)}, noted},
+		"never retried":    {good[:2], noted},
+		"history failed":   {good, append(slices.Clone(noted), model.FeedStatus{State: model.FeedLive, Reason: "history unavailable"})},
+		"never noted":      {good, []model.FeedStatus{{State: model.FeedLive}}},
+		"never cleared":    {good, noted[:2]},
+		"reconnected":      {good, append(slices.Clone(noted), model.FeedStatus{State: model.FeedReconnecting, Reason: "attempt 1"})},
+	} {
+		if msgs := check(c.reqs, c.sts); len(msgs) != 1 {
+			t.Errorf("%s: %q, want one failure", name, msgs)
+		}
 	}
 }

@@ -130,6 +130,68 @@ func History(evs []model.Event, sym string) []model.Event {
 	return out
 }
 
+// CheckHistory checks that the backfilled candles of each of syms are
+// want, oldest first, all of resolution res.
+func CheckHistory(t testing.TB, evs []model.Event, syms []string, res model.Resolution, want []model.Candle) {
+	t.Helper()
+	for _, sym := range syms {
+		got := History(evs, sym)
+		if len(got) != len(want) {
+			t.Errorf("%s: %d history candles, want %d", sym, len(got), len(want))
+		}
+		for i, ev := range got[:min(len(got), len(want))] {
+			if ev.Res != res || ev.Candle != want[i] {
+				t.Errorf("%s history[%d] = %+v, want %v bar %+v", sym, i, ev, res, want[i])
+			}
+		}
+	}
+}
+
+// CheckRateLimitWaitedOut checks a backfill whose first request (reqs[0])
+// was rate limited by exchange with a Retry-After of least: the same
+// request was made again, no sooner than least after; while it waited the
+// status said "rate limited by <exchange>, retrying in …", and once
+// requests went through a later status cleared the note; no status spoke
+// of the history failing, and the connection was never replaced.
+func (s *Supervised) CheckRateLimitWaitedOut(t testing.TB, exchange string, reqs []RESTRequest, least time.Duration) {
+	t.Helper()
+	retried := false
+	for _, q := range reqs[1:] {
+		if q.URL.String() == reqs[0].URL.String() {
+			retried = true
+			if d := q.At.Sub(reqs[0].At); d < least {
+				t.Errorf("retried %v after the rate limit, want at least %v", d, least)
+			}
+		}
+	}
+	if !retried {
+		t.Errorf("the refused request %v was not made again: %+v", reqs[0].URL, reqs)
+	}
+	for _, st := range s.Rec.Statuses() {
+		if strings.Contains(st.Reason, "history") {
+			t.Errorf("status %v %q: the history completed", st.State, st.Reason)
+		}
+	}
+	// The supervisor relays notes on its own goroutine, so wait for the
+	// clearing status rather than expecting it already.
+	note := "rate limited by " + exchange + ", retrying in"
+	noteThenClear := func(_ []model.Event, sts []model.FeedStatus) bool {
+		noted := false
+		for _, st := range sts {
+			if strings.Contains(st.Reason, note) {
+				noted = true
+			} else if noted && !strings.Contains(st.Reason, "rate limited") {
+				return true
+			}
+		}
+		return false
+	}
+	if !s.Rec.WaitFor(s.Wait, noteThenClear) {
+		t.Errorf("want a note %q, then a status without it; statuses: %+v", note, s.Rec.Statuses())
+	}
+	NoReconnects(t, s.Rec.Statuses())
+}
+
 // RESTRequest is one request a RESTLog saw.
 type RESTRequest struct {
 	URL    *url.URL

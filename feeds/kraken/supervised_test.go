@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -183,13 +182,7 @@ func TestSupervisedDeliversAndRecoversFromDrop(t *testing.T) {
 	if got := feedtest.LiveEvents(evs); !slices.Equal(got, want) {
 		t.Errorf("live events:\n got %+v\nwant %+v", got, want)
 	}
-	for _, sym := range []string{"BTC", "ETH"} {
-		for i, ev := range feedtest.History(evs, sym) {
-			if ev.Res != model.Minute || ev.Candle != wantC[i] {
-				t.Errorf("%s history[%d] = %+v, want minute bar %+v", sym, i, ev, wantC[i])
-			}
-		}
-	}
+	feedtest.CheckHistory(t, evs, []string{"BTC", "ETH"}, model.Minute, wantC)
 	if len(evs) != len(want)+2*len(wantC) {
 		t.Errorf("%d events, want %d", len(evs), len(want)+2*len(wantC))
 	}
@@ -278,51 +271,9 @@ func TestSupervisedBackfillWaitsOutRateLimit(t *testing.T) {
 	if len(reqs) != 3 || reqs[0].Status != http.StatusTooManyRequests {
 		t.Fatalf("requests %+v, want a 429 and 2 answers", reqs)
 	}
-	retried := false
-	for _, q := range reqs[1:] {
-		if q.URL.String() == reqs[0].URL.String() {
-			retried = true
-			if d := q.At.Sub(reqs[0].At); d < 950*time.Millisecond {
-				t.Errorf("retried %v after a 429 with Retry-After: 1", d)
-			}
-		}
-	}
-	if !retried {
-		t.Errorf("the refused request %v was not made again: %+v", reqs[0].URL, reqs)
-	}
-	evs := r.Rec.Events()
-	for _, sym := range []string{"BTC", "ETH"} {
-		for i, ev := range feedtest.History(evs, sym) {
-			if ev.Candle != want[i] {
-				t.Errorf("%s history[%d] = %+v, want %+v", sym, i, ev.Candle, want[i])
-			}
-		}
-	}
+	feedtest.CheckHistory(t, r.Rec.Events(), []string{"BTC", "ETH"}, model.Minute, want)
 	r.WaitStatusFrom(t, 0, model.FeedLive, "")
-	for _, st := range r.Rec.Statuses() {
-		if strings.Contains(st.Reason, "history") {
-			t.Errorf("status %v %q: the history completed", st.State, st.Reason)
-		}
-	}
-	// While it waited, the status said so in words; once requests went
-	// through, the note was cleared.
-	// The supervisor relays notes on its own goroutine, so wait for the
-	// clearing status rather than expecting it already.
-	noteThenClear := func(_ []model.Event, sts []model.FeedStatus) bool {
-		noted := false
-		for _, st := range sts {
-			if strings.Contains(st.Reason, "rate limited by kraken, retrying in") {
-				noted = true
-			} else if noted && !strings.Contains(st.Reason, "rate limited") {
-				return true
-			}
-		}
-		return false
-	}
-	if !r.Rec.WaitFor(3*time.Second, noteThenClear) {
-		t.Errorf("want a rate-limit note, then a status without it; statuses: %+v", r.Rec.Statuses())
-	}
-	feedtest.NoReconnects(t, r.Rec.Statuses())
+	r.CheckRateLimitWaitedOut(t, "kraken", reqs, 950*time.Millisecond) // Retry-After: 1
 }
 
 // Every frame in fixtures/bad, sent in the middle of a healthy session, is
