@@ -2,7 +2,6 @@ package coinbase
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -75,35 +74,20 @@ type jsonMatch struct {
 }
 
 func BenchmarkTickerEncodingJSON(b *testing.B) {
-	feedtest.BenchFrame(b, "coinbase/ticker.json", func(f []byte) {
-		var v jsonTicker
-		if json.Unmarshal(f, &v) != nil {
-			b.Fatal("decode")
-		}
-	})
+	feedtest.BenchJSON[jsonTicker](b, "coinbase/ticker.json")
 }
 
 func BenchmarkMatchEncodingJSON(b *testing.B) {
-	feedtest.BenchFrame(b, "coinbase/match.json", func(f []byte) {
-		var v jsonMatch
-		if json.Unmarshal(f, &v) != nil {
-			b.Fatal("decode")
-		}
-	})
+	feedtest.BenchJSON[jsonMatch](b, "coinbase/match.json")
 }
 
 func TestHandleAllocatesNothing(t *testing.T) {
 	st := newBenchSession()
 	ctx := context.Background()
-	for _, name := range []string{"coinbase/ticker.json", "coinbase/match.json", "coinbase/heartbeat.json"} {
-		f := feedtest.Compact(feedtest.Fixture(t, name))
-		if n := testing.AllocsPerRun(200, func() {
-			st.products[0] = productState{}
-			if st.handle(ctx, f) != nil {
-				t.Fatal("error")
-			}
-		}); n != 0 {
-			t.Errorf("%s: %.1f allocations per frame, want 0", name, n)
+	feedtest.NoAllocs(t, []string{"coinbase/ticker.json", "coinbase/match.json", "coinbase/heartbeat.json"}, func(f []byte) {
+		st.products[0] = productState{} // the same frame again is not "out of order"
+		if st.handle(ctx, f) != nil {
+			t.Fatal("error")
 		}
-	}
+	})
 }

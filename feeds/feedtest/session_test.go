@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,5 +230,24 @@ func TestCheckRateLimitWaitedOut(t *testing.T) {
 		if msgs := check(c.reqs, c.sts); len(msgs) != 1 {
 			t.Errorf("%s: %q, want one failure", name, msgs)
 		}
+	}
+}
+
+func TestNoAllocs(t *testing.T) {
+	names := []string{"coinbase/ticker.json", "kraken/trade.json"}
+	var seen []string
+	var f failures
+	NoAllocs(&f, names, func(frame []byte) {
+		if len(seen) == 0 || seen[len(seen)-1] != string(frame) {
+			seen = append(seen, string(frame))
+		}
+	})
+	if len(f.msgs) != 0 || len(seen) != 2 || seen[0] != string(Compact(Fixture(t, names[0]))) {
+		t.Fatalf("failures %q, frames seen %d", f.msgs, len(seen))
+	}
+	var keep [][]byte
+	NoAllocs(&f, names, func(frame []byte) { keep = append(keep, slices.Clone(frame)) })
+	if len(f.msgs) != 2 || !strings.Contains(f.msgs[0], "coinbase/ticker.json: ") {
+		t.Fatalf("an allocating run reported %q", f.msgs)
 	}
 }

@@ -2,7 +2,6 @@ package kraken
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -68,34 +67,17 @@ type jsonTrade struct {
 }
 
 func BenchmarkTickerEncodingJSON(b *testing.B) {
-	feedtest.BenchFrame(b, "kraken/ticker_update.json", func(f []byte) {
-		var v jsonTicker
-		if json.Unmarshal(f, &v) != nil {
-			b.Fatal("decode")
-		}
-	})
+	feedtest.BenchJSON[jsonTicker](b, "kraken/ticker_update.json")
 }
 
-func BenchmarkTradeEncodingJSON(b *testing.B) {
-	feedtest.BenchFrame(b, "kraken/trade.json", func(f []byte) {
-		var v jsonTrade
-		if json.Unmarshal(f, &v) != nil {
-			b.Fatal("decode")
-		}
-	})
-}
+func BenchmarkTradeEncodingJSON(b *testing.B) { feedtest.BenchJSON[jsonTrade](b, "kraken/trade.json") }
 
 func TestHandleAllocatesNothing(t *testing.T) {
 	st := newBenchSession()
 	ctx := context.Background()
-	for _, name := range []string{"kraken/ticker_update.json", "kraken/trade_snapshot.json", "kraken/ohlc.json", "kraken/heartbeat.json"} {
-		f := feedtest.Compact(feedtest.Fixture(t, name))
-		if n := testing.AllocsPerRun(200, func() {
-			if st.handle(ctx, f) != nil {
-				t.Fatal("error")
-			}
-		}); n != 0 {
-			t.Errorf("%s: %.1f allocations per frame, want 0", name, n)
+	feedtest.NoAllocs(t, []string{"kraken/ticker_update.json", "kraken/trade_snapshot.json", "kraken/ohlc.json", "kraken/heartbeat.json"}, func(f []byte) {
+		if st.handle(ctx, f) != nil {
+			t.Fatal("error")
 		}
-	}
+	})
 }
