@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,26 +18,9 @@ import (
 
 const wait = 5 * time.Second
 
-// lockedBuffer is a log destination safe for the session's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// testSubscription is a Subscription for url that logs into log.
-func testSubscription(url string, log *lockedBuffer, messages ...string) Subscription {
+// testSubscription is a Subscription for url that logs into log (read
+// only once the session has ended).
+func testSubscription(url string, log *bytes.Buffer, messages ...string) Subscription {
 	s := Subscription{
 		Exchange: "venue", URL: url, Log: slog.New(slog.NewTextHandler(log, nil)),
 		Connected: []any{"symbols", 2}, WriteWithin: wait, AckWithin: wait,
@@ -89,7 +71,7 @@ func TestSubscriptionSubscribesReadsAndReports(t *testing.T) {
 		c.SendAll(ctx, [][]byte{[]byte(`data`), []byte(`end`)})
 		c.Stall(ctx)
 	})
-	var log lockedBuffer
+	var log bytes.Buffer
 	h := &feedtest.Hooks{}
 	var frames []string
 	done := runSession(context.Background(), testSubscription(srv.URL, &log, `{"sub":1}`, `{"sub":2}`), h,
@@ -145,7 +127,7 @@ func TestSubscriptionWaitsForTheAck(t *testing.T) {
 		}
 		c.Stall(ctx)
 	})
-	var log lockedBuffer
+	var log bytes.Buffer
 	s := testSubscription(srv.URL, &log, `sub`)
 	s.AckWithin = 50 * time.Millisecond
 	h := &feedtest.Hooks{}
@@ -192,7 +174,7 @@ func TestSubscriptionRunsTheKeepalive(t *testing.T) {
 		c.Send(ctx, []byte(`end`))
 		c.Stall(ctx)
 	})
-	var log lockedBuffer
+	var log bytes.Buffer
 	s := testSubscription(srv.URL, &log, `sub`)
 	stopped := make(chan struct{})
 	s.Keepalive = func(ctx context.Context, conn *websocket.Conn) {
@@ -221,7 +203,7 @@ func TestSubscriptionRunsTheKeepalive(t *testing.T) {
 // context has ended says nothing.
 func TestSubscriptionDialFailure(t *testing.T) {
 	feedtest.NoLeaks(t)
-	var log lockedBuffer
+	var log bytes.Buffer
 	url := "ws://" + feedtest.RefusedAddr(t)
 	err := testSubscription(url, &log).Run(context.Background(), feeds.SessionHooks{}, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), "venue: cannot connect to "+url) {
@@ -238,7 +220,7 @@ func TestSubscriptionDialFailure(t *testing.T) {
 // exchange in its bad reports.
 func TestLink(t *testing.T) {
 	h := &feedtest.Hooks{}
-	var log lockedBuffer
+	var log bytes.Buffer
 	l := NewLink("venue", h.SessionHooks(), slog.New(slog.NewTextHandler(&log, nil)))
 	l.Live()
 	l.Live()
