@@ -1,6 +1,7 @@
 package coinbase
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -208,20 +209,10 @@ func parseCandles(body []byte, dst []model.Candle) (rows []model.Candle, bad int
 	}
 	added := rows[len(dst):]
 	slices.Reverse(added) // newest first -> oldest first
-	if !slices.IsSortedFunc(added, func(a, b model.Candle) int { return cmpInt(a.T, b.T) }) {
-		slices.SortStableFunc(added, func(a, b model.Candle) int { return cmpInt(a.T, b.T) })
+	if !slices.IsSortedFunc(added, func(a, b model.Candle) int { return cmp.Compare(a.T, b.T) }) {
+		slices.SortStableFunc(added, func(a, b model.Candle) int { return cmp.Compare(a.T, b.T) })
 	}
 	return rows, bad, reason, nil
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // candleRow reads one row. ok=false with a reason when the row is well

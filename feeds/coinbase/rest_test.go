@@ -1,6 +1,7 @@
 package coinbase
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,7 +43,7 @@ func TestParseCandles(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("%s:\n got %+v\nwant %+v", name, got, want)
 		}
-		if !slices.IsSortedFunc(got, func(a, b model.Candle) int { return cmpInt(a.T, b.T) }) {
+		if !slices.IsSortedFunc(got, func(a, b model.Candle) int { return cmp.Compare(a.T, b.T) }) {
 			t.Fatalf("%s: not oldest first", name)
 		}
 	}
@@ -113,7 +114,7 @@ func FuzzParseCandles(f *testing.F) {
 				want = append(want, c)
 			}
 		}
-		slices.SortStableFunc(want, func(a, b model.Candle) int { return cmpInt(a.T, b.T) })
+		slices.SortStableFunc(want, func(a, b model.Candle) int { return cmp.Compare(a.T, b.T) })
 		for _, c := range rows {
 			if !model.ValidCandle(c) || !slices.Contains(want, c) {
 				t.Fatalf("row %+v not what encoding/json reads in %q", c, b)
