@@ -298,7 +298,7 @@ func TestBackfillRetriesRateLimit(t *testing.T) {
 	rec := feedtest.NewRecorder()
 	done := make(chan error, 1)
 	go func() { done <- e.Backfill(context.Background(), rec, from, to) }()
-	// The first 429 has no Retry-After: a backoff of about retryBase.
+	// The first 429 has no Retry-After: a backoff of about base.REST.RetryBase.
 	if !clock.WaitTimers(1, 10*time.Second) {
 		t.Fatal("no backoff after the first 429")
 	}

@@ -223,7 +223,7 @@ func TestBackfillRetriesThrottling(t *testing.T) {
 	go func() {
 		done <- e.Backfill(context.Background(), rec, time.Unix(all[0].T, 0), time.Unix(all[len(all)-1].T, 0))
 	}()
-	// "EGeneral:Too many requests" in a 200: a backoff of about retryBase.
+	// "EGeneral:Too many requests" in a 200: a backoff of about base.REST.RetryBase.
 	if !clock.WaitTimers(1, 10*time.Second) {
 		t.Fatal("no backoff after the throttled answer")
 	}
