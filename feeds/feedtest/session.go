@@ -111,13 +111,7 @@ func StartSession(t testing.TB, ex feeds.Exchange, rec *Recorder, h *Hooks, time
 // test fails when it does not end within the timeout.
 func (s *Session) Done(t testing.TB) error {
 	t.Helper()
-	select {
-	case <-s.finished:
-		return s.err
-	case <-time.After(s.timeout):
-		t.Fatal("session did not end")
-		return nil
-	}
+	return s.wait(t, "session did not end")
 }
 
 // Running says whether the session is still running.
@@ -143,11 +137,18 @@ func (s *Session) Err() error {
 func (s *Session) Stop(t testing.TB) error {
 	t.Helper()
 	s.cancel()
+	return s.wait(t, "session did not end after its context was cancelled")
+}
+
+// wait waits for the session to end and returns its error; the test fails
+// with why when it does not end within the timeout.
+func (s *Session) wait(t testing.TB, why string) error {
+	t.Helper()
 	select {
 	case <-s.finished:
 		return s.err
 	case <-time.After(s.timeout):
-		t.Fatal("session did not end after its context was cancelled")
+		t.Fatal(why)
 		return nil
 	}
 }
