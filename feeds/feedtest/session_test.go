@@ -251,3 +251,27 @@ func TestNoAllocs(t *testing.T) {
 		t.Fatalf("an allocating run reported %q", f.msgs)
 	}
 }
+
+func (f *failures) Fatal(args ...any) { f.msgs = append(f.msgs, fmt.Sprint(args...)) }
+
+// A session that does not end in time fails the test, in words.
+func TestSessionThatDoesNotEndFails(t *testing.T) {
+	NoLeaks(t)
+	release := make(chan struct{})
+	ex := fakeExchange{session: func(ctx context.Context, _ feeds.Sink, _ feeds.SessionHooks) error {
+		<-release // ignores its context until released
+		return nil
+	}}
+	s := StartSession(t, ex, NewRecorder(), &Hooks{}, 20*time.Millisecond)
+	var f failures
+	s.Done(&f)
+	s.Stop(&f)
+	if want := []string{"session did not end", "session did not end after its context was cancelled"}; !slices.Equal(f.msgs, want) {
+		t.Errorf("failures %q, want %q", f.msgs, want)
+	}
+	close(release)
+	s.timeout = wait // now it ends: give it all the time it needs
+	if err := s.Done(t); err != nil {
+		t.Fatal(err)
+	}
+}
