@@ -286,8 +286,15 @@ func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
 	feedtest.NoLeaks(t)
 	clock := feedtest.NewFakeClock(t0)
 	ex := newFake()
+	// The first history fetch fails only once the session is live: a
+	// session going live after the failure would (rightly) retry at once,
+	// not after BackfillRetry, and this test follows the timer.
+	wentLive := make(chan struct{})
 	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
 		hooks.Live()
+		if n == 1 {
+			close(wentLive)
+		}
 		hooks.Bad("truncated frame")
 		hooks.Bad("unknown event fooEvent")
 		hooks.Bad("price is not a number")
@@ -295,6 +302,11 @@ func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
 	}
 	ex.backfill = func(n int, ctx context.Context, sink feeds.Sink, from, to time.Time) error {
 		if n == 1 {
+			select {
+			case <-wentLive:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			sink.Status(model.FeedStatus{Reason: "rate limited by fakex, retrying in 30s"})
 			return fmt.Errorf("fakex: history for 1 of 2 symbols failed: %w", errors.New("fakex: klines: HTTP 500"))
 		}
