@@ -296,26 +296,10 @@ func TestBackfillRetriesRateLimit(t *testing.T) {
 	clock := feedtest.NewFakeClock(to.Add(time.Hour))
 	e.base.Clock = clock
 	rec := feedtest.NewRecorder()
-	done := make(chan error, 1)
-	go func() { done <- e.Backfill(context.Background(), rec, from, to) }()
-	// The first 429 has no Retry-After: a backoff of about base.REST.RetryBase.
-	if !clock.WaitTimers(1, 10*time.Second) {
-		t.Fatal("no backoff after the first 429")
-	}
-	clock.Advance(10 * time.Millisecond)
-	// The second says Retry-After: 1.
-	if _, ok := rec.WaitStatus(10*time.Second, 0, "rate limited by coinbase, retrying in 1s"); !ok {
-		t.Fatalf("no rate-limit note: %+v", rec.Statuses())
-	}
-	if !clock.WaitTimers(1, 10*time.Second) {
-		t.Fatal("not waiting out Retry-After")
-	}
-	clock.Advance(999 * time.Millisecond)
-	if n := srv.Hits("/products/BTC-USD/candles"); n != 2 {
-		t.Fatalf("%d requests before Retry-After was over, want 2", n)
-	}
-	clock.Advance(time.Millisecond)
-	if err := <-done; err != nil {
+	// First a 429 without Retry-After (a backoff of about
+	// base.REST.RetryBase), then a 429 with Retry-After: 1.
+	if err := feedtest.StepRateLimits(t, clock, rec, "coinbase", func() int { return srv.Hits("/products/BTC-USD/candles") }, 10*time.Second,
+		func() error { return e.Backfill(context.Background(), rec, from, to) }); err != nil {
 		t.Fatal(err)
 	}
 	inRange := 0

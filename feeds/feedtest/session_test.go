@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
+	"github.com/tokentop/tokentop/feeds/internal/httpx"
 	"github.com/tokentop/tokentop/model"
 )
 
@@ -273,5 +274,37 @@ func TestSessionThatDoesNotEndFails(t *testing.T) {
 	s.timeout = wait // now it ends: give it all the time it needs
 	if err := s.Done(t); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// StepRateLimits walks a real Requester through a rate limit without
+// Retry-After and one with Retry-After: 1; a backfill that waits for
+// neither fails it.
+func TestStepRateLimits(t *testing.T) {
+	NoLeaks(t)
+	srv := NewRESTServer(t)
+	srv.Route("/h", Response{Status: 429}, RetryAfter(429, 1, nil), Response{Body: []byte(`[]`)})
+	clock := NewFakeClock(time.Unix(1000, 0))
+	rec := NewRecorder()
+	req := &httpx.Requester{Exchange: "venue", HTTP: srv.Client(), Pace: httpx.NewPacer(clock, 0), Clock: clock, MaxBody: 1 << 10,
+		Tries: 3, RetryBase: 5 * time.Millisecond, RetryMax: 5 * time.Millisecond,
+		Note: func(reason string) { rec.Status(model.FeedStatus{Reason: reason}) }}
+	hits := func() int { return srv.Hits("/h") }
+	err := StepRateLimits(t, clock, rec, "venue", hits, wait, func() error {
+		return req.Do(context.Background(), srv.URL+"/h", func(a httpx.Answer) (httpx.Verdict, error) {
+			if a.Status == 429 {
+				return httpx.Limited, errors.New("slow down")
+			}
+			return httpx.Done, nil
+		})
+	})
+	if err != nil || hits() != 3 {
+		t.Fatalf("err %v, %d requests", err, hits())
+	}
+
+	var f failures
+	if err := StepRateLimits(&f, NewFakeClock(time.Unix(0, 0)), NewRecorder(), "venue", func() int { return 1 }, 20*time.Millisecond,
+		func() error { return nil }); err != nil || len(f.msgs) == 0 || f.msgs[0] != "no backoff after the first rate limit" {
+		t.Fatalf("a backfill that waits for nothing: %v, %q", err, f.msgs)
 	}
 }

@@ -219,28 +219,12 @@ func TestBackfillRetriesThrottling(t *testing.T) {
 	clock := feedtest.NewFakeClock(time.Unix(all[len(all)-1].T, 0))
 	e.base.Clock = clock
 	rec := feedtest.NewRecorder()
-	done := make(chan error, 1)
-	go func() {
-		done <- e.Backfill(context.Background(), rec, time.Unix(all[0].T, 0), time.Unix(all[len(all)-1].T, 0))
-	}()
-	// "EGeneral:Too many requests" in a 200: a backoff of about base.REST.RetryBase.
-	if !clock.WaitTimers(1, 10*time.Second) {
-		t.Fatal("no backoff after the throttled answer")
-	}
-	clock.Advance(10 * time.Millisecond)
-	// Then a 429 with Retry-After: 1.
-	if _, ok := rec.WaitStatus(10*time.Second, 0, "rate limited by kraken, retrying in 1s"); !ok {
-		t.Fatalf("no rate-limit note: %+v", rec.Statuses())
-	}
-	if !clock.WaitTimers(1, 10*time.Second) {
-		t.Fatal("not waiting out Retry-After")
-	}
-	clock.Advance(999 * time.Millisecond)
-	if n := srv.Hits("/0/public/OHLC"); n != 2 {
-		t.Fatalf("%d requests before Retry-After was over, want 2", n)
-	}
-	clock.Advance(time.Millisecond)
-	if err := <-done; err != nil {
+	// First "EGeneral:Too many requests" in a 200 (a backoff of about
+	// base.REST.RetryBase), then a 429 with Retry-After: 1.
+	if err := feedtest.StepRateLimits(t, clock, rec, "kraken", func() int { return srv.Hits("/0/public/OHLC") }, 10*time.Second,
+		func() error {
+			return e.Backfill(context.Background(), rec, time.Unix(all[0].T, 0), time.Unix(all[len(all)-1].T, 0))
+		}); err != nil {
 		t.Fatal(err)
 	}
 	if srv.Hits("/0/public/OHLC") != 3 || len(rec.Events()) != len(all)-1 {
