@@ -286,14 +286,15 @@ func TestSuperviseCountsBadFramesAndShowsNotes(t *testing.T) {
 	feedtest.NoLeaks(t)
 	clock := feedtest.NewFakeClock(t0)
 	ex := newFake()
-	// The first fetch fails once the session is live: a session going
-	// live after a failure would (rightly) retry at once, without the
-	// timer this test waits for.
+	// The first history fetch fails only once the session is live: a
+	// session going live after the failure would (rightly) retry at once,
+	// not after BackfillRetry, and this test follows the timer.
 	wentLive := make(chan struct{})
-	var once sync.Once
 	ex.script = func(n int, ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
 		hooks.Live()
-		once.Do(func() { close(wentLive) })
+		if n == 1 {
+			close(wentLive)
+		}
 		hooks.Bad("truncated frame")
 		hooks.Bad("unknown event fooEvent")
 		hooks.Bad("price is not a number")

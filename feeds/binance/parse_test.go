@@ -131,28 +131,17 @@ func TestParseIsCaseSensitive(t *testing.T) {
 
 func TestParseAllocatesNothing(t *testing.T) {
 	p := NewParser("USDT", testBases)
-	for _, file := range []string{"binance/miniticker_combined.json", "binance/aggtrade_combined.json",
+	sink := feedtest.Discard{}
+	ctx := context.Background()
+	feedtest.NoAllocs(t, []string{"binance/miniticker_combined.json", "binance/aggtrade_combined.json",
 		"binance/kline_combined.json", "binance/miniticker.json", "binance/aggtrade.json", "binance/miniticker_arr_combined.json",
-		"bad/nan_strings_binance_miniticker.json", "bad/truncated_binance_kline.json"} {
-		frame := feedtest.Compact(feedtest.Fixture(t, file))
-		sink := nopSink{}
-		ctx := context.Background()
-		allocs := testing.AllocsPerRun(200, func() {
-			evs, _, _ := p.Parse(frame)
-			for i := range evs {
-				sink.Send(ctx, evs[i])
-			}
-		})
-		if allocs != 0 {
-			t.Errorf("%s: %v allocations per frame, want 0", file, allocs)
+		"bad/nan_strings_binance_miniticker.json", "bad/truncated_binance_kline.json"}, func(frame []byte) {
+		evs, _, _ := p.Parse(frame)
+		for i := range evs {
+			sink.Send(ctx, evs[i])
 		}
-	}
+	})
 }
-
-type nopSink struct{}
-
-func (nopSink) Send(context.Context, model.Event) bool { return true }
-func (nopSink) Status(model.FeedStatus)                {}
 
 // ---- encoding/json reference, for the fuzz agreement check ----
 
@@ -361,13 +350,9 @@ func TestParseKlines(t *testing.T) {
 
 func benchParse(b *testing.B, file string) {
 	p := NewParser("USDT", testBases)
-	frame := feedtest.Compact(feedtest.Fixture(b, file))
-	sink := nopSink{}
+	sink := feedtest.Discard{}
 	ctx := context.Background()
-	b.SetBytes(int64(len(frame)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
+	feedtest.BenchFrame(b, file, func(frame []byte) {
 		evs, _, err := p.Parse(frame)
 		if err != nil {
 			b.Fatal(err)
@@ -375,8 +360,7 @@ func benchParse(b *testing.B, file string) {
 		for i := range evs {
 			sink.Send(ctx, evs[i])
 		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+	})
 }
 
 func BenchmarkParseMiniTicker(b *testing.B)    { benchParse(b, "binance/miniticker_combined.json") }
@@ -421,10 +405,7 @@ type jsonAggTrade struct {
 }
 
 func BenchmarkJSONMiniTicker(b *testing.B) {
-	frame := feedtest.Compact(feedtest.Fixture(b, "binance/miniticker_combined.json"))
-	b.SetBytes(int64(len(frame)))
-	b.ReportAllocs()
-	for b.Loop() {
+	feedtest.BenchFrame(b, "binance/miniticker_combined.json", func(frame []byte) {
 		var v jsonMiniTicker
 		if err := json.Unmarshal(frame, &v); err != nil {
 			b.Fatal(err)
@@ -432,15 +413,11 @@ func BenchmarkJSONMiniTicker(b *testing.B) {
 		if _, err := strconv.ParseFloat(v.Data.C, 64); err != nil {
 			b.Fatal(err)
 		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+	})
 }
 
 func BenchmarkJSONAggTrade(b *testing.B) {
-	frame := feedtest.Compact(feedtest.Fixture(b, "binance/aggtrade_combined.json"))
-	b.SetBytes(int64(len(frame)))
-	b.ReportAllocs()
-	for b.Loop() {
+	feedtest.BenchFrame(b, "binance/aggtrade_combined.json", func(frame []byte) {
 		var v jsonAggTrade
 		if err := json.Unmarshal(frame, &v); err != nil {
 			b.Fatal(err)
@@ -451,8 +428,7 @@ func BenchmarkJSONAggTrade(b *testing.B) {
 		if _, err := strconv.ParseFloat(v.Data.Q, 64); err != nil {
 			b.Fatal(err)
 		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
+	})
 }
 
 // benchMarket parses frames and hands the events to a running

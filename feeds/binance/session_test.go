@@ -51,28 +51,8 @@ func (r *rig) run(t *testing.T, opts feeds.SuperviseOptions) (*feedtest.Recorder
 		opts.BackoffBase = 20 * time.Millisecond
 		opts.BackoffMax = 100 * time.Millisecond
 	}
-	rec := feedtest.NewRecorder()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- feeds.Supervise(r.ex, opts).Run(ctx, rec) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(wait):
-			t.Error("Run did not return")
-		}
-	}
-	t.Cleanup(stop)
-	return rec, stop
+	s := feedtest.Supervise(t, r.ex, opts, wait)
+	return s.Rec, s.Stop
 }
 
 // keptOneConnection fails the test if the session reconnected.
@@ -92,23 +72,9 @@ func waitStatus(t *testing.T, rec *feedtest.Recorder, state model.FeedState, sub
 	t.Helper()
 	st, ok := rec.WaitStatus(wait, state, substr)
 	if !ok {
-		var b strings.Builder
-		for _, s := range rec.Statuses() {
-			b.WriteString("\n  " + s.State.String() + " " + s.Reason)
-		}
-		t.Fatalf("no status %v %q:%s", state, substr, b.String())
+		t.Fatalf("no status %v %q:%s", state, substr, feedtest.StatusLines(rec.Statuses()))
 	}
 	return st
-}
-
-func liveEvents(evs []model.Event) []model.Event {
-	var out []model.Event
-	for _, ev := range evs {
-		if ev.Time != 0 { // backfilled candles carry no event time
-			out = append(out, ev)
-		}
-	}
-	return out
 }
 
 func TestSessionDeliversFramesExactlyAsSent(t *testing.T) {
@@ -122,8 +88,8 @@ func TestSessionDeliversFramesExactlyAsSent(t *testing.T) {
 	rec, stop := r.run(t, feeds.SuperviseOptions{})
 	// The session's frames: 4 quotes (ETHBTC is not ours), a candle, a
 	// trade, 2 quotes, the closed candle.
-	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(liveEvents(evs)) >= 9 }) {
-		t.Fatalf("got %d live events", len(liveEvents(rec.Events())))
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(feedtest.LiveEvents(evs)) >= 9 }) {
+		t.Fatalf("got %d live events", len(feedtest.LiveEvents(rec.Events())))
 	}
 	var want []model.Event
 	p := NewParser("USDT", testBases)
@@ -134,7 +100,7 @@ func TestSessionDeliversFramesExactlyAsSent(t *testing.T) {
 		}
 		want = append(want, evs...)
 	}
-	if got := liveEvents(rec.Events()); !reflect.DeepEqual(got, want) {
+	if got := feedtest.LiveEvents(rec.Events()); !reflect.DeepEqual(got, want) {
 		t.Errorf("live events:\n got %+v\nwant %+v", got, want)
 	}
 	if want[5].Kind != model.EventTrade || want[5].Price != 105234.56 || want[8].Candle.Close != 105240.12 {
@@ -213,8 +179,8 @@ func TestSessionRecoversFromDropStallAndShutdown(t *testing.T) {
 	waitStatus(t, rec, model.FeedReconnecting, "no data for 0.3s")
 	waitStatus(t, rec, model.FeedReconnecting, "reconnecting now: binance: server is shutting down")
 	waitStatus(t, rec, model.FeedReconnecting, "binance closed the connection (1013: maintenance)")
-	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(liveEvents(evs)) >= 9 }) {
-		t.Fatalf("got %d live events", len(liveEvents(rec.Events())))
+	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(feedtest.LiveEvents(evs)) >= 9 }) {
+		t.Fatalf("got %d live events", len(feedtest.LiveEvents(rec.Events())))
 	}
 	// Every reconnect asked for the gap: the start plus at least 4 gaps,
 	// each for every symbol.

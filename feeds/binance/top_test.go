@@ -255,9 +255,17 @@ func TestSessionStreamsTheTopN(t *testing.T) {
 	if got := r.ws.Conns()[0].Streams(); !reflect.DeepEqual(got, want) {
 		t.Errorf("streams %v, want %v", got, want)
 	}
-	// History is fetched for the same three pairs, and only for them.
+	// History is fetched for the same three pairs, and only for them. (Wait
+	// for candles of each: the first pages of two pairs alone may already
+	// hold 3*6 candles.)
 	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool {
-		return feedtest.CountKind(evs, model.EventCandle) >= 3*6
+		bases := map[string]bool{}
+		for _, ev := range evs {
+			if ev.Kind == model.EventCandle {
+				bases[ev.Symbol] = true
+			}
+		}
+		return feedtest.CountKind(evs, model.EventCandle) >= 3*6 && bases["BTC"] && bases["ETH"] && bases["SOL"]
 	}) {
 		t.Fatalf("history: %d candles", feedtest.CountKind(rec.Events(), model.EventCandle))
 	}

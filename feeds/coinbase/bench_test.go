@@ -2,44 +2,25 @@ package coinbase
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/feedtest"
 	"github.com/tokentop/tokentop/feeds/internal/wsx"
-	"github.com/tokentop/tokentop/model"
 )
-
-// discard is a Sink that drops everything.
-type discard struct{}
-
-func (discard) Send(context.Context, model.Event) bool { return true }
-func (discard) Status(model.FeedStatus)                {}
-
-func benchFrame(b *testing.B, name string, run func([]byte)) {
-	frame := feedtest.Compact(feedtest.Fixture(b, name))
-	b.SetBytes(int64(len(frame)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		run(frame)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
-}
 
 func newBenchSession() *sessionState {
 	e := New(Options{Symbols: []string{"BTC", "ETH"}})
-	return &sessionState{e: e, sink: discard{}, hooks: wsx.FillHooks(feeds.SessionHooks{}), p: newParser(e.index),
-		products: make([]productState, 2), live: true, ackTimer: time.NewTimer(time.Hour)}
+	return &sessionState{e: e, sink: feedtest.Discard{}, link: wsx.NewLink("coinbase", feeds.SessionHooks{}, e.base.Log), p: newParser(e.index),
+		products: make([]productState, 2)}
 }
 
 // Parse and apply (sequence checks, event to the sink): the hot path.
 func BenchmarkTicker(b *testing.B) {
 	st := newBenchSession()
 	ctx := context.Background()
-	benchFrame(b, "coinbase/ticker.json", func(f []byte) {
+	feedtest.BenchFrame(b, "coinbase/ticker.json", func(f []byte) {
 		st.products[0] = productState{} // the same frame again is not "out of order"
 		if st.handle(ctx, f) != nil {
 			b.Fatal("error")
@@ -50,7 +31,7 @@ func BenchmarkTicker(b *testing.B) {
 func BenchmarkMatch(b *testing.B) {
 	st := newBenchSession()
 	ctx := context.Background()
-	benchFrame(b, "coinbase/match.json", func(f []byte) {
+	feedtest.BenchFrame(b, "coinbase/match.json", func(f []byte) {
 		st.products[0] = productState{}
 		if st.handle(ctx, f) != nil {
 			b.Fatal("error")
@@ -93,35 +74,20 @@ type jsonMatch struct {
 }
 
 func BenchmarkTickerEncodingJSON(b *testing.B) {
-	benchFrame(b, "coinbase/ticker.json", func(f []byte) {
-		var v jsonTicker
-		if json.Unmarshal(f, &v) != nil {
-			b.Fatal("decode")
-		}
-	})
+	feedtest.BenchJSON[jsonTicker](b, "coinbase/ticker.json")
 }
 
 func BenchmarkMatchEncodingJSON(b *testing.B) {
-	benchFrame(b, "coinbase/match.json", func(f []byte) {
-		var v jsonMatch
-		if json.Unmarshal(f, &v) != nil {
-			b.Fatal("decode")
-		}
-	})
+	feedtest.BenchJSON[jsonMatch](b, "coinbase/match.json")
 }
 
 func TestHandleAllocatesNothing(t *testing.T) {
 	st := newBenchSession()
 	ctx := context.Background()
-	for _, name := range []string{"coinbase/ticker.json", "coinbase/match.json", "coinbase/heartbeat.json"} {
-		f := feedtest.Compact(feedtest.Fixture(t, name))
-		if n := testing.AllocsPerRun(200, func() {
-			st.products[0] = productState{}
-			if st.handle(ctx, f) != nil {
-				t.Fatal("error")
-			}
-		}); n != 0 {
-			t.Errorf("%s: %.1f allocations per frame, want 0", name, n)
+	feedtest.NoAllocs(t, []string{"coinbase/ticker.json", "coinbase/match.json", "coinbase/heartbeat.json"}, func(f []byte) {
+		st.products[0] = productState{} // the same frame again is not "out of order"
+		if st.handle(ctx, f) != nil {
+			t.Fatal("error")
 		}
-	}
+	})
 }

@@ -23,11 +23,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 )
 
@@ -50,27 +48,14 @@ type Options struct {
 
 // Exchange is the Coinbase Exchange adapter (feeds.Exchange).
 type Exchange struct {
-	symbols  []string       // internal symbols, upper case ("BTC"); interned
-	products []string       // Coinbase product ids, same order ("BTC-USD")
+	base     venue.Base     // symbols ("BTC"; interned), endpoints, client, logger, REST pacing
+	products []string       // Coinbase product ids, in base.Symbols' order ("BTC-USD")
 	index    map[string]int // product id -> position
-	quote    string
-	wsURL    string
-	restURL  string
-	http     *http.Client
-	log      *slog.Logger
-	badSyms  []string // configured symbols that could not be used
 
 	missed atomic.Uint64 // trades known to be lost on the matches channel
 
 	// Tunables; tests shorten them.
 	subscribeWithin time.Duration // write the subscribe within this (Coinbase: 5 s)
-	ackWithin       time.Duration // the subscriptions ack must arrive within this
-	restConcurrency int           // REST requests in flight at once
-	restInterval    time.Duration // least time between two REST request starts
-	retryBase       time.Duration // first wait after a 429 without Retry-After
-	retryMax        time.Duration // longest wait between tries
-	retries         int           // tries per page before giving up
-	clock           feeds.Clock   // REST waits
 	now             func() time.Time
 }
 
@@ -79,50 +64,25 @@ type Exchange struct {
 // report them.
 func New(opts Options) *Exchange {
 	e := &Exchange{
-		quote:           strings.ToUpper(strings.TrimSpace(opts.Quote)),
-		wsURL:           opts.WSURL,
-		restURL:         strings.TrimRight(opts.RESTURL, "/"),
-		http:            opts.HTTPClient,
-		log:             opts.Logger,
+		base: venue.NewBase(venue.Config(opts), venue.Defaults{
+			Name: "coinbase", WSURL: DefaultWSURL, RESTURL: DefaultRESTURL, Quote: DefaultQuote,
+			AckWithin: 10 * time.Second, // the subscriptions ack must arrive within this
+			REST: venue.REST{
+				Concurrency: 3,
+				Interval:    150 * time.Millisecond, // under 10 requests/s
+				RetryBase:   time.Second,
+				RetryMax:    30 * time.Second,
+				Tries:       6,
+				MaxBody:     maxBody,
+			},
+		}),
 		index:           make(map[string]int),
 		subscribeWithin: 5 * time.Second,
-		ackWithin:       10 * time.Second,
-		restConcurrency: 3,
-		restInterval:    150 * time.Millisecond, // under 10 requests/s
-		retryBase:       time.Second,
-		retryMax:        30 * time.Second,
-		retries:         6,
-		clock:           feeds.RealClock{},
 		now:             time.Now,
 	}
-	if e.quote == "" || !venue.PlainSymbol(e.quote) {
-		e.quote = DefaultQuote
-	}
-	if e.wsURL == "" {
-		e.wsURL = DefaultWSURL
-	}
-	if e.restURL == "" {
-		e.restURL = DefaultRESTURL
-	}
-	if e.http == nil {
-		e.http = &http.Client{Timeout: 20 * time.Second}
-	}
-	if e.log == nil {
-		e.log = slog.New(slog.DiscardHandler)
-	}
-	for _, s := range opts.Symbols {
-		sym := strings.ToUpper(strings.TrimSpace(s))
-		if !venue.PlainSymbol(sym) {
-			e.badSyms = append(e.badSyms, s)
-			e.log.Warn("coinbase: symbol skipped", "symbol", s, "reason", "not letters and digits")
-			continue
-		}
-		p := sym + "-" + e.quote
-		if _, dup := e.index[p]; dup {
-			continue
-		}
-		e.index[p] = len(e.products)
-		e.symbols = append(e.symbols, sym)
+	for i, sym := range e.base.Symbols {
+		p := sym + "-" + e.base.Quote
+		e.index[p] = i
 		e.products = append(e.products, p)
 	}
 	return e
@@ -138,13 +98,9 @@ func (e *Exchange) Products() []string { return append([]string(nil), e.products
 // lost since the adapter was made.
 func (e *Exchange) MissedTrades() uint64 { return e.missed.Load() }
 
-func (e *Exchange) checkSymbols() error {
-	return venue.CheckSymbols("coinbase", len(e.products), e.badSyms)
-}
-
 // Rhythm is how often frames arrive on a healthy connection (feeds.Rhythmic):
 // the heartbeat channel beats once a second per product.
 func (e *Exchange) Rhythm() time.Duration { return time.Second }
 
 // Probe checks cheaply whether the websocket server answers (feeds.Prober).
-func (e *Exchange) Probe(ctx context.Context) error { return feeds.DialProbe(ctx, e.wsURL) }
+func (e *Exchange) Probe(ctx context.Context) error { return e.base.Probe(ctx) }

@@ -249,16 +249,11 @@ func TestParseEscapesAndKeyCase(t *testing.T) {
 
 func TestParseAllocatesNothing(t *testing.T) {
 	p := newParser(testIndex)
-	for _, name := range []string{"coinbase/ticker.json", "coinbase/match.json", "coinbase/heartbeat.json"} {
-		b := feedtest.Compact(feedtest.Fixture(t, name))
-		if n := testing.AllocsPerRun(200, func() {
-			if !p.parse(b) {
-				t.Fatal(p.sc.Err())
-			}
-		}); n != 0 {
-			t.Errorf("%s: %.1f allocations per parse, want 0", name, n)
+	feedtest.NoAllocs(t, []string{"coinbase/ticker.json", "coinbase/match.json", "coinbase/heartbeat.json"}, func(b []byte) {
+		if !p.parse(b) {
+			t.Fatal(p.sc.Err())
 		}
-	}
+	})
 }
 
 func FuzzParseFrame(f *testing.F) {

@@ -1,6 +1,7 @@
 package coinbase
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,77 +76,34 @@ func resolution(gran int64) model.Resolution {
 
 // Backfill fetches the candles covering from..to for every product (see
 // planPages) and sends them to sink, oldest first per request. It keeps
-// under Coinbase's public limit (10 requests/s): at most restConcurrency
-// requests in flight, started at least restInterval apart, and on HTTP 429
-// every worker waits (Retry-After when given, else exponential backoff with
-// jitter). A bar that has not closed yet (the current minute) is not sent:
-// the live feed builds it. Failing products do not stop the others; the
-// error names how many failed and the first reason.
+// under Coinbase's public limit (10 requests/s): at most 3 requests in
+// flight, started at least 150 ms apart, and on HTTP 429 every worker waits
+// (Retry-After when given, else exponential backoff with jitter). A bar
+// that has not closed yet (the current minute) is not sent: the live feed
+// builds it. Failing products do not stop the others; the error names how
+// many failed and the first reason.
 func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.Time) error {
-	if err := e.checkSymbols(); err != nil {
-		return err
-	}
-	var pages []page
-	for i := range e.products {
-		pages = append(pages, planPages(i, from, to)...)
-	}
-	if len(pages) == 0 {
-		return nil
-	}
-	req := e.requester(sink)
-	return httpx.Backfill[page]{
-		Exchange: "coinbase",
-		Symbols:  len(e.products),
-		Workers:  e.restConcurrency,
-		Symbol:   func(pg page) int { return pg.product },
-		Worker: func() func(page) error {
-			var rows []model.Candle
-			return func(pg page) error {
-				var err error
-				rows, err = e.fetchPage(ctx, req, pg, rows[:0])
-				if err == nil {
-					err = e.sendPage(ctx, sink, pg, rows)
-				}
-				return err
+	return venue.Backfill(ctx, &e.base, sink, from, to, venue.Candles[page]{
+		Plan:   planPages,
+		Symbol: func(pg page) int { return pg.product },
+		Fetch:  e.fetchPage,
+		Res:    func(pg page) model.Resolution { return resolution(pg.gran) },
+		Keep: func(pg page) func(model.Candle) bool {
+			now := e.now().Unix()
+			return func(c model.Candle) bool { // inside what was asked, and closed
+				return c.T >= pg.start && c.T <= pg.end && c.T+pg.gran <= now
 			}
 		},
 		Failed: func(pg page, err error) {
-			e.log.Warn("coinbase: history request failed", "product", e.products[pg.product], "err", err)
+			e.base.Log.Warn("coinbase: history request failed", "product", e.products[pg.product], "err", err)
 		},
-	}.Run(ctx, pages)
-}
-
-// sendPage sends the closed bars of one page.
-func (e *Exchange) sendPage(ctx context.Context, sink feeds.Sink, pg page, rows []model.Candle) error {
-	now := e.now().Unix()
-	res := resolution(pg.gran)
-	sym := e.symbols[pg.product]
-	for _, c := range rows {
-		if c.T < pg.start || c.T > pg.end || c.T+pg.gran > now {
-			continue // outside what was asked, or not closed yet
-		}
-		if !sink.Send(ctx, model.Event{Kind: model.EventCandle, Symbol: sym, Res: res, Candle: c}) {
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
-// requester makes one backfill's requests: under Coinbase's public limit
-// (10 requests/s: restConcurrency in flight, restInterval apart), retried
-// on 429 and server errors.
-func (e *Exchange) requester(sink feeds.Sink) *httpx.Requester {
-	return &httpx.Requester{
-		Exchange: "coinbase", HTTP: e.http, Pace: httpx.NewPacer(e.clock, e.restInterval), Clock: e.clock,
-		MaxBody: maxBody, Tries: e.retries, RetryBase: e.retryBase, RetryMax: e.retryMax,
-		Note: func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) }, Log: e.log,
-	}
+	})
 }
 
 // fetchPage requests one page.
 func (e *Exchange) fetchPage(ctx context.Context, req *httpx.Requester, pg page, dst []model.Candle) ([]model.Candle, error) {
 	product := e.products[pg.product]
-	u := fmt.Sprintf("%s/products/%s/candles?granularity=%d&start=%s&end=%s", e.restURL, url.PathEscape(product), pg.gran,
+	u := fmt.Sprintf("%s/products/%s/candles?granularity=%d&start=%s&end=%s", e.base.RESTURL, url.PathEscape(product), pg.gran,
 		url.QueryEscape(time.Unix(pg.start, 0).UTC().Format(time.RFC3339)),
 		url.QueryEscape(time.Unix(pg.end, 0).UTC().Format(time.RFC3339)))
 	rows := dst
@@ -160,7 +118,7 @@ func (e *Exchange) fetchPage(ctx context.Context, req *httpx.Requester, pg page,
 				return httpx.Refused, err
 			}
 			if bad > 0 {
-				e.log.Warn("coinbase: bad candle rows skipped", "product", product, "count", bad, "reason", reason)
+				e.base.Log.Warn("coinbase: bad candle rows skipped", "product", product, "count", bad, "reason", reason)
 			}
 			return httpx.Done, nil
 		case a.Status == http.StatusTooManyRequests:
@@ -251,20 +209,10 @@ func parseCandles(body []byte, dst []model.Candle) (rows []model.Candle, bad int
 	}
 	added := rows[len(dst):]
 	slices.Reverse(added) // newest first -> oldest first
-	if !slices.IsSortedFunc(added, func(a, b model.Candle) int { return cmpInt(a.T, b.T) }) {
-		slices.SortStableFunc(added, func(a, b model.Candle) int { return cmpInt(a.T, b.T) })
+	if !slices.IsSortedFunc(added, func(a, b model.Candle) int { return cmp.Compare(a.T, b.T) }) {
+		slices.SortStableFunc(added, func(a, b model.Candle) int { return cmp.Compare(a.T, b.T) })
 	}
 	return rows, bad, reason, nil
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // candleRow reads one row. ok=false with a reason when the row is well

@@ -1,6 +1,7 @@
 package coinbase
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,7 +43,7 @@ func TestParseCandles(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("%s:\n got %+v\nwant %+v", name, got, want)
 		}
-		if !slices.IsSortedFunc(got, func(a, b model.Candle) int { return cmpInt(a.T, b.T) }) {
+		if !slices.IsSortedFunc(got, func(a, b model.Candle) int { return cmp.Compare(a.T, b.T) }) {
 			t.Fatalf("%s: not oldest first", name)
 		}
 	}
@@ -113,7 +114,7 @@ func FuzzParseCandles(f *testing.F) {
 				want = append(want, c)
 			}
 		}
-		slices.SortStableFunc(want, func(a, b model.Candle) int { return cmpInt(a.T, b.T) })
+		slices.SortStableFunc(want, func(a, b model.Candle) int { return cmp.Compare(a.T, b.T) })
 		for _, c := range rows {
 			if !model.ValidCandle(c) || !slices.Contains(want, c) {
 				t.Fatalf("row %+v not what encoding/json reads in %q", c, b)
@@ -155,9 +156,9 @@ func TestPlanPages(t *testing.T) {
 
 func restExchange(srv *feedtest.RESTServer, symbols ...string) *Exchange {
 	e := New(Options{Symbols: symbols, RESTURL: srv.URL, HTTPClient: srv.Client()})
-	e.restInterval = 0
-	e.retryBase = 5 * time.Millisecond
-	e.retryMax = 20 * time.Millisecond
+	e.base.REST.Interval = 0
+	e.base.REST.RetryBase = 5 * time.Millisecond
+	e.base.REST.RetryMax = 20 * time.Millisecond
 	return e
 }
 
@@ -167,7 +168,7 @@ func TestBackfillSendsFixtureCandlesInOrder(t *testing.T) {
 	srv := feedtest.NewRESTServer(t)
 	srv.Route("/products/BTC-USD/candles", feedtest.Response{Body: body})
 	e := restExchange(srv, "BTC")
-	e.restConcurrency = 1
+	e.base.REST.Concurrency = 1
 	from, to := time.Unix(1748844000, 0), time.Unix(1748862000+60, 0)
 	e.now = func() time.Time { return to.Add(time.Hour) }
 	rec := feedtest.NewRecorder()
@@ -241,7 +242,7 @@ func TestBackfillPagesAndBoundsConcurrency(t *testing.T) {
 	candleServer(t, srv, "/products/BTC-USD/candles", &inFlight, &most, &mu)
 	candleServer(t, srv, "/products/ETH-USD/candles", &inFlight, &most, &mu)
 	e := restExchange(srv, "BTC", "ETH")
-	e.restConcurrency = 2
+	e.base.REST.Concurrency = 2
 	to := time.Unix(1748865600+30, 0) // half-way into a minute
 	e.now = func() time.Time { return to }
 	from := to.Add(-40 * 24 * time.Hour)
@@ -289,32 +290,16 @@ func TestBackfillRetriesRateLimit(t *testing.T) {
 		feedtest.RetryAfter(429, 1, []byte(`{"message":"Slow down"}`)),
 		feedtest.Response{Body: body})
 	e := restExchange(srv, "BTC")
-	e.restConcurrency = 1
+	e.base.REST.Concurrency = 1
 	from, to := time.Unix(1748844000, 0), time.Unix(1748844000+60*100, 0)
 	e.now = func() time.Time { return to.Add(time.Hour) }
 	clock := feedtest.NewFakeClock(to.Add(time.Hour))
-	e.clock = clock
+	e.base.Clock = clock
 	rec := feedtest.NewRecorder()
-	done := make(chan error, 1)
-	go func() { done <- e.Backfill(context.Background(), rec, from, to) }()
-	// The first 429 has no Retry-After: a backoff of about retryBase.
-	if !clock.WaitTimers(1, 10*time.Second) {
-		t.Fatal("no backoff after the first 429")
-	}
-	clock.Advance(10 * time.Millisecond)
-	// The second says Retry-After: 1.
-	if _, ok := rec.WaitStatus(10*time.Second, 0, "rate limited by coinbase, retrying in 1s"); !ok {
-		t.Fatalf("no rate-limit note: %+v", rec.Statuses())
-	}
-	if !clock.WaitTimers(1, 10*time.Second) {
-		t.Fatal("not waiting out Retry-After")
-	}
-	clock.Advance(999 * time.Millisecond)
-	if n := srv.Hits("/products/BTC-USD/candles"); n != 2 {
-		t.Fatalf("%d requests before Retry-After was over, want 2", n)
-	}
-	clock.Advance(time.Millisecond)
-	if err := <-done; err != nil {
+	// First a 429 without Retry-After (a backoff of about
+	// base.REST.RetryBase), then a 429 with Retry-After: 1.
+	if err := feedtest.StepRateLimits(t, clock, rec, "coinbase", func() int { return srv.Hits("/products/BTC-USD/candles") }, 10*time.Second,
+		func() error { return e.Backfill(context.Background(), rec, from, to) }); err != nil {
 		t.Fatal(err)
 	}
 	inRange := 0
@@ -331,7 +316,7 @@ func TestBackfillRetriesRateLimit(t *testing.T) {
 	srv2 := feedtest.NewRESTServer(t)
 	srv2.Route("/products/BTC-USD/candles", feedtest.Response{Status: 429})
 	e2 := restExchange(srv2, "BTC")
-	e2.retries = 3
+	e2.base.REST.Tries = 3
 	err := e2.Backfill(context.Background(), feedtest.NewRecorder(), from, to)
 	if err == nil || !strings.Contains(err.Error(), "rate limited") || !strings.Contains(err.Error(), "gave up after 3 tries") {
 		t.Fatalf("err = %v", err)

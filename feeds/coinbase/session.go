@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/internal/wsx"
@@ -44,71 +41,31 @@ type productState struct {
 // Session dials the ws-feed, subscribes at once (Coinbase disconnects a
 // client that has not subscribed within 5 s), and reads frames until the
 // connection fails, Coinbase sends an error, or ctx ends (then it returns
-// nil). No subscriptions ack within ackWithin ends the session too.
+// nil). No subscriptions ack within base.AckWithin (10 s) ends the
+// session too (wsx.Subscription).
 func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
-	if err := e.checkSymbols(); err != nil {
+	if err := e.base.CheckSymbols(); err != nil {
 		return err
 	}
-	hooks = wsx.FillHooks(hooks)
-	parent := ctx
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
-	conn, err := wsx.Dial(ctx, "coinbase", e.wsURL, e.http)
-	if err != nil {
-		if parent.Err() != nil {
-			return nil
-		}
-		return err
-	}
-	defer conn.CloseNow()
-	e.log.Info("coinbase: connected", "url", e.wsURL, "products", len(e.products))
-
-	wctx, wcancel := context.WithTimeout(ctx, e.subscribeWithin)
-	err = conn.Write(wctx, websocket.MessageText, subscribeMessage(e.products))
-	wcancel()
-	if err != nil {
-		if parent.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("coinbase: cannot subscribe: %w", err)
-	}
-
-	errNoAck := fmt.Errorf("coinbase: no answer to the subscription within %s", e.ackWithin)
-	ackTimer := time.AfterFunc(e.ackWithin, func() { cancel(errNoAck) })
-	defer ackTimer.Stop()
-
-	st := sessionState{
-		e: e, sink: sink, hooks: hooks,
-		p:        newParser(e.index),
-		products: make([]productState, len(e.products)),
-		ackTimer: ackTimer,
-	}
-	return wsx.ReadFrames(ctx, parent, conn, "coinbase", wsx.Frames{Limit: wsx.DefaultFrameLimit, Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
+	return wsx.Subscription{
+		Exchange: e.base.Name, URL: e.base.WSURL, HTTP: e.base.HTTP, Log: e.base.Log,
+		Connected:   []any{"products", len(e.products)},
+		Messages:    [][]byte{subscribeMessage(e.products)},
+		WriteWithin: e.subscribeWithin,
+		AckWithin:   e.base.AckWithin,
+	}.Run(ctx, hooks, func(link *wsx.Link) func(context.Context, []byte) error {
+		st := &sessionState{e: e, sink: sink, link: link, p: newParser(e.index), products: make([]productState, len(e.products))}
+		return st.handle
+	})
 }
 
 // sessionState is one connection's parser and per-product memory.
 type sessionState struct {
 	e        *Exchange
 	sink     feeds.Sink
-	hooks    feeds.SessionHooks
+	link     *wsx.Link // live, bad frames
 	p        *parser
 	products []productState
-	live     bool
-	ackTimer *time.Timer
-}
-
-func (st *sessionState) goLive() {
-	if !st.live {
-		st.live = true
-		st.ackTimer.Stop()
-		st.hooks.Live()
-	}
-}
-
-func (st *sessionState) bad(reason string, frame []byte) {
-	st.hooks.Bad("coinbase: " + reason)
-	st.e.log.Warn("coinbase: bad frame skipped", "reason", reason, "frame", wsx.Clip(frame))
 }
 
 // handle applies one text frame. It returns an error only when the session
@@ -116,23 +73,23 @@ func (st *sessionState) bad(reason string, frame []byte) {
 func (st *sessionState) handle(ctx context.Context, b []byte) error {
 	p := st.p
 	if !p.parse(b) {
-		st.bad(p.sc.Err(), b)
+		st.link.Bad(p.sc.Err(), b)
 		return nil
 	}
 	f := &p.f
 	switch f.typ {
 	case msgSubscriptions:
 		if f.channels == 0 {
-			st.bad("subscription acknowledged with no channels", b)
+			st.link.Bad("subscription acknowledged with no channels", b)
 			return nil
 		}
-		st.goLive()
+		st.link.Live()
 		return nil
 	case msgError:
 		return fmt.Errorf("coinbase: %s", errorWords(f.message, f.reason))
 	}
 	ps := &st.products[f.product]
-	sym := st.e.symbols[f.product]
+	sym := st.e.base.Symbols[f.product]
 	ch := chTicker
 	switch f.typ {
 	case msgMatch:
@@ -142,7 +99,7 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 	}
 	if f.has&hasSeq != 0 {
 		if last := ps.seq[ch]; last != 0 && f.seq < last {
-			st.bad(fmt.Sprintf("%s %s out of order (sequence %d after %d), skipped",
+			st.link.Bad(fmt.Sprintf("%s %s out of order (sequence %d after %d), skipped",
 				st.e.products[f.product], string(f.typeName[:f.typeLen]), f.seq, last), b)
 			return nil
 		}
@@ -150,16 +107,16 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 	}
 	switch f.typ {
 	case msgTicker:
-		st.goLive()
+		st.link.Live()
 		if !st.sink.Send(ctx, model.Event{Kind: model.EventQuote, Symbol: sym, Time: f.time, Price: f.price}) {
 			return ctx.Err()
 		}
 	case msgMatch:
-		st.goLive()
+		st.link.Live()
 		if f.has&hasTradeID != 0 {
 			if ps.matchID != 0 {
 				if f.tradeID <= ps.matchID {
-					st.bad(fmt.Sprintf("%s trade %d repeated or out of order, skipped",
+					st.link.Bad(fmt.Sprintf("%s trade %d repeated or out of order, skipped",
 						st.e.products[f.product], f.tradeID), b)
 					return nil
 				}
@@ -191,7 +148,7 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 
 func (st *sessionState) missed(product int, n, first, last uint64) {
 	st.e.missed.Add(n)
-	st.e.log.Warn("coinbase: trades missed on the matches channel",
+	st.e.base.Log.Warn("coinbase: trades missed on the matches channel",
 		"product", st.e.products[product], "count", n, "first_trade_id", first, "last_trade_id", last)
 }
 

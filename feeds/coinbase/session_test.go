@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,98 +16,6 @@ import (
 )
 
 const wait = 5 * time.Second
-
-// hookLog counts what a session reported.
-type hookLog struct {
-	live, beat atomic.Int64
-	mu         sync.Mutex
-	bad        []string
-}
-
-func (h *hookLog) hooks() feeds.SessionHooks {
-	return feeds.SessionHooks{
-		Live: func() { h.live.Add(1) },
-		Beat: func() { h.beat.Add(1) },
-		Bad: func(r string) {
-			h.mu.Lock()
-			h.bad = append(h.bad, r)
-			h.mu.Unlock()
-		},
-	}
-}
-
-// waitBeats waits (polling, with a deadline) until at least n beats came.
-func (h *hookLog) waitBeats(n int64) bool {
-	deadline := time.Now().Add(wait)
-	for h.beat.Load() < n {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return true
-}
-
-func (h *hookLog) bads() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]string(nil), h.bad...)
-}
-
-// session is a Session running in the background.
-type session struct {
-	cancel   context.CancelFunc
-	finished chan struct{}
-	err      error
-}
-
-// done waits for the session to end by itself and returns its error.
-func (s *session) done(t *testing.T) error {
-	t.Helper()
-	select {
-	case <-s.finished:
-		return s.err
-	case <-time.After(wait):
-		t.Fatal("session did not end")
-		return nil
-	}
-}
-
-// running says whether the session is still running.
-func (s *session) running() bool {
-	select {
-	case <-s.finished:
-		return false
-	default:
-		return true
-	}
-}
-
-// stop cancels the session and returns its error.
-func (s *session) stop(t *testing.T) error {
-	t.Helper()
-	s.cancel()
-	select {
-	case <-s.finished:
-		return s.err
-	case <-time.After(wait):
-		t.Fatal("session did not end after its context was cancelled")
-		return nil
-	}
-}
-
-// run starts a session; it is stopped when the test ends.
-func run(t *testing.T, e *Exchange, rec *feedtest.Recorder, h *hookLog) *session {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{cancel: cancel, finished: make(chan struct{})}
-	go func() {
-		s.err = e.Session(ctx, rec, h.hooks())
-		close(s.finished)
-	}()
-	t.Cleanup(func() { s.stop(t) })
-	return s
-}
 
 func newTestExchange(url string) *Exchange {
 	return New(Options{Symbols: []string{"btc", "ETH"}, Quote: "usd", WSURL: url})
@@ -174,8 +80,8 @@ func TestSessionReplaysFixture(t *testing.T) {
 		c.Stall(ctx)
 	})
 	e := newTestExchange(srv.URL)
-	rec, h := feedtest.NewRecorder(), &hookLog{}
-	ss := run(t, e, rec, h)
+	rec, h := feedtest.NewRecorder(), &feedtest.Hooks{}
+	ss := feedtest.StartSession(t, e, rec, h, wait)
 
 	// The subscribe message is the documented one.
 	var sub struct {
@@ -208,10 +114,10 @@ func TestSessionReplaysFixture(t *testing.T) {
 	if len(wantQ) != 3 || len(wantT) != 2 {
 		t.Fatalf("fixture changed: %d quotes, %d trades", len(wantQ), len(wantT))
 	}
-	if !h.waitBeats(int64(len(lines))) || h.live.Load() != 1 || len(h.bads()) != 0 {
-		t.Fatalf("hooks: live %d, beats %d, bad %v", h.live.Load(), h.beat.Load(), h.bads())
+	if !h.WaitBeats(len(lines), wait) || h.Live() != 1 || len(h.Bads()) != 0 {
+		t.Fatalf("hooks: live %d, beats %d, bad %v", h.Live(), h.Beats(), h.Bads())
 	}
-	if err := ss.stop(t); err != nil {
+	if err := ss.Stop(t); err != nil {
 		t.Fatalf("session ended with %v after cancel, want nil", err)
 	}
 }
@@ -249,17 +155,17 @@ func TestSessionCountsBadFramesAndKeepsRunning(t *testing.T) {
 		c.Stall(ctx)
 	})
 	e := newTestExchange(srv.URL)
-	rec, h := feedtest.NewRecorder(), &hookLog{}
-	ss := run(t, e, rec, h)
+	rec, h := feedtest.NewRecorder(), &feedtest.Hooks{}
+	ss := feedtest.StartSession(t, e, rec, h, wait)
 	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool {
 		return feedtest.CountKind(evs, model.EventQuote) == 1
 	}) {
-		t.Fatalf("the ticker after the bad frames never arrived; bad: %v", h.bads())
+		t.Fatalf("the ticker after the bad frames never arrived; bad: %v", h.Bads())
 	}
 	// Accepted: the three in-order heartbeats of the gap file. Everything
 	// else, plus the binary frame, is counted bad with a reason.
 	wantBad := len(bad) - 3 + 1
-	got := h.bads()
+	got := h.Bads()
 	if len(got) != wantBad {
 		t.Fatalf("%d bad reports, want %d:\n%s", len(got), wantBad, strings.Join(got, "\n"))
 	}
@@ -274,10 +180,10 @@ func TestSessionCountsBadFramesAndKeepsRunning(t *testing.T) {
 	if ev := rec.Events()[0]; ev.Symbol != "ETH" || ev.Price != 2605.12 {
 		t.Fatalf("event %+v", ev)
 	}
-	if !ss.running() {
-		t.Fatalf("session ended: %v", ss.err)
+	if !ss.Running() {
+		t.Fatalf("session ended: %v", ss.Err())
 	}
-	if err := ss.stop(t); err != nil {
+	if err := ss.Stop(t); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -294,7 +200,7 @@ func TestSessionEndsOnExchangeError(t *testing.T) {
 		c.Stall(ctx)
 	})
 	e := newTestExchange(srv.URL)
-	if err := run(t, e, feedtest.NewRecorder(), &hookLog{}).done(t); err == nil ||
+	if err := feedtest.StartSession(t, e, feedtest.NewRecorder(), &feedtest.Hooks{}, wait).Done(t); err == nil ||
 		!strings.Contains(err.Error(), "Failed to subscribe: BTC-XYZ is not a valid product") {
 		t.Fatalf("err = %v", err)
 	}
@@ -307,7 +213,7 @@ func TestSessionEndsOnExchangeError(t *testing.T) {
 		c.Send(ctx, []byte(`{"type":"error","message":"bad\u001b[31m","reason":"x\u0007\u202e"}`))
 		c.Stall(ctx)
 	})
-	if err := run(t, newTestExchange(srv2.URL), feedtest.NewRecorder(), &hookLog{}).done(t); err == nil ||
+	if err := feedtest.StartSession(t, newTestExchange(srv2.URL), feedtest.NewRecorder(), &feedtest.Hooks{}, wait).Done(t); err == nil ||
 		strings.ContainsAny(err.Error(), "\x1b\x07\u202e") {
 		t.Fatalf("err = %q", err)
 	}
@@ -317,13 +223,13 @@ func TestSessionWithoutAckEnds(t *testing.T) {
 	feedtest.NoLeaks(t)
 	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) { c.Stall(ctx) })
 	e := newTestExchange(srv.URL)
-	e.ackWithin = 100 * time.Millisecond
-	h := &hookLog{}
-	if err := run(t, e, feedtest.NewRecorder(), h).done(t); err == nil ||
+	e.base.AckWithin = 100 * time.Millisecond
+	h := &feedtest.Hooks{}
+	if err := feedtest.StartSession(t, e, feedtest.NewRecorder(), h, wait).Done(t); err == nil ||
 		!strings.Contains(err.Error(), "no answer to the subscription") {
 		t.Fatalf("err = %v", err)
 	}
-	if h.live.Load() != 0 {
+	if h.Live() != 0 {
 		t.Fatal("live without an ack")
 	}
 }
@@ -334,7 +240,7 @@ func TestSessionReportsServerClose(t *testing.T) {
 		c.Receive(ctx)
 		c.CloseWith(websocket.StatusGoingAway, "maintenance\x1b[2J")
 	})
-	if err := run(t, newTestExchange(srv.URL), feedtest.NewRecorder(), &hookLog{}).done(t); err == nil ||
+	if err := feedtest.StartSession(t, newTestExchange(srv.URL), feedtest.NewRecorder(), &feedtest.Hooks{}, wait).Done(t); err == nil ||
 		!strings.Contains(err.Error(), "closed the connection") || strings.Contains(err.Error(), "\x1b") {
 		t.Fatalf("err = %q", err)
 	}
@@ -369,8 +275,8 @@ func TestSessionCountsMissedTrades(t *testing.T) {
 		c.Stall(ctx)
 	})
 	e := newTestExchange(srv.URL)
-	rec, h := feedtest.NewRecorder(), &hookLog{}
-	run(t, e, rec, h)
+	rec, h := feedtest.NewRecorder(), &feedtest.Hooks{}
+	feedtest.StartSession(t, e, rec, h, wait)
 	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool {
 		return feedtest.CountKind(evs, model.EventQuote) == 1
 	}) {
@@ -382,7 +288,7 @@ func TestSessionCountsMissedTrades(t *testing.T) {
 	if n := feedtest.CountKind(rec.Events(), model.EventTrade); n != 3 {
 		t.Fatalf("%d trades, want 3 (the late one skipped)", n)
 	}
-	if b := h.bads(); len(b) != 1 || !strings.Contains(b[0], "out of order") {
+	if b := h.Bads(); len(b) != 1 || !strings.Contains(b[0], "out of order") {
 		t.Fatalf("bad: %v", b)
 	}
 }
@@ -392,8 +298,8 @@ func TestSymbolsMapToProducts(t *testing.T) {
 	if got := strings.Join(e.Products(), ","); got != "BTC-EUR,ETH-EUR" {
 		t.Fatalf("products %s", got)
 	}
-	if e.symbols[0] != "BTC" || e.index["ETH-EUR"] != 1 {
-		t.Fatalf("symbols %v index %v", e.symbols, e.index)
+	if e.base.Symbols[0] != "BTC" || e.index["ETH-EUR"] != 1 {
+		t.Fatalf("symbols %v index %v", e.base.Symbols, e.index)
 	}
 	if New(Options{Symbols: []string{"BTC"}}).Products()[0] != "BTC-USD" {
 		t.Fatal("default quote is not USD")
@@ -419,20 +325,20 @@ func TestSessionSkipsA4MBFrame(t *testing.T) {
 			c.Stall(ctx)
 		}
 	})
-	rec, h := feedtest.NewRecorder(), &hookLog{}
-	ss := run(t, newTestExchange(srv.URL), rec, h)
+	rec, h := feedtest.NewRecorder(), &feedtest.Hooks{}
+	ss := feedtest.StartSession(t, newTestExchange(srv.URL), rec, h, wait)
 	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool {
 		return feedtest.CountKind(evs, model.EventQuote) == 1
 	}) {
-		t.Fatalf("the ticker after the big frame never arrived; bad: %v, session: %v", h.bads(), ss.err)
+		t.Fatalf("the ticker after the big frame never arrived; bad: %v, session: %v", h.Bads(), ss.Err())
 	}
-	if got := h.bads(); len(got) != 1 || got[0] != "coinbase: a frame of 4.0 MB, over the 1 MB limit, skipped" {
+	if got := h.Bads(); len(got) != 1 || got[0] != "coinbase: a frame of 4.0 MB, over the 1 MB limit, skipped" {
 		t.Errorf("bad reports %q", got)
 	}
-	if !ss.running() || len(srv.Conns()) != 1 {
-		t.Fatalf("session ended (%v) or reconnected (%d connections)", ss.err, len(srv.Conns()))
+	if !ss.Running() || len(srv.Conns()) != 1 {
+		t.Fatalf("session ended (%v) or reconnected (%d connections)", ss.Err(), len(srv.Conns()))
 	}
-	if err := ss.stop(t); err != nil {
+	if err := ss.Stop(t); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -172,3 +172,39 @@ func RefusedAddr(t testing.TB) string {
 	}
 	return addr
 }
+
+// StepRateLimits drives, on clock, a backfill of exchange (run, on its own
+// goroutine, into rec) whose first answer is a rate limit without
+// Retry-After and whose second is a 429 with Retry-After: 1: the first is
+// backed off (a timer, passed by advancing 10 ms: the test's backoff must
+// be shorter), the second is said in the status ("rate limited by
+// <exchange>, retrying in 1s") and waited out to the millisecond (hits,
+// the requests made, is still 2 at 999 ms). It returns the backfill's
+// error; every wait is bounded by timeout.
+func StepRateLimits(t testing.TB, clock *FakeClock, rec *Recorder, exchange string, hits func() int, timeout time.Duration, run func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- run() }()
+	if !clock.WaitTimers(1, timeout) {
+		t.Fatal("no backoff after the first rate limit")
+	}
+	clock.Advance(10 * time.Millisecond)
+	if _, ok := rec.WaitStatus(timeout, 0, "rate limited by "+exchange+", retrying in 1s"); !ok {
+		t.Fatalf("no rate-limit note: %+v", rec.Statuses())
+	}
+	if !clock.WaitTimers(1, timeout) {
+		t.Fatal("not waiting out Retry-After")
+	}
+	clock.Advance(999 * time.Millisecond)
+	if n := hits(); n != 2 {
+		t.Fatalf("%d requests before Retry-After was over, want 2", n)
+	}
+	clock.Advance(time.Millisecond)
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		t.Fatal("the backfill did not end after Retry-After")
+		return nil
+	}
+}

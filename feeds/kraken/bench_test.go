@@ -2,43 +2,24 @@ package kraken
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/feedtest"
 	"github.com/tokentop/tokentop/feeds/internal/wsx"
-	"github.com/tokentop/tokentop/model"
 )
-
-// discard is a Sink that drops everything.
-type discard struct{}
-
-func (discard) Send(context.Context, model.Event) bool { return true }
-func (discard) Status(model.FeedStatus)                {}
-
-func benchFrame(b *testing.B, name string, run func([]byte)) {
-	frame := feedtest.Compact(feedtest.Fixture(b, name))
-	b.SetBytes(int64(len(frame)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		run(frame)
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
-}
 
 func newBenchSession() *sessionState {
 	e := New(Options{Symbols: []string{"BTC", "ETH"}})
-	return &sessionState{e: e, sink: discard{}, hooks: wsx.FillHooks(feeds.SessionHooks{}), p: newParser(e.index, e.symbols),
-		expected: 6, live: true, ackTimer: time.NewTimer(time.Hour)}
+	return &sessionState{e: e, sink: feedtest.Discard{}, link: wsx.NewLink("kraken", feeds.SessionHooks{}, e.base.Log),
+		p: newParser(e.index, e.base.Symbols), expected: 6}
 }
 
 func benchHandle(b *testing.B, name string) {
 	st := newBenchSession()
 	ctx := context.Background()
-	benchFrame(b, name, func(f []byte) {
+	feedtest.BenchFrame(b, name, func(f []byte) {
 		if st.handle(ctx, f) != nil {
 			b.Fatal("error")
 		}
@@ -86,34 +67,17 @@ type jsonTrade struct {
 }
 
 func BenchmarkTickerEncodingJSON(b *testing.B) {
-	benchFrame(b, "kraken/ticker_update.json", func(f []byte) {
-		var v jsonTicker
-		if json.Unmarshal(f, &v) != nil {
-			b.Fatal("decode")
-		}
-	})
+	feedtest.BenchJSON[jsonTicker](b, "kraken/ticker_update.json")
 }
 
-func BenchmarkTradeEncodingJSON(b *testing.B) {
-	benchFrame(b, "kraken/trade.json", func(f []byte) {
-		var v jsonTrade
-		if json.Unmarshal(f, &v) != nil {
-			b.Fatal("decode")
-		}
-	})
-}
+func BenchmarkTradeEncodingJSON(b *testing.B) { feedtest.BenchJSON[jsonTrade](b, "kraken/trade.json") }
 
 func TestHandleAllocatesNothing(t *testing.T) {
 	st := newBenchSession()
 	ctx := context.Background()
-	for _, name := range []string{"kraken/ticker_update.json", "kraken/trade_snapshot.json", "kraken/ohlc.json", "kraken/heartbeat.json"} {
-		f := feedtest.Compact(feedtest.Fixture(t, name))
-		if n := testing.AllocsPerRun(200, func() {
-			if st.handle(ctx, f) != nil {
-				t.Fatal("error")
-			}
-		}); n != 0 {
-			t.Errorf("%s: %.1f allocations per frame, want 0", name, n)
+	feedtest.NoAllocs(t, []string{"kraken/ticker_update.json", "kraken/trade_snapshot.json", "kraken/ohlc.json", "kraken/heartbeat.json"}, func(f []byte) {
+		if st.handle(ctx, f) != nil {
+			t.Fatal("error")
 		}
-	}
+	})
 }

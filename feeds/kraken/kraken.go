@@ -18,10 +18,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
-	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/internal/venue"
 )
 
@@ -44,89 +42,54 @@ type Options struct {
 
 // Exchange is the Kraken adapter (feeds.Exchange).
 type Exchange struct {
-	symbols []string       // internal symbols ("BTC"); interned
-	wsNames []string       // v2 websocket names ("BTC/USD")
+	base    venue.Base     // symbols ("BTC"; interned), endpoints, client, logger, REST pacing
+	wsNames []string       // v2 websocket names, in base.Symbols' order ("BTC/USD")
 	pairs   []string       // REST pair names ("XBTUSD")
 	index   map[string]int // websocket name (v2 and v1 spellings) -> position
-	quote   string
-	wsURL   string
-	restURL string
-	http    *http.Client
-	log     *slog.Logger
-	badSyms []string
 
 	// Tunables; tests shorten them.
-	ackWithin       time.Duration // the first subscribe ack must arrive within this
-	pingEvery       time.Duration // application-level ping (Kraken drops idle clients after ~1 min)
-	restConcurrency int
-	restInterval    time.Duration // least time between REST request starts (~1/s guidance)
-	retryBase       time.Duration
-	retryMax        time.Duration
-	retries         int
-	clock           feeds.Clock // REST waits
+	pingEvery time.Duration // application-level ping (Kraken drops idle clients after ~1 min)
 }
 
 // New returns a Kraken adapter for opts. Symbols that are not plain letters
 // and digits are dropped (and logged).
 func New(opts Options) *Exchange {
 	e := &Exchange{
-		quote:           strings.ToUpper(strings.TrimSpace(opts.Quote)),
-		wsURL:           opts.WSURL,
-		restURL:         strings.TrimRight(opts.RESTURL, "/"),
-		http:            opts.HTTPClient,
-		log:             opts.Logger,
-		index:           make(map[string]int),
-		ackWithin:       10 * time.Second,
-		pingEvery:       30 * time.Second,
-		restConcurrency: 2,
-		restInterval:    time.Second,
-		retryBase:       2 * time.Second,
-		retryMax:        60 * time.Second,
-		retries:         6,
-		clock:           feeds.RealClock{},
+		base: venue.NewBase(venue.Config(opts), venue.Defaults{
+			Name: "kraken", WSURL: DefaultWSURL, RESTURL: DefaultRESTURL, Quote: DefaultQuote,
+			Alias:     fromV1,
+			AckWithin: 10 * time.Second, // the first subscribe ack must arrive within this
+			REST: venue.REST{
+				Concurrency: 2,
+				Interval:    time.Second, // Kraken's guidance: about one request a second
+				RetryBase:   2 * time.Second,
+				RetryMax:    60 * time.Second,
+				Tries:       6,
+				MaxBody:     maxBody,
+			},
+		}),
+		index:     make(map[string]int),
+		pingEvery: 30 * time.Second,
 	}
-	if e.quote == "" || !venue.PlainSymbol(e.quote) {
-		e.quote = DefaultQuote
-	}
-	if e.quote == "XBT" {
-		e.quote = "BTC"
-	}
-	if e.wsURL == "" {
-		e.wsURL = DefaultWSURL
-	}
-	if e.restURL == "" {
-		e.restURL = DefaultRESTURL
-	}
-	if e.http == nil {
-		e.http = &http.Client{Timeout: 20 * time.Second}
-	}
-	if e.log == nil {
-		e.log = slog.New(slog.DiscardHandler)
-	}
-	for _, s := range opts.Symbols {
-		sym := strings.ToUpper(strings.TrimSpace(s))
-		if !venue.PlainSymbol(sym) {
-			e.badSyms = append(e.badSyms, s)
-			e.log.Warn("kraken: symbol skipped", "symbol", s, "reason", "not letters and digits")
-			continue
-		}
-		if sym == "XBT" {
-			sym = "BTC"
-		}
-		ws := sym + "/" + e.quote
-		if _, dup := e.index[ws]; dup {
-			continue
-		}
-		i := len(e.symbols)
+	quote := e.base.Quote
+	for i, sym := range e.base.Symbols {
+		ws := sym + "/" + quote
 		e.index[ws] = i
-		if v1 := v1Name(sym) + "/" + v1Name(e.quote); v1 != ws {
+		if v1 := v1Name(sym) + "/" + v1Name(quote); v1 != ws {
 			e.index[v1] = i
 		}
-		e.symbols = append(e.symbols, sym)
 		e.wsNames = append(e.wsNames, ws)
-		e.pairs = append(e.pairs, restName(sym)+restName(e.quote))
+		e.pairs = append(e.pairs, restName(sym)+restName(quote))
 	}
 	return e
+}
+
+// fromV1 reads "XBT", the older name of BTC, as BTC.
+func fromV1(a string) string {
+	if a == "XBT" {
+		return "BTC"
+	}
+	return a
 }
 
 // v1Name is an asset's name in Kraken's older websocket API.
@@ -149,13 +112,9 @@ func (e *Exchange) Name() string { return "kraken" }
 // Pairs are the websocket names this adapter follows ("BTC/USD").
 func (e *Exchange) Pairs() []string { return append([]string(nil), e.wsNames...) }
 
-func (e *Exchange) checkSymbols() error {
-	return venue.CheckSymbols("kraken", len(e.symbols), e.badSyms)
-}
-
 // Rhythm is how often frames arrive on a healthy connection (feeds.Rhythmic):
 // Kraken sends a heartbeat about once a second when nothing else moves.
 func (e *Exchange) Rhythm() time.Duration { return time.Second }
 
 // Probe checks cheaply whether the websocket server answers (feeds.Prober).
-func (e *Exchange) Probe(ctx context.Context) error { return feeds.DialProbe(ctx, e.wsURL) }
+func (e *Exchange) Probe(ctx context.Context) error { return e.base.Probe(ctx) }

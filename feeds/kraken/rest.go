@@ -65,77 +65,34 @@ func resolution(interval int64) model.Resolution {
 // Backfill fetches OHLC covering from..to for every symbol (see
 // planRequests) and sends the committed bars to sink, oldest first. Each
 // answer's last row is the unfinished current bar and is dropped. Requests
-// are paced restInterval apart (Kraken's guidance is about one per second)
-// with at most restConcurrency in flight; "Too many requests" and "Rate
-// limit exceeded" errors (which Kraken sends with HTTP 200), HTTP 429 and
-// 5xx are retried with backoff. A failing symbol does not stop the others.
+// are paced a second apart (Kraken's guidance for public REST) with at
+// most 2 in flight; "Too many requests" and "Rate limit exceeded" errors
+// (which Kraken sends with HTTP 200), HTTP 429 and 5xx are retried with
+// backoff. A failing symbol does not stop the others.
 func (e *Exchange) Backfill(ctx context.Context, sink feeds.Sink, from, to time.Time) error {
-	if err := e.checkSymbols(); err != nil {
-		return err
-	}
-	var reqs []request
-	for i := range e.symbols {
-		reqs = append(reqs, planRequests(i, from, to)...)
-	}
-	if len(reqs) == 0 {
-		return nil
-	}
-	req := e.requester(sink)
-	return httpx.Backfill[request]{
-		Exchange: "kraken",
-		Symbols:  len(e.symbols),
-		Workers:  e.restConcurrency,
-		Symbol:   func(rq request) int { return rq.symbol },
-		Worker: func() func(request) error {
-			var rows []model.Candle
-			return func(rq request) error {
-				var err error
-				rows, err = e.fetch(ctx, req, rq, rows[:0])
-				if err == nil {
-					err = e.send(ctx, sink, rq, rows)
-				}
-				return err
-			}
+	return venue.Backfill(ctx, &e.base, sink, from, to, venue.Candles[request]{
+		Plan:   planRequests,
+		Symbol: func(rq request) int { return rq.symbol },
+		Fetch:  e.fetch,
+		Res:    func(rq request) model.Resolution { return resolution(rq.interval) },
+		Keep: func(rq request) func(model.Candle) bool {
+			return func(c model.Candle) bool { return c.T >= rq.start && c.T < rq.end }
 		},
 		Failed: func(rq request, err error) {
-			e.log.Warn("kraken: history request failed", "pair", e.pairs[rq.symbol], "err", err)
+			e.base.Log.Warn("kraken: history request failed", "pair", e.pairs[rq.symbol], "err", err)
 		},
-	}.Run(ctx, reqs)
-}
-
-func (e *Exchange) send(ctx context.Context, sink feeds.Sink, rq request, rows []model.Candle) error {
-	res := resolution(rq.interval)
-	sym := e.symbols[rq.symbol]
-	for _, c := range rows {
-		if c.T < rq.start || c.T >= rq.end {
-			continue
-		}
-		if !sink.Send(ctx, model.Event{Kind: model.EventCandle, Symbol: sym, Res: res, Candle: c}) {
-			return ctx.Err()
-		}
-	}
-	return nil
+	})
 }
 
 // errRateLimited marks Kraken's throttling errors.
 var errRateLimited = errors.New("rate limited by Kraken")
-
-// requester makes one backfill's requests: about one a second (Kraken's
-// guidance for public REST), retried on throttling and server errors.
-func (e *Exchange) requester(sink feeds.Sink) *httpx.Requester {
-	return &httpx.Requester{
-		Exchange: "kraken", HTTP: e.http, Pace: httpx.NewPacer(e.clock, e.restInterval), Clock: e.clock,
-		MaxBody: maxBody, Tries: e.retries, RetryBase: e.retryBase, RetryMax: e.retryMax,
-		Note: func(reason string) { sink.Status(model.FeedStatus{Reason: reason}) }, Log: e.log,
-	}
-}
 
 // fetch requests one OHLC interval. Kraken throttles with HTTP 429 or with
 // "EGeneral:Too many requests" in a 200 answer; both wait and try again.
 func (e *Exchange) fetch(ctx context.Context, req *httpx.Requester, rq request, dst []model.Candle) ([]model.Candle, error) {
 	pair := e.pairs[rq.symbol]
 	since := rq.start - rq.interval*60 // Kraken returns bars after since
-	u := fmt.Sprintf("%s/0/public/OHLC?pair=%s&interval=%d&since=%d", e.restURL, url.QueryEscape(pair), rq.interval, since)
+	u := fmt.Sprintf("%s/0/public/OHLC?pair=%s&interval=%d&since=%d", e.base.RESTURL, url.QueryEscape(pair), rq.interval, since)
 	rows := dst
 	err := req.Do(ctx, u, func(a httpx.Answer) (httpx.Verdict, error) {
 		switch {
@@ -158,13 +115,13 @@ func (e *Exchange) fetch(ctx context.Context, req *httpx.Requester, rq request, 
 			return httpx.Refused, err
 		}
 		if ans.bad > 0 {
-			e.log.Warn("kraken: bad OHLC rows skipped", "pair", pair, "count", ans.bad, "reason", ans.reason)
+			e.base.Log.Warn("kraken: bad OHLC rows skipped", "pair", pair, "count", ans.bad, "reason", ans.reason)
 		}
 		rows = ans.rows
 		return httpx.Done, nil
 	})
 	if err != nil {
-		return dst, fmt.Errorf("history for %s (%s): %w", e.symbols[rq.symbol], pair, err)
+		return dst, fmt.Errorf("history for %s (%s): %w", e.base.Symbols[rq.symbol], pair, err)
 	}
 	return rows, nil
 }

@@ -172,9 +172,9 @@ func TestPlanRequests(t *testing.T) {
 
 func restExchange(srv *feedtest.RESTServer, symbols ...string) *Exchange {
 	e := New(Options{Symbols: symbols, RESTURL: srv.URL, HTTPClient: srv.Client()})
-	e.restInterval = 0
-	e.retryBase = 5 * time.Millisecond
-	e.retryMax = 20 * time.Millisecond
+	e.base.REST.Interval = 0
+	e.base.REST.RetryBase = 5 * time.Millisecond
+	e.base.REST.RetryMax = 20 * time.Millisecond
 	return e
 }
 
@@ -217,30 +217,14 @@ func TestBackfillRetriesThrottling(t *testing.T) {
 	e := restExchange(srv, "BTC")
 	all := fixtureOHLC(t, body)
 	clock := feedtest.NewFakeClock(time.Unix(all[len(all)-1].T, 0))
-	e.clock = clock
+	e.base.Clock = clock
 	rec := feedtest.NewRecorder()
-	done := make(chan error, 1)
-	go func() {
-		done <- e.Backfill(context.Background(), rec, time.Unix(all[0].T, 0), time.Unix(all[len(all)-1].T, 0))
-	}()
-	// "EGeneral:Too many requests" in a 200: a backoff of about retryBase.
-	if !clock.WaitTimers(1, 10*time.Second) {
-		t.Fatal("no backoff after the throttled answer")
-	}
-	clock.Advance(10 * time.Millisecond)
-	// Then a 429 with Retry-After: 1.
-	if _, ok := rec.WaitStatus(10*time.Second, 0, "rate limited by kraken, retrying in 1s"); !ok {
-		t.Fatalf("no rate-limit note: %+v", rec.Statuses())
-	}
-	if !clock.WaitTimers(1, 10*time.Second) {
-		t.Fatal("not waiting out Retry-After")
-	}
-	clock.Advance(999 * time.Millisecond)
-	if n := srv.Hits("/0/public/OHLC"); n != 2 {
-		t.Fatalf("%d requests before Retry-After was over, want 2", n)
-	}
-	clock.Advance(time.Millisecond)
-	if err := <-done; err != nil {
+	// First "EGeneral:Too many requests" in a 200 (a backoff of about
+	// base.REST.RetryBase), then a 429 with Retry-After: 1.
+	if err := feedtest.StepRateLimits(t, clock, rec, "kraken", func() int { return srv.Hits("/0/public/OHLC") }, 10*time.Second,
+		func() error {
+			return e.Backfill(context.Background(), rec, time.Unix(all[0].T, 0), time.Unix(all[len(all)-1].T, 0))
+		}); err != nil {
 		t.Fatal(err)
 	}
 	if srv.Hits("/0/public/OHLC") != 3 || len(rec.Events()) != len(all)-1 {
@@ -250,7 +234,7 @@ func TestBackfillRetriesThrottling(t *testing.T) {
 	srv2 := feedtest.NewRESTServer(t)
 	srv2.Route("/0/public/OHLC", feedtest.Response{Body: feedtest.Fixture(t, "kraken/error_rest_rate_limited.json")})
 	e2 := restExchange(srv2, "BTC")
-	e2.retries = 3
+	e2.base.REST.Tries = 3
 	err := e2.Backfill(context.Background(), feedtest.NewRecorder(), time.Unix(all[0].T, 0), time.Unix(all[len(all)-1].T, 0))
 	if err == nil || !strings.Contains(err.Error(), "too many requests") || !strings.Contains(err.Error(), "gave up after 3 tries") ||
 		srv2.Hits("/0/public/OHLC") != 3 {
@@ -286,8 +270,8 @@ func TestBackfillErrorsAndPacing(t *testing.T) {
 		fmt.Fprintf(w, `{"error":[],"result":{"X%sZUSD":[%s],"last":%d}}`, q.Get("pair"), sb.String(), since)
 	})
 	e := restExchange(srv, "NOPE", "ETH")
-	e.restConcurrency = 1
-	e.restInterval = 50 * time.Millisecond
+	e.base.REST.Concurrency = 1
+	e.base.REST.Interval = 50 * time.Millisecond
 	to := time.Unix(1748865600, 0)
 	rec := feedtest.NewRecorder()
 	begin := time.Now()
@@ -309,7 +293,7 @@ func TestBackfillErrorsAndPacing(t *testing.T) {
 	if len(starts) < 3 {
 		t.Fatalf("%d requests, want NOPE's and ETH's two", len(starts))
 	}
-	if span, least := starts[len(starts)-1].Sub(begin), time.Duration(len(starts)-1)*e.restInterval; span < least {
-		t.Fatalf("%d requests within %v, pacing is %v: want at least %v", len(starts), span, e.restInterval, least)
+	if span, least := starts[len(starts)-1].Sub(begin), time.Duration(len(starts)-1)*e.base.REST.Interval; span < least {
+		t.Fatalf("%d requests within %v, pacing is %v: want at least %v", len(starts), span, e.base.REST.Interval, least)
 	}
 }

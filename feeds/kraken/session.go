@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -54,56 +53,20 @@ func subscribeMessages(names []string) [][]byte {
 // application-level ping goes out every pingEvery so Kraken does not drop
 // the connection as idle.
 func (e *Exchange) Session(ctx context.Context, sink feeds.Sink, hooks feeds.SessionHooks) error {
-	if err := e.checkSymbols(); err != nil {
+	if err := e.base.CheckSymbols(); err != nil {
 		return err
 	}
-	hooks = wsx.FillHooks(hooks)
-	parent := ctx
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-
-	conn, err := wsx.Dial(ctx, "kraken", e.wsURL, e.http)
-	if err != nil {
-		if parent.Err() != nil {
-			return nil
-		}
-		return err
-	}
-	defer conn.CloseNow()
-	e.log.Info("kraken: connected", "url", e.wsURL, "symbols", len(e.symbols))
-
-	for _, m := range subscribeMessages(e.wsNames) {
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-		err := conn.Write(wctx, websocket.MessageText, m)
-		wcancel()
-		if err != nil {
-			if parent.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("kraken: cannot subscribe: %w", err)
-		}
-	}
-
-	errNoAck := fmt.Errorf("kraken: no answer to the subscription within %s", e.ackWithin)
-	ackTimer := time.AfterFunc(e.ackWithin, func() { cancel(errNoAck) })
-	defer ackTimer.Stop()
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel(nil) // stops the pinger before waiting for it
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		e.ping(ctx, conn)
-	}()
-
-	st := sessionState{
-		e: e, sink: sink, hooks: hooks,
-		p:        newParser(e.index, e.symbols),
-		expected: 3 * len(e.symbols),
-		ackTimer: ackTimer,
-	}
-	return wsx.ReadFrames(ctx, parent, conn, "kraken", wsx.Frames{Limit: wsx.DefaultFrameLimit, Beat: hooks.Beat, Bad: st.bad, Handle: st.handle})
+	return wsx.Subscription{
+		Exchange: e.base.Name, URL: e.base.WSURL, HTTP: e.base.HTTP, Log: e.base.Log,
+		Connected:   []any{"symbols", len(e.base.Symbols)},
+		Messages:    subscribeMessages(e.wsNames),
+		WriteWithin: 10 * time.Second,
+		AckWithin:   e.base.AckWithin,
+		Keepalive:   e.ping,
+	}.Run(ctx, hooks, func(link *wsx.Link) func(context.Context, []byte) error {
+		st := &sessionState{e: e, sink: sink, link: link, p: newParser(e.index, e.base.Symbols), expected: 3 * len(e.base.Symbols)}
+		return st.handle
+	})
 }
 
 // ping sends {"method":"ping","req_id":N} every pingEvery until ctx ends.
@@ -129,26 +92,11 @@ func (e *Exchange) ping(ctx context.Context, conn *websocket.Conn) {
 type sessionState struct {
 	e        *Exchange
 	sink     feeds.Sink
-	hooks    feeds.SessionHooks
+	link     *wsx.Link // live, bad frames
 	p        *parser
-	live     bool
 	expected int // acks expected: 3 channels x symbols
 	acked    int
 	refused  int
-	ackTimer *time.Timer
-}
-
-func (st *sessionState) goLive() {
-	if !st.live {
-		st.live = true
-		st.ackTimer.Stop()
-		st.hooks.Live()
-	}
-}
-
-func (st *sessionState) bad(reason string, frame []byte) {
-	st.hooks.Bad("kraken: " + reason)
-	st.e.log.Warn("kraken: bad frame skipped", "reason", reason, "frame", wsx.Clip(frame))
 }
 
 // handle applies one text frame. It returns an error only when the session
@@ -156,7 +104,7 @@ func (st *sessionState) bad(reason string, frame []byte) {
 func (st *sessionState) handle(ctx context.Context, b []byte) error {
 	p := st.p
 	if !p.parse(b) {
-		st.bad(p.sc.Err(), b)
+		st.link.Bad(p.sc.Err(), b)
 		return nil
 	}
 	f := &p.f
@@ -164,7 +112,7 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 	case kindAck:
 		if f.success {
 			st.acked++
-			st.goLive()
+			st.link.Live()
 			return nil
 		}
 		st.refused++
@@ -172,24 +120,24 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 		if why == "" {
 			why = "refused without a reason"
 		}
-		st.bad(fmt.Sprintf("cannot subscribe to %s: %s", strings.TrimSpace(safetext.Line(f.symbol(), venue.MaxText)), why), b)
+		st.link.Bad(fmt.Sprintf("cannot subscribe to %s: %s", strings.TrimSpace(safetext.Line(f.symbol(), venue.MaxText)), why), b)
 		if st.acked == 0 && st.refused >= st.expected {
 			return fmt.Errorf("kraken: every subscription was refused (%s)", why)
 		}
 		return nil
 	case kindError:
-		st.bad("the exchange reported: "+f.errText, b)
+		st.link.Bad("the exchange reported: "+f.errText, b)
 		return nil
 	case kindStatus:
 		sys := string(f.system[:f.systemLen])
-		st.e.log.Info("kraken: system status", "system", strings.TrimSpace(safetext.Line(sys, venue.MaxText)))
+		st.e.base.Log.Info("kraken: system status", "system", strings.TrimSpace(safetext.Line(sys, venue.MaxText)))
 		if sys == "maintenance" {
 			return errors.New("kraken: the exchange is down for maintenance")
 		}
 		return nil
 	case kindTicker, kindTrade, kindOHLC:
 		if len(p.events) > 0 {
-			st.goLive()
+			st.link.Live()
 		}
 		for i := range p.events {
 			if !st.sink.Send(ctx, p.events[i]) {
@@ -197,7 +145,7 @@ func (st *sessionState) handle(ctx context.Context, b []byte) error {
 			}
 		}
 		if f.badElems > 0 {
-			st.bad(p.f.elemErr, b)
+			st.link.Bad(p.f.elemErr, b)
 		}
 	}
 	return nil

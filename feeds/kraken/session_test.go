@@ -4,105 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"github.com/tokentop/tokentop/feeds"
 	"github.com/tokentop/tokentop/feeds/feedtest"
 	"github.com/tokentop/tokentop/model"
 )
 
 const wait = 5 * time.Second
-
-type hookLog struct {
-	live, beat atomic.Int64
-	mu         sync.Mutex
-	bad        []string
-}
-
-func (h *hookLog) hooks() feeds.SessionHooks {
-	return feeds.SessionHooks{
-		Live: func() { h.live.Add(1) },
-		Beat: func() { h.beat.Add(1) },
-		Bad: func(r string) {
-			h.mu.Lock()
-			h.bad = append(h.bad, r)
-			h.mu.Unlock()
-		},
-	}
-}
-
-func (h *hookLog) bads() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]string(nil), h.bad...)
-}
-
-// waitBeats waits (polling, with a deadline) until at least n beats came.
-func (h *hookLog) waitBeats(n int64) bool {
-	deadline := time.Now().Add(wait)
-	for h.beat.Load() < n {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return true
-}
-
-type session struct {
-	cancel   context.CancelFunc
-	finished chan struct{}
-	err      error
-}
-
-func (s *session) done(t *testing.T) error {
-	t.Helper()
-	select {
-	case <-s.finished:
-		return s.err
-	case <-time.After(wait):
-		t.Fatal("session did not end")
-		return nil
-	}
-}
-
-func (s *session) running() bool {
-	select {
-	case <-s.finished:
-		return false
-	default:
-		return true
-	}
-}
-
-func (s *session) stop(t *testing.T) error {
-	t.Helper()
-	s.cancel()
-	select {
-	case <-s.finished:
-		return s.err
-	case <-time.After(wait):
-		t.Fatal("session did not end after its context was cancelled")
-		return nil
-	}
-}
-
-func run(t *testing.T, e *Exchange, rec *feedtest.Recorder, h *hookLog) *session {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{cancel: cancel, finished: make(chan struct{})}
-	go func() {
-		s.err = e.Session(ctx, rec, h.hooks())
-		close(s.finished)
-	}()
-	t.Cleanup(func() { s.stop(t) })
-	return s
-}
 
 // receiveSubscribes reads the three subscribe requests.
 func receiveSubscribes(ctx context.Context, c *feedtest.WSConn) ([][]byte, bool) {
@@ -140,8 +51,8 @@ func TestSessionReplaysFixture(t *testing.T) {
 		c.Stall(ctx)
 	})
 	e := New(Options{Symbols: []string{"xbt", "ETH"}, WSURL: srv.URL})
-	rec, h := feedtest.NewRecorder(), &hookLog{}
-	ss := run(t, e, rec, h)
+	rec, h := feedtest.NewRecorder(), &feedtest.Hooks{}
+	ss := feedtest.StartSession(t, e, rec, h, wait)
 
 	var got [][]byte
 	select {
@@ -197,13 +108,13 @@ func TestSessionReplaysFixture(t *testing.T) {
 			t.Errorf("event %d = %+v, want %+v", i, evs[i], want[i])
 		}
 	}
-	if !h.waitBeats(int64(len(lines) + len(extra))) {
-		t.Fatalf("beats %d", h.beat.Load())
+	if !h.WaitBeats(len(lines)+len(extra), wait) {
+		t.Fatalf("beats %d", h.Beats())
 	}
-	if h.live.Load() != 1 || len(h.bads()) != 0 {
-		t.Fatalf("live %d, bad %v", h.live.Load(), h.bads())
+	if h.Live() != 1 || len(h.Bads()) != 0 {
+		t.Fatalf("live %d, bad %v", h.Live(), h.Bads())
 	}
-	if err := ss.stop(t); err != nil {
+	if err := ss.Stop(t); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -218,17 +129,17 @@ func TestSessionRefusedSymbolKeepsTheRest(t *testing.T) {
 		c.SendAll(ctx, [][]byte{refused, ack, tick})
 		c.Stall(ctx)
 	})
-	rec, h := feedtest.NewRecorder(), &hookLog{}
-	ss := run(t, New(Options{Symbols: []string{"BTC", "USDX"}, WSURL: srv.URL}), rec, h)
+	rec, h := feedtest.NewRecorder(), &feedtest.Hooks{}
+	ss := feedtest.StartSession(t, New(Options{Symbols: []string{"BTC", "USDX"}, WSURL: srv.URL}), rec, h, wait)
 	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool { return len(evs) == 1 }) {
 		t.Fatal("no ticker")
 	}
-	b := h.bads()
+	b := h.Bads()
 	if len(b) != 1 || !strings.Contains(b[0], "cannot subscribe to XBT/USDX: Currency pair not supported") {
 		t.Fatalf("bad %v", b)
 	}
-	if h.live.Load() != 1 || !ss.running() {
-		t.Fatalf("live %d running %v", h.live.Load(), ss.running())
+	if h.Live() != 1 || !ss.Running() {
+		t.Fatalf("live %d running %v", h.Live(), ss.Running())
 	}
 }
 
@@ -240,7 +151,7 @@ func TestSessionAllRefusedEnds(t *testing.T) {
 		c.SendAll(ctx, [][]byte{refused, refused, refused})
 		c.Stall(ctx)
 	})
-	err := run(t, New(Options{Symbols: []string{"USDX"}, WSURL: srv.URL}), feedtest.NewRecorder(), &hookLog{}).done(t)
+	err := feedtest.StartSession(t, New(Options{Symbols: []string{"USDX"}, WSURL: srv.URL}), feedtest.NewRecorder(), &feedtest.Hooks{}, wait).Done(t)
 	if err == nil || !strings.Contains(err.Error(), "every subscription was refused") {
 		t.Fatalf("err = %v", err)
 	}
@@ -259,16 +170,16 @@ func TestSessionCountsBadFramesAndKeepsRunning(t *testing.T) {
 		c.Send(ctx, tick)
 		c.Stall(ctx)
 	})
-	rec, h := feedtest.NewRecorder(), &hookLog{}
-	ss := run(t, New(Options{Symbols: []string{"BTC", "ETH"}, WSURL: srv.URL}), rec, h)
+	rec, h := feedtest.NewRecorder(), &feedtest.Hooks{}
+	ss := feedtest.StartSession(t, New(Options{Symbols: []string{"BTC", "ETH"}, WSURL: srv.URL}), rec, h, wait)
 	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool {
 		return len(evs) > 0 && evs[len(evs)-1].Symbol == "ETH"
 	}) {
-		t.Fatalf("ticker after the bad frames never came; bad %v", h.bads())
+		t.Fatalf("ticker after the bad frames never came; bad %v", h.Bads())
 	}
 	// Every bad frame but the valid uint64 status is counted (the refused
 	// subscription in error_kraken_ws.json included), plus the binary one.
-	got := h.bads()
+	got := h.Bads()
 	if want := len(bad) - 1 + 1; len(got) != want {
 		t.Fatalf("%d bad reports, want %d:\n%s", len(got), want, strings.Join(got, "\n"))
 	}
@@ -280,8 +191,8 @@ func TestSessionCountsBadFramesAndKeepsRunning(t *testing.T) {
 	if n := len(rec.Events()); n != 1 {
 		t.Fatalf("%d events from bad frames + 1 ticker: %+v", n, rec.Events())
 	}
-	if !ss.running() {
-		t.Fatalf("session ended: %v", ss.err)
+	if !ss.Running() {
+		t.Fatalf("session ended: %v", ss.Err())
 	}
 }
 
@@ -302,8 +213,8 @@ func TestSessionPingsAndEnds(t *testing.T) {
 	})
 	e := New(Options{Symbols: []string{"BTC"}, WSURL: srv.URL})
 	e.pingEvery = 20 * time.Millisecond
-	h := &hookLog{}
-	ss := run(t, e, feedtest.NewRecorder(), h)
+	h := &feedtest.Hooks{}
+	ss := feedtest.StartSession(t, e, feedtest.NewRecorder(), h, wait)
 	select {
 	case b := <-pinged:
 		var m struct {
@@ -316,10 +227,10 @@ func TestSessionPingsAndEnds(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatal("no ping")
 	}
-	if !h.waitBeats(2) || len(h.bads()) != 0 {
-		t.Fatalf("beats %d bad %v", h.beat.Load(), h.bads())
+	if !h.WaitBeats(2, wait) || len(h.Bads()) != 0 {
+		t.Fatalf("beats %d bad %v", h.Beats(), h.Bads())
 	}
-	if err := ss.stop(t); err != nil {
+	if err := ss.Stop(t); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -329,8 +240,8 @@ func TestSessionEnds(t *testing.T) {
 	// No ack.
 	srv := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) { c.Stall(ctx) })
 	e := New(Options{Symbols: []string{"BTC"}, WSURL: srv.URL})
-	e.ackWithin = 100 * time.Millisecond
-	if err := run(t, e, feedtest.NewRecorder(), &hookLog{}).done(t); err == nil || !strings.Contains(err.Error(), "no answer") {
+	e.base.AckWithin = 100 * time.Millisecond
+	if err := feedtest.StartSession(t, e, feedtest.NewRecorder(), &feedtest.Hooks{}, wait).Done(t); err == nil || !strings.Contains(err.Error(), "no answer") {
 		t.Fatalf("err = %v", err)
 	}
 	// Maintenance.
@@ -338,7 +249,7 @@ func TestSessionEnds(t *testing.T) {
 		c.Send(ctx, []byte(`{"channel":"status","type":"update","data":[{"system":"maintenance"}]}`))
 		c.Stall(ctx)
 	})
-	if err := run(t, New(Options{Symbols: []string{"BTC"}, WSURL: srv2.URL}), feedtest.NewRecorder(), &hookLog{}).done(t); err == nil ||
+	if err := feedtest.StartSession(t, New(Options{Symbols: []string{"BTC"}, WSURL: srv2.URL}), feedtest.NewRecorder(), &feedtest.Hooks{}, wait).Done(t); err == nil ||
 		!strings.Contains(err.Error(), "maintenance") {
 		t.Fatalf("err = %v", err)
 	}
@@ -346,7 +257,7 @@ func TestSessionEnds(t *testing.T) {
 	srv3 := feedtest.NewWSServer(t, func(ctx context.Context, c *feedtest.WSConn) {
 		c.CloseWith(websocket.StatusTryAgainLater, "later\x1b[2J")
 	})
-	if err := run(t, New(Options{Symbols: []string{"BTC"}, WSURL: srv3.URL}), feedtest.NewRecorder(), &hookLog{}).done(t); err == nil ||
+	if err := feedtest.StartSession(t, New(Options{Symbols: []string{"BTC"}, WSURL: srv3.URL}), feedtest.NewRecorder(), &feedtest.Hooks{}, wait).Done(t); err == nil ||
 		!strings.Contains(err.Error(), "closed the connection") || strings.Contains(err.Error(), "\x1b") {
 		t.Fatalf("err = %q", err)
 	}
@@ -360,8 +271,8 @@ func TestSymbolNaming(t *testing.T) {
 	if got := strings.Join(e.pairs, ","); got != "XBTUSD,XDGUSD,ETHUSD" {
 		t.Fatalf("rest pairs %s", got)
 	}
-	if e.index["XBT/USD"] != 0 || e.index["XDG/USD"] != 1 || e.symbols[0] != "BTC" || e.Name() != "kraken" {
-		t.Fatalf("index %v symbols %v", e.index, e.symbols)
+	if e.index["XBT/USD"] != 0 || e.index["XDG/USD"] != 1 || e.base.Symbols[0] != "BTC" || e.Name() != "kraken" {
+		t.Fatalf("index %v symbols %v", e.index, e.base.Symbols)
 	}
 }
 
@@ -381,17 +292,17 @@ func TestSessionSkipsA4MBFrame(t *testing.T) {
 			c.Stall(ctx)
 		}
 	})
-	rec, h := feedtest.NewRecorder(), &hookLog{}
-	ss := run(t, New(Options{Symbols: []string{"BTC", "ETH"}, WSURL: srv.URL}), rec, h)
+	rec, h := feedtest.NewRecorder(), &feedtest.Hooks{}
+	ss := feedtest.StartSession(t, New(Options{Symbols: []string{"BTC", "ETH"}, WSURL: srv.URL}), rec, h, wait)
 	if !rec.WaitFor(wait, func(evs []model.Event, _ []model.FeedStatus) bool {
 		return len(evs) > 0 && evs[len(evs)-1].Symbol == "ETH"
 	}) {
-		t.Fatalf("the ticker after the big frame never came; bad %v, session: %v", h.bads(), ss.err)
+		t.Fatalf("the ticker after the big frame never came; bad %v, session: %v", h.Bads(), ss.Err())
 	}
-	if got := h.bads(); len(got) != 1 || got[0] != "kraken: a frame of 4.0 MB, over the 1 MB limit, skipped" {
+	if got := h.Bads(); len(got) != 1 || got[0] != "kraken: a frame of 4.0 MB, over the 1 MB limit, skipped" {
 		t.Errorf("bad reports %q", got)
 	}
-	if !ss.running() || len(srv.Conns()) != 1 {
-		t.Fatalf("session ended (%v) or reconnected (%d connections)", ss.err, len(srv.Conns()))
+	if !ss.Running() || len(srv.Conns()) != 1 {
+		t.Fatalf("session ended (%v) or reconnected (%d connections)", ss.Err(), len(srv.Conns()))
 	}
 }

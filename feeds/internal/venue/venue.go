@@ -1,6 +1,7 @@
-// Package venue holds what the exchange adapters share about an exchange's
-// symbols and text: which symbols are usable, and making the exchange's
-// words safe to show.
+// Package venue holds what the exchange adapters share about an exchange:
+// which symbols are usable, making the exchange's words safe to show, and
+// (base.go) the setup and candle backfill that Coinbase and Kraken have in
+// common, their own numbers, names and formats passed in.
 package venue
 
 import (

@@ -1,6 +1,7 @@
 // Package wsx is the websocket plumbing the exchange adapters share: dial,
-// the read loop that reuses one buffer for every message, and the reasons a
-// connection ended, in words.
+// the read loop that reuses one buffer for every message, the reasons a
+// connection ended, in words, and (subscribe.go) the session of an
+// exchange that is subscribed to after connecting.
 package wsx
 
 import (
