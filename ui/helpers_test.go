@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/themes"
@@ -601,12 +606,184 @@ func (hs *harness) typeText(s string) {
 	}
 }
 
+// Reading the screen: tests drive the model with messages and look at
+// what View shows, not at the model's fields.
+
+// selected is the symbol on the cursor's row of a token table (Markets,
+// Watch): the word after the row's rank; "" when no row has the cursor.
 func (hs *harness) selected() string {
-	if r := hs.m.a.table.selectedRow(); r != nil {
-		return r.tok.Symbol
+	f := strings.Fields(cursorLine(hs))
+	for i, w := range f {
+		if _, err := strconv.Atoi(w); err == nil && i+1 < len(f) {
+			return f[i+1]
+		}
 	}
 	return ""
 }
+
+// cursorRank is the rank on the cursor's row of a token table, or 0.
+func cursorRank(hs *harness) int {
+	for _, w := range strings.Fields(cursorLine(hs)) {
+		if n, err := strconv.Atoi(w); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+// rowOf is the screen line of the token table's row of sym, as drawn
+// (styled); "" when it is not shown.
+func rowOf(hs *harness, sym string) string {
+	for _, l := range strings.Split(hs.m.View(), "\n") {
+		f := strings.Fields(ansi.Strip(l))
+		for i, w := range f {
+			if i > 2 {
+				break
+			}
+			if _, err := strconv.Atoi(w); err == nil && i+1 < len(f) {
+				if f[i+1] == sym {
+					return l
+				}
+				break
+			}
+		}
+	}
+	return ""
+}
+
+var flashRe = regexp.MustCompile(`^\S*\s+\S*\s*\d+ \S+\s+[\d,.]+ ([▲▼])`)
+
+// flashMark is the tick mark after sym's price ("▲" up, "▼" down) or ""
+// when its row does not flash.
+func flashMark(hs *harness, sym string) string {
+	m := flashRe.FindStringSubmatch(ansi.Strip(rowOf(hs, sym)))
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// paneLines are the detail pane's lines when it is beside the view: each
+// line's text right of the separator (│, or ┃ while the pane has the
+// focus), found on the first line under the tab bar; nil when the pane is
+// not beside the view.
+func paneLines(hs *harness) []string {
+	lines := screenLines(hs)[1:]
+	i := strings.IndexAny(lines[0], "│┃")
+	if i < 0 {
+		return nil
+	}
+	col := lipgloss.Width(lines[0][:i])
+	var out []string
+	for _, l := range lines[:len(lines)-2] { // not the help line and the status bar
+		w := 0
+		for j, r := range l {
+			if w == col {
+				out = append(out, l[j+utf8.RuneLen(r):])
+				break
+			}
+			w += lipgloss.Width(string(r))
+		}
+	}
+	return out
+}
+
+// paneWidth is the detail pane's width beside the view (0: not beside).
+func paneWidth(hs *harness) int {
+	if p := paneLines(hs); len(p) > 0 {
+		return lipgloss.Width(p[0])
+	}
+	return 0
+}
+
+// tradesShown are the rows of the detail pane's trade list.
+func tradesShown(hs *harness) []string {
+	p := paneLines(hs)
+	for i, l := range p {
+		if strings.HasPrefix(l, "Time ") && strings.Contains(l, "Side") {
+			return p[i+1:]
+		}
+	}
+	return nil
+}
+
+// cursorLine is the first line under the tab bar that starts with the
+// cursor mark ("▸"), or "".
+func cursorLine(hs *harness) string {
+	for _, l := range screenLines(hs)[1:] {
+		if strings.HasPrefix(l, "▸") {
+			return l
+		}
+	}
+	return ""
+}
+
+// tableSymbols are the symbols of the token rows shown, top to bottom (a
+// row is a rank and a symbol after the gutter marks).
+func tableSymbols(hs *harness) []string {
+	var out []string
+	lines := screenLines(hs)
+	for _, l := range lines[2 : len(lines)-2] { // under the tab bar and the header, above the help and status
+		f := strings.Fields(l)
+		for i, w := range f {
+			if i > 2 {
+				break
+			}
+			if _, err := strconv.Atoi(w); err == nil && i+1 < len(f) {
+				out = append(out, f[i+1])
+				break
+			}
+		}
+	}
+	return out
+}
+
+var tokensRe = regexp.MustCompile(`(?:(\d+)/)?(\d+) tokens\s*$`)
+
+// tokenCount is what the tab bar says on its right: the rows the filter
+// shows and the tokens in all ("1/30 tokens"; shown = total without a
+// filter).
+func tokenCount(hs *harness) (shown, total int) {
+	m := tokensRe.FindStringSubmatch(screenLines(hs)[0])
+	if m == nil {
+		hs.tb.Fatalf("the tab bar gives no token count: %q", screenLines(hs)[0])
+	}
+	total, _ = strconv.Atoi(m[2])
+	shown = total
+	if m[1] != "" {
+		shown, _ = strconv.Atoi(m[1])
+	}
+	return shown, total
+}
+
+var sortMarkRe = regexp.MustCompile(`\S+ [▲▼]`)
+
+// sortMark is the last word of the sorted column's title in the table
+// header and its arrow: "Symbol ▲", "24h ▼", "Cap ▲" (Mkt Cap).
+func sortMark(hs *harness) string {
+	return sortMarkRe.FindString(screenLines(hs)[1])
+}
+
+var activeTabRe = regexp.MustCompile(`\[([A-Za-z]+)`)
+
+// activeTab is the bracketed label of the tab bar: "Markets", "Alrt".
+func activeTab(hs *harness) string {
+	m := activeTabRe.FindStringSubmatch(screenLines(hs)[0])
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// helpShown reports whether the help page is up.
+func helpShown(hs *harness) bool { return strings.HasPrefix(screenLines(hs)[0], " tokentop keys") }
+
+// hintLine is the one-line help above the status bar.
+func hintLine(hs *harness) string { l := screenLines(hs); return l[len(l)-2] }
+
+// detailOpen reports whether the detail pane is open: its keys are live
+// only then, so the help line offers to close it.
+func detailOpen(hs *harness) bool { return strings.Contains(hintLine(hs), " close") }
 
 // runCmd runs a command (and batches) and feeds the messages back, except
 // ticks and quits.
