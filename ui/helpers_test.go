@@ -688,6 +688,13 @@ func paneLines(hs *harness) []string {
 	return out
 }
 
+// detailFullScreen reports whether the detail pane has the whole body (a
+// narrow window with the focus on the pane): open, and no table header
+// under the tab bar.
+func detailFullScreen(hs *harness) bool {
+	return detailOpen(hs) && paneWidth(hs) == 0 && !strings.Contains(screenLines(hs)[1], "Symbol")
+}
+
 // paneWidth is the detail pane's width beside the view (0: not beside).
 func paneWidth(hs *harness) int {
 	if p := paneLines(hs); len(p) > 0 {

@@ -22,29 +22,29 @@ func TestReboundKeysWorkAndShow(t *testing.T) {
 		withKeys(keymap.Bindings{"down": {"ctrl+n", "J"}, "help": {"f1"}, "reverse": {}}))
 	hs.put(makeSnapshot(10, 1))
 	hs.key("j")
-	if hs.m.a.table.cursor != 0 {
+	if hs.selected() != "BTC" {
 		t.Fatal("j still moves down after down = [\"ctrl+n\", \"J\"]")
 	}
 	hs.key("ctrl+n")
 	hs.key("J")
-	if hs.m.a.table.cursor != 2 {
-		t.Fatalf("ctrl+n and J moved the cursor to %d, want 2", hs.m.a.table.cursor)
+	if got := cursorRank(hs) - 1; got != 2 {
+		t.Fatalf("ctrl+n and J moved the cursor to %d, want 2", got)
 	}
 	line := strings.Split(plain(hs), "\n")[28]
 	if !strings.Contains(line, "f1 help") || strings.Contains(line, "? help") || strings.Contains(line, "reverse") {
 		t.Fatalf("the key hints do not show the bindings in effect: %q", line)
 	}
 	hs.key("?")
-	if hs.m.a.showHelp {
+	if helpShown(hs) {
 		t.Fatal("? opens the help after help = [\"f1\"]")
 	}
-	desc := hs.m.a.table.desc
+	mark := sortMark(hs)
 	hs.key("r")
-	if hs.m.a.table.desc != desc {
+	if sortMark(hs) != mark {
 		t.Fatal("r reverses the sort after reverse = []")
 	}
 	hs.key("f1")
-	if !hs.m.a.showHelp {
+	if !helpShown(hs) {
 		t.Fatal("f1 does not open the help")
 	}
 	page := plain(hs)
@@ -57,7 +57,7 @@ func TestReboundKeysWorkAndShow(t *testing.T) {
 		t.Errorf("help page shows the unbound reverse:\n%s", page)
 	}
 	hs.key("f1")
-	if hs.m.a.showHelp {
+	if helpShown(hs) {
 		t.Fatal("f1 does not close the help")
 	}
 	if !isQuit(hs.key("ctrl+c")) {
@@ -84,7 +84,7 @@ func TestHelpListsEveryAction(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 200, 60, withKeys(b))
 	hs.put(makeSnapshot(10, 1))
 	hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.TrimPrefix(b["help"][0], "alt+")), Alt: true})
-	if !hs.m.a.showHelp {
+	if !helpShown(hs) {
 		t.Fatal("the help key did not open the help")
 	}
 	page := plain(hs)
