@@ -714,6 +714,25 @@ func tradesShown(hs *harness) []string {
 	return nil
 }
 
+// pickSymbols are the symbols of the pick rows shown (Moonshots, Past),
+// top to bottom: the rows under the picks' header, to the first blank line.
+func pickSymbols(hs *harness) []string {
+	var out []string
+	in := false
+	for _, l := range screenLines(hs)[1:] {
+		f := strings.Fields(strings.TrimPrefix(l, "▸"))
+		switch {
+		case !in:
+			in = len(f) > 0 && f[0] == "Symbol"
+		case len(f) == 0:
+			return out
+		default:
+			out = append(out, strings.TrimPrefix(f[0], "✦"))
+		}
+	}
+	return out
+}
+
 // cursorLine is the first line under the tab bar that starts with the
 // cursor mark ("▸"), or "".
 func cursorLine(hs *harness) string {
