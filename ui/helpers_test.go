@@ -733,6 +733,57 @@ func pickSymbols(hs *harness) []string {
 	return out
 }
 
+// formTitle is the title of the open form ("Add lot — BTC"), "" when
+// none is open.
+func formTitle(hs *harness) string {
+	m := formTitleRe.FindStringSubmatch(plain(hs))
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+var formTitleRe = regexp.MustCompile(`╭─ (.+?) ─+╮`)
+
+// fieldLabels are the forms' labels by field key (lot, watchlist and
+// alert forms).
+var fieldLabels = map[string]string{"symbol": "Token", "quantity": "Quantity", "cost": "Cost per unit", "opened": "Date",
+	"note": "Note", "name": "Name", "kind": "Kind", "price": "Price", "percent": "Percent", "window": "Window",
+	"repeat": "Repeat", "cooldown": "Cooldown"}
+
+// shownField is a form field as the screen shows it: its text (without
+// the input cursor), its error ("" when the hint shows instead), and
+// whether it has the focus (›).
+type shownField struct {
+	Value, Err string
+	Focused    bool
+}
+
+var fieldRe = regexp.MustCompile(`^│ (›| ) (.+?)\s+\[(.*?)\]\s*(.*?)\s*│$`)
+
+// shownFieldOf is the open form's field key as shown; ok is false when the
+// form does not show it.
+func shownFieldOf(hs *harness, key string) (f shownField, ok bool) {
+	label := fieldLabels[key]
+	for _, l := range screenLines(hs) {
+		i := strings.Index(l, "│")
+		if i < 0 {
+			continue
+		}
+		m := fieldRe.FindStringSubmatch(strings.TrimRight(l[i:], " "))
+		if m == nil || m[2] != label {
+			continue
+		}
+		f.Focused = m[1] == "›"
+		f.Value = strings.TrimSpace(strings.Replace(m[3], "▏", "", 1))
+		if e, isErr := strings.CutPrefix(m[4], "✗ "); isErr {
+			f.Err = e
+		}
+		return f, true
+	}
+	return f, false
+}
+
 // cursorLine is the first line under the tab bar that starts with the
 // cursor mark ("▸"), or "".
 func cursorLine(hs *harness) string {
@@ -804,12 +855,9 @@ func activeTab(hs *harness) string {
 // helpShown reports whether the help page is up.
 func helpShown(hs *harness) bool { return strings.HasPrefix(screenLines(hs)[0], " tokentop keys") }
 
-// hintLine is the one-line help above the status bar.
-func hintLine(hs *harness) string { l := screenLines(hs); return l[len(l)-2] }
-
 // detailOpen reports whether the detail pane is open: its keys are live
 // only then, so the help line offers to close it.
-func detailOpen(hs *harness) bool { return strings.Contains(hintLine(hs), " close") }
+func detailOpen(hs *harness) bool { return strings.Contains(helpLine(hs), " close") }
 
 // runCmd runs a command (and batches) and feeds the messages back, except
 // ticks and quits.

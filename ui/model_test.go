@@ -128,7 +128,7 @@ func TestKeyBurstIsEachKey(t *testing.T) {
 		t.Fatalf("after a burst \"jj\" selected %q, want SOL (two rows down)", hs.selected())
 	}
 	hs.key("/eth")
-	if shown, _ := tokenCount(hs); !strings.Contains(hintLine(hs), "/eth") || shown != 1 || !slices.Equal(tableSymbols(hs), []string{"ETH"}) {
+	if shown, _ := tokenCount(hs); !strings.Contains(helpLine(hs), "/eth") || shown != 1 || !slices.Equal(tableSymbols(hs), []string{"ETH"}) {
 		t.Fatalf("a burst \"/eth\" should open search and filter to ETH:\n%s", plain(hs))
 	}
 	hs.key("esc")
@@ -200,7 +200,7 @@ func TestSortOption(t *testing.T) {
 func TestSearchFiltersLiveAndEscClears(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
 	hs.put(makeSnapshot(30, 1))
-	searching := func() bool { return strings.Contains(hintLine(hs), "esc clear") }
+	searching := func() bool { return strings.Contains(helpLine(hs), "esc clear") }
 	hs.key("/")
 	if !searching() {
 		t.Fatal("/ did not open search")

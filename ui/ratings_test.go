@@ -408,7 +408,7 @@ func TestViewsCycleAndMoonshotTables(t *testing.T) {
 	}
 	// search belongs to the markets table: / goes back there
 	hs.key("/")
-	if activeTab(hs) != "Markets" || !strings.Contains(hintLine(hs), "esc clear") {
+	if activeTab(hs) != "Markets" || !strings.Contains(helpLine(hs), "esc clear") {
 		t.Fatal("/ did not open the markets search")
 	}
 }
