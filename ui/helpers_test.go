@@ -612,13 +612,24 @@ func (hs *harness) typeText(s string) {
 // selected is the symbol on the cursor's row of a token table (Markets,
 // Watch): the word after the row's rank; "" when no row has the cursor.
 func (hs *harness) selected() string {
-	f := strings.Fields(cursorLine(hs))
+	sym, _ := rowSymbol(cursorLine(hs))
+	return sym
+}
+
+// rowSymbol is the symbol of a token table's row: the word after its rank
+// (a number, or "—" for a token the market does not list), within the
+// row's first words (the gutter's marks come before the rank).
+func rowSymbol(line string) (string, bool) {
+	f := strings.Fields(line)
 	for i, w := range f {
-		if _, err := strconv.Atoi(w); err == nil && i+1 < len(f) {
-			return f[i+1]
+		if i > 2 {
+			break
+		}
+		if _, err := strconv.Atoi(w); (err == nil || w == "—") && i+1 < len(f) {
+			return f[i+1], true
 		}
 	}
-	return ""
+	return "", false
 }
 
 // cursorRank is the rank on the cursor's row of a token table, or 0.
@@ -635,17 +646,8 @@ func cursorRank(hs *harness) int {
 // (styled); "" when it is not shown.
 func rowOf(hs *harness, sym string) string {
 	for _, l := range strings.Split(hs.m.View(), "\n") {
-		f := strings.Fields(ansi.Strip(l))
-		for i, w := range f {
-			if i > 2 {
-				break
-			}
-			if _, err := strconv.Atoi(w); err == nil && i+1 < len(f) {
-				if f[i+1] == sym {
-					return l
-				}
-				break
-			}
+		if got, ok := rowSymbol(ansi.Strip(l)); ok && got == sym {
+			return l
 		}
 	}
 	return ""
@@ -801,15 +803,8 @@ func tableSymbols(hs *harness) []string {
 	var out []string
 	lines := screenLines(hs)
 	for _, l := range lines[2 : len(lines)-2] { // under the tab bar and the header, above the help and status
-		f := strings.Fields(l)
-		for i, w := range f {
-			if i > 2 {
-				break
-			}
-			if _, err := strconv.Atoi(w); err == nil && i+1 < len(f) {
-				out = append(out, f[i+1])
-				break
-			}
+		if sym, ok := rowSymbol(l); ok {
+			out = append(out, sym)
 		}
 	}
 	return out
