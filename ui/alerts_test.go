@@ -657,8 +657,8 @@ func TestAlertsRefreshOnlyOnChange(t *testing.T) {
 // toAlerts switches the harness to the Alerts view with tab.
 func toAlerts(t *testing.T, hs *harness) {
 	t.Helper()
-	for range hs.m.a.views {
-		if hs.m.a.view == viewAlerts {
+	for range 10 {
+		if activeTab(hs) == "Alerts" {
 			return
 		}
 		hs.key("tab")
@@ -691,7 +691,7 @@ func TestGoldenAlertForm(t *testing.T) {
 				hs := newHarness(t, theme, profileFor(theme), sz[0], sz[1])
 				hs.put(makeSnapshot(60, 1))
 				hs.key("A") // a new alert on BTC, the selected token
-				if hs.m.a.form == nil {
+				if formTitle(hs) == "" {
 					t.Fatal("A opened no form")
 				}
 				hs.key("tab") // Kind
@@ -727,7 +727,7 @@ func TestAlertsThroughTheRoot(t *testing.T) {
 	hs.typeText("70000")
 	hs.user.hold()
 	cmd := hs.send(formKey("ctrl+s"))
-	if hs.m.a.form != nil {
+	if formTitle(hs) != "" {
 		t.Fatalf("form still open:\n%s", plain(hs))
 	}
 	if s := plain(hs); !strings.Contains(s, "saving… alert added") || strings.Contains(s, "✓ Alert saved") {
