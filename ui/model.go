@@ -249,10 +249,7 @@ func New(opts Options) Model {
 	a.alerts = newAlertsView(ctx, a.user)
 	a.alerts.host = a
 	a.drafts = make(map[string]*form)
-	a.views = a.newViews()
-	n := len(a.views)
-	a.tabEnds, a.tabCounts, a.counts, a.tabLabels = make([]int, n), make([]int, n), make([]int, n), make([]string, n)
-	ctx.keys.setView(a.active())
+	a.setViews(a.newViews())
 	a.tickCmd = func() tea.Cmd {
 		return tea.Tick(a.tickEvery(), func(time.Time) tea.Msg { return tickMsg{} })
 	}

@@ -114,6 +114,19 @@ func (a *app) newViews() []tabView {
 	}
 }
 
+// setViews makes vs the list of views, the first one active.
+func (a *app) setViews(vs []tabView) {
+	a.views, a.view = vs, 0
+	n := len(vs)
+	a.tabEnds, a.tabCounts, a.counts, a.tabLabels = make([]int, n), make([]int, n), make([]int, n), make([]string, n)
+	a.tabBar = ""
+	a.ctx.keys.setView(a.active())
+	if a.sized && !a.tooSmall {
+		a.layout()
+		a.refreshChrome()
+	}
+}
+
 // active is the active view.
 func (a *app) active() tabView { return a.views[a.view] }
 
