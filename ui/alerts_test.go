@@ -28,7 +28,6 @@ type alertsFixture struct {
 // fake service; what the view says or asks is kept for the test.
 type fixtureHost struct {
 	u     *userState
-	snap  *model.Snapshot
 	said  []string
 	asked []string
 	forms []*form
@@ -42,7 +41,6 @@ func (h *fixtureHost) refuse(err error) {
 }
 func (h *fixtureHost) ask(q string, _ func() (tea.Cmd, error)) { h.asked = append(h.asked, q) }
 func (h *fixtureHost) openForm(f *form)                        { h.forms = append(h.forms, f) }
-func (h *fixtureHost) snapshot() *model.Snapshot               { return h.snap }
 func (h *fixtureHost) now() time.Time                          { return t0 }
 func (h *fixtureHost) sendChange(c change) (tea.Cmd, error) {
 	return h.u.send(c.ch, c.what, func(err error) {
@@ -71,7 +69,7 @@ func newAlertsFixture(t *testing.T, theme string, w, h int, opts Options, data .
 		keys: NewKeyMap(nil), width: w, height: h + 3, now: t0}
 	u := newUserState(opts)
 	fx := &alertsFixture{t: t, ctx: ctx, u: u, v: newAlertsView(ctx, u), rec: rec, snap: makeSnapshot(20, 1)}
-	fx.v.host = &fixtureHost{u: u, snap: fx.snap}
+	fx.v.host = &fixtureHost{u: u}
 	fx.v.setSize(w, h)
 	fx.v.snap = fx.snap // as after the root's first tick
 	fx.v.refresh()

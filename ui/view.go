@@ -81,7 +81,6 @@ type host interface {
 	ask(question string, yes func() (tea.Cmd, error))
 	openForm(f *form)
 	sendChange(c change) (tea.Cmd, error)
-	snapshot() *model.Snapshot
 	now() time.Time
 }
 
@@ -129,6 +128,3 @@ func (a *app) setViews(vs []tabView) {
 
 // active is the active view.
 func (a *app) active() tabView { return a.views[a.view] }
-
-// snapshot is the market snapshot last taken (nil before the first).
-func (a *app) snapshot() *model.Snapshot { return a.snap }
