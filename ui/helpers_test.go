@@ -753,19 +753,19 @@ var fieldLabels = map[string]string{"symbol": "Token", "quantity": "Quantity", "
 	"note": "Note", "name": "Name", "kind": "Kind", "price": "Price", "percent": "Percent", "window": "Window",
 	"repeat": "Repeat", "cooldown": "Cooldown"}
 
-// shownField is a form field as the screen shows it: its text (without
+// screenField is a form field as the screen shows it: its text (without
 // the input cursor), its error ("" when the hint shows instead), and
 // whether it has the focus (›).
-type shownField struct {
+type screenField struct {
 	Value, Err string
 	Focused    bool
 }
 
 var fieldRe = regexp.MustCompile(`^│ (›| ) (.+?)\s+\[(.*?)\]\s*(.*?)\s*│$`)
 
-// shownFieldOf is the open form's field key as shown; ok is false when the
+// screenFieldOf is the open form's field key as shown; ok is false when the
 // form does not show it.
-func shownFieldOf(hs *harness, key string) (f shownField, ok bool) {
+func screenFieldOf(hs *harness, key string) (f screenField, ok bool) {
 	label := fieldLabels[key]
 	for _, l := range screenLines(hs) {
 		i := strings.Index(l, "│")

@@ -17,7 +17,7 @@ func setField(t *testing.T, hs *harness, key, v string) {
 		t.Fatal("no form open")
 	}
 	for range len(fieldLabels) {
-		if f, ok := shownFieldOf(hs, key); ok && f.Focused {
+		if f, ok := screenFieldOf(hs, key); ok && f.Focused {
 			hs.key("ctrl+u")
 			hs.typeText(v)
 			return
@@ -28,12 +28,12 @@ func setField(t *testing.T, hs *harness, key, v string) {
 }
 
 // fieldOf is the open form's field key as the screen shows it.
-func fieldOf(t *testing.T, hs *harness, key string) shownField {
+func fieldOf(t *testing.T, hs *harness, key string) screenField {
 	t.Helper()
 	if formTitle(hs) == "" {
 		t.Fatal("no form open")
 	}
-	f, ok := shownFieldOf(hs, key)
+	f, ok := screenFieldOf(hs, key)
 	if !ok {
 		t.Fatalf("form has no field %q:\n%s", key, plain(hs))
 	}
