@@ -12,6 +12,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/tokentop/tokentop/internal/golden"
+	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/ui/keymap"
 )
 
@@ -124,4 +125,35 @@ func TestREADMEKeys(t *testing.T) {
 		return
 	}
 	t.Fatalf("README.md's key table is not the generated one (go test ./ui -run TestREADMEKeys -update rewrites it); want:\n%s", want)
+}
+
+// The keys ui/keymap scopes to some views are live there and nowhere
+// else: in any other view they change nothing, open nothing, ask nothing.
+func TestScopedKeysOnlyWhereKeymapSays(t *testing.T) {
+	d := sampleUser()
+	d.Alerts = []model.Alert{{ID: "al-btc", Symbol: "BTC", Kind: model.AlertPriceAbove, Price: 90000, Created: t0}}
+	views := []string{"Markets", "Watch", "Portfolio", "Moonshots", "Past", "Alerts"}
+	for _, a := range keymap.Actions() {
+		if a.Views == keymap.AllViews {
+			continue
+		}
+		for i, v := range views {
+			if a.Views&(keymap.View(1)<<i) != 0 {
+				continue
+			}
+			hs := newHarness(t, "mono", termenv.Ascii, 140, 30, withUser(d))
+			hs.put(makeSnapshot(60, 1))
+			for activeTab(hs) != v {
+				hs.key("tab")
+			}
+			before := plain(hs)
+			hs.runCmd(hs.key(a.Keys[0]))
+			if n := len(hs.user.all()); n != 0 || formTitle(hs) != "" || strings.Contains(helpLine(hs), "y/n") {
+				t.Errorf("%s (%s) did something in %s: %d changes, form %q, help %q", a.Name, a.Keys[0], v, n, formTitle(hs), helpLine(hs))
+			}
+			if after := plain(hs); after != before {
+				t.Errorf("%s (%s) changed the %s view:\n%s", a.Name, a.Keys[0], v, after)
+			}
+		}
+	}
 }
