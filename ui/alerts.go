@@ -7,11 +7,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/tokentop/tokentop/model"
 
 	"github.com/tokentop/tokentop/internal/safetext"
+	"github.com/tokentop/tokentop/ui/keymap"
 )
 
 // The Alerts view: the trader's alert rules (status, condition, mode, how
@@ -34,7 +36,7 @@ const maxNotifications = 3
 type alertsView struct {
 	ctx  *programContext
 	u    *userState
-	send func(change) (tea.Cmd, error) // the root's sendChange
+	host host // the root: changes, forms, questions, the status line
 
 	snap *model.Snapshot // the last snapshot checked: the form checks tokens against it
 
@@ -93,8 +95,6 @@ func (v *alertsView) selected() *model.Alert {
 }
 
 func (v *alertsView) indexOf(id string) int { return v.u.data.AlertIndex(id) }
-
-func (v *alertsView) cursorIndex() int { return v.cursor }
 
 // armed counts the alerts that can still fire.
 func (v *alertsView) armed() int {
@@ -429,7 +429,7 @@ func (v *alertsView) deleteSelected() (tea.Cmd, error) {
 	if a == nil {
 		return nil, errNoAlert
 	}
-	return v.send(change{ch: model.UserChange{DeleteAlert: a.ID}, what: "alert deleted", saved: "Alert deleted", mark: "✓ ",
+	return v.host.sendChange(change{ch: model.UserChange{DeleteAlert: a.ID}, what: "alert deleted", saved: "Alert deleted", mark: "✓ ",
 		then: func() { v.cursor = min(v.cursor, max(len(v.alerts())-1, 0)) }})
 }
 
@@ -452,7 +452,7 @@ func (v *alertsView) toggleSelected() (tea.Cmd, error) {
 	default:
 		a.Disabled = true
 	}
-	return v.send(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + safetext.Line(a.Describe(), maxShown), mark: "✓ "})
+	return v.host.sendChange(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + safetext.Line(a.Describe(), maxShown), mark: "✓ "})
 }
 
 // The alert form's choices.
@@ -678,7 +678,7 @@ func (v *alertsView) submitAlert(editID string, opened time.Time) func(*form) (t
 		if editID != "" {
 			saved = "Alert changed: "
 		}
-		cmd, err := v.send(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + safetext.Line(a.Describe(), maxShown), mark: "✓ ", form: f})
+		cmd, err := v.host.sendChange(change{ch: model.UserChange{PutAlert: &a}, what: what, saved: saved + safetext.Line(a.Describe(), maxShown), mark: "✓ ", form: f})
 		if err != nil {
 			setFormErr(f, err)
 			return nil, false
@@ -716,4 +716,57 @@ func priceText(p float64) string {
 		}
 	}
 	return string(b)
+}
+
+// The Alerts view in the list of views (view.go).
+
+var _ tabView = (*alertsView)(nil)
+
+func (v *alertsView) tab() (full, short string, count int) { return "Alerts", "Alrt", v.armed() }
+func (v *alertsView) keyView() keymap.View                 { return keymap.Alerts }
+
+func (v *alertsView) hints(k *KeyMap) []key.Binding {
+	relabel(&k.Edit, "edit alert")
+	relabel(&k.Delete, "delete alert")
+	return []key.Binding{k.AddAlert, k.Edit, k.Delete, k.Toggle, k.NextView}
+}
+
+// apply keeps the snapshot the alert form checks tokens against.
+func (v *alertsView) apply(s *model.Snapshot, _ time.Time) { v.snap = s }
+func (v *alertsView) cursorRow() int                       { return v.cursor }
+func (v *alertsView) selectedToken() *model.TokenView      { return v.snap.Token(v.selectedSymbol()) }
+
+// onKey: e edits the selected alert, x deletes it (asking first), space
+// turns it off or on.
+func (v *alertsView) onKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := &v.ctx.keys
+	h := v.host
+	switch {
+	case key.Matches(msg, k.Edit):
+		if f := v.editForm(); f != nil {
+			h.openForm(f)
+		} else {
+			h.say("no alert selected", -1, "✗ ")
+		}
+	case key.Matches(msg, k.Delete):
+		q := v.confirmDelete()
+		if q == "" {
+			h.say("no alert selected", -1, "✗ ")
+			break
+		}
+		h.ask(q, func() (tea.Cmd, error) {
+			cmd, err := v.deleteSelected()
+			if err == nil {
+				h.say("Alert deleted", 0, "✓ ")
+			}
+			return cmd, err
+		})
+	case key.Matches(msg, k.Toggle):
+		cmd, err := v.toggleSelected()
+		h.refuse(err)
+		return cmd, true
+	default:
+		return nil, false
+	}
+	return nil, true
 }

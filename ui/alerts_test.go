@@ -24,6 +24,32 @@ type alertsFixture struct {
 	snap *model.Snapshot
 }
 
+// fixtureHost is the root as the view alone sees it: changes go to the
+// fake service; what the view says or asks is kept for the test.
+type fixtureHost struct {
+	u     *userState
+	said  []string
+	asked []string
+	forms []*form
+}
+
+func (h *fixtureHost) say(msg string, _ int, mark string) { h.said = append(h.said, mark+msg) }
+func (h *fixtureHost) refuse(err error) {
+	if err != nil {
+		h.said = append(h.said, "✗ "+err.Error())
+	}
+}
+func (h *fixtureHost) ask(q string, _ func() (tea.Cmd, error)) { h.asked = append(h.asked, q) }
+func (h *fixtureHost) openForm(f *form)                        { h.forms = append(h.forms, f) }
+func (h *fixtureHost) now() time.Time                          { return t0 }
+func (h *fixtureHost) sendChange(c change) (tea.Cmd, error) {
+	return h.u.send(c.ch, c.what, func(err error) {
+		if err == nil && c.then != nil {
+			c.then()
+		}
+	})
+}
+
 // answer is the service's answer to one change, as the root takes it.
 type answer struct {
 	what string
@@ -43,13 +69,7 @@ func newAlertsFixture(t *testing.T, theme string, w, h int, opts Options, data .
 		keys: NewKeyMap(nil), width: w, height: h + 3, now: t0}
 	u := newUserState(opts)
 	fx := &alertsFixture{t: t, ctx: ctx, u: u, v: newAlertsView(ctx, u), rec: rec, snap: makeSnapshot(20, 1)}
-	fx.v.send = func(c change) (tea.Cmd, error) {
-		return u.send(c.ch, c.what, func(err error) {
-			if err == nil && c.then != nil {
-				c.then()
-			}
-		})
-	}
+	fx.v.host = &fixtureHost{u: u}
 	fx.v.setSize(w, h)
 	fx.v.snap = fx.snap // as after the root's first tick
 	fx.v.refresh()
@@ -423,8 +443,8 @@ func TestAlertToggleDeleteAndConfirm(t *testing.T) {
 		t.Fatalf("enable: %+v", ch)
 	}
 	fx.v.move(1)
-	if fx.v.cursorIndex() != 1 || fx.v.selectedSymbol() != "ETH" {
-		t.Fatalf("cursor %d on %q", fx.v.cursorIndex(), fx.v.selectedSymbol())
+	if fx.v.cursorRow() != 1 || fx.v.selectedSymbol() != "ETH" {
+		t.Fatalf("cursor %d on %q", fx.v.cursorRow(), fx.v.selectedSymbol())
 	}
 	fx.run(must(fx.v.toggleSelected())) // a done alert is re-armed
 	if ch := fx.rec.take(); ch[0].PutAlert.Done || ch[0].PutAlert.Disabled || fx.v.armed() != 2 {
@@ -435,7 +455,7 @@ func TestAlertToggleDeleteAndConfirm(t *testing.T) {
 		t.Fatalf("delete: %+v", ch)
 	}
 	fx.v.refresh()
-	if fx.v.cursorIndex() != 0 || fx.v.selectedSymbol() != "BTC" || strings.Contains(fx.text(), "ETH price") {
+	if fx.v.cursorRow() != 0 || fx.v.selectedSymbol() != "BTC" || strings.Contains(fx.text(), "ETH price") {
 		t.Fatalf("after delete:\n%s", fx.text())
 	}
 	fx.run(must(fx.v.deleteSelected()))
@@ -579,7 +599,7 @@ func TestAlertsViewScrollsAndFitsEverySize(t *testing.T) {
 		fx := newAlertsFixture(t, theme, 100, 20, Options{}, d)
 		fx.v.move(1 << 30)
 		text := fx.text()
-		if fx.v.cursorIndex() != 44 || !strings.Contains(text, "▸ ● "+d.Alerts[44].Describe()) {
+		if fx.v.cursorRow() != 44 || !strings.Contains(text, "▸ ● "+d.Alerts[44].Describe()) {
 			t.Fatalf("cursor at the end not visible:\n%s", text)
 		}
 		if !strings.Contains(text, "History (") || !strings.Contains(text, "of 43, newest first)") {
@@ -635,8 +655,8 @@ func TestAlertsRefreshOnlyOnChange(t *testing.T) {
 // toAlerts switches the harness to the Alerts view with tab.
 func toAlerts(t *testing.T, hs *harness) {
 	t.Helper()
-	for range numViews {
-		if hs.m.a.view == viewAlerts {
+	for range 10 {
+		if activeTab(hs) == "Alerts" {
 			return
 		}
 		hs.key("tab")
@@ -669,7 +689,7 @@ func TestGoldenAlertForm(t *testing.T) {
 				hs := newHarness(t, theme, profileFor(theme), sz[0], sz[1])
 				hs.put(makeSnapshot(60, 1))
 				hs.key("A") // a new alert on BTC, the selected token
-				if hs.m.a.form == nil {
+				if formTitle(hs) == "" {
 					t.Fatal("A opened no form")
 				}
 				hs.key("tab") // Kind
@@ -705,7 +725,7 @@ func TestAlertsThroughTheRoot(t *testing.T) {
 	hs.typeText("70000")
 	hs.user.hold()
 	cmd := hs.send(formKey("ctrl+s"))
-	if hs.m.a.form != nil {
+	if formTitle(hs) != "" {
 		t.Fatalf("form still open:\n%s", plain(hs))
 	}
 	if s := plain(hs); !strings.Contains(s, "saving… alert added") || strings.Contains(s, "✓ Alert saved") {

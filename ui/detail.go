@@ -55,12 +55,11 @@ const (
 type detail struct {
 	ctx *programContext
 
-	open    bool
-	focused bool
-	symbol  string // raw symbol, as History knows it
-	tok     *model.TokenView
-	tf      timeframe
-	mode    chart.Mode
+	open   bool
+	symbol string // raw symbol, as History knows it
+	tok    *model.TokenView
+	tf     timeframe
+	mode   chart.Mode
 
 	width, height int
 	chartH        int
@@ -105,7 +104,7 @@ func (d *detail) show(tok *model.TokenView, h HistorySource) tea.Cmd {
 }
 
 func (d *detail) hide() {
-	d.open, d.focused = false, false
+	d.open = false
 	d.symbol, d.tok, d.loaded, d.candles = "", nil, false, model.ReadOnly[model.Candle]{}
 	d.seq++ // whatever is in flight is now stale
 }

@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/themes"
@@ -601,12 +606,253 @@ func (hs *harness) typeText(s string) {
 	}
 }
 
+// Reading the screen: tests drive the model with messages and look at
+// what View shows, not at the model's fields.
+
+// selected is the symbol on the cursor's row of a token table (Markets,
+// Watch): the word after the row's rank; "" when no row has the cursor.
 func (hs *harness) selected() string {
-	if r := hs.m.a.table.selectedRow(); r != nil {
-		return r.tok.Symbol
+	sym, _ := rowSymbol(cursorLine(hs))
+	return sym
+}
+
+// rowSymbol is the symbol of a token table's row: the word after its rank
+// (a number, or "—" for a token the market does not list), within the
+// row's first words (the gutter's marks come before the rank).
+func rowSymbol(line string) (string, bool) {
+	f := strings.Fields(line)
+	for i, w := range f {
+		if i > 2 {
+			break
+		}
+		if _, err := strconv.Atoi(w); (err == nil || w == "—") && i+1 < len(f) {
+			return f[i+1], true
+		}
+	}
+	return "", false
+}
+
+// cursorRank is the rank on the cursor's row of a token table, or 0.
+func cursorRank(hs *harness) int {
+	for _, w := range strings.Fields(cursorLine(hs)) {
+		if n, err := strconv.Atoi(w); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+// rowOf is the screen line of the token table's row of sym, as drawn
+// (styled); "" when it is not shown.
+func rowOf(hs *harness, sym string) string {
+	for _, l := range strings.Split(hs.m.View(), "\n") {
+		if got, ok := rowSymbol(ansi.Strip(l)); ok && got == sym {
+			return l
+		}
 	}
 	return ""
 }
+
+var flashRe = regexp.MustCompile(`^\S*\s+\S*\s*\d+ \S+\s+[\d,.]+ ([▲▼])`)
+
+// flashMark is the tick mark after sym's price ("▲" up, "▼" down) or ""
+// when its row does not flash.
+func flashMark(hs *harness, sym string) string {
+	m := flashRe.FindStringSubmatch(ansi.Strip(rowOf(hs, sym)))
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// paneLines are the detail pane's lines when it is beside the view: each
+// line's text right of the separator (│, or ┃ while the pane has the
+// focus), found on the first line under the tab bar; nil when the pane is
+// not beside the view.
+func paneLines(hs *harness) []string {
+	lines := screenLines(hs)[1:]
+	i := strings.IndexAny(lines[0], "│┃")
+	if i < 0 {
+		return nil
+	}
+	col := lipgloss.Width(lines[0][:i])
+	var out []string
+	for _, l := range lines[:len(lines)-2] { // not the help line and the status bar
+		w := 0
+		for j, r := range l {
+			if w == col {
+				out = append(out, l[j+utf8.RuneLen(r):])
+				break
+			}
+			w += lipgloss.Width(string(r))
+		}
+	}
+	return out
+}
+
+// detailFullScreen reports whether the detail pane has the whole body (a
+// narrow window with the focus on the pane): open, and no table header
+// under the tab bar.
+func detailFullScreen(hs *harness) bool {
+	return detailOpen(hs) && paneWidth(hs) == 0 && !strings.Contains(screenLines(hs)[1], "Symbol")
+}
+
+// paneWidth is the detail pane's width beside the view (0: not beside).
+func paneWidth(hs *harness) int {
+	if p := paneLines(hs); len(p) > 0 {
+		return lipgloss.Width(p[0])
+	}
+	return 0
+}
+
+// tradesShown are the rows of the detail pane's trade list.
+func tradesShown(hs *harness) []string {
+	p := paneLines(hs)
+	for i, l := range p {
+		if strings.HasPrefix(l, "Time ") && strings.Contains(l, "Side") {
+			return p[i+1:]
+		}
+	}
+	return nil
+}
+
+// pickSymbols are the symbols of the pick rows shown (Moonshots, Past),
+// top to bottom: the rows under the picks' header, to the first blank line.
+func pickSymbols(hs *harness) []string {
+	var out []string
+	in := false
+	for _, l := range screenLines(hs)[1:] {
+		f := strings.Fields(strings.TrimPrefix(l, "▸"))
+		switch {
+		case !in:
+			in = len(f) > 0 && f[0] == "Symbol"
+		case len(f) == 0:
+			return out
+		default:
+			out = append(out, strings.TrimPrefix(f[0], "✦"))
+		}
+	}
+	return out
+}
+
+// formTitle is the title of the open form ("Add lot — BTC"), "" when
+// none is open.
+func formTitle(hs *harness) string {
+	m := formTitleRe.FindStringSubmatch(plain(hs))
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+var formTitleRe = regexp.MustCompile(`╭─ (.+?) ─+╮`)
+
+// fieldLabels are the forms' labels by field key (lot, watchlist and
+// alert forms).
+var fieldLabels = map[string]string{"symbol": "Token", "quantity": "Quantity", "cost": "Cost per unit", "opened": "Date",
+	"note": "Note", "name": "Name", "kind": "Kind", "price": "Price", "percent": "Percent", "window": "Window",
+	"repeat": "Repeat", "cooldown": "Cooldown"}
+
+// screenField is a form field as the screen shows it: its text (without
+// the input cursor), its error ("" when the hint shows instead), and
+// whether it has the focus (›).
+type screenField struct {
+	Value, Err string
+	Focused    bool
+}
+
+var fieldRe = regexp.MustCompile(`^│ (›| ) (.+?)\s+\[(.*?)\]\s*(.*?)\s*│$`)
+
+// screenFieldOf is the open form's field key as shown; ok is false when the
+// form does not show it.
+func screenFieldOf(hs *harness, key string) (f screenField, ok bool) {
+	label := fieldLabels[key]
+	for _, l := range screenLines(hs) {
+		i := strings.Index(l, "│")
+		if i < 0 {
+			continue
+		}
+		m := fieldRe.FindStringSubmatch(strings.TrimRight(l[i:], " "))
+		if m == nil || m[2] != label {
+			continue
+		}
+		f.Focused = m[1] == "›"
+		f.Value = strings.TrimSpace(strings.Replace(m[3], "▏", "", 1))
+		if e, isErr := strings.CutPrefix(m[4], "✗ "); isErr {
+			f.Err = e
+		}
+		return f, true
+	}
+	return f, false
+}
+
+// cursorLine is the first line under the tab bar that starts with the
+// cursor mark ("▸"), or "".
+func cursorLine(hs *harness) string {
+	for _, l := range screenLines(hs)[1:] {
+		if strings.HasPrefix(l, "▸") {
+			return l
+		}
+	}
+	return ""
+}
+
+// tableSymbols are the symbols of the token rows shown, top to bottom (a
+// row is a rank and a symbol after the gutter marks).
+func tableSymbols(hs *harness) []string {
+	var out []string
+	lines := screenLines(hs)
+	for _, l := range lines[2 : len(lines)-2] { // under the tab bar and the header, above the help and status
+		if sym, ok := rowSymbol(l); ok {
+			out = append(out, sym)
+		}
+	}
+	return out
+}
+
+var tokensRe = regexp.MustCompile(`(?:(\d+)/)?(\d+) tokens\s*$`)
+
+// tokenCount is what the tab bar says on its right: the rows the filter
+// shows and the tokens in all ("1/30 tokens"; shown = total without a
+// filter).
+func tokenCount(hs *harness) (shown, total int) {
+	m := tokensRe.FindStringSubmatch(screenLines(hs)[0])
+	if m == nil {
+		hs.tb.Fatalf("the tab bar gives no token count: %q", screenLines(hs)[0])
+	}
+	total, _ = strconv.Atoi(m[2])
+	shown = total
+	if m[1] != "" {
+		shown, _ = strconv.Atoi(m[1])
+	}
+	return shown, total
+}
+
+var sortMarkRe = regexp.MustCompile(`\S+ [▲▼]`)
+
+// sortMark is the last word of the sorted column's title in the table
+// header and its arrow: "Symbol ▲", "24h ▼", "Cap ▲" (Mkt Cap).
+func sortMark(hs *harness) string {
+	return sortMarkRe.FindString(screenLines(hs)[1])
+}
+
+var activeTabRe = regexp.MustCompile(`\[([A-Za-z]+)`)
+
+// activeTab is the bracketed label of the tab bar: "Markets", "Alrt".
+func activeTab(hs *harness) string {
+	m := activeTabRe.FindStringSubmatch(screenLines(hs)[0])
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// helpShown reports whether the help page is up.
+func helpShown(hs *harness) bool { return strings.HasPrefix(screenLines(hs)[0], " tokentop keys") }
+
+// detailOpen reports whether the detail pane is open: its keys are live
+// only then, so the help line offers to close it.
+func detailOpen(hs *harness) bool { return strings.Contains(helpLine(hs), " close") }
 
 // runCmd runs a command (and batches) and feeds the messages back, except
 // ticks and quits.

@@ -57,7 +57,8 @@ type KeyMap struct {
 	compactTimeframes               bool
 	compactSorting, compactLists    bool
 
-	view view // the active view: which keys are live and how they read
+	// viewHints are the active view's part of the help line (setView).
+	viewHints []key.Binding
 }
 
 // NewKeyMap returns the bindings of b over the defaults (nil: the
@@ -186,40 +187,64 @@ func (k *KeyMap) setDetail(open bool) {
 	}
 }
 
-// setView enables the keys of the active view and labels them for it: the
-// moonshot views sort their own columns, e and x edit and delete a lot in
-// the Portfolio view and an alert in the Alerts view.
-func (k *KeyMap) setView(v view) {
-	k.view = v
-	switch v {
-	case viewMoonshots, viewPast:
-		relabel(&k.Sorting, "sort picks")
-	default:
-		relabel(&k.Sorting, "sort")
+// setView makes v the active view for the keys: the actions ui/keymap
+// scopes to some views are live only where keymap says they are (in
+// v.keyView()), every label goes back to its own words, and v labels its
+// keys for itself and gives its part of the help line (hints).
+func (k *KeyMap) setView(v tabView) {
+	kv := v.keyView()
+	for _, s := range scopedKeys {
+		s.binding(k).SetEnabled(s.views&kv != 0)
 	}
-	watch := v == viewWatch
-	for _, b := range []*key.Binding{&k.ListPrev, &k.ListNext, &k.ListSwitch, &k.ListNew, &k.ListRename, &k.ListDelete} {
-		b.SetEnabled(watch)
+	k.ListSwitch.SetEnabled(k.ListPrev.Enabled() || k.ListNext.Enabled())
+	k.resetLabels()
+	k.viewHints = v.hints(k)
+}
+
+// scopedKey is a binding whose action ui/keymap makes live in some views
+// only (watch, the list keys, edit, delete, alert on/off).
+type scopedKey struct {
+	binding func(*KeyMap) *key.Binding
+	views   keymap.View
+}
+
+// scopedKeys are read from ui/keymap, so a view's keys are where keymap
+// (and the README, and the config's clash check) say they are.
+var scopedKeys = func() []scopedKey {
+	fields := map[string]func(*KeyMap) *key.Binding{
+		"watch":         func(k *KeyMap) *key.Binding { return &k.Star },
+		"previous_list": func(k *KeyMap) *key.Binding { return &k.ListPrev },
+		"next_list":     func(k *KeyMap) *key.Binding { return &k.ListNext },
+		"new_list":      func(k *KeyMap) *key.Binding { return &k.ListNew },
+		"rename_list":   func(k *KeyMap) *key.Binding { return &k.ListRename },
+		"delete_list":   func(k *KeyMap) *key.Binding { return &k.ListDelete },
+		"edit":          func(k *KeyMap) *key.Binding { return &k.Edit },
+		"delete":        func(k *KeyMap) *key.Binding { return &k.Delete },
+		"alert_on_off":  func(k *KeyMap) *key.Binding { return &k.Toggle },
 	}
-	k.Star.SetEnabled(v == viewMarkets || v == viewWatch || v == viewMoonshots || v == viewPast)
-	k.Edit.SetEnabled(v == viewPortfolio || v == viewAlerts)
-	k.Delete.SetEnabled(v == viewPortfolio || v == viewAlerts)
-	k.Toggle.SetEnabled(v == viewAlerts)
-	switch v {
-	case viewPortfolio:
-		relabel(&k.Edit, "edit lot")
-		relabel(&k.Delete, "delete lot")
-	case viewAlerts:
-		relabel(&k.Edit, "edit alert")
-		relabel(&k.Delete, "delete alert")
-	default:
-		relabel(&k.Edit, "edit lot/alert")
-		relabel(&k.Delete, "delete lot/alert")
+	var out []scopedKey
+	for _, a := range keymap.Actions() {
+		if a.Views == keymap.AllViews {
+			continue
+		}
+		f, ok := fields[a.Name]
+		if !ok {
+			panic("ui: keymap scopes " + a.Name + " to some views; give it a binding in scopedKeys")
+		}
+		out = append(out, scopedKey{f, a.Views})
 	}
-	if v == viewWatch {
-		relabel(&k.Star, "unwatch")
-	} else {
-		relabel(&k.Star, "watch/unwatch")
+	return out
+}()
+
+// resetLabels gives the bindings a view may relabel their own words back.
+func (k *KeyMap) resetLabels() {
+	relabel(&k.Sorting, "sort")
+	for _, s := range []struct {
+		b    *key.Binding
+		name string
+	}{{&k.Star, "watch"}, {&k.Edit, "edit"}, {&k.Delete, "delete"}} {
+		a, _ := keymap.Lookup(s.name)
+		relabel(s.b, a.Help)
 	}
 }
 
@@ -227,13 +252,11 @@ func (k *KeyMap) setView(v view) {
 // help page, which lists every key whatever the view.
 func (k KeyMap) allEnabled() KeyMap {
 	k.setDetail(true)
-	k.setView(viewMarkets)
-	for _, b := range []*key.Binding{&k.ListPrev, &k.ListNext, &k.ListSwitch, &k.ListNew, &k.ListRename,
-		&k.ListDelete, &k.Edit, &k.Delete, &k.Toggle} {
-		b.SetEnabled(true)
+	for _, s := range scopedKeys {
+		s.binding(&k).SetEnabled(true)
 	}
-	relabel(&k.Edit, "edit lot/alert")
-	relabel(&k.Delete, "delete lot/alert")
+	k.ListSwitch.SetEnabled(true)
+	k.resetLabels()
 	return k
 }
 
@@ -262,29 +285,23 @@ func (k KeyMap) lists() []key.Binding {
 	return []key.Binding{k.ListPrev, k.ListNext}
 }
 
-// ShortHelp is the one-line help under the view: the active view's own
-// keys first, then the common ones. Keys of a closed pane are disabled and
-// left out.
+// ShortHelp is the one-line help under the view: the detail pane's keys,
+// the active view's own (its hints), then the common ones. Keys of a
+// closed pane are disabled and left out.
 func (k KeyMap) ShortHelp() []key.Binding {
 	out := []key.Binding{k.Open, k.Trade, k.Close, k.Factors, k.Focus}
 	out = append(out, k.timeframes()...)
 	out = append(out, k.ChartMode)
-	switch k.view {
-	case viewWatch:
-		out = append(out, k.lists()...)
-		out = append(out, k.Star, k.ListNew, k.ListRename, k.ListDelete, k.NextView, k.AddLot, k.AddAlert)
-		out = append(out, k.sorting()...)
-		out = append(out, k.Reverse)
-	case viewPortfolio:
-		out = append(out, k.AddLot, k.Edit, k.Delete, k.HideBalances, k.NextView, k.AddAlert)
-	case viewAlerts:
-		out = append(out, k.AddAlert, k.Edit, k.Delete, k.Toggle, k.NextView)
-	default:
-		out = append(out, k.NextView, k.Search, k.Star, k.AddLot, k.AddAlert)
-		out = append(out, k.sorting()...)
-		out = append(out, k.Reverse)
-	}
+	out = append(out, k.viewHints...)
 	return append(out, k.Help, k.Quit, k.Moonshots, k.HideBalances, k.Up, k.Down)
+}
+
+// tableHints is the help of a view that lists tokens or picks (Markets,
+// Moonshots, Past): switch views, search, watch, add, sort.
+func (k *KeyMap) tableHints() []key.Binding {
+	out := []key.Binding{k.NextView, k.Search, k.Star, k.AddLot, k.AddAlert}
+	out = append(out, k.sorting()...)
+	return append(out, k.Reverse)
 }
 
 // FullHelp is the help page, one column per group; the last is "Your

@@ -12,6 +12,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/tokentop/tokentop/internal/golden"
+	"github.com/tokentop/tokentop/model"
 	"github.com/tokentop/tokentop/ui/keymap"
 )
 
@@ -22,29 +23,29 @@ func TestReboundKeysWorkAndShow(t *testing.T) {
 		withKeys(keymap.Bindings{"down": {"ctrl+n", "J"}, "help": {"f1"}, "reverse": {}}))
 	hs.put(makeSnapshot(10, 1))
 	hs.key("j")
-	if hs.m.a.table.cursor != 0 {
+	if hs.selected() != "BTC" {
 		t.Fatal("j still moves down after down = [\"ctrl+n\", \"J\"]")
 	}
 	hs.key("ctrl+n")
 	hs.key("J")
-	if hs.m.a.table.cursor != 2 {
-		t.Fatalf("ctrl+n and J moved the cursor to %d, want 2", hs.m.a.table.cursor)
+	if got := cursorRank(hs) - 1; got != 2 {
+		t.Fatalf("ctrl+n and J moved the cursor to %d, want 2", got)
 	}
 	line := strings.Split(plain(hs), "\n")[28]
 	if !strings.Contains(line, "f1 help") || strings.Contains(line, "? help") || strings.Contains(line, "reverse") {
 		t.Fatalf("the key hints do not show the bindings in effect: %q", line)
 	}
 	hs.key("?")
-	if hs.m.a.showHelp {
+	if helpShown(hs) {
 		t.Fatal("? opens the help after help = [\"f1\"]")
 	}
-	desc := hs.m.a.table.desc
+	mark := sortMark(hs)
 	hs.key("r")
-	if hs.m.a.table.desc != desc {
+	if sortMark(hs) != mark {
 		t.Fatal("r reverses the sort after reverse = []")
 	}
 	hs.key("f1")
-	if !hs.m.a.showHelp {
+	if !helpShown(hs) {
 		t.Fatal("f1 does not open the help")
 	}
 	page := plain(hs)
@@ -57,7 +58,7 @@ func TestReboundKeysWorkAndShow(t *testing.T) {
 		t.Errorf("help page shows the unbound reverse:\n%s", page)
 	}
 	hs.key("f1")
-	if hs.m.a.showHelp {
+	if helpShown(hs) {
 		t.Fatal("f1 does not close the help")
 	}
 	if !isQuit(hs.key("ctrl+c")) {
@@ -84,7 +85,7 @@ func TestHelpListsEveryAction(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 200, 60, withKeys(b))
 	hs.put(makeSnapshot(10, 1))
 	hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.TrimPrefix(b["help"][0], "alt+")), Alt: true})
-	if !hs.m.a.showHelp {
+	if !helpShown(hs) {
 		t.Fatal("the help key did not open the help")
 	}
 	page := plain(hs)
@@ -124,4 +125,35 @@ func TestREADMEKeys(t *testing.T) {
 		return
 	}
 	t.Fatalf("README.md's key table is not the generated one (go test ./ui -run TestREADMEKeys -update rewrites it); want:\n%s", want)
+}
+
+// The keys ui/keymap scopes to some views are live there and nowhere
+// else: in any other view they change nothing, open nothing, ask nothing.
+func TestScopedKeysOnlyWhereKeymapSays(t *testing.T) {
+	d := sampleUser()
+	d.Alerts = []model.Alert{{ID: "al-btc", Symbol: "BTC", Kind: model.AlertPriceAbove, Price: 90000, Created: t0}}
+	views := []string{"Markets", "Watch", "Portfolio", "Moonshots", "Past", "Alerts"}
+	for _, a := range keymap.Actions() {
+		if a.Views == keymap.AllViews {
+			continue
+		}
+		for i, v := range views {
+			if a.Views&(keymap.View(1)<<i) != 0 {
+				continue
+			}
+			hs := newHarness(t, "mono", termenv.Ascii, 140, 30, withUser(d))
+			hs.put(makeSnapshot(60, 1))
+			for activeTab(hs) != v {
+				hs.key("tab")
+			}
+			before := plain(hs)
+			hs.runCmd(hs.key(a.Keys[0]))
+			if n := len(hs.user.all()); n != 0 || formTitle(hs) != "" || strings.Contains(helpLine(hs), "y/n") {
+				t.Errorf("%s (%s) did something in %s: %d changes, form %q, help %q", a.Name, a.Keys[0], v, n, formTitle(hs), helpLine(hs))
+			}
+			if after := plain(hs); after != before {
+				t.Errorf("%s (%s) changed the %s view:\n%s", a.Name, a.Keys[0], v, after)
+			}
+		}
+	}
 }

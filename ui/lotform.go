@@ -5,13 +5,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/tokentop/tokentop/model"
 
 	"github.com/tokentop/tokentop/internal/safetext"
+	"github.com/tokentop/tokentop/ui/keymap"
 )
 
-// The lot form: add a lot of a token (a key from any view) or edit one
+// The Portfolio view's keys and its place in the list of views (the view
+// itself is portfolio.go), and the lot form: add a lot of a token (a key from any view) or edit one
 // (e in the Portfolio view). Fields: Token, Quantity, Cost per unit (USD,
 // prefilled with the current price), Date (YYYY-MM-DD, today by default;
 // optional) and Note. Submit reads every field, shows each problem beside
@@ -24,27 +27,27 @@ import (
 const dateLayout = "2006-01-02"
 
 // lotForm is the form for a new lot of sym (edit nil) or for the lot edit.
-func (a *app) lotForm(sym string, edit *model.Lot) *form {
-	now := a.now()
+func (p *portfolioView) lotForm(sym string, edit *model.Lot) *form {
+	now := p.host.now()
 	if edit != nil {
 		date := ""
 		if !edit.Opened.IsZero() {
 			date = edit.Opened.UTC().Format(dateLayout)
 		}
 		fields := lotFields(edit.Symbol, plainAmount(edit.Quantity), plainAmount(edit.Cost), date, edit.Note)
-		f := newForm(a.ctx, "lot:edit:"+edit.ID, "Edit lot — "+edit.Symbol, fields, a.submitLot(edit.ID, edit.Symbol))
+		f := newForm(p.ctx, "lot:edit:"+edit.ID, "Edit lot — "+edit.Symbol, fields, p.submitLot(edit.ID, edit.Symbol))
 		f.focus = 1
 		return f
 	}
 	cost := ""
-	if tok := a.snap.Token(sym); tok != nil {
+	if tok := p.snap.Token(sym); tok != nil {
 		cost = priceText(tok.Price)
 	}
 	title := "Add lot"
 	if sym != "" {
 		title += " — " + sym
 	}
-	f := newForm(a.ctx, "lot:new:"+sym, title, lotFields(sym, "", cost, now.Format(dateLayout), ""), a.submitLot("", ""))
+	f := newForm(p.ctx, "lot:new:"+sym, title, lotFields(sym, "", cost, now.Format(dateLayout), ""), p.submitLot("", ""))
 	if sym != "" {
 		f.focus = 1 // the token is filled in: start at the quantity
 	}
@@ -73,7 +76,7 @@ func plainAmount(v float64) string {
 // readLot reads the form into a lot (without its ID). Every bad field
 // gets its message; ok is false if any did. A lot being edited may keep
 // a token the market no longer lists (orig).
-func (a *app) readLot(f *form, orig string) (l model.Lot, ok bool) {
+func (p *portfolioView) readLot(f *form, orig string) (l model.Lot, ok bool) {
 	ok = true
 	fail := func(key, msg string) {
 		f.setErr(key, msg)
@@ -86,7 +89,7 @@ func (a *app) readLot(f *form, orig string) (l model.Lot, ok bool) {
 	case !model.ValidSymbol(sym):
 		fail("symbol", "use A-Z, 0-9, . - _")
 	case sym != orig:
-		if err := model.CheckKnownToken(sym, a.snap.Knows); err != nil {
+		if err := model.CheckKnownToken(sym, p.snap.Knows); err != nil {
 			fail("symbol", err.Error())
 		}
 	}
@@ -112,7 +115,7 @@ func (a *app) readLot(f *form, orig string) (l model.Lot, ok bool) {
 	l.Cost = c
 	if s := f.value("opened"); s != "" {
 		d, err := time.ParseInLocation(dateLayout, s, time.UTC)
-		now := a.now()
+		now := p.host.now()
 		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 		switch {
 		case err != nil:
@@ -130,17 +133,17 @@ func (a *app) readLot(f *form, orig string) (l model.Lot, ok bool) {
 
 // submitLot validates and saves the form's lot: a new one (editID "") or
 // the edited one, which keeps its ID.
-func (a *app) submitLot(editID, orig string) func(*form) (tea.Cmd, bool) {
+func (p *portfolioView) submitLot(editID, orig string) func(*form) (tea.Cmd, bool) {
 	return func(f *form) (tea.Cmd, bool) {
-		l, ok := a.readLot(f, orig)
+		l, ok := p.readLot(f, orig)
 		if !ok {
 			return nil, false
 		}
 		what := "lot added"
 		if editID == "" {
-			l.ID = model.NewID(a.now())
+			l.ID = model.NewID(p.host.now())
 		} else {
-			if a.user.lot(editID) == nil {
+			if p.user.lot(editID) == nil {
 				f.setErr("", "this lot was deleted; esc to close")
 				return nil, false
 			}
@@ -154,14 +157,14 @@ func (a *app) submitLot(editID, orig string) func(*form) (tea.Cmd, bool) {
 		if editID != "" {
 			msg = "Lot changed: "
 		}
-		if a.user.hide {
+		if p.user.hide {
 			msg += safetext.Line(l.Symbol, maxShown)
 		} else {
 			msg += string(appendQty(nil, l.Quantity)) + " " + safetext.Line(l.Symbol, maxShown) + " at $" + string(appendUnitCost(nil, l.Cost))
 		}
 		id := l.ID
-		cmd, err := a.sendChange(change{ch: model.UserChange{PutLot: &l}, what: what, saved: msg, dir: 1, mark: "✓ ",
-			then: func() { a.port.selectLot(id) }, form: f})
+		cmd, err := p.host.sendChange(change{ch: model.UserChange{PutLot: &l}, what: what, saved: msg, dir: 1, mark: "✓ ",
+			then: func() { p.selectLot(id) }, form: f})
 		if err != nil {
 			setFormErr(f, err)
 			return nil, false
@@ -172,21 +175,59 @@ func (a *app) submitLot(editID, orig string) func(*form) (tea.Cmd, bool) {
 
 // deleteLotPrompt asks before deleting the selected lot (quantities stay
 // hidden while balances are).
-func (a *app) deleteLotPrompt() {
-	l := a.port.selectedLot()
+func (p *portfolioView) deleteLotPrompt() {
+	l := p.selectedLot()
 	if l == nil {
-		a.say("no lot selected", -1, "✗ ")
+		p.host.say("no lot selected", -1, "✗ ")
 		return
 	}
 	q := "Delete lot of " + safetext.Line(l.Symbol, maxShown)
-	if !a.user.hide {
+	if !p.user.hide {
 		q = "Delete lot " + string(appendQty(nil, l.Quantity)) + " " + safetext.Line(l.Symbol, maxShown)
 	}
 	if !l.Opened.IsZero() {
 		q += " bought " + l.Opened.UTC().Format(dateLayout)
 	}
 	id, sym := l.ID, safetext.Line(l.Symbol, maxShown)
-	a.ask(q+"? y/n", func() (tea.Cmd, error) {
-		return a.sendChange(change{ch: model.UserChange{DeleteLot: id}, what: "lot deleted", saved: "Lot of " + sym + " deleted", mark: "✓ "})
+	p.host.ask(q+"? y/n", func() (tea.Cmd, error) {
+		return p.host.sendChange(change{ch: model.UserChange{DeleteLot: id}, what: "lot deleted", saved: "Lot of " + sym + " deleted", mark: "✓ "})
 	})
+}
+
+// The Portfolio view in the list of views (view.go).
+
+var _ tabView = (*portfolioView)(nil)
+
+func (p *portfolioView) tab() (full, short string, count int) {
+	return "Portfolio", "Port", len(p.user.data.Lots)
+}
+func (p *portfolioView) keyView() keymap.View { return keymap.Portfolio }
+
+func (p *portfolioView) hints(k *KeyMap) []key.Binding {
+	relabel(&k.Edit, "edit lot")
+	relabel(&k.Delete, "delete lot")
+	return []key.Binding{k.AddLot, k.Edit, k.Delete, k.HideBalances, k.NextView, k.AddAlert}
+}
+
+// apply takes a new snapshot; the lots are valued when next shown.
+func (p *portfolioView) apply(s *model.Snapshot, _ time.Time) { p.setSnapshot(s) }
+func (p *portfolioView) cursorRow() int                       { return p.cursor }
+func (p *portfolioView) selectedToken() *model.TokenView      { return p.snap.Token(p.selectedSymbol()) }
+
+// onKey: e edits the selected lot, x deletes it (asking first).
+func (p *portfolioView) onKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := &p.ctx.keys
+	switch {
+	case key.Matches(msg, k.Edit):
+		if l := p.selectedLot(); l != nil {
+			p.host.openForm(p.lotForm("", l))
+		} else {
+			p.host.say("no lot selected", -1, "✗ ")
+		}
+	case key.Matches(msg, k.Delete):
+		p.deleteLotPrompt()
+	default:
+		return nil, false
+	}
+	return nil, true
 }

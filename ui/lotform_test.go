@@ -9,42 +9,42 @@ import (
 	"github.com/tokentop/tokentop/model"
 )
 
-// setField focuses the open form's field key, clears it and types v.
+// setField moves the open form's focus to the field key (tab), clears it
+// and types v.
 func setField(t *testing.T, hs *harness, key, v string) {
 	t.Helper()
-	f := hs.m.a.form
-	if f == nil {
+	if formTitle(hs) == "" {
 		t.Fatal("no form open")
 	}
-	for range len(f.fields) {
-		if f.fields[f.focus].Key == key {
+	for range len(fieldLabels) {
+		if f, ok := screenFieldOf(hs, key); ok && f.Focused {
 			hs.key("ctrl+u")
 			hs.typeText(v)
 			return
 		}
 		hs.key("tab")
 	}
-	t.Fatalf("form has no field %q", key)
+	t.Fatalf("form has no field %q:\n%s", key, plain(hs))
 }
 
-func fieldOf(t *testing.T, hs *harness, key string) *formField {
+// fieldOf is the open form's field key as the screen shows it.
+func fieldOf(t *testing.T, hs *harness, key string) screenField {
 	t.Helper()
-	if hs.m.a.form == nil {
+	if formTitle(hs) == "" {
 		t.Fatal("no form open")
 	}
-	fd := hs.m.a.form.field(key)
-	if fd == nil {
-		t.Fatalf("form has no field %q", key)
+	f, ok := screenFieldOf(hs, key)
+	if !ok {
+		t.Fatalf("form has no field %q:\n%s", key, plain(hs))
 	}
-	return fd
+	return f
 }
 
 func TestLotFormErrorsBesideFieldsKeepTyping(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
 	hs.put(makeSnapshot(30, 1))
-	a := hs.m.a
 	hs.key("a") // on BTC
-	if a.form == nil || a.form.id != "lot:new:BTC" || a.form.fields[a.form.focus].Key != "quantity" {
+	if formTitle(hs) != "Add lot — BTC" || !fieldOf(t, hs, "quantity").Focused {
 		t.Fatal("a did not open the lot form for BTC at the quantity")
 	}
 	if v := fieldOf(t, hs, "cost").Value; v != "67,079.51" {
@@ -75,7 +75,7 @@ func TestLotFormErrorsBesideFieldsKeepTyping(t *testing.T) {
 	for _, c := range cases {
 		setField(t, hs, c.key, c.value)
 		hs.key("ctrl+s")
-		if a.form == nil {
+		if formTitle(hs) == "" {
 			t.Fatalf("%s %q: the form closed", c.key, c.value)
 		}
 		fd := fieldOf(t, hs, c.key)
@@ -100,7 +100,7 @@ func TestLotFormErrorsBesideFieldsKeepTyping(t *testing.T) {
 			t.Errorf("%s: %q / %q, want %q / %q", key, fd.Value, fd.Err, want[0], want[1])
 		}
 	}
-	if n := len(hs.user.all()); n != 0 || len(a.user.data.Lots) != 0 {
+	if n := len(hs.user.all()); n != 0 || !strings.Contains(screenLines(hs)[0], "Portfolio (0)") {
 		t.Fatalf("a bad form saved %d changes", n)
 	}
 }
@@ -108,31 +108,30 @@ func TestLotFormErrorsBesideFieldsKeepTyping(t *testing.T) {
 func TestLotFormDraftAndSave(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
 	hs.put(makeSnapshot(30, 1))
-	a := hs.m.a
 	hs.key("j") // ETH
 	hs.key("a")
 	hs.typeText("1,234.5")
 	setField(t, hs, "cost", "$2,000")
 	setField(t, hs, "note", "dip buy")
 	hs.key("esc")
-	if a.form != nil || a.drafts["lot:new:ETH"] == nil {
-		t.Fatal("esc did not keep a draft")
+	if formTitle(hs) != "" {
+		t.Fatal("esc did not close the form")
 	}
 	hs.key("k") // another token, another form
 	hs.key("a")
-	if a.form.id != "lot:new:BTC" || fieldOf(t, hs, "quantity").Value != "" {
+	if formTitle(hs) != "Add lot — BTC" || fieldOf(t, hs, "quantity").Value != "" {
 		t.Fatal("BTC's form is not a fresh one")
 	}
 	hs.key("esc")
 	hs.key("j")
 	hs.key("a")
 	if q, c, n := fieldOf(t, hs, "quantity").Value, fieldOf(t, hs, "cost").Value, fieldOf(t, hs, "note").Value; q != "1,234.5" || c != "$2,000" || n != "dip buy" {
-		t.Fatalf("draft not restored: %q %q %q", q, c, n)
+		t.Fatalf("esc did not keep a draft: %q %q %q", q, c, n)
 	}
 	setField(t, hs, "opened", "2025-01-02")
 	hs.runCmd(hs.key("ctrl+s"))
-	if a.form != nil {
-		t.Fatalf("good input left the form open: %+v", a.form.fields)
+	if formTitle(hs) != "" {
+		t.Fatalf("good input left the form open:\n%s", plain(hs))
 	}
 	ch := lastChange(t, hs)
 	l := ch.PutLot
@@ -140,12 +139,14 @@ func TestLotFormDraftAndSave(t *testing.T) {
 		l.Note != "dip buy" || l.ID == "" {
 		t.Fatalf("saved %+v", l)
 	}
-	if a.drafts["lot:new:ETH"] != nil {
-		t.Fatal("the draft of a saved form was kept")
-	}
 	if s := statusLine(hs); !strings.Contains(s, "Lot added: 1,234.50 ETH at $2,000.00") {
 		t.Fatalf("status: %s", s)
 	}
+	hs.key("a") // the saved form's draft is gone: a fresh form
+	if fieldOf(t, hs, "quantity").Value != "" || fieldOf(t, hs, "note").Value != "" {
+		t.Fatal("the draft of a saved form was kept")
+	}
+	hs.key("esc")
 	// the Portfolio view shows it with the right P&L
 	hs.key("tab")
 	hs.key("tab")
@@ -163,8 +164,8 @@ func TestLotFormDraftAndSave(t *testing.T) {
 	}
 	// a leading "$", "1e3" and spaces are numbers too
 	hs.key("a")
-	if a.form.id != "lot:new:ETH" {
-		t.Fatalf("a in Portfolio opened %s, want the selected lot's token", a.form.id)
+	if got := formTitle(hs); got != "Add lot — ETH" {
+		t.Fatalf("a in Portfolio opened %q, want the selected lot's token", got)
 	}
 	hs.typeText(" 1e3 ")
 	setField(t, hs, "opened", "")
@@ -177,14 +178,13 @@ func TestLotFormDraftAndSave(t *testing.T) {
 func TestEditAndDeleteLot(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30, withUser(sampleUser()))
 	hs.put(makeSnapshot(30, 1))
-	a := hs.m.a
 	hs.key("tab")
 	hs.key("tab")
-	if a.view != viewPortfolio || a.port.selectedLot().ID != "lot-btc-1" {
-		t.Fatalf("view %d, selected %+v", a.view, a.port.selectedLot())
+	if activeTab(hs) != "Portfolio" || !strings.Contains(cursorLine(hs), "2024-01-05") { // lot-btc-1
+		t.Fatalf("view %s, cursor on %q", activeTab(hs), cursorLine(hs))
 	}
 	hs.key("e")
-	if a.form == nil || a.form.id != "lot:edit:lot-btc-1" {
+	if formTitle(hs) != "Edit lot — BTC" {
 		t.Fatal("e did not open the lot's form")
 	}
 	for key, want := range map[string]string{"symbol": "BTC", "quantity": "0.5", "cost": "60000", "opened": "2024-01-05", "note": "first buy"} {
@@ -199,13 +199,13 @@ func TestEditAndDeleteLot(t *testing.T) {
 	if l == nil || *l != want {
 		t.Fatalf("edit saved %+v", l)
 	}
-	if len(a.user.data.Lots) != 5 || a.user.lot("lot-btc-1").Quantity != 0.6 {
-		t.Fatal("edit did not replace the lot")
+	if !strings.Contains(screenLines(hs)[0], "Portfolio (5)") || !strings.Contains(screenLineWith(hs, "2024-01-05"), "0.60000") {
+		t.Fatalf("edit did not replace the lot:\n%s", plain(hs))
 	}
 	// a lot whose token the market no longer lists can still be edited
 	hs.key("G")
-	if a.port.selectedLot().ID != "lot-gone-1" {
-		t.Fatalf("G selected %s", a.port.selectedLot().ID)
+	if !strings.Contains(cursorLine(hs), "2023-01-01") { // lot-gone-1
+		t.Fatalf("G selected %q", cursorLine(hs))
 	}
 	hs.key("e")
 	setField(t, hs, "note", "delisted")
@@ -219,19 +219,20 @@ func TestEditAndDeleteLot(t *testing.T) {
 	if h := helpLine(hs); !strings.Contains(h, "Delete lot 0.60000 BTC bought 2024-01-05? y/n") {
 		t.Fatalf("question: %q", h)
 	}
+	saved := len(hs.user.all())
 	hs.key("esc")
-	if a.confirm != nil || len(a.user.data.Lots) != 5 {
+	if strings.Contains(helpLine(hs), "y/n") || len(hs.user.all()) != saved || !strings.Contains(screenLines(hs)[0], "Portfolio (5)") {
 		t.Fatal("esc did not cancel")
 	}
 	hs.key("x")
 	hs.runCmd(hs.key("y"))
-	if ch := lastChange(t, hs); ch.DeleteLot != "lot-btc-1" || a.user.lot("lot-btc-1") != nil {
+	if ch := lastChange(t, hs); ch.DeleteLot != "lot-btc-1" || !strings.Contains(screenLines(hs)[0], "Portfolio (4)") {
 		t.Fatalf("delete saved %+v", ch)
 	}
 	if strings.Contains(plain(hs), "2024-01-05") {
 		t.Fatal("the deleted lot is still shown")
 	}
-	if a.port.selectedLot() == nil {
+	if cursorLine(hs) == "" {
 		t.Fatal("no lot selected after a delete")
 	}
 }

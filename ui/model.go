@@ -7,6 +7,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,19 +114,6 @@ type tickMsg struct{}
 // after it is there.
 const loadingTick = 20 * time.Millisecond
 
-// view is a top-level screen, cycled by tab.
-type view uint8
-
-const (
-	viewMarkets view = iota
-	viewWatch
-	viewPortfolio
-	viewMoonshots
-	viewPast
-	viewAlerts
-	numViews
-)
-
 // pickID tells one moonshot pick from another (a token can be picked again).
 type pickID struct {
 	symbol string
@@ -137,14 +125,21 @@ type pickID struct {
 // the children's cached lines.
 type app struct {
 	ctx    *programContext
-	table  *table
 	detail *detail
 	search *search
 	status *statusBar
 	help   *helpView
 
-	moon *pickTable // open moonshots
-	past *pickTable // past moonshots and the track record
+	// views are the top-level views, in tab order (newViews); view is the
+	// active one. The root routes to it and knows the others only where it
+	// must: the markets table (search, the status bar's counts, the stars
+	// of watched rows) and the picks (news).
+	views   []tabView
+	view    view
+	table   *table // the Markets view's table
+	markets marketsView
+	moon    *pickView // open moonshots
+	past    *pickView // past moonshots and the track record
 
 	// The user's records and their views.
 	user    *userState
@@ -155,14 +150,18 @@ type app struct {
 	drafts  map[string]*form // cancelled forms by id: reopening restores what was typed
 	confirm *confirmPrompt   // the open y/n question (nil: none)
 
-	view        view
-	tabBar      string
-	tabEnds     [numViews]int // column after each tab's label, for clicks
-	tabKey      tabKey
-	snap        *model.Snapshot
-	sized       bool
-	tooSmall    bool
-	showHelp    bool
+	tabBar    string
+	tabEnds   []int // column after each tab's label, for clicks
+	tabKey    tabKey
+	tabCounts []int // the counts the tab bar was drawn with
+	counts    []int // scratch: the counts now
+	tabLabels []string
+	snap      *model.Snapshot
+	sized     bool
+	tooSmall  bool
+	showHelp  bool
+	// focusDetail: the keys move the detail pane rather than the view.
+	// Only setFocus changes it.
 	focusDetail bool
 	beside      bool // the window is wide enough for detail beside the table
 	bodyH       int
@@ -191,13 +190,11 @@ type app struct {
 
 // tabKey is what the tab bar was rendered from.
 type tabKey struct {
-	view               view
-	open, past         int
-	watched, lots, arm int
-	shown, total       int
-	width              int
-	filter             string
-	hasSnap, focused   bool
+	view             view
+	shown, total     int
+	width            int
+	filter           string
+	hasSnap, focused bool
 }
 
 // New builds the dashboard. Zero options get their documented defaults;
@@ -235,20 +232,24 @@ func New(opts Options) Model {
 	ctx.keys.setDetail(false)
 	a := &app{ctx: ctx}
 	a.table = newTable(ctx)
+	a.markets = marketsView{a.table}
 	a.detail = newDetail(ctx)
 	a.search = newSearch(ctx)
 	a.status = &statusBar{ctx: ctx}
 	a.help = newHelpView(ctx)
-	a.moon = newPickTable(ctx, false)
-	a.past = newPickTable(ctx, true)
+	a.moon = newPickView(ctx, false)
+	a.past = newPickView(ctx, true)
 	a.picksSeen = make(map[pickID]uint64)
 	a.user = newUserState(opts)
 	a.watch = newWatchView(ctx, a.user)
+	a.watch.host = a
 	a.table.starred = a.watch.isMember
 	a.port = newPortfolioView(ctx, a.user)
+	a.port.host = a
 	a.alerts = newAlertsView(ctx, a.user)
-	a.alerts.send = a.sendChange
+	a.alerts.host = a
 	a.drafts = make(map[string]*form)
+	a.setViews(a.newViews())
 	a.tickCmd = func() tea.Cmd {
 		return tea.Tick(a.tickEvery(), func(time.Time) tea.Msg { return tickMsg{} })
 	}
@@ -357,21 +358,7 @@ func (a *app) appendBodyLine(out []byte, i int) []byte {
 }
 
 // viewLine is line i under the tab bar of the active view.
-func (a *app) viewLine(i int) string {
-	switch a.view {
-	case viewWatch:
-		return a.watch.line(i)
-	case viewPortfolio:
-		return a.port.line(i)
-	case viewMoonshots:
-		return a.moon.line(i)
-	case viewPast:
-		return a.past.line(i)
-	case viewAlerts:
-		return a.alerts.line(i)
-	}
-	return a.table.line(i)
-}
+func (a *app) viewLine(i int) string { return a.views[a.view].line(i) }
 
 // contentH is the height under the tab bar.
 func (a *app) contentH() int { return max(a.bodyH-1, 0) }
@@ -419,12 +406,9 @@ func (a *app) layout() {
 		a.tableW = w
 		a.detail.setSize(w, h)
 	}
-	a.table.setSize(a.tableW, h)
-	a.moon.setSize(a.tableW, h)
-	a.past.setSize(a.tableW, h)
-	a.watch.setSize(a.tableW, h)
-	a.port.setSize(a.tableW, h)
-	a.alerts.setSize(a.tableW, h)
+	for _, v := range a.views {
+		v.setSize(a.tableW, h)
+	}
 }
 
 func (a *app) onTick() tea.Cmd {
@@ -437,12 +421,9 @@ func (a *app) onTick() tea.Cmd {
 			for _, f := range s.Feeds.All() {
 				a.marketLive = a.marketLive || f.State == model.FeedLive
 			}
-			a.table.apply(s, ctx.now)
-			a.watch.apply(s, ctx.now)
-			a.port.setSnapshot(s)
-			a.moon.apply(s.Moonshots, s.Track, s.Official)
-			a.past.apply(s.PastMoonshots, s.Track, s.Official)
-			a.alerts.snap = s
+			for _, v := range a.views {
+				v.apply(s, ctx.now)
+			}
 			a.findNewPicks(s)
 			a.announceNews()
 		}
@@ -649,18 +630,9 @@ func (a *app) sync() {
 		return
 	}
 	a.watch.sync(false) // first: the markets table stars the watched rows
-	a.table.refresh()
-	switch a.view {
-	case viewMoonshots:
-		a.moon.refresh()
-	case viewPast:
-		a.past.refresh()
-	case viewWatch:
-		a.watch.refresh()
-	case viewPortfolio:
-		a.port.refresh()
-	case viewAlerts:
-		a.alerts.refresh()
+	a.table.refresh()   // always, whichever view is shown
+	if a.view != viewMarkets {
+		a.active().refresh()
 	}
 	if a.detail.open {
 		a.detail.setToken(a.selectedToken())
@@ -670,40 +642,12 @@ func (a *app) sync() {
 
 // selectedToken is the token under the active view's cursor, or nil (a past
 // pick whose token the market no longer lists).
-func (a *app) selectedToken() *model.TokenView {
-	switch a.view {
-	case viewMarkets:
-		if r := a.table.selectedRow(); r != nil {
-			return r.tok
-		}
-		return nil
-	case viewWatch:
-		return a.watch.selectedToken()
-	}
-	return a.snap.Token(a.selectedSymbol())
-}
+func (a *app) selectedToken() *model.TokenView { return a.active().selectedToken() }
 
 // selectedSymbol is the raw symbol under the active view's cursor, listed
 // by the market or not (a watched token it lacks, a lot, an alert); ""
 // when none.
-func (a *app) selectedSymbol() string {
-	switch a.view {
-	case viewWatch:
-		return a.watch.selectedSymbol()
-	case viewPortfolio:
-		return a.port.selectedSymbol()
-	case viewMoonshots:
-		return a.moon.selectedSymbol()
-	case viewPast:
-		return a.past.selectedSymbol()
-	case viewAlerts:
-		return a.alerts.selectedSymbol()
-	}
-	if r := a.table.selectedRow(); r != nil {
-		return r.tok.Symbol
-	}
-	return ""
-}
+func (a *app) selectedSymbol() string { return a.active().selectedSymbol() }
 
 // renderTabs redraws the tab bar when what it shows changed:
 // "[Markets] · Watch (3) · Portfolio (4) · Moonshots (3) · Past (12) ·
@@ -713,24 +657,22 @@ func (a *app) selectedSymbol() string {
 // bar fits from 40 columns; clicks follow the labels drawn.
 func (a *app) renderTabs() {
 	k := tabKey{view: a.view, width: a.ctx.width, filter: a.table.filter, hasSnap: a.snap != nil,
-		shown: len(a.table.view), total: len(a.table.all), focused: a.focusDetail,
-		watched: len(a.user.activeList().Symbols), lots: len(a.user.data.Lots), arm: a.alerts.armed()}
-	if a.snap != nil {
-		k.open, k.past = a.snap.Moonshots.Len(), a.snap.PastMoonshots.Len()
+		shown: len(a.table.view), total: len(a.table.all), focused: a.focusDetail}
+	for v, tv := range a.views {
+		_, _, a.counts[v] = tv.tab()
 	}
-	if k == a.tabKey && a.tabBar != "" {
+	if k == a.tabKey && a.tabBar != "" && slices.Equal(a.counts, a.tabCounts) {
 		return
 	}
 	a.tabKey = k
+	copy(a.tabCounts, a.counts)
 	st := a.ctx.styles
-	full := [numViews]string{"Markets", "Watch", "Portfolio", "Moonshots", "Past", "Alerts"}
-	short := [numViews]string{"Mkts", "Watch", "Port", "Moon", "Past", "Alrt"}
-	counts := [numViews]int{-1, k.watched, k.lots, k.open, k.past, k.arm}
+	n := len(a.views)
 	right := strconv.Itoa(k.total) + " tokens "
 	if k.filter != "" {
 		right = strconv.Itoa(k.shown) + "/" + right
 	}
-	var labels [numViews]string
+	labels := a.tabLabels
 	sep := " · "
 	level := 0
 	for ; level < 5; level++ {
@@ -738,14 +680,15 @@ func (a *app) renderTabs() {
 		if level == 4 {
 			sep = "·"
 		}
-		width := 1 + textWidth(sep)*int(numViews-1) + 2 // the brackets of the active tab
-		for v := range numViews {
-			labels[v] = full[v]
+		width := 1 + textWidth(sep)*(n-1) + 2 // the brackets of the active tab
+		for v, tv := range a.views {
+			full, short, count := tv.tab()
+			labels[v] = full
 			if level >= 3 {
-				labels[v] = short[v]
+				labels[v] = short
 			}
-			if level <= 1 && counts[v] >= 0 {
-				labels[v] += " (" + strconv.Itoa(counts[v]) + ")"
+			if level <= 1 && count >= 0 {
+				labels[v] += " (" + strconv.Itoa(count) + ")"
 			}
 			width += len(labels[v])
 		}
@@ -759,19 +702,19 @@ func (a *app) renderTabs() {
 	var b strings.Builder
 	b.WriteByte(' ')
 	x := 1
-	for v := range numViews {
-		if v > 0 {
+	for i := range n {
+		if i > 0 {
 			b.WriteString(st.Muted.Render(sep))
 			x += textWidth(sep)
 		}
-		label := labels[v]
-		if v == a.view {
+		label := labels[i]
+		if view(i) == a.view {
 			label = "[" + label + "]"
 			b.WriteString(st.TabActive.Render(label))
 		} else {
 			b.WriteString(st.TabInactive.Render(label))
 		}
-		a.tabEnds[v] = x + len(label)
+		a.tabEnds[i] = x + len(label)
 		x += len(label)
 	}
 	if level == 0 {
@@ -784,16 +727,19 @@ func (a *app) renderTabs() {
 // setView switches the top-level view; the detail pane, if open, follows
 // the new view's cursor.
 func (a *app) setView(v view) {
-	if v >= numViews || v == a.view {
+	if int(v) >= len(a.views) || v == a.view {
 		return
 	}
 	a.view = v
 	if a.detail.open && !a.beside {
-		a.focusDetail, a.detail.focused = false, false
+		a.setFocus(false)
 	}
-	a.ctx.keys.setView(v)
 	a.refreshChrome()
 }
+
+// setFocus moves the keys to the detail pane (true) or to the active view.
+// It is the only writer of focusDetail.
+func (a *app) setFocus(onDetail bool) { a.focusDetail = onDetail }
 
 func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	k := &a.ctx.keys
@@ -852,9 +798,9 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 		a.search.open()
 		a.updateStatus()
 	case key.Matches(msg, k.NextView):
-		a.setView((a.view + 1) % numViews)
+		a.setView(view((int(a.view) + 1) % len(a.views)))
 	case key.Matches(msg, k.PrevView):
-		a.setView((a.view + numViews - 1) % numViews)
+		a.setView(view((int(a.view) + len(a.views) - 1) % len(a.views)))
 	case key.Matches(msg, k.Moonshots):
 		if a.view == viewMoonshots {
 			a.setView(viewMarkets)
@@ -862,11 +808,17 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 			a.setView(viewMoonshots)
 		}
 	case key.Matches(msg, k.Sort):
-		a.cycleSort(1)
+		if s, ok := a.active().(sorter); ok {
+			s.cycleSort(1)
+		}
 	case key.Matches(msg, k.SortBack):
-		a.cycleSort(-1)
+		if s, ok := a.active().(sorter); ok {
+			s.cycleSort(-1)
+		}
 	case key.Matches(msg, k.Reverse):
-		a.reverseSort()
+		if s, ok := a.active().(sorter); ok {
+			s.reverse()
+		}
 	case key.Matches(msg, k.Factors):
 		a.detail.toggleRatings()
 	case key.Matches(msg, k.Open):
@@ -874,8 +826,7 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Close):
 		a.closeDetail()
 	case key.Matches(msg, k.Focus):
-		a.focusDetail = !a.focusDetail
-		a.detail.focused = a.focusDetail
+		a.setFocus(!a.focusDetail)
 		a.detail.render()
 	case key.Matches(msg, k.Timeframe1h):
 		return a.detail.setTimeframe(tf1h, h)
@@ -903,81 +854,25 @@ func (a *app) onKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// dataKey handles the keys that change the user's records: watchlists,
-// lots, alerts, hidden balances. ok reports the key was one of them.
+// dataKey handles the keys that change the user's records from any view
+// (watch, add a lot or an alert, hidden balances), then the active view's
+// own keys. ok reports the key was one of them.
 func (a *app) dataKey(msg tea.KeyMsg) (cmd tea.Cmd, ok bool) {
 	k := &a.ctx.keys
 	switch {
 	case key.Matches(msg, k.Star):
-		return a.toggleStar(), true
-	case key.Matches(msg, k.ListPrev):
-		a.switchList(-1)
-	case key.Matches(msg, k.ListNext):
-		a.switchList(1)
-	case key.Matches(msg, k.ListNew):
-		a.openForm(a.listForm(""))
-	case key.Matches(msg, k.ListRename):
-		a.openForm(a.listForm(a.user.activeList().Name))
-	case key.Matches(msg, k.ListDelete):
-		a.deleteListPrompt()
+		return a.watch.toggleStar(a.selectedSymbol()), true
 	case key.Matches(msg, k.AddLot):
-		a.openForm(a.lotForm(a.selectedSymbol(), nil))
+		a.openForm(a.port.lotForm(a.selectedSymbol(), nil))
 	case key.Matches(msg, k.AddAlert):
 		a.openForm(a.alerts.newForm(a.selectedToken(), a.now()))
-	case key.Matches(msg, k.Edit):
-		a.editSelected()
-	case key.Matches(msg, k.Delete):
-		a.deleteSelected()
-	case key.Matches(msg, k.Toggle):
-		cmd, err := a.alerts.toggleSelected()
-		a.refuse(err)
-		return cmd, true
 	case key.Matches(msg, k.HideBalances): // the status bar says "balances hidden" while they are
 		a.user.hide = !a.user.hide
 		a.updateStatus()
 	default:
-		return nil, false
+		return a.active().onKey(msg)
 	}
 	return nil, true
-}
-
-// editSelected opens the form for the selected lot or alert.
-func (a *app) editSelected() {
-	switch a.view {
-	case viewPortfolio:
-		if l := a.port.selectedLot(); l != nil {
-			a.openForm(a.lotForm("", l))
-		} else {
-			a.say("no lot selected", -1, "✗ ")
-		}
-	case viewAlerts:
-		if f := a.alerts.editForm(); f != nil {
-			a.openForm(f)
-		} else {
-			a.say("no alert selected", -1, "✗ ")
-		}
-	}
-}
-
-// deleteSelected asks before deleting the selected lot or alert.
-func (a *app) deleteSelected() {
-	switch a.view {
-	case viewPortfolio:
-		a.deleteLotPrompt()
-	case viewAlerts:
-		q := a.alerts.confirmDelete()
-		if q == "" {
-			a.say("no alert selected", -1, "✗ ")
-			return
-		}
-		a.ask(q, func() (tea.Cmd, error) {
-			cmd, err := a.alerts.deleteSelected()
-			if err == nil {
-				a.say("Alert deleted", 0, "✓ ")
-			}
-			return cmd, err
-		})
-	}
 }
 
 // openForm shows f, or the draft of the same form when the trader left
@@ -1053,49 +948,8 @@ func (a *app) confirmKey(msg tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
-func (a *app) cycleSort(step int) {
-	switch a.view {
-	case viewMoonshots:
-		a.moon.cycleSort(step)
-	case viewPast:
-		a.past.cycleSort(step)
-	case viewWatch:
-		a.watch.table.cycleSort(step)
-	case viewMarkets:
-		a.table.cycleSort(step)
-	}
-}
-
-func (a *app) reverseSort() {
-	switch a.view {
-	case viewMoonshots:
-		a.moon.reverse()
-	case viewPast:
-		a.past.reverse()
-	case viewWatch:
-		a.watch.table.reverse()
-	case viewMarkets:
-		a.table.reverse()
-	}
-}
-
 // moveCursor moves the active view's cursor.
-func (a *app) moveCursor(delta int) {
-	switch a.view {
-	case viewWatch:
-		a.watch.table.move(delta)
-	case viewPortfolio:
-		a.port.move(delta)
-	case viewMoonshots:
-		a.moon.move(delta)
-	case viewPast:
-		a.past.move(delta)
-	case viewAlerts:
-		a.alerts.move(delta)
-	default:
-		a.table.move(delta)
-	}
-}
+func (a *app) moveCursor(delta int) { a.active().move(delta) }
 
 // navigate moves the cursor of the focused pane: the active view, or the
 // detail pane (its trade list, or its ratings page).
@@ -1136,13 +990,11 @@ func (a *app) openDetail() tea.Cmd {
 		return nil
 	}
 	if a.detail.open {
-		a.focusDetail = true
-		a.detail.focused = true
+		a.setFocus(true)
 		return nil
 	}
 	a.detail.open = true
-	a.focusDetail = !a.beside // beside: keep browsing the table; narrow: show the pane
-	a.detail.focused = a.focusDetail
+	a.setFocus(!a.beside) // beside: keep browsing the table; narrow: show the pane
 	a.layout()
 	a.refreshChrome()
 	return a.detail.show(tok, a.ctx.opts.History)
@@ -1153,7 +1005,7 @@ func (a *app) closeDetail() {
 		return
 	}
 	a.detail.hide()
-	a.focusDetail = false
+	a.setFocus(false)
 	a.layout()
 	a.refreshChrome()
 }
@@ -1161,7 +1013,7 @@ func (a *app) closeDetail() {
 // refreshChrome re-renders the help line after the set of live keys changed.
 func (a *app) refreshChrome() {
 	a.ctx.keys.setDetail(a.detail.open)
-	a.ctx.keys.setView(a.view)
+	a.ctx.keys.setView(a.active())
 	if a.sized && !a.tooSmall {
 		a.help.render(a.ctx.width, a.bodyH)
 	}
@@ -1193,37 +1045,17 @@ func (a *app) onMouse(msg tea.MouseMsg) tea.Cmd {
 		}
 		if overDetail {
 			if a.beside {
-				a.focusDetail, a.detail.focused = true, true
+				a.setFocus(true)
 			}
 			return nil
 		}
-		line := msg.Y - 1 // under the tab bar
-		var i, cursor int
-		var ok bool
-		switch a.view {
-		case viewWatch:
-			i, ok = a.watch.rowAt(line)
-			cursor = a.watch.table.cursor
-		case viewPortfolio:
-			i, ok = a.port.rowAt(line)
-			cursor = a.port.cursor
-		case viewMoonshots:
-			i, ok = a.moon.rowAt(line)
-			cursor = a.moon.cursor
-		case viewPast:
-			i, ok = a.past.rowAt(line)
-			cursor = a.past.cursor
-		case viewAlerts:
-			i, ok = a.alerts.rowAt(line)
-			cursor = a.alerts.cursorIndex()
-		default:
-			i, ok = a.table.rowAt(line - 1) // under the header
-			cursor = a.table.cursor
-		}
+		v := a.active()
+		i, ok := v.rowAt(msg.Y - 1) // under the tab bar
+		cursor := v.cursorRow()
 		if !ok {
 			return nil
 		}
-		a.focusDetail, a.detail.focused = false, false
+		a.setFocus(false)
 		if i == cursor {
 			return a.openDetail()
 		}
@@ -1234,9 +1066,9 @@ func (a *app) onMouse(msg tea.MouseMsg) tea.Cmd {
 
 // clickTab switches to the view whose tab label is under column x.
 func (a *app) clickTab(x int) {
-	for v := range numViews {
-		if x < a.tabEnds[v]+1 { // a click on the separator counts for the tab before it
-			a.setView(v)
+	for v, end := range a.tabEnds {
+		if x < end+1 { // a click on the separator counts for the tab before it
+			a.setView(view(v))
 			return
 		}
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,11 +60,12 @@ func TestInitStartsTick(t *testing.T) {
 	if cmd == nil {
 		t.Fatal("a tick must schedule the next tick")
 	}
-	if hs.m.a.snap == nil || len(hs.m.a.table.view) != 5 {
-		t.Fatal("tick did not take the snapshot from the mailbox")
+	if !slices.Equal(tableSymbols(hs), []string{"BTC", "ETH", "SOL", "BNB", "XRP"}) {
+		t.Fatalf("tick did not take the snapshot from the mailbox:\n%s", plain(hs))
 	}
 	// idle ticks keep the same snapshot and still tick
-	if cmd := hs.send(tickMsg{}); cmd == nil || hs.m.a.snap.Seq != 1 {
+	before := plain(hs)
+	if cmd := hs.send(tickMsg{}); cmd == nil || plain(hs) != before {
 		t.Fatal("idle tick lost the snapshot or stopped ticking")
 	}
 }
@@ -71,7 +74,7 @@ func TestInitStartsTick(t *testing.T) {
 // shown as soon as it is there); then it is RefreshHz.
 func TestTickFastWhileLoading(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 80, 24)
-	if got := hs.m.a.tickEvery(); got != loadingTick {
+	if got := hs.tickEvery(); got != loadingTick {
 		t.Fatalf("tick before any snapshot %v, want %v", got, loadingTick)
 	}
 	loading := makeSnapshot(5, 1)
@@ -80,12 +83,12 @@ func TestTickFastWhileLoading(t *testing.T) {
 	loading.Feeds = model.ReadOnlyOf(f)
 	hs.box.Put(loading)
 	hs.send(tickMsg{})
-	if got := hs.m.a.tickEvery(); got != loadingTick {
+	if got := hs.tickEvery(); got != loadingTick {
 		t.Fatalf("tick while the feed connects %v, want %v", got, loadingTick)
 	}
 	hs.box.Put(makeSnapshot(5, 2)) // the feed is live
 	hs.send(tickMsg{})
-	if got := hs.m.a.tickEvery(); got != 100*time.Millisecond {
+	if got := hs.tickEvery(); got != 100*time.Millisecond {
 		t.Fatalf("tick once live %v, want 100ms (10 Hz)", got)
 	}
 }
@@ -93,7 +96,6 @@ func TestTickFastWhileLoading(t *testing.T) {
 func TestNavigation(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 24) // 20 rows visible under the tab bar and header
 	hs.put(makeSnapshot(100, 1))
-	tb := hs.m.a.table
 	steps := []struct {
 		key  string
 		want int
@@ -104,11 +106,10 @@ func TestNavigation(t *testing.T) {
 	}
 	for _, s := range steps {
 		hs.key(s.key)
-		if tb.cursor != s.want {
-			t.Fatalf("after %q cursor = %d, want %d", s.key, tb.cursor, s.want)
-		}
-		if tb.cursor < tb.offset || tb.cursor >= tb.offset+tb.bodyRows() {
-			t.Fatalf("after %q cursor %d outside window at %d", s.key, tb.cursor, tb.offset)
+		// the cursor's row is on the screen (inside the window) and is
+		// the row want (the rank is the row: sorted by rank)
+		if got := cursorRank(hs); got != s.want+1 {
+			t.Fatalf("after %q the cursor is on rank %d, want %d:\n%s", s.key, got, s.want+1, plain(hs))
 		}
 	}
 	hs.key("G")
@@ -127,8 +128,8 @@ func TestKeyBurstIsEachKey(t *testing.T) {
 		t.Fatalf("after a burst \"jj\" selected %q, want SOL (two rows down)", hs.selected())
 	}
 	hs.key("/eth")
-	if tb := hs.m.a.table; !hs.m.a.search.active || len(tb.view) != 1 || tb.view[0].tok.Symbol != "ETH" {
-		t.Fatalf("a burst \"/eth\" should open search and filter to ETH: active=%v, %d rows", hs.m.a.search.active, len(tb.view))
+	if shown, _ := tokenCount(hs); !strings.Contains(helpLine(hs), "/eth") || shown != 1 || !slices.Equal(tableSymbols(hs), []string{"ETH"}) {
+		t.Fatalf("a burst \"/eth\" should open search and filter to ETH:\n%s", plain(hs))
 	}
 	hs.key("esc")
 	before := hs.selected()
@@ -146,40 +147,36 @@ func TestSortKeepsCursorOnToken(t *testing.T) {
 	if hs.selected() != "SOL" {
 		t.Fatalf("selected %q, want SOL", hs.selected())
 	}
-	tb := hs.m.a.table
 	hs.key("s") // rank -> symbol, ascending
-	if tb.sortBy != sortSymbol || tb.desc {
-		t.Fatalf("sort = %v desc=%v, want symbol asc", tb.sortBy, tb.desc)
+	if got := sortMark(hs); got != "Symbol ▲" {
+		t.Fatalf("sort mark %q, want symbol ascending (Symbol ▲)", got)
 	}
 	if hs.selected() != "SOL" {
 		t.Fatalf("cursor moved to %q after sort", hs.selected())
 	}
-	if tb.view[0].tok.Symbol != "ADA" {
-		t.Fatalf("first by symbol = %s, want ADA", tb.view[0].tok.Symbol)
-	}
-	if !strings.Contains(plain(hs), "Symbol ▲") {
-		t.Fatal("header does not mark the sort column")
+	if first := tableSymbols(hs)[0]; first != "ADA" {
+		t.Fatalf("first by symbol = %s, want ADA", first)
 	}
 	hs.key("r")
-	if !tb.desc || hs.selected() != "SOL" || tb.view[0].tok.Symbol != "XRP" {
-		t.Fatalf("reverse: desc=%v selected=%s first=%s", tb.desc, hs.selected(), tb.view[0].tok.Symbol)
-	}
-	if !strings.Contains(plain(hs), "Symbol ▼") {
-		t.Fatal("header does not show ▼ after reverse")
+	if got, first := sortMark(hs), tableSymbols(hs)[0]; got != "Symbol ▼" || hs.selected() != "SOL" || first != "XRP" {
+		t.Fatalf("reverse: mark %q selected=%s first=%s", got, hs.selected(), first)
 	}
 	hs.key("S") // back to rank, ascending
-	if tb.sortBy != sortRank || tb.desc || hs.selected() != "SOL" || tb.cursor != 2 {
-		t.Fatalf("S: sort=%v desc=%v selected=%s cursor=%d", tb.sortBy, tb.desc, hs.selected(), tb.cursor)
+	if got := sortMark(hs); got != "# ▲" || hs.selected() != "SOL" || cursorRank(hs) != 3 || tableSymbols(hs)[2] != "SOL" {
+		t.Fatalf("S: mark %q selected=%s rank=%d", got, hs.selected(), cursorRank(hs))
 	}
 	for range 5 { // rank -> symbol -> name -> price -> 1h -> 24h, biggest first
 		hs.key("s")
 	}
-	if tb.sortBy != sortChange24h || !tb.desc {
-		t.Fatalf("sort = %v desc=%v, want change_24h desc", tb.sortBy, tb.desc)
+	if got := sortMark(hs); got != "24h ▼" {
+		t.Fatalf("sort mark %q, want 24h descending", got)
 	}
-	for i := 1; i < len(tb.view); i++ {
-		if tb.view[i-1].tok.Change24h < tb.view[i].tok.Change24h {
-			t.Fatalf("not sorted by 24h change at %d", i)
+	byChange := hs.snap.Tokens.Clone()
+	slices.SortStableFunc(byChange, func(x, y *model.TokenView) int { return cmp.Compare(y.Change24h, x.Change24h) })
+	shown := tableSymbols(hs)
+	for i, sym := range shown {
+		if sym != byChange[i].Symbol {
+			t.Fatalf("row %d is %s, want %s (by 24h change, biggest first): %v", i, sym, byChange[i].Symbol, shown)
 		}
 	}
 	if hs.selected() != "SOL" {
@@ -195,38 +192,37 @@ func TestSortKeepsCursorOnToken(t *testing.T) {
 func TestSortOption(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30, func(o *Options) { o.Sort = "market_cap"; o.SortDesc = false })
 	hs.put(makeSnapshot(10, 1))
-	tb := hs.m.a.table
-	if tb.sortBy != sortCap || tb.view[0].tok.Symbol != "LINK" { // smallest cap of the ten
-		t.Fatalf("sort option ignored: %v, first %s", tb.sortBy, tb.view[0].tok.Symbol)
+	if got, first := sortMark(hs), tableSymbols(hs)[0]; got != "Cap ▲" || first != "LINK" { // smallest cap of the ten
+		t.Fatalf("sort option ignored: %q, first %s", got, first)
 	}
 }
 
 func TestSearchFiltersLiveAndEscClears(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
 	hs.put(makeSnapshot(30, 1))
-	tb := hs.m.a.table
+	searching := func() bool { return strings.Contains(helpLine(hs), "esc clear") }
 	hs.key("/")
-	if !hs.m.a.search.active {
+	if !searching() {
 		t.Fatal("/ did not open search")
 	}
 	hs.key("E")
-	if len(tb.view) == 30 {
+	if shown, _ := tokenCount(hs); shown == 30 {
 		t.Fatal("typing did not filter")
 	}
 	hs.typeText("th")
-	if len(tb.view) != 1 || tb.view[0].tok.Symbol != "ETH" {
-		t.Fatalf("filter \"eth\" shows %d rows", len(tb.view))
+	if shown, _ := tokenCount(hs); shown != 1 || !slices.Equal(tableSymbols(hs), []string{"ETH"}) {
+		t.Fatalf("filter \"eth\" shows %d rows", shown)
 	}
 	if !strings.Contains(plain(hs), "/Eth") {
 		t.Fatal("search line not shown")
 	}
 	hs.key("q") // text, not quit
-	if len(tb.view) != 0 || !strings.Contains(plain(hs), "no token matches") {
+	if shown, _ := tokenCount(hs); shown != 0 || !strings.Contains(plain(hs), "no token matches") {
 		t.Fatal("typing q into the search box should filter, not quit")
 	}
 	hs.key("backspace")
 	hs.key("enter")
-	if hs.m.a.search.active || len(tb.view) != 1 {
+	if shown, _ := tokenCount(hs); searching() || shown != 1 {
 		t.Fatal("enter must keep the filter and leave the box")
 	}
 	if !strings.Contains(plain(hs), `filter "eth" 1/30`) {
@@ -236,11 +232,11 @@ func TestSearchFiltersLiveAndEscClears(t *testing.T) {
 	hs.key("/")
 	hs.key("ctrl+u")
 	hs.typeText("DOGEC")
-	if len(tb.view) != 1 || tb.view[0].tok.Symbol != "DOGE" {
-		t.Fatalf("name search: %d rows", len(tb.view))
+	if !slices.Equal(tableSymbols(hs), []string{"DOGE"}) {
+		t.Fatalf("name search: %v", tableSymbols(hs))
 	}
 	hs.key("esc")
-	if hs.m.a.search.active || len(tb.view) != 30 || strings.Contains(plain(hs), "filter") {
+	if shown, _ := tokenCount(hs); searching() || shown != 30 || strings.Contains(plain(hs), "filter") {
 		t.Fatal("esc must clear the filter")
 	}
 	// esc on the table clears a kept filter; esc never quits
@@ -250,7 +246,7 @@ func TestSearchFiltersLiveAndEscClears(t *testing.T) {
 	if cmd := hs.key("esc"); isQuit(cmd) {
 		t.Fatal("esc quit")
 	}
-	if len(tb.view) != 30 {
+	if shown, _ := tokenCount(hs); shown != 30 {
 		t.Fatal("esc on the table did not clear the kept filter")
 	}
 }
@@ -280,16 +276,18 @@ func TestHelpToggle(t *testing.T) {
 		t.Fatalf("full help missing:\n%s", v)
 	}
 	hs.key("j") // ignored while help is up
-	if hs.m.a.table.cursor != 0 {
+	hs.key("?")
+	if hs.selected() != "BTC" {
 		t.Fatal("keys leak through the help page")
 	}
+	hs.key("?")
 	hs.key("?")
 	if strings.Contains(plain(hs), "tokentop keys") {
 		t.Fatal("? did not close help")
 	}
 	hs.key("?")
 	hs.key("esc")
-	if hs.m.a.showHelp {
+	if helpShown(hs) {
 		t.Fatal("esc did not close help")
 	}
 }
@@ -299,24 +297,23 @@ func TestDetailOpenFetchCloseAndFocus(t *testing.T) {
 	hs.put(makeSnapshot(20, 1))
 	hs.key("j")
 	cmd := hs.key("enter")
-	d := hs.m.a.detail
-	if !d.open || !hs.m.a.beside {
-		t.Fatal("enter did not open the detail beside the table")
+	if l := screenLines(hs)[1]; !detailOpen(hs) || !strings.Contains(l, "Mkt Cap") || !strings.Contains(l, "│ETH  Ethereum  #2") {
+		t.Fatalf("enter did not open the detail beside the table:\n%s", plain(hs))
 	}
 	msgs := cmdMsgs(cmd)
 	if len(msgs) != 1 {
 		t.Fatalf("open issued %d messages", len(msgs))
 	}
 	cm, ok := msgs[0].(candlesMsg)
-	if !ok || cm.symbol != "ETH" || cm.tf != tf24h || cm.seq != d.seq || cm.candles.Len() == 0 {
+	if !ok || cm.symbol != "ETH" || cm.tf != tf24h || cm.candles.Len() == 0 {
 		t.Fatalf("fetch reply %+v", msgs[0])
 	}
 	call := hs.hist.calls[0]
-	if call.symbol != "ETH" || call.span != 24*time.Hour || call.maxBars != 2*(d.width-chartLabelW) {
-		t.Fatalf("history call %+v (width %d)", call, d.width)
+	if w := paneWidth(hs); call.symbol != "ETH" || call.span != 24*time.Hour || call.maxBars != 2*(w-chartLabelW) {
+		t.Fatalf("history call %+v (pane width %d)", call, w)
 	}
 	hs.send(cm)
-	if !d.loaded || d.draws != 1 {
+	if hs.chartDraws() != 1 {
 		t.Fatal("candles reply not drawn")
 	}
 	v := plain(hs)
@@ -326,8 +323,8 @@ func TestDetailOpenFetchCloseAndFocus(t *testing.T) {
 	}
 	// the cursor still moves the table; the detail follows
 	hs.key("j")
-	if d.symbol != "SOL" || !d.pending {
-		t.Fatalf("detail did not follow the cursor: %s pending=%v", d.symbol, d.pending)
+	if !strings.Contains(screenLines(hs)[1], "│SOL  Solana  #3") {
+		t.Fatalf("detail did not follow the cursor:\n%s", plain(hs))
 	}
 	var fetched []string
 	for _, m := range cmdMsgs(hs.send(tickMsg{})) {
@@ -339,34 +336,33 @@ func TestDetailOpenFetchCloseAndFocus(t *testing.T) {
 		t.Fatalf("tick after a cursor move should fetch SOL, fetched %v", fetched)
 	}
 	// w focuses the detail: up/down scroll trades, not the table
+	trades := tradesShown(hs)
 	hs.key("w")
-	if !hs.m.a.focusDetail {
-		t.Fatal("w did not focus the detail")
+	if !strings.Contains(plain(hs), "┃") {
+		t.Fatal("w did not focus the detail (marked ┃)")
 	}
 	hs.key("j")
-	if hs.selected() != "SOL" || d.tradesOffset != 1 {
-		t.Fatalf("focused detail: selected %s, trades offset %d", hs.selected(), d.tradesOffset)
-	}
-	if !strings.Contains(hs.m.View(), "┃") {
-		t.Fatal("focused detail not marked")
+	if got := tradesShown(hs); hs.selected() != "SOL" || len(trades) < 2 || len(got) == 0 || got[0] != trades[1] {
+		t.Fatalf("focused detail: selected %s, trades did not scroll one row:\n%s", hs.selected(), plain(hs))
 	}
 	hs.key("w")
-	if hs.m.a.focusDetail {
+	if strings.Contains(plain(hs), "┃") {
 		t.Fatal("w did not return focus to the table")
 	}
 	hs.key("esc")
-	if d.open || strings.Contains(plain(hs), "Recent trades") {
+	if detailOpen(hs) || strings.Contains(plain(hs), "Recent trades") {
 		t.Fatal("esc did not close the detail")
 	}
-	if hs.m.a.tableW != 200 {
-		t.Fatal("table did not take the full width back")
+	if paneWidth(hs) != 0 || !strings.Contains(screenLines(hs)[1], "Name") { // the wide table's column
+
+		t.Fatalf("table did not take the full width back:\n%s", plain(hs))
 	}
 	hs.key("l")
-	if !d.open {
+	if !detailOpen(hs) {
 		t.Fatal("l did not open the detail")
 	}
 	hs.key("h")
-	if d.open {
+	if detailOpen(hs) {
 		t.Fatal("h did not close the detail")
 	}
 }
@@ -375,7 +371,7 @@ func TestDetailFullScreenWhenNarrow(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 100, 30)
 	hs.put(makeSnapshot(10, 1))
 	hs.runCmd(hs.key("enter"))
-	if hs.m.a.beside || !hs.m.a.focusDetail {
+	if !detailOpen(hs) || paneWidth(hs) != 0 {
 		t.Fatal("narrow window: detail should be full screen and focused")
 	}
 	v := plain(hs)
@@ -400,16 +396,16 @@ func TestTimeframeAndModeKeys(t *testing.T) {
 		t.Fatal("timeframe keys must do nothing with the detail closed")
 	}
 	hs.runCmd(hs.key("enter"))
-	d := hs.m.a.detail
 	for _, c := range []struct {
 		key  string
 		want timeframe
 		span time.Duration
 	}{{"1", tf1h, time.Hour}, {"4", tf30d, 30 * 24 * time.Hour}, {"[", tf7d, 7 * 24 * time.Hour}, {"]", tf30d, 30 * 24 * time.Hour}, {"2", tf24h, 24 * time.Hour}} {
+		draws := hs.chartDraws()
 		hs.runCmd(hs.key(c.key))
 		last := hs.hist.calls[len(hs.hist.calls)-1]
-		if d.tf != c.want || last.span != c.span || !d.loaded {
-			t.Fatalf("key %s: tf=%v span=%v loaded=%v", c.key, d.tf, last.span, d.loaded)
+		if !strings.Contains(plain(hs), "["+c.want.String()+"]") || last.span != c.span || hs.chartDraws() != draws+1 {
+			t.Fatalf("key %s: span=%v, drawn %d times:\n%s", c.key, last.span, hs.chartDraws()-draws, plain(hs))
 		}
 		if c.want == tf1h && last.maxBars != 60 {
 			t.Fatalf("1h asks for %d bars, want 60", last.maxBars)
@@ -420,7 +416,7 @@ func TestTimeframeAndModeKeys(t *testing.T) {
 	}
 	hs.runCmd(hs.key("c"))
 	last := hs.hist.calls[len(hs.hist.calls)-1]
-	if last.maxBars != d.width-chartLabelW || !strings.Contains(plain(hs), "candles") {
+	if last.maxBars != paneWidth(hs)-chartLabelW || !strings.Contains(plain(hs), "candles") {
 		t.Fatalf("candles mode: maxBars %d", last.maxBars)
 	}
 }
@@ -430,20 +426,19 @@ func TestStaleCandleRepliesDropped(t *testing.T) {
 	hs.put(makeSnapshot(10, 1))
 	first := cmdMsgs(hs.key("enter"))[0].(candlesMsg)
 	second := cmdMsgs(hs.key("3"))[0].(candlesMsg)
-	d := hs.m.a.detail
 	hs.send(first) // an old request for the 24h chart
-	if d.loaded || d.draws != 0 {
+	if hs.chartDraws() != 0 {
 		t.Fatal("a stale reply was drawn")
 	}
 	hs.send(second)
-	if !d.loaded || d.draws != 1 || d.tf != tf7d {
+	if hs.chartDraws() != 1 || !strings.Contains(plain(hs), "[7d]") {
 		t.Fatal("the current reply was not drawn")
 	}
 	// after closing, late replies are dropped too
 	third := cmdMsgs(hs.key("4"))[0].(candlesMsg)
 	hs.key("esc")
 	hs.send(third)
-	if d.open || d.draws != 1 {
+	if detailOpen(hs) || hs.chartDraws() != 1 {
 		t.Fatal("a reply after close changed the pane")
 	}
 }
@@ -478,27 +473,26 @@ func TestDetailRefetchAtMostTwiceASecond(t *testing.T) {
 func TestOnlyChangedRowsRebuilt(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30) // 26 visible rows
 	hs.put(makeSnapshot(100, 1))
-	tb := hs.m.a.table
-	if tb.renders != 26 {
-		t.Fatalf("first snapshot rendered %d rows, want the 26 visible", tb.renders)
+	if hs.rowRenders() != 26 {
+		t.Fatalf("first snapshot rendered %d rows, want the 26 visible", hs.rowRenders())
 	}
-	before := tb.renders
+	before := hs.rowRenders()
 	hs.put(nextSnapshot(hs.snap, 3, 7, 20, 80)) // 80 is not visible
-	if got := tb.renders - before; got != 3 {
+	if got := hs.rowRenders() - before; got != 3 {
 		t.Fatalf("rebuilt %d rows, want 3", got)
 	}
-	before = tb.renders
+	before = hs.rowRenders()
 	hs.send(tickMsg{}) // idle tick
-	if tb.renders != before {
+	if hs.rowRenders() != before {
 		t.Fatal("idle tick re-rendered rows")
 	}
 	hs.key("j") // cursor moves: old and new cursor rows
-	if got := tb.renders - before; got != 2 {
+	if got := hs.rowRenders() - before; got != 2 {
 		t.Fatalf("cursor move rebuilt %d rows, want 2", got)
 	}
-	before = tb.renders
+	before = hs.rowRenders()
 	hs.send(tea.WindowSizeMsg{Width: 130, Height: 30})
-	if got := tb.renders - before; got != 26 {
+	if got := hs.rowRenders() - before; got != 26 {
 		t.Fatalf("resize rebuilt %d rows, want all 26 visible", got)
 	}
 }
@@ -508,9 +502,8 @@ func TestFlashStartsAndExpires(t *testing.T) {
 	hs.put(makeSnapshot(10, 1))
 	up := nextSnapshot(hs.snap, 1) // ETH price rises (version 2)
 	hs.put(up)
-	r := hs.m.a.table.rows["ETH"]
-	if r.flash != 1 || !strings.Contains(r.line, "▲") {
-		t.Fatalf("no up flash: %d %q", r.flash, ansi.Strip(r.line))
+	if got := flashMark(hs, "ETH"); got != "▲" {
+		t.Fatalf("no up flash: %q", ansi.Strip(rowOf(hs, "ETH")))
 	}
 	down := *up
 	down.Seq++
@@ -519,27 +512,27 @@ func TestFlashStartsAndExpires(t *testing.T) {
 		tokens[1].Version = 3
 	})
 	hs.put(&down)
-	if r.flash != -1 || !strings.Contains(r.line, "▼") {
+	if flashMark(hs, "ETH") != "▼" {
 		t.Fatal("no down flash")
 	}
 	hs.now = hs.now.Add(699 * time.Millisecond)
 	hs.send(tickMsg{})
-	if r.flash != -1 {
+	if flashMark(hs, "ETH") != "▼" {
 		t.Fatal("flash ended early")
 	}
 	hs.now = hs.now.Add(time.Millisecond)
 	hs.send(tickMsg{})
-	if r.flash != 0 || strings.Contains(r.line, "▼") {
+	if flashMark(hs, "ETH") != "" {
 		t.Fatal("flash did not expire")
 	}
-	if other := hs.m.a.table.rows["BTC"]; other.flash != 0 {
+	if flashMark(hs, "BTC") != "" {
 		t.Fatal("unchanged token flashed")
 	}
 
 	off := newHarness(t, "mono", termenv.Ascii, 120, 30, func(o *Options) { o.Flash = 0 })
 	off.put(makeSnapshot(10, 1))
 	off.put(nextSnapshot(off.snap, 1))
-	if off.m.a.table.rows["ETH"].flash != 0 {
+	if flashMark(off, "ETH") != "" {
 		t.Fatal("Flash 0 must turn flashing off")
 	}
 }
@@ -547,21 +540,17 @@ func TestFlashStartsAndExpires(t *testing.T) {
 func TestStaleRowsMarked(t *testing.T) {
 	hs := newHarness(t, "dark", termenv.TrueColor, 120, 30)
 	hs.put(makeSnapshot(15, 1))
-	tb := hs.m.a.table
-	link, btc := tb.rows["LINK"], tb.rows["BTC"] // LINK (i=9) last updated 5m ago
-	if !link.stale || btc.stale {
-		t.Fatalf("stale: LINK=%v BTC=%v", link.stale, btc.stale)
+	link, btc := rowOf(hs, "LINK"), rowOf(hs, "BTC") // LINK (i=9) last updated 5m ago
+	if !strings.Contains(ansi.Strip(link), "◌") || strings.Contains(ansi.Strip(btc), "◌") {
+		t.Fatalf("stale marker wrong: LINK %q, BTC %q", ansi.Strip(link), ansi.Strip(btc))
 	}
-	if !strings.Contains(ansi.Strip(link.line), "◌") || strings.Contains(ansi.Strip(btc.line), "◌") {
-		t.Fatal("stale marker wrong")
-	}
-	if link.line[:40] == btc.line[:40] {
+	if link[:40] == btc[:40] {
 		t.Fatal("stale row not drawn differently")
 	}
 	// a longer StaleAfter un-stales it
 	hs2 := newHarness(t, "mono", termenv.Ascii, 120, 30, func(o *Options) { o.StaleAfter = 10 * time.Minute })
 	hs2.put(makeSnapshot(15, 1))
-	if hs2.m.a.table.rows["LINK"].stale {
+	if strings.Contains(ansi.Strip(rowOf(hs2, "LINK")), "◌") {
 		t.Fatal("StaleAfter ignored")
 	}
 }
@@ -569,25 +558,24 @@ func TestStaleRowsMarked(t *testing.T) {
 func TestMouse(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
 	hs.put(makeSnapshot(50, 1))
-	tb := hs.m.a.table
 	hs.send(tea.MouseMsg{X: 10, Y: 5, Button: tea.MouseButtonWheelDown, Action: tea.MouseActionPress})
-	if tb.cursor != wheelStep {
-		t.Fatalf("wheel down: cursor %d", tb.cursor)
+	if got := cursorRank(hs) - 1; got != wheelStep {
+		t.Fatalf("wheel down: cursor %d", got)
 	}
 	hs.send(tea.MouseMsg{X: 10, Y: 5, Button: tea.MouseButtonWheelUp, Action: tea.MouseActionPress})
-	if tb.cursor != 0 {
-		t.Fatalf("wheel up: cursor %d", tb.cursor)
+	if got := cursorRank(hs) - 1; got != 0 {
+		t.Fatalf("wheel up: cursor %d", got)
 	}
 	hs.send(tea.MouseMsg{X: 10, Y: 7, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress}) // tab bar, header, rows
-	if tb.cursor != 5 || hs.selected() != "DOGE" {
-		t.Fatalf("click: cursor %d %s", tb.cursor, hs.selected())
+	if got := cursorRank(hs) - 1; got != 5 || hs.selected() != "DOGE" || !strings.HasPrefix(screenLines(hs)[7], "▸") {
+		t.Fatalf("click: cursor %d %s", got, hs.selected())
 	}
 	hs.send(tea.MouseMsg{X: 10, Y: 1, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress}) // header
-	if tb.cursor != 5 || hs.m.a.detail.open {
+	if hs.selected() != "DOGE" || detailOpen(hs) {
 		t.Fatal("click on the header changed the selection")
 	}
 	cmd := hs.send(tea.MouseMsg{X: 10, Y: 7, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
-	if !hs.m.a.detail.open || cmd == nil {
+	if !detailOpen(hs) || cmd == nil {
 		t.Fatal("click on the selected row did not open its detail")
 	}
 }

@@ -24,6 +24,7 @@ const masked = "•••••"
 type portfolioView struct {
 	ctx  *programContext
 	user *userState
+	host host // the root: changes, forms, questions, the status line
 
 	snap *model.Snapshot
 	port model.Portfolio

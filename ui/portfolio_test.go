@@ -16,7 +16,7 @@ func portfolioHarness(t *testing.T, theme string, w, h int) *harness {
 	hs.put(makeSnapshot(60, 1))
 	hs.key("tab")
 	hs.key("tab")
-	if hs.m.a.view != viewPortfolio {
+	if activeTab(hs) != "Portfolio" {
 		t.Fatal("two tabs from Markets is not the Portfolio view")
 	}
 	return hs
@@ -55,7 +55,7 @@ func TestPortfolioRowsAndTotals(t *testing.T) {
 	}
 	// P&L is coloured as well as signed
 	dark := portfolioHarness(t, "dark", 140, 30)
-	st := dark.m.a.ctx.styles
+	st := NewStyles(testTheme(t, "dark"), testRenderer(termenv.TrueColor)) // the session's styles, built apart
 	if v := dark.m.View(); !strings.Contains(v, spanOf(st.Down).pre) || !strings.Contains(v, spanOf(st.Up).pre) {
 		t.Error("P&L not coloured")
 	}
@@ -63,10 +63,20 @@ func TestPortfolioRowsAndTotals(t *testing.T) {
 
 func TestPortfolioCursorMovesOverLots(t *testing.T) {
 	hs := portfolioHarness(t, "mono", 120, 30)
-	p := hs.m.a.port
+	// the selected lot, by what its row shows (sampleUser's lots)
+	lotOf := map[string]string{"2024-01-05": "lot-btc-1", "2024-06-01": "lot-btc-2", "airdrop": "lot-sol-1",
+		"2024-03-10": "lot-eth-1", "2023-01-01": "lot-gone-1"}
+	selected := func() string {
+		for mark, id := range lotOf {
+			if strings.Contains(cursorLine(hs), mark) {
+				return id
+			}
+		}
+		return ""
+	}
 	var got []string
 	for range 6 {
-		got = append(got, p.selectedLot().ID)
+		got = append(got, selected())
 		hs.key("j")
 	}
 	want := "lot-btc-1 lot-btc-2 lot-sol-1 lot-eth-1 lot-gone-1 lot-gone-1"
@@ -78,8 +88,8 @@ func TestPortfolioCursorMovesOverLots(t *testing.T) {
 	}
 	// a click on a position's line selects its first lot; on the tab bar, a view
 	hs.send(tea.MouseMsg{X: 5, Y: 2, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress}) // tab bar, header, BTC
-	if p.selectedLot().ID != "lot-btc-1" {
-		t.Fatalf("click on BTC selected %s", p.selectedLot().ID)
+	if selected() != "lot-btc-1" {
+		t.Fatalf("click on BTC selected %s", selected())
 	}
 	// a new snapshot that reorders the positions keeps the cursor on its lot
 	hs.key("j")
@@ -90,12 +100,12 @@ func TestPortfolioCursorMovesOverLots(t *testing.T) {
 	sol.Version++
 	editTokens(s, func(tokens []*model.TokenView) { tokens[2] = &sol })
 	hs.put(s)
-	if p.selectedLot().ID != "lot-sol-1" || !strings.HasPrefix(screenLines(hs)[2], "  SOL") {
-		t.Fatalf("after a re-sort: %s selected\n%s", p.selectedLot().ID, plain(hs))
+	if selected() != "lot-sol-1" || !strings.HasPrefix(screenLines(hs)[2], "  SOL") {
+		t.Fatalf("after a re-sort: %s selected\n%s", selected(), plain(hs))
 	}
 	// a from the Portfolio view adds a lot of the selected lot's token
 	hs.key("a")
-	if hs.m.a.form == nil || hs.m.a.form.id != "lot:new:SOL" {
+	if formTitle(hs) != "Add lot — SOL" {
 		t.Fatal("a did not open a lot form for SOL")
 	}
 }
@@ -157,7 +167,7 @@ func TestEmptyPortfolioExplains(t *testing.T) {
 	}
 	for _, k := range []string{"e", "x", "j"} { // nothing to edit, delete or move to
 		hs.key(k)
-		if hs.m.a.form != nil || hs.m.a.confirm != nil {
+		if formTitle(hs) != "" || strings.Contains(helpLine(hs), "y/n") {
 			t.Fatalf("%s on an empty portfolio opened something", k)
 		}
 	}
@@ -170,20 +180,19 @@ func TestAlertsViewIntegration(t *testing.T) {
 	d.Alerts = []model.Alert{{ID: "al-btc", Symbol: "BTC", Kind: model.AlertPriceAbove, Price: 90000, Created: t0}}
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30, withUser(d))
 	hs.put(makeSnapshot(60, 1))
-	a := hs.m.a
 	if !strings.Contains(plain(hs), "Alerts (1)") {
 		t.Fatalf("tab bar does not count armed alerts:\n%s", plain(hs))
 	}
 	hs.key("shift+tab")
-	if a.view != viewAlerts || !strings.Contains(plain(hs), "BTC price above") {
-		t.Fatalf("shift+tab from Markets: view %d\n%s", a.view, plain(hs))
+	if activeTab(hs) != "Alerts" || !strings.Contains(plain(hs), "BTC price above") {
+		t.Fatalf("shift+tab from Markets: view %s\n%s", activeTab(hs), plain(hs))
 	}
 	hs.runCmd(hs.key(" "))
 	if ch := lastChange(t, hs); ch.PutAlert == nil || !ch.PutAlert.Disabled || !strings.Contains(plain(hs), "Alerts (0)") {
 		t.Fatalf("space saved %+v", ch)
 	}
 	hs.key("A")
-	if a.form == nil || a.form.id != "alert:new:BTC" {
+	if formTitle(hs) != "New alert — BTC" {
 		t.Fatal("A in the Alerts view did not open a form for the alert's token")
 	}
 	hs.key("esc")
@@ -192,7 +201,7 @@ func TestAlertsViewIntegration(t *testing.T) {
 		t.Fatalf("question: %q", helpLine(hs))
 	}
 	hs.runCmd(hs.key("y"))
-	if ch := lastChange(t, hs); ch.DeleteAlert != "al-btc" || len(a.user.data.Alerts) != 0 {
+	if ch := lastChange(t, hs); ch.DeleteAlert != "al-btc" || strings.Contains(plain(hs), "BTC price above") {
 		t.Fatalf("delete saved %+v", ch)
 	}
 	// a firing the user's service recorded is announced with the bell

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,29 +36,37 @@ func indexOf(s *model.Snapshot, sym string) int {
 }
 
 func TestRatingsColumnsSortAndAbsentLast(t *testing.T) {
-	hs := newHarness(t, "mono", termenv.Ascii, 120, 40)
+	hs := newHarness(t, "mono", termenv.Ascii, 120, 50) // every one of the 40 rows on the screen
 	hs.put(makeSnapshot(40, 1))
-	tb := hs.m.a.table
+	// rows are the tokens the screen lists, top to bottom
+	rows := func() []*model.TokenView {
+		var out []*model.TokenView
+		for _, sym := range tableSymbols(hs) {
+			out = append(out, hs.snap.Token(sym))
+		}
+		if len(out) != 40 {
+			t.Fatalf("%d rows on the screen, want 40", len(out))
+		}
+		return out
+	}
 	for range int(sortTrader) { // rank -> ... -> trader_grade
 		hs.key("s")
 	}
-	if tb.sortBy != sortTrader || !tb.desc {
-		t.Fatalf("sort %v desc=%v, want trader_grade desc", tb.sortBy, tb.desc)
-	}
-	if !strings.Contains(plain(hs), "Trd ▼") {
-		t.Fatalf("header does not mark the grade sort:\n%s", plain(hs))
+	if got := sortMark(hs); got != "Trd ▼" {
+		t.Fatalf("header does not mark the trader grade, biggest first (%q):\n%s", got, plain(hs))
 	}
 	seenAbsent := false
-	for i, r := range tb.view {
-		g := r.tok.TraderGrade
+	view := rows()
+	for i, tok := range view {
+		g := tok.TraderGrade
 		if !g.Present() {
 			seenAbsent = true
 			continue
 		}
 		if seenAbsent {
-			t.Fatalf("a graded token (%s) after an ungraded one", r.tok.Symbol)
+			t.Fatalf("a graded token (%s) after an ungraded one", tok.Symbol)
 		}
-		if i > 0 && tb.view[i-1].tok.TraderGrade.Value < g.Value {
+		if i > 0 && view[i-1].TraderGrade.Value < g.Value {
 			t.Fatalf("not sorted by Trader Grade at %d", i)
 		}
 	}
@@ -64,43 +74,45 @@ func TestRatingsColumnsSortAndAbsentLast(t *testing.T) {
 		t.Fatal("test data has no ungraded token")
 	}
 	hs.key("s")
-	if tb.sortBy != sortInvestor {
-		t.Fatalf("after trader_grade comes %v", tb.sortBy)
+	if got := sortMark(hs); got != "Inv ▼" {
+		t.Fatalf("after trader_grade comes %q", got)
 	}
-	for i := 1; i < len(tb.view); i++ {
-		a, b := tb.view[i-1].tok.InvestorGrade.Value, tb.view[i].tok.InvestorGrade.Value
+	view = rows()
+	for i := 1; i < len(view); i++ {
+		a, b := view[i-1].InvestorGrade.Value, view[i].InvestorGrade.Value
 		if !math.IsNaN(b) && (math.IsNaN(a) || a < b) {
 			t.Fatalf("not sorted by Investor Grade at %d: %v then %v", i, a, b)
 		}
 	}
 	hs.key("s")
-	if tb.sortBy != sortSignal {
-		t.Fatalf("after investor_grade comes %v", tb.sortBy)
+	if got := sortMark(hs); got != "Sig ▼" {
+		t.Fatalf("after investor_grade comes %q", got)
 	}
 	last := model.SignalBullish + 1
-	for _, r := range tb.view {
-		if !r.tok.TraderGrade.Present() {
+	view = rows()
+	for _, tok := range view {
+		if !tok.TraderGrade.Present() {
 			last = model.SignalBearish - 1
 			continue
 		}
-		if r.tok.Signal > last {
-			t.Fatalf("signal sort: %s (%v) after %v", r.tok.Symbol, r.tok.Signal, last)
+		if tok.Signal > last {
+			t.Fatalf("signal sort: %s (%v) after %v", tok.Symbol, tok.Signal, last)
 		}
-		last = r.tok.Signal
+		last = tok.Signal
 	}
-	if tb.view[0].tok.Signal != model.SignalBullish {
+	if view[0].Signal != model.SignalBullish {
 		t.Fatal("signal sort does not start with bullish")
 	}
 	hs.key("s") // wraps to rank
-	if tb.sortBy != sortRank {
-		t.Fatalf("sort cycle does not wrap: %v", tb.sortBy)
+	if got := sortMark(hs); got != "# ▲" {
+		t.Fatalf("sort cycle does not wrap: %q", got)
 	}
 	// the option names work
-	for _, name := range []string{"trader_grade", "investor_grade", "signal"} {
+	for name, mark := range map[string]string{"trader_grade": "Trd ▼", "investor_grade": "Inv ▼", "signal": "Sig ▼"} {
 		o := newHarness(t, "mono", termenv.Ascii, 120, 30, func(o *Options) { o.Sort = name; o.SortDesc = true })
 		o.put(makeSnapshot(10, 1))
-		if o.m.a.table.sortBy.String() != name {
-			t.Fatalf("Sort %q ignored", name)
+		if got := sortMark(o); got != mark {
+			t.Fatalf("Sort %q ignored: %q", name, got)
 		}
 	}
 	if got := SortKeys(); len(got) != int(numSortKeys) || got[len(got)-1] != "signal" {
@@ -111,10 +123,13 @@ func TestRatingsColumnsSortAndAbsentLast(t *testing.T) {
 func TestGradeAndSignalCellsReadableInMono(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
 	hs.put(makeSnapshot(20, 1))
-	tb := hs.m.a.table
-	for _, r := range tb.view {
-		line := ansi.Strip(r.line)
-		tok := r.tok
+	syms := tableSymbols(hs)
+	if len(syms) != 20 {
+		t.Fatalf("%d rows shown, want 20", len(syms))
+	}
+	for _, sym := range syms {
+		line := ansi.Strip(rowOf(hs, sym))
+		tok := hs.snap.Token(sym)
 		switch {
 		case !tok.TraderGrade.Present():
 			if strings.Contains(line, "▲ bull") || strings.Contains(line, "▼ bear") || strings.Contains(line, "■ neut") {
@@ -130,9 +145,8 @@ func TestGradeAndSignalCellsReadableInMono(t *testing.T) {
 		}
 	}
 	// in colour, bullish and bearish grades differ
-	dark := newHarness(t, "dark", termenv.TrueColor, 120, 30)
-	dark.put(makeSnapshot(20, 1))
-	p := &dark.m.a.ctx.styles.rows[0][0]
+	st := NewStyles(testTheme(t, "dark"), testRenderer(termenv.TrueColor))
+	p := &st.rows[0][0]
 	bull := makeGrade([]string{"x"}, []string{""}, []float64{1}, []float64{70}, []float64{1})
 	bear := makeGrade([]string{"x"}, []string{""}, []float64{1}, []float64{30}, []float64{1})
 	if gradeSpan(p, bull) == gradeSpan(p, bear) || gradeSpan(p, bull) != p.up || gradeSpan(p, bear) != p.down {
@@ -143,7 +157,7 @@ func TestGradeAndSignalCellsReadableInMono(t *testing.T) {
 func TestSignalFlipHighlightsAndAnnounces(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30) // RefreshHz 10: 3s = 30 ticks, 5s = 50 ticks
 	hs.put(makeSnapshot(20, 1))
-	if hs.m.a.announce != "" {
+	if strings.Contains(statusLine(hs), "✦") {
 		t.Fatal("the first snapshot announced something")
 	}
 	i := indexOf(hs.snap, "SOL")
@@ -157,25 +171,22 @@ func TestSignalFlipHighlightsAndAnnounces(t *testing.T) {
 		tok.Signals = model.ReadOnlyOf(append([]model.SignalFlip{{Time: t0, From: model.SignalBullish, To: model.SignalBearish,
 			Price: 212.19, Grade: 31.6, Return: math.NaN()}}, tok.Signals.Clone()...)...)
 	}))
-	r := hs.m.a.table.rows["SOL"]
-	if r.hl != hlDown {
-		t.Fatalf("flip to bearish: highlight %d, want down", r.hl)
-	}
+	marked := func(hs *harness, sym string) bool { return strings.Contains(ansi.Strip(rowOf(hs, sym)), "✦") }
 	v := plain(hs)
 	if !strings.Contains(v, "SOL turned bearish at 212.19 (grade 32)") {
 		t.Fatalf("no announcement:\n%s", v)
 	}
-	if !strings.Contains(ansi.Strip(r.line), "✦") {
-		t.Fatalf("highlighted row has no marker: %q", ansi.Strip(r.line))
+	if !marked(hs, "SOL") {
+		t.Fatalf("highlighted row has no marker: %q", ansi.Strip(rowOf(hs, "SOL")))
 	}
 	for range 29 {
 		hs.send(tickMsg{})
 	}
-	if r.hl == hlNone {
+	if !marked(hs, "SOL") {
 		t.Fatal("highlight ended before 3s")
 	}
 	hs.send(tickMsg{})
-	if r.hl != hlNone || strings.Contains(ansi.Strip(r.line), "✦") {
+	if marked(hs, "SOL") {
 		t.Fatal("highlight did not end after 3s")
 	}
 	if !strings.Contains(plain(hs), "turned bearish") {
@@ -193,11 +204,11 @@ func TestSignalFlipHighlightsAndAnnounces(t *testing.T) {
 	s = withToken(s, j, func(tok *model.TokenView) { tok.Signal = model.SignalNeutral })
 	s.Seq = hs.snap.Seq + 1
 	hs.put(s)
-	if hs.m.a.table.rows["SOL"].hl != hlUp || hs.m.a.table.rows["BTC"].hl != hlDown {
-		t.Fatal("flip directions wrong")
+	if !marked(hs, "SOL") || !marked(hs, "BTC") {
+		t.Fatal("two flips: not both rows highlighted")
 	}
 	if !strings.Contains(plain(hs), "BTC turned neutral at") || !strings.Contains(plain(hs), "(+1 more)") {
-		t.Fatalf("two flips: %s", hs.m.a.announce)
+		t.Fatalf("two flips: %s", statusLine(hs))
 	}
 	// a token whose grade was absent gets its first signal: not news
 	k := indexOf(hs.snap, "XRP")
@@ -208,23 +219,30 @@ func TestSignalFlipHighlightsAndAnnounces(t *testing.T) {
 		tok.Signal = model.SignalBullish
 		tok.TraderGrade = bullGrade()
 	}))
-	if hs.m.a.table.rows["XRP"].hl != hlNone {
+	if marked(hs, "XRP") {
 		t.Fatal("a first grade was announced as a flip")
 	}
-	// in colour the highlighted row has its own background
+	// in colour the highlighted row has its own background, one for a
+	// flip down (bullish to neutral), another for a flip up
 	dark := newHarness(t, "dark", termenv.TrueColor, 120, 30)
 	dark.put(makeSnapshot(20, 1))
-	before := dark.m.a.table.rows["SOL"].line
+	st := NewStyles(testTheme(t, "dark"), testRenderer(termenv.TrueColor))
+	down, up := st.rows[hlDown][0].base.pre, st.rows[hlUp][0].base.pre
+	before := rowOf(dark, "SOL")
 	dark.put(withToken(dark.snap, i, func(tok *model.TokenView) { tok.Signal = model.SignalNeutral }))
-	after := dark.m.a.table.rows["SOL"].line
-	if want := dark.m.a.ctx.styles.rows[hlDown][0].base.pre; !strings.Contains(after, want) || strings.Contains(before, want) {
-		t.Fatal("highlighted row not drawn with the highlight background")
+	after := rowOf(dark, "SOL")
+	if !strings.Contains(after, down) || strings.Contains(before, down) || strings.Contains(after, up) {
+		t.Fatal("a flip down not drawn with its highlight background")
+	}
+	dark.put(withToken(dark.snap, i, func(tok *model.TokenView) { tok.Signal = model.SignalBullish }))
+	if after := rowOf(dark, "SOL"); !strings.Contains(after, up) || strings.Contains(after, down) {
+		t.Fatal("a flip up not drawn with its highlight background")
 	}
 	// highlights off
 	off := newHarness(t, "mono", termenv.Ascii, 120, 30, func(o *Options) { o.Highlight = -1 })
 	off.put(makeSnapshot(20, 1))
 	off.put(withToken(off.snap, i, func(tok *model.TokenView) { tok.Signal = model.SignalBearish }))
-	if off.m.a.table.rows["SOL"].hl != hlNone || !strings.Contains(plain(off), "SOL turned bearish") {
+	if marked(off, "SOL") || !strings.Contains(plain(off), "SOL turned bearish") {
 		t.Fatal("Highlight < 0 must turn row highlights off and keep the announcement")
 	}
 }
@@ -236,7 +254,7 @@ func bullGrade() model.Grade {
 func TestNewMoonshotHighlightsAndAnnounces(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 140, 40)
 	hs.put(makeSnapshot(60, 1))
-	if hs.m.a.announce != "" {
+	if strings.Contains(statusLine(hs), "✦") {
 		t.Fatal("picks already open at start were announced")
 	}
 	s := *hs.snap
@@ -247,16 +265,17 @@ func TestNewMoonshotHighlightsAndAnnounces(t *testing.T) {
 	s.Moonshots = model.ReadOnlyOf(append([]model.Moonshot{pick}, s.Moonshots.Clone()...)...)
 	hs.put(&s)
 	if !strings.Contains(plain(hs), "New moonshot: TK050 at 0.048100") {
-		t.Fatalf("no announcement: %q", hs.m.a.announce)
+		t.Fatalf("no announcement: %q", statusLine(hs))
 	}
-	if hs.m.a.table.rows["TK050"].hl != hlUp {
+	hs.key("G") // TK050's row into the window
+	if !strings.Contains(ansi.Strip(rowOf(hs, "TK050")), "✦") {
 		t.Fatal("the new pick's token row is not highlighted")
 	}
-	if !strings.Contains(hs.m.a.tabBar, "Moonshots (4)") {
-		t.Fatalf("tab bar count: %q", ansi.Strip(hs.m.a.tabBar))
+	if bar := screenLines(hs)[0]; !strings.Contains(bar, "Moonshots (4)") {
+		t.Fatalf("tab bar count: %q", bar)
 	}
 	hs.key("m")
-	if hs.m.a.view != viewMoonshots {
+	if activeTab(hs) != "Moonshots" {
 		t.Fatal("m did not open the Moonshots view")
 	}
 	found := false
@@ -275,7 +294,7 @@ func TestNewMoonshotHighlightsAndAnnounces(t *testing.T) {
 	for range 60 {
 		hs.send(tickMsg{})
 	}
-	if hs.m.a.announce != "" || len(hs.m.a.moon.hl) != 0 {
+	if strings.Contains(plain(hs), "✦") {
 		t.Fatal("announcement or highlight did not end")
 	}
 }
@@ -283,19 +302,17 @@ func TestNewMoonshotHighlightsAndAnnounces(t *testing.T) {
 func TestViewsCycleAndMoonshotTables(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 40)
 	hs.put(makeSnapshot(60, 1))
-	a := hs.m.a
 	if !strings.Contains(plain(hs), "[Markets] · Watch (0) · Portfolio (0) · Moonshots (3) · Past (12) · Alerts (0)") {
 		t.Fatalf("tab bar:\n%s", plain(hs))
 	}
 	for _, step := range []struct {
-		key  string
-		want view
-	}{{"tab", viewWatch}, {"tab", viewPortfolio}, {"tab", viewMoonshots}, {"tab", viewPast}, {"tab", viewAlerts},
-		{"tab", viewMarkets}, {"shift+tab", viewAlerts}, {"shift+tab", viewPast},
-		{"m", viewMoonshots}, {"m", viewMarkets}} {
+		key, want string
+	}{{"tab", "Watch"}, {"tab", "Portfolio"}, {"tab", "Moonshots"}, {"tab", "Past"}, {"tab", "Alerts"},
+		{"tab", "Markets"}, {"shift+tab", "Alerts"}, {"shift+tab", "Past"},
+		{"m", "Moonshots"}, {"m", "Markets"}} {
 		hs.key(step.key)
-		if a.view != step.want {
-			t.Fatalf("after %s view %d, want %d", step.key, a.view, step.want)
+		if got := activeTab(hs); got != step.want {
+			t.Fatalf("after %s view %s, want %s", step.key, got, step.want)
 		}
 	}
 	// Moonshots: newest entry first; s sorts by ROI, biggest first
@@ -306,28 +323,36 @@ func TestViewsCycleAndMoonshotTables(t *testing.T) {
 			t.Fatalf("Moonshots view lacks %q:\n%s", want, v)
 		}
 	}
-	m := a.moon
-	if m.picks.At(m.order[0]).Symbol != "TK041" {
-		t.Fatalf("first pick %s, want the newest (TK041)", m.picks.At(m.order[0]).Symbol)
+	// pick finds a pick of the snapshot by symbol
+	pick := func(list model.ReadOnly[model.Moonshot], sym string) model.Moonshot {
+		for _, m := range list.All() {
+			if m.Symbol == sym {
+				return m
+			}
+		}
+		t.Fatalf("no pick %s", sym)
+		return model.Moonshot{}
+	}
+	picks := pickSymbols(hs)
+	if len(picks) != 3 || picks[0] != "TK041" {
+		t.Fatalf("picks %v, want 3, the newest (TK041) first", picks)
 	}
 	hs.key("s")
-	if m.sortBy != pickByROI || !m.desc || !strings.Contains(plain(hs), "ROI ▼") {
+	if !strings.Contains(plain(hs), "ROI ▼") {
 		t.Fatal("s did not sort picks by ROI")
 	}
-	for i := 1; i < len(m.order); i++ {
-		if m.picks.At(m.order[i-1]).ROI < m.picks.At(m.order[i]).ROI {
-			t.Fatal("picks not sorted by ROI")
+	picks = pickSymbols(hs)
+	for i := 1; i < len(picks); i++ {
+		if pick(hs.snap.Moonshots, picks[i-1]).ROI < pick(hs.snap.Moonshots, picks[i]).ROI {
+			t.Fatalf("picks not sorted by ROI: %v", picks)
 		}
-	}
-	if a.table.sortBy != sortRank {
-		t.Fatal("s in the Moonshots view changed the markets sort")
 	}
 	// the cursor and enter open the pick's token
 	hs.key("j")
-	sym := m.selectedSymbol()
+	sym := strings.Fields(strings.TrimPrefix(cursorLine(hs), "▸"))[0]
 	hs.runCmd(hs.key("enter"))
-	if !a.detail.open || a.detail.symbol != sym {
-		t.Fatalf("enter on a pick opened %q, want %q", a.detail.symbol, sym)
+	if !detailOpen(hs) {
+		t.Fatalf("enter on a pick did not open %s", sym)
 	}
 	if !strings.Contains(plain(hs), sym+"  Token number") {
 		t.Fatalf("detail of the pick not shown:\n%s", plain(hs))
@@ -342,33 +367,48 @@ func TestViewsCycleAndMoonshotTables(t *testing.T) {
 			t.Fatalf("Past view lacks %q:\n%s", want, v)
 		}
 	}
-	p := a.past
-	for i := 1; i < len(p.order); i++ {
-		if p.picks.At(p.order[i-1]).Exit.Before(p.picks.At(p.order[i]).Exit) {
+	past := pickSymbols(hs)
+	if len(past) != 12 {
+		t.Fatalf("past picks shown: %v", past)
+	}
+	for i := 1; i < len(past); i++ {
+		if pick(hs.snap.PastMoonshots, past[i-1]).Exit.Before(pick(hs.snap.PastMoonshots, past[i]).Exit) {
 			t.Fatal("past picks not newest exit first")
 		}
 	}
 	hs.key("r")
-	if p.desc || p.picks.At(p.order[0]).Exit.After(p.picks.At(p.order[1]).Exit) {
+	past = pickSymbols(hs)
+	if !strings.Contains(plain(hs), "Exit ▲") || pick(hs.snap.PastMoonshots, past[0]).Exit.After(pick(hs.snap.PastMoonshots, past[1]).Exit) {
 		t.Fatal("r did not reverse the past picks")
 	}
 	// the mouse: a click on a tab switches views
 	hs.send(tea.MouseMsg{X: 3, Y: 0, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
-	if a.view != viewMarkets {
+	if activeTab(hs) != "Markets" {
 		t.Fatal("click on the Markets tab")
 	}
+	if sortMark(hs) != "# ▲" {
+		t.Fatal("s in the Moonshots view changed the markets sort")
+	}
 	hs.send(tea.MouseMsg{X: 45, Y: 0, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress}) // " [Markets] · Watch (0) · Portfolio (0) · Moonshots (3)"
-	if a.view != viewMoonshots {
+	if activeTab(hs) != "Moonshots" {
 		t.Fatal("click on the Moonshots tab")
 	}
-	// a click on a pick row selects it (tab bar, header, rows)
+	// a click on a pick row selects it (tab bar, header, rows); a click on
+	// the selected row opens its token
+	picks = pickSymbols(hs)
+	for _, y := range []int{2, 4} {
+		hs.send(tea.MouseMsg{X: 5, Y: y, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
+		if l := screenLines(hs)[y]; !strings.HasPrefix(l, "▸") || detailOpen(hs) {
+			t.Fatalf("a click on line %d did not select its pick:\n%s", y, plain(hs))
+		}
+	}
 	hs.send(tea.MouseMsg{X: 5, Y: 4, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
-	if m.cursor != 2 {
-		t.Fatalf("click on the third pick: cursor %d", m.cursor)
+	if !detailFullScreen(hs) || !strings.HasPrefix(screenLines(hs)[1], picks[2]+"  Token number") {
+		t.Fatalf("click on the selected third pick (%s) did not open it:\n%s", picks[2], plain(hs))
 	}
 	// search belongs to the markets table: / goes back there
 	hs.key("/")
-	if a.view != viewMarkets || !a.search.active {
+	if activeTab(hs) != "Markets" || !strings.Contains(helpLine(hs), "esc clear") {
 		t.Fatal("/ did not open the markets search")
 	}
 }
@@ -388,7 +428,7 @@ func TestEmptyMoonshotViewsExplain(t *testing.T) {
 	if !strings.Contains(v, "No past moonshots yet.") || !strings.Contains(v, "no closed picks yet") {
 		t.Fatalf("empty Past view:\n%s", v)
 	}
-	if cmd := hs.key("enter"); cmd != nil || hs.m.a.detail.open {
+	if cmd := hs.key("enter"); cmd != nil || detailOpen(hs) {
 		t.Fatal("enter on an empty view opened something")
 	}
 	o := newHarness(t, "mono", termenv.Ascii, 120, 24, func(o *Options) { o.MoonshotMaxCap = 1.5e9 })
@@ -402,7 +442,8 @@ func TestEmptyMoonshotViewsExplain(t *testing.T) {
 func TestDetailRatingsPage(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 80, 24)
 	hs.put(makeSnapshot(20, 1))
-	if hs.key("f"); hs.m.a.detail.ratings {
+	before := plain(hs)
+	if hs.key("f"); plain(hs) != before {
 		t.Fatal("f works with the detail closed")
 	}
 	hs.key("j") // ETH: graded, official rating, flips
@@ -412,11 +453,10 @@ func TestDetailRatingsPage(t *testing.T) {
 		!strings.Contains(v, "Token Metrics: TM Grade 62 · Trader 64 · ▲ bullish · updated 2h ago") {
 		t.Fatalf("ratings summary in the chart view:\n%s", v)
 	}
-	hs.key("f")
-	d := hs.m.a.detail
-	if !d.ratings {
-		t.Fatal("f did not show the ratings")
+	if strings.Contains(v, "[ratings]") {
+		t.Fatalf("f with the detail closed turned the ratings page on:\n%s", v)
 	}
+	hs.key("f")
 	v = plain(hs)
 	checkSize(t, hs.m.View(), 80, 24)
 	for _, want := range []string{"[ratings]", "Trader Grade    93  Strong Bullish", "momentum 1h", "+1.62%", "15%", "█"} {
@@ -436,11 +476,22 @@ func TestDetailRatingsPage(t *testing.T) {
 			t.Fatalf("scrolled page lacks %q:\n%s", want, v)
 		}
 	}
-	if d.ratingsOffset != d.maxRatingsOffset() || d.ratingsOffset == 0 {
-		t.Fatalf("scroll stopped at %d of %d", d.ratingsOffset, d.maxRatingsOffset())
+	// the page says which of its lines show: "lines 11-29 of 29"
+	linesShown := func() (first, last, total int) {
+		m := regexp.MustCompile(`lines (\d+)-(\d+) of (\d+)`).FindStringSubmatch(plain(hs))
+		if m == nil {
+			t.Fatalf("the page does not say which lines show:\n%s", plain(hs))
+		}
+		first, _ = strconv.Atoi(m[1])
+		last, _ = strconv.Atoi(m[2])
+		total, _ = strconv.Atoi(m[3])
+		return first, last, total
+	}
+	if first, last, total := linesShown(); first == 1 || last != total {
+		t.Fatalf("scroll stopped at lines %d-%d of %d", first, last, total)
 	}
 	hs.key("g")
-	if d.ratingsOffset != 0 {
+	if first, _, _ := linesShown(); first != 1 {
 		t.Fatal("g did not scroll to the top")
 	}
 	// a token without grades shows "—" and the reason
@@ -545,16 +596,19 @@ func TestHighlightLastsWallTime(t *testing.T) {
 	hs.put(makeSnapshot(20, 1))
 	i := indexOf(hs.snap, "SOL")
 	hs.put(withToken(hs.snap, i, func(tok *model.TokenView) { tok.Signal = model.SignalNeutral }))
-	r := hs.m.a.table.rows["SOL"]
+	marked := func() bool { return strings.Contains(ansi.Strip(rowOf(hs, "SOL")), "✦") }
+	if !marked() {
+		t.Fatal("the flip is not highlighted")
+	}
 	hs.now = hs.now.Add(time.Hour) // a fast demo clock
 	for range 59 {
 		hs.send(tickMsg{})
 	}
-	if r.hl == hlNone {
+	if !marked() {
 		t.Fatal("highlight followed the market clock, not render ticks")
 	}
 	hs.send(tickMsg{})
-	if r.hl != hlNone {
+	if marked() {
 		t.Fatal("highlight outlived 60 ticks")
 	}
 }

@@ -90,15 +90,15 @@ func TestTradeOpensTheBrowserFromACommand(t *testing.T) {
 	if !strings.Contains(statusLine(hs), "✓ Opened ETH on Binance in the browser") {
 		t.Fatalf("status after opening: %q", statusLine(hs))
 	}
-	if hs.m.a.detail.open {
+	if detailOpen(hs) {
 		t.Fatal("the detail pane opened although the browser did")
 	}
 
 	// The browser fails: the link is shown instead, and the status says why.
 	op.err = errors.New("xdg-open failed: exit status 3")
 	hs.runCmd(hs.key("o"))
-	if !hs.m.a.detail.open || !strings.Contains(statusLine(hs), "✗ ETH on Binance: link in the detail pane (browser: xdg-open failed: exit status 3)") {
-		t.Fatalf("after a failed open: detail %v, status %q", hs.m.a.detail.open, statusLine(hs))
+	if !detailOpen(hs) || !strings.Contains(statusLine(hs), "✗ ETH on Binance: link in the detail pane (browser: xdg-open failed: exit status 3)") {
+		t.Fatalf("after a failed open: detail %v, status %q", detailOpen(hs), statusLine(hs))
 	}
 	if !strings.Contains(hs.m.View(), hyperlink("https://www.binance.com/en/trade/ETH_USDT?type=spot", "")[:20]) {
 		t.Fatal("no hyperlink in the view after a failed open")
@@ -110,7 +110,7 @@ func TestTradeWithoutOpenerShowsTheLink(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 80, 24, withTrade(ex, nil, "over SSH"))
 	hs.put(makeSnapshot(10, 1))
 	hs.runCmd(hs.key("o"))
-	if !hs.m.a.detail.open || !hs.m.a.focusDetail {
+	if !detailFullScreen(hs) {
 		t.Fatal("the detail pane is not shown with the link")
 	}
 	view := hs.m.View()
@@ -138,8 +138,10 @@ func TestTradeWithoutOpenerShowsTheLink(t *testing.T) {
 }
 
 func TestTradeLinkLineFitsAndKeepsTheAddress(t *testing.T) {
-	hs := newHarness(t, "dark", termenv.TrueColor, 80, 24)
-	d := hs.m.a.detail
+	// the pane on its own: the line is a unit of the detail pane
+	ctx := &programContext{opts: Options{Clock: fixedClock(&t0)}, styles: NewStyles(testTheme(t, "dark"), testRenderer(termenv.TrueColor)),
+		keys: NewKeyMap(nil), width: 80, height: 24, now: t0}
+	d := newDetail(ctx)
 	d.link = tradeLink{symbol: "BTC", exchange: "Binance", url: "https://www.binance.com/en/trade/BTC_USDT?type=spot"}
 	for _, w := range []int{80, 60, 40, 30, 10} {
 		line := d.linkLine(w)

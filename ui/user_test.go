@@ -181,7 +181,7 @@ func TestLotShowsAsSavedOnlyOnceCommitted(t *testing.T) {
 	hs.key("a")
 	hs.typeText("0.5")
 	cmd := hs.key("ctrl+s")
-	if hs.m.a.form != nil {
+	if formTitle(hs) != "" {
 		t.Fatal("the form stayed open")
 	}
 	if s := statusLine(hs); !strings.Contains(s, "saving… lot added") || strings.Contains(s, "✓") {
@@ -218,12 +218,12 @@ func TestRefusedFormComesBackAsItsDraft(t *testing.T) {
 		t.Fatalf("status: %s", s)
 	}
 	hs.key("a")
-	f := hs.m.a.form
-	if f == nil || f.value("quantity") != "0.5" || !strings.Contains(f.field("quantity").Err, "the most portfolio lots") {
-		t.Fatalf("the refused entry did not come back: %+v", f)
+	f := fieldOf(t, hs, "quantity")
+	if f.Value != "0.5" || !strings.HasPrefix(f.Err, "you have the most") { // the error is cut to the box
+		t.Fatalf("the refused entry did not come back: %+v\n%s", f, plain(hs))
 	}
-	if f.fields[f.focus].Key != "quantity" {
-		t.Fatalf("focus on %s, want the field with the error", f.fields[f.focus].Key)
+	if !f.Focused {
+		t.Fatalf("the focus is not on the field with the error:\n%s", plain(hs))
 	}
 }
 
@@ -243,8 +243,9 @@ func TestQuickStarsAllStay(t *testing.T) {
 	if got := d.Watchlists[0].Symbols; !slices.Equal(got, []string{"BTC", "ETH"}) {
 		t.Fatalf("watchlist %v, want both stars", got)
 	}
-	if !hs.m.a.user.watched("BTC") || !hs.m.a.user.watched("ETH") {
-		t.Fatal("the session does not show both stars")
+	hs.send(tickMsg{})
+	if !strings.Contains(rowOf(hs, "BTC"), "★") || !strings.Contains(rowOf(hs, "ETH"), "★") || !strings.Contains(screenLines(hs)[0], "Watch (2)") {
+		t.Fatalf("the session does not show both stars:\n%s", plain(hs))
 	}
 }
 
@@ -257,7 +258,7 @@ func TestAnonymousSessionIsReadOnly(t *testing.T) {
 		t.Fatalf("status: %s", s)
 	}
 	for _, k := range []string{"a", "A", "*"} {
-		if cmd := hs.key(k); cmd != nil || hs.m.a.form != nil {
+		if cmd := hs.key(k); cmd != nil || formTitle(hs) != "" {
 			t.Fatalf("%s: a change or a form in an anonymous session", k)
 		}
 		if s := statusLine(hs); !strings.Contains(s, "read-only: anonymous session") {

@@ -6,10 +6,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/tokentop/tokentop/model"
 
 	"github.com/tokentop/tokentop/internal/safetext"
+	"github.com/tokentop/tokentop/ui/keymap"
 )
 
 // notListed is the name shown for a watched token the market does not
@@ -24,6 +26,7 @@ const notListed = "not in the market yet"
 type watchView struct {
 	ctx   *programContext
 	user  *userState
+	host  host // the root: changes, forms, questions, the status line
 	table *table
 
 	members map[string]uint64           // symbols of the active list -> snapshot Seq that listed it
@@ -228,18 +231,18 @@ func (w *watchView) selectedToken() *model.TokenView {
 // toggleStar watches or unwatches the selected token in the active list,
 // saved at once. It works from the list as it will be once this session's
 // pending changes are saved, so quick stars all stay.
-func (a *app) toggleStar() tea.Cmd {
-	sym := a.selectedSymbol()
+func (w *watchView) toggleStar(sym string) tea.Cmd {
+	h := w.host
 	if sym == "" {
-		a.say("no token selected", -1, "✗ ")
+		h.say("no token selected", -1, "✗ ")
 		return nil
 	}
-	if a.user.readOnly != "" {
-		a.refuse(a.user.errReadOnly())
+	if w.user.readOnly != "" {
+		h.refuse(w.user.errReadOnly())
 		return nil
 	}
-	name := a.user.activeList().Name
-	cur := a.user.current()
+	name := w.user.activeList().Name
+	cur := w.user.current()
 	var from []string
 	if i := cur.WatchlistIndex(name); i >= 0 {
 		from = cur.Watchlists[i].Symbols
@@ -259,39 +262,39 @@ func (a *app) toggleStar() tea.Cmd {
 		syms = append(syms, sym)
 		what, msg, mark = safetext.Line(sym, maxShown)+" watched", safetext.Line(sym, maxShown)+" added to "+shown, "★ "
 	}
-	cmd, err := a.sendChange(change{ch: model.UserChange{PutWatchlist: &model.Watchlist{Name: name, Symbols: syms}},
+	cmd, err := h.sendChange(change{ch: model.UserChange{PutWatchlist: &model.Watchlist{Name: name, Symbols: syms}},
 		what: what, saved: msg, mark: mark})
 	if err != nil {
-		a.refuse(err)
+		h.refuse(err)
 		return nil
 	}
 	return cmd
 }
 
 // switchList makes the next (1) or previous (-1) watchlist the active one.
-func (a *app) switchList(step int) {
-	n := len(a.user.data.Watchlists)
+func (w *watchView) switchList(step int) {
+	n := len(w.user.data.Watchlists)
 	if n < 2 {
-		a.say("only one watchlist: n makes another", 0, "")
+		w.host.say("only one watchlist: n makes another", 0, "")
 		return
 	}
-	a.user.list = ((a.user.list+step)%n + n) % n
-	a.user.activeList() // its name is the active list's from now on
-	a.watch.sync(false)
+	w.user.list = ((w.user.list+step)%n + n) % n
+	w.user.activeList() // its name is the active list's from now on
+	w.sync(false)
 }
 
 // listForm is the one-field form that names a new watchlist (rename "")
 // or renames the list named rename.
-func (a *app) listForm(rename string) *form {
+func (w *watchView) listForm(rename string) *form {
 	fields := []formField{{Label: "Name", Key: "name", Value: rename, Hint: "e.g. Majors, DeFi",
 		MaxLen: model.MaxWatchlistName}}
 	if rename == "" {
-		return newForm(a.ctx, "list:new", "New watchlist", fields, a.submitList(""))
+		return newForm(w.ctx, "list:new", "New watchlist", fields, w.submitList(""))
 	}
-	return newForm(a.ctx, "list:rename:"+rename, "Rename watchlist — "+rename, fields, a.submitList(rename))
+	return newForm(w.ctx, "list:rename:"+rename, "Rename watchlist — "+rename, fields, w.submitList(rename))
 }
 
-func (a *app) submitList(rename string) func(*form) (tea.Cmd, bool) {
+func (w *watchView) submitList(rename string) func(*form) (tea.Cmd, bool) {
 	return func(f *form) (tea.Cmd, bool) {
 		name := f.value("name")
 		switch {
@@ -300,7 +303,7 @@ func (a *app) submitList(rename string) func(*form) (tea.Cmd, bool) {
 			return nil, false
 		case name == rename:
 			return nil, true // unchanged
-		case a.user.listIndex(name) >= 0:
+		case w.user.listIndex(name) >= 0:
 			f.setErr("name", "a watchlist with that name exists")
 			return nil, false
 		}
@@ -309,15 +312,15 @@ func (a *app) submitList(rename string) func(*form) (tea.Cmd, bool) {
 		if rename == "" {
 			ch.PutWatchlist = &model.Watchlist{Name: name, Symbols: []string{}}
 		} else {
-			if a.user.listIndex(rename) < 0 {
+			if w.user.listIndex(rename) < 0 {
 				f.setErr("", "this watchlist was deleted; esc to close")
 				return nil, false
 			}
 			ch.RenameWatchlist = &[2]string{rename, name}
 			what = "watchlist " + rename + " renamed " + name
 		}
-		cmd, err := a.sendChange(change{ch: ch, what: what, saved: "★ " + safetext.Line(what, maxShown), form: f,
-			then: func() { a.user.selectList(name); a.watch.sync(false) }})
+		cmd, err := w.host.sendChange(change{ch: ch, what: what, saved: "★ " + safetext.Line(what, maxShown), form: f,
+			then: func() { w.user.selectList(name); w.sync(false) }})
 		if err != nil {
 			setFormErr(f, err)
 			return nil, false
@@ -328,24 +331,67 @@ func (a *app) submitList(rename string) func(*form) (tea.Cmd, bool) {
 
 // deleteListPrompt asks before deleting the active watchlist; the last
 // one cannot go.
-func (a *app) deleteListPrompt() {
-	if a.user.readOnly != "" {
-		a.refuse(a.user.errReadOnly())
+func (w *watchView) deleteListPrompt() {
+	h := w.host
+	if w.user.readOnly != "" {
+		h.refuse(w.user.errReadOnly())
 		return
 	}
-	if len(a.user.data.Watchlists) < 2 {
-		a.say("the last watchlist cannot be deleted", -1, "✗ ")
+	if len(w.user.data.Watchlists) < 2 {
+		h.say("the last watchlist cannot be deleted", -1, "✗ ")
 		return
 	}
-	l := a.user.activeList()
+	l := w.user.activeList()
 	name := l.Name
 	n := len(l.Symbols)
 	count := strconv.Itoa(n) + " tokens"
 	if n == 1 {
 		count = "1 token"
 	}
-	a.ask("Delete watchlist "+safetext.Line(name, maxShown)+" ("+count+")? y/n", func() (tea.Cmd, error) {
-		return a.sendChange(change{ch: model.UserChange{DeleteWatchlist: name}, what: "watchlist " + name + " deleted",
-			saved: "Watchlist " + safetext.Line(name, maxShown) + " deleted", mark: "✓ ", then: func() { a.watch.sync(false) }})
+	h.ask("Delete watchlist "+safetext.Line(name, maxShown)+" ("+count+")? y/n", func() (tea.Cmd, error) {
+		return h.sendChange(change{ch: model.UserChange{DeleteWatchlist: name}, what: "watchlist " + name + " deleted",
+			saved: "Watchlist " + safetext.Line(name, maxShown) + " deleted", mark: "✓ ", then: func() { w.sync(false) }})
 	})
+}
+
+// The Watch view in the list of views (view.go).
+
+var _ tabView = (*watchView)(nil)
+
+func (w *watchView) tab() (full, short string, count int) {
+	return "Watch", "Watch", len(w.user.activeList().Symbols)
+}
+func (w *watchView) keyView() keymap.View { return keymap.Watch }
+
+func (w *watchView) hints(k *KeyMap) []key.Binding {
+	relabel(&k.Star, "unwatch")
+	out := k.lists()
+	out = append(out, k.Star, k.ListNew, k.ListRename, k.ListDelete, k.NextView, k.AddLot, k.AddAlert)
+	out = append(out, k.sorting()...)
+	return append(out, k.Reverse)
+}
+
+func (w *watchView) move(delta int)     { w.table.move(delta) }
+func (w *watchView) cycleSort(step int) { w.table.cycleSort(step) }
+func (w *watchView) reverse()           { w.table.reverse() }
+func (w *watchView) cursorRow() int     { return w.table.cursor }
+
+// onKey: the watchlist keys (switch, new, rename, delete).
+func (w *watchView) onKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	k := &w.ctx.keys
+	switch {
+	case key.Matches(msg, k.ListPrev):
+		w.switchList(-1)
+	case key.Matches(msg, k.ListNext):
+		w.switchList(1)
+	case key.Matches(msg, k.ListNew):
+		w.host.openForm(w.listForm(""))
+	case key.Matches(msg, k.ListRename):
+		w.host.openForm(w.listForm(w.user.activeList().Name))
+	case key.Matches(msg, k.ListDelete):
+		w.deleteListPrompt()
+	default:
+		return nil, false
+	}
+	return nil, true
 }

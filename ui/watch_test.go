@@ -40,8 +40,7 @@ func lastChange(t *testing.T, hs *harness) model.UserChange {
 func TestStarSavesAndShowsInWatch(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30)
 	hs.put(makeSnapshot(60, 1)) // with moonshot picks
-	a := hs.m.a
-	hs.key("j") // ETH
+	hs.key("j")                 // ETH
 	hs.runCmd(hs.key("*"))
 	ch := lastChange(t, hs)
 	if ch.PutWatchlist == nil || ch.PutWatchlist.Name != model.DefaultWatchlist || !slices.Equal(ch.PutWatchlist.Symbols, []string{"ETH"}) {
@@ -58,15 +57,15 @@ func TestStarSavesAndShowsInWatch(t *testing.T) {
 	}
 	// a second token from the Moonshots view, then the Watch view lists both
 	hs.key("m")
-	pick := a.moon.selectedSymbol()
+	pick := strings.Fields(strings.TrimPrefix(cursorLine(hs), "▸"))[0]
 	hs.runCmd(hs.key("*"))
 	if ch := lastChange(t, hs); !slices.Equal(ch.PutWatchlist.Symbols, []string{"ETH", pick}) {
 		t.Fatalf("star from Moonshots saved %v", ch.PutWatchlist.Symbols)
 	}
 	hs.key("m") // back to Markets
 	hs.key("tab")
-	if a.view != viewWatch {
-		t.Fatalf("tab from Markets went to view %d", a.view)
+	if got := activeTab(hs); got != "Watch" {
+		t.Fatalf("tab from Markets went to view %s", got)
 	}
 	v := plain(hs)
 	for _, want := range []string{"[Watch (2)]", "★ Watchlist 1/1: Watchlist", "ETH", pick, "Signal"} {
@@ -74,11 +73,11 @@ func TestStarSavesAndShowsInWatch(t *testing.T) {
 			t.Fatalf("Watch view lacks %q:\n%s", want, v)
 		}
 	}
-	if strings.Contains(v, " BTC ") || len(a.watch.table.view) != 2 {
+	if got := tableSymbols(hs); strings.Contains(v, " BTC ") || len(got) != 2 {
 		t.Fatalf("Watch view shows unwatched tokens:\n%s", v)
 	}
 	// * in the Watch view unwatches the token under the cursor
-	sel := a.watch.selectedSymbol()
+	sel := hs.selected()
 	hs.runCmd(hs.key("*"))
 	if ch := lastChange(t, hs); len(ch.PutWatchlist.Symbols) != 1 || slices.Contains(ch.PutWatchlist.Symbols, sel) {
 		t.Fatalf("unstar saved %v", ch.PutWatchlist.Symbols)
@@ -99,7 +98,6 @@ func TestWatchShowsTokensTheMarketLacks(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30, withUser(sampleUser()))
 	hs.put(makeSnapshot(30, 1))
 	hs.key("tab")
-	a := hs.m.a
 	v := plain(hs)
 	if !strings.Contains(v, "★ Watchlist 1/2: Main") || !strings.Contains(v, "not in the market yet: NEWCOIN") {
 		t.Fatalf("Watch view:\n%s", v)
@@ -109,15 +107,18 @@ func TestWatchShowsTokensTheMarketLacks(t *testing.T) {
 		t.Fatalf("the missing token's row: %q", row)
 	}
 	hs.key("G") // rank sort: the unlisted token last
-	if a.watch.selectedSymbol() != "NEWCOIN" || a.selectedToken() != nil {
-		t.Fatalf("selected %q token %v", a.watch.selectedSymbol(), a.selectedToken())
+	if hs.selected() != "NEWCOIN" {
+		t.Fatalf("selected %q", hs.selected())
+	}
+	if cmd := hs.key("enter"); cmd != nil || detailOpen(hs) { // no token to show
+		t.Fatal("enter on a token the market does not list opened a detail pane")
 	}
 	// it can be unwatched although the market does not list it
 	hs.runCmd(hs.key("*"))
 	if ch := lastChange(t, hs); slices.Contains(ch.PutWatchlist.Symbols, "NEWCOIN") || len(ch.PutWatchlist.Symbols) != 3 {
 		t.Fatalf("unwatch of an unlisted token saved %v", ch.PutWatchlist.Symbols)
 	}
-	if len(a.watch.table.view) != 3 || a.watch.foot != "" || screenLineWith(hs, "NEWCOIN  ") != "" {
+	if len(tableSymbols(hs)) != 3 || strings.Contains(plain(hs), "not in the market yet") || screenLineWith(hs, "NEWCOIN  ") != "" {
 		t.Fatalf("the unwatched token is still shown:\n%s", plain(hs))
 	}
 	// when the market lists it, its row takes the real token
@@ -139,7 +140,6 @@ func TestWatchShowsTokensTheMarketLacks(t *testing.T) {
 func TestWatchlistsCreateSwitchRenameDelete(t *testing.T) {
 	hs := newHarness(t, "mono", termenv.Ascii, 120, 30, withUser(sampleUser()))
 	hs.put(makeSnapshot(30, 1))
-	a := hs.m.a
 	hs.key("tab")
 	hs.key(">")
 	if v := plain(hs); !strings.Contains(v, "★ Watchlist 2/2: DeFi") || !strings.Contains(v, "UNI") || strings.Contains(v, " ETH ") {
@@ -150,22 +150,22 @@ func TestWatchlistsCreateSwitchRenameDelete(t *testing.T) {
 		t.Fatal("> did not wrap to the first list")
 	}
 	hs.key("<")
-	if a.user.list != 1 {
-		t.Fatalf("< went to list %d", a.user.list)
+	if !strings.Contains(plain(hs), "★ Watchlist 2/2: DeFi") {
+		t.Fatalf("< did not go back to DeFi (wrapping):\n%s", plain(hs))
 	}
 
 	// n: a new list; an empty or taken name is refused beside the field
 	hs.key("n")
-	if a.form == nil || a.form.id != "list:new" {
+	if formTitle(hs) != "New watchlist" {
 		t.Fatal("n did not open the new-list form")
 	}
 	hs.key("enter")
-	if f := a.form.field("name"); a.form == nil || f.Err != "is required" {
+	if f := fieldOf(t, hs, "name"); f.Err != "is required" {
 		t.Fatalf("empty name: %+v", f)
 	}
 	hs.typeText("DeFi")
 	hs.key("enter")
-	if f := a.form.field("name"); f.Err != "a watchlist with that name exists" || f.Value != "DeFi" {
+	if f := fieldOf(t, hs, "name"); f.Err != "a watchlist with that name exists" || f.Value != "DeFi" {
 		t.Fatalf("taken name: %+v", f)
 	}
 	if !strings.Contains(plain(hs), "✗ a watchlist with that name exists") {
@@ -174,7 +174,7 @@ func TestWatchlistsCreateSwitchRenameDelete(t *testing.T) {
 	hs.key("ctrl+u")
 	hs.typeText("Majors")
 	hs.runCmd(hs.key("enter"))
-	if a.form != nil {
+	if formTitle(hs) != "" {
 		t.Fatal("the form stayed open after a good name")
 	}
 	if ch := lastChange(t, hs); ch.PutWatchlist == nil || ch.PutWatchlist.Name != "Majors" || len(ch.PutWatchlist.Symbols) != 0 {
@@ -186,7 +186,7 @@ func TestWatchlistsCreateSwitchRenameDelete(t *testing.T) {
 
 	// R renames the active list
 	hs.key("R")
-	if a.form == nil || a.form.field("name").Value != "Majors" {
+	if formTitle(hs) != "Rename watchlist — Majors" || fieldOf(t, hs, "name").Value != "Majors" {
 		t.Fatal("R did not open the rename form with the name")
 	}
 	hs.key("ctrl+u")
@@ -206,12 +206,12 @@ func TestWatchlistsCreateSwitchRenameDelete(t *testing.T) {
 		t.Fatalf("no question: %q", h)
 	}
 	hs.key("n")
-	if len(hs.user.all()) != saved || len(a.user.data.Watchlists) != 3 || a.confirm != nil {
+	if len(hs.user.all()) != saved || !strings.Contains(plain(hs), "★ Watchlist 3/3: Big caps") || strings.Contains(helpLine(hs), "y/n") {
 		t.Fatal("n did not cancel the delete")
 	}
 	hs.key("X")
 	hs.runCmd(hs.key("y"))
-	if ch := lastChange(t, hs); ch.DeleteWatchlist != "Big caps" || len(a.user.data.Watchlists) != 2 {
+	if ch := lastChange(t, hs); ch.DeleteWatchlist != "Big caps" {
 		t.Fatalf("delete saved %+v", ch)
 	}
 	if v := plain(hs); !strings.Contains(v, "★ Watchlist 2/2: DeFi") {
@@ -220,10 +220,10 @@ func TestWatchlistsCreateSwitchRenameDelete(t *testing.T) {
 	hs.key("X")
 	hs.runCmd(hs.key("y"))
 	hs.key("X")
-	if a.confirm != nil || !strings.Contains(statusLine(hs), "the last watchlist cannot be deleted") {
+	if strings.Contains(helpLine(hs), "y/n") || !strings.Contains(statusLine(hs), "the last watchlist cannot be deleted") {
 		t.Fatalf("deleting the last list: %s", statusLine(hs))
 	}
-	if len(a.user.data.Watchlists) != 1 {
+	if !strings.Contains(plain(hs), "★ Watchlist 1/1: ") {
 		t.Fatal("the last list went")
 	}
 }
@@ -232,7 +232,6 @@ func TestReadOnlyStoreRefusesChanges(t *testing.T) {
 	reason := "the store is in use by another tokentop (pid 4242)"
 	hs := newHarness(t, "mono", termenv.Ascii, 140, 30, withUser(sampleUser()), readOnlyStore(reason))
 	hs.put(makeSnapshot(30, 1))
-	a := hs.m.a
 	if s := statusLine(hs); !strings.Contains(s, "not saving: "+reason) {
 		t.Fatalf("status does not say changes are not saved: %s", s)
 	}
@@ -243,26 +242,26 @@ func TestReadOnlyStoreRefusesChanges(t *testing.T) {
 	if s := statusLine(hs); !strings.Contains(s, "not saved: "+reason) {
 		t.Fatalf("star: %s", s)
 	}
-	if a.user.watched("TK029") || strings.Contains(screenLineWith(hs, " TK029 "), "★") {
+	if strings.Contains(screenLineWith(hs, " TK029 "), "★") || !strings.Contains(screenLines(hs)[0], "Watch (4)") {
 		t.Fatal("a refused star shows as kept")
 	}
 	for _, k := range []string{"a", "A"} {
 		hs.key(k)
-		if a.form != nil || !strings.Contains(statusLine(hs), "not saved: "+reason) {
+		if formTitle(hs) != "" || !strings.Contains(statusLine(hs), "not saved: "+reason) {
 			t.Fatalf("%s opened a form on a read-only store", k)
 		}
 	}
 	hs.key("tab")
 	hs.key("n")
 	hs.key("X")
-	if a.form != nil || a.confirm != nil || !strings.Contains(statusLine(hs), "not saved: ") {
+	if formTitle(hs) != "" || strings.Contains(helpLine(hs), "y/n") || !strings.Contains(statusLine(hs), "not saved: ") {
 		t.Fatal("list keys not refused")
 	}
 	hs.key("tab") // Portfolio
 	hs.key("x")
 	hs.runCmd(hs.key("y"))
-	if len(a.user.data.Lots) != 5 || !strings.Contains(statusLine(hs), "not saved: "+reason) {
-		t.Fatalf("lot delete on a read-only store: %d lots, %s", len(a.user.data.Lots), statusLine(hs))
+	if !strings.Contains(screenLines(hs)[0], "Portfolio (5)") || !strings.Contains(statusLine(hs), "not saved: "+reason) {
+		t.Fatalf("lot delete on a read-only store:\n%s", plain(hs))
 	}
 }
 
@@ -276,7 +275,8 @@ func TestSaveErrorIsShown(t *testing.T) {
 	if !strings.Contains(s, "✗ not saved: ETH watched: write /home/x/.local/share/tokentop/data.db: no space left on device") {
 		t.Fatalf("status: %s", s)
 	}
-	if !strings.Contains(hs.m.View(), spanOf(hs.m.a.ctx.styles.BarError).pre+"✗ not saved") {
+	st := NewStyles(testTheme(t, "dark"), testRenderer(termenv.TrueColor)) // the session's styles, built apart
+	if !strings.Contains(hs.m.View(), spanOf(st.BarError).pre+"✗ not saved") {
 		t.Fatal("a failed save is not in the error style")
 	}
 }
