@@ -26,9 +26,11 @@ type statusBar struct {
 	text  []byte   // the pieces' text, one after another
 	segs  []barSeg // the pieces: a style and where its text ends
 	drawn struct { // what line shows
-		text  []byte
-		segs  []barSeg
-		width int
+		text   []byte
+		segs   []barSeg
+		width  int
+		pieces []drawnPiece // each piece as drawn
+		spare  []drawnPiece // the slice before, reused
 	}
 }
 
@@ -50,6 +52,12 @@ const (
 type barSeg struct {
 	style barStyle
 	end   int
+}
+
+// drawnPiece is a piece of the bar and how it was drawn.
+type drawnPiece struct {
+	style     barStyle
+	text, out string
 }
 
 // add appends a piece of text in style.
@@ -218,18 +226,33 @@ func (s *statusBar) draw() {
 	st := &s.ctx.styles
 	styles := [...]*lipgloss.Style{barPlain: &st.Bar, barMuted: &st.BarMuted, barWarning: &st.BarWarning,
 		barGood: &st.BarGood, barError: &st.BarError, barAccent: &st.BarAccent, barDemo: &st.Demo, barRight: &st.Bar}
+	// A piece drawn last time in the same place, style and words is taken
+	// as it was drawn: a tick usually changes one piece (the age of the
+	// last update), not the dozen around it.
 	var left strings.Builder
 	right := ""
 	from := 0
-	for _, g := range s.segs {
-		text := string(s.text[from:g.end])
+	prev := d.pieces
+	d.pieces = d.spare[:0]
+	for i, g := range s.segs {
+		raw := s.text[from:g.end]
 		from = g.end
+		var out string
+		if i < len(prev) && prev[i].style == g.style && prev[i].text == string(raw) {
+			out = prev[i].out
+			d.pieces = append(d.pieces, prev[i])
+		} else {
+			text := string(raw)
+			out = styles[g.style].Render(text)
+			d.pieces = append(d.pieces, drawnPiece{g.style, text, out})
+		}
 		if g.style == barRight {
-			right += styles[g.style].Render(text)
+			right += out
 			continue
 		}
-		left.WriteString(styles[g.style].Render(text))
+		left.WriteString(out)
 	}
+	d.spare = prev
 	s.line = barJoin(st.Bar, left.String(), right, w)
 	d.text = append(d.text[:0], s.text...)
 	d.segs = append(d.segs[:0], s.segs...)
