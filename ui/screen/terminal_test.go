@@ -429,10 +429,19 @@ func TestLinesRenderer(t *testing.T) {
 	o.Renderer = RendererLines
 	term := New(out, o)
 	m := &testModel{init: step}
+	// Quit once both the step and the window's size have come (in either
+	// order: quitting before the size would leave no frame to check).
+	stepped := false
 	m.update = func(m *testModel, msg tea.Msg) tea.Cmd {
 		switch msg.(type) {
 		case stepMsg:
+			stepped = true
 			term.Bell()
+		case tea.WindowSizeMsg:
+		default:
+			return nil
+		}
+		if stepped && m.w > 0 {
 			return func() tea.Msg { return tea.QuitMsg{} }
 		}
 		return nil
