@@ -129,8 +129,9 @@ func (g *Generator) newHistoryWorker(segs []segment, mp *marketPath) *historyWor
 }
 
 // token simulates the back history of the i-th token and emits it: with
-// h nil, each bar as an EventCandle; otherwise the bars go into h, and
-// emit gets the EventInfo and the recent trades only. The first time, the
+// h nil, its EventInfo, each bar as an EventCandle, its recent trades;
+// otherwise the bars go into h, and emit gets h (an EventHistory, once
+// full), the EventInfo and the recent trades. The first time, the
 // token's state carries on into the live market (g.tokens[i]; each i is
 // one token's, so workers on different tokens do not share it).
 func (w *historyWorker) token(i int, emit func(model.Event), h *model.History) {
@@ -140,13 +141,18 @@ func (w *historyWorker) token(i int, emit func(model.Event), h *model.History) {
 	g.simulateToken(w.r, &tk, w.segs, w.mp, w.bars)
 	last := w.bars[len(w.bars)-1]
 	if emit != nil {
-		info := tk.info
-		emit(model.Event{Kind: model.EventInfo, Symbol: info.Symbol, Time: g.originNs, Info: &info})
+		sym := tk.info.Symbol
 		offset := tk.logPrice - last.c
 		if h != nil {
-			emitToken(tk.info.Symbol, w.segs, w.bars, offset, func(ev model.Event) { h.Add(ev.Res, ev.Candle, ev.Time) })
-		} else {
-			emitToken(tk.info.Symbol, w.segs, w.bars, offset, emit)
+			// The bars into h, sent before the info: the hub makes the
+			// token with them (not with an empty Series to throw away).
+			emitToken(sym, w.segs, w.bars, offset, func(ev model.Event) { h.Add(ev.Res, ev.Candle, ev.Time) })
+			emit(model.Event{Kind: model.EventHistory, Symbol: sym, Time: g.anchorSec * 1e9, History: h})
+		}
+		info := tk.info
+		emit(model.Event{Kind: model.EventInfo, Symbol: sym, Time: g.originNs, Info: &info})
+		if h == nil {
+			emitToken(sym, w.segs, w.bars, offset, emit)
 		}
 		g.emitRecentTrades(w.r, &tk, last, offset, emit)
 	}
@@ -204,15 +210,7 @@ func (g *Generator) HistoryBatched(workers int, emit func(model.Event) bool) boo
 				if !stop.Load() {
 					h := model.NewHistory()
 					var evs []model.Event
-					w.token(i, func(ev model.Event) {
-						if ev.Kind == model.EventInfo {
-							// The history first: the hub makes the token
-							// with its bars (not with an empty Series to
-							// throw away).
-							evs = append(evs, model.Event{Kind: model.EventHistory, Symbol: ev.Symbol, Time: g.anchorSec * 1e9, History: h})
-						}
-						evs = append(evs, ev)
-					}, h)
+					w.token(i, func(ev model.Event) { evs = append(evs, ev) }, h)
 					results[i].events = evs
 				}
 				close(results[i].done)
