@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 
@@ -26,8 +25,6 @@ type statusBar struct {
 	text  []byte   // the pieces' text, one after another
 	segs  []barSeg // the pieces: a style and where its text ends
 	drawn struct { // what line shows
-		text   []byte
-		segs   []barSeg
 		width  int
 		pieces []drawnPiece // each piece as drawn
 		spare  []drawnPiece // the slice before, reused
@@ -220,7 +217,7 @@ func (s *statusBar) update(snap *model.Snapshot, info statusInfo) {
 func (s *statusBar) draw() {
 	w := s.ctx.width
 	d := &s.drawn
-	if s.line != "" && d.width == w && string(d.text) == string(s.text) && slices.Equal(d.segs, s.segs) {
+	if s.line != "" && d.width == w && s.drawnAsIs() {
 		return
 	}
 	st := &s.ctx.styles
@@ -254,9 +251,24 @@ func (s *statusBar) draw() {
 	}
 	d.spare = prev
 	s.line = barJoin(st.Bar, left.String(), right, w)
-	d.text = append(d.text[:0], s.text...)
-	d.segs = append(d.segs[:0], s.segs...)
 	d.width = w
+}
+
+// drawnAsIs reports whether every piece is the one drawn last time in
+// its place: the same style and words.
+func (s *statusBar) drawnAsIs() bool {
+	prev := s.drawn.pieces
+	if len(prev) != len(s.segs) {
+		return false
+	}
+	from := 0
+	for i, g := range s.segs {
+		if prev[i].style != g.style || prev[i].text != string(s.text[from:g.end]) {
+			return false
+		}
+		from = g.end
+	}
+	return true
 }
 
 // clipWords cuts text to at most n cells, with an ellipsis when cut.
