@@ -96,33 +96,9 @@ func (fx *alertsFixture) run(cmd tea.Cmd) []answer {
 	return out
 }
 
-// add commits an alert through the fake service, as another session would.
-func (fx *alertsFixture) add(a model.Alert) {
-	d := fx.rec.records()
-	d.Alerts = append(d.Alerts, a)
-	fx.rec.set(d)
-	fx.u.pull()
-}
-
 func (fx *alertsFixture) text() string {
 	fx.v.refresh()
 	return ansi.Strip(strings.Join(fx.v.lines, "\n"))
-}
-
-// withPrice is the next snapshot with sym at price p.
-func withPrice(prev *model.Snapshot, sym string, p float64) *model.Snapshot {
-	s := *prev
-	s.Seq++
-	editTokens(&s, func(tokens []*model.TokenView) {
-		for i, tok := range tokens {
-			if tok.Symbol == sym {
-				c := *tok
-				c.Price, c.Version = p, tok.Version+1
-				tokens[i] = &c
-			}
-		}
-	})
-	return &s
 }
 
 // submitForm types the fields of an alert form (key -> text, or for a

@@ -155,16 +155,6 @@ func (u *userState) lot(id string) *model.Lot {
 	return nil
 }
 
-// watched reports whether sym is in the active watchlist.
-func (u *userState) watched(sym string) bool {
-	for _, s := range u.activeList().Symbols {
-		if s == sym {
-			return true
-		}
-	}
-	return false
-}
-
 // errReadOnly is the refusal of a change that cannot be saved.
 func (u *userState) errReadOnly() error {
 	if u.anonymous {
